@@ -1,0 +1,127 @@
+// The `slipway` command. The only place that writes to the terminal for people and sets the exit code.
+import { Command, CommanderError } from 'commander';
+import type { Config } from '../config/load-config.js';
+import type { HookContext } from '../config/load-hook-context.js';
+import { toAppView } from '../pipeline/app-view.js';
+import type { Pipeline } from '../pipeline/create-pipeline.js';
+import { createToken } from '../pipeline/create-token.js';
+import { isSlipwayError, messageOf } from '../shared/errors.js';
+import { runHook } from './run-hook.js';
+
+export interface CliServices {
+  loadConfig(): Config;
+  loadHookContext(): HookContext;
+  openPipeline(config: Config): Pipeline;
+  startServer(config: Config): Promise<{ url: string; firstAdminToken: string | null; close(): Promise<void> }>;
+}
+
+const print = (line = '') => process.stdout.write(`${line}\n`);
+
+export async function runCli(argv: string[], services: CliServices): Promise<void> {
+  const program = new Command('slipway')
+    .description('Slipway: describe → preview → publish. Git push an app, open its preview, publish with a tag.')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const withPipeline = async <T>(fn: (p: Pipeline) => Promise<T> | T): Promise<T> => {
+    const pipeline = services.openPipeline(services.loadConfig());
+    try {
+      return await fn(pipeline);
+    } finally {
+      pipeline.deps.store.close();
+    }
+  };
+
+  program
+    .command('serve')
+    .description('run the server (UI, API, git over HTTP, pipeline)')
+    .action(async () => {
+      const config = services.loadConfig();
+      const running = await services.startServer(config);
+      print(`Slipway is serving on ${running.url} (public URL ${config.publicUrl}, runtime ${config.runtime})`);
+      if (running.firstAdminToken) {
+        print('');
+        print('An admin token was created. It is shown this once; keep it somewhere safe:');
+        print(`  ${running.firstAdminToken}`);
+        print('');
+      }
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          print('stopping…');
+          void running.close().then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  const apps = program.command('apps').description('manage apps');
+  apps
+    .command('create <name>')
+    .requiredOption('-t, --template <template>', 'simple-api, static-site, webhook or scheduled-job')
+    .option('-d, --description <text>', 'what the app is for')
+    .description('create an app from a template')
+    .action(async (name: string, opts: { template: string; description?: string }) => {
+      await withPipeline(async (p) => {
+        const app = await p.createApp({ name, template: opts.template, description: opts.description });
+        const view = toAppView(p.deps, app);
+        print(`created ${view.name} (${view.template}), first commit ${app.commit.slice(0, 12)}`);
+        print(`  git clone ${view.cloneUrl}`);
+      });
+    });
+  apps
+    .command('list')
+    .option('--json', 'print JSON')
+    .description('list apps')
+    .action(async (opts: { json?: boolean }) => {
+      await withPipeline((p) => {
+        const list = p.deps.store.apps.list().map((a) => toAppView(p.deps, a));
+        if (opts.json) return print(JSON.stringify(list, null, 2));
+        if (list.length === 0) return print('no apps yet: slipway apps create NAME --template static-site');
+        for (const a of list) print(`${a.name.padEnd(24)} ${a.template.padEnd(14)} ${a.cloneUrl}`);
+      });
+    });
+  apps
+    .command('delete <name>')
+    .option('--yes', 'confirm: the repo and its history are removed')
+    .description('delete an app, its repo and its records')
+    .action(async (name: string, opts: { yes?: boolean }) => {
+      if (!opts.yes) {
+        process.stderr.write(`this deletes ${name}, its repo and all its history; run again with --yes to confirm\n`);
+        process.exitCode = 2;
+        return;
+      }
+      await withPipeline(async (p) => {
+        await p.deleteApp(name);
+        print(`deleted ${name}`);
+      });
+    });
+
+  program
+    .command('token')
+    .description('manage tokens')
+    .command('create')
+    .requiredOption('-n, --name <name>', 'who or what the token is for')
+    .description('create a token (shown once; only its hash is stored)')
+    .action(async (opts: { name: string }) => {
+      await withPipeline((p) => print(createToken(p.deps, opts.name).token));
+    });
+
+  program
+    .command('hook <name>')
+    .description('internal: run by the git hooks (pre-receive, post-receive)')
+    .action(async (name: string) => {
+      process.exitCode = await runHook(name, services.loadHookContext);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode;
+      return;
+    }
+    process.stderr.write(`slipway: ${isSlipwayError(e) ? e.message : messageOf(e)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,154 @@
+// The only reader of process.env: reads every setting once, validates it, and returns a frozen Config.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConfigError } from '../shared/errors.js';
+import type { LogLevel } from '../shared/log.js';
+import type { EnvironmentDef } from '../domain/types.js';
+import { loadEnvironments } from './load-environments.js';
+import { findProjectRoot } from './project-root.js';
+
+export type RuntimeKind = 'docker' | 'kubernetes';
+
+export interface Config {
+  readonly projectRoot: string;
+  readonly dataDir: string;
+  readonly port: number;
+  readonly host: string;
+  readonly domain: string;
+  /** The URL people use to reach this server (clone URLs, links). */
+  readonly publicUrl: string;
+  readonly adminToken: string | undefined;
+  readonly runtime: RuntimeKind;
+  readonly logLevel: LogLevel;
+  readonly environments: readonly EnvironmentDef[];
+  readonly pipeline: {
+    /** Record ref updates but do not process them (maintenance; also used by crash tests). */
+    readonly paused: boolean;
+    readonly intervalMs: number;
+  };
+  readonly build: {
+    readonly registry: string | undefined;
+    readonly buildArgs: Readonly<Record<string, string>>;
+  };
+  readonly docker: { readonly socketPath: string | undefined; readonly host: string | undefined };
+  /** Set in the environment of git hooks by the server that runs receive-pack. */
+  readonly hook: { readonly url: string | undefined; readonly secret: string | undefined };
+  /** Passed on to child processes (git) that need a PATH. */
+  readonly path: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function pick(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function parsePort(env: Env, name: string, fallback: number): number {
+  const raw = pick(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 0 || n > 65535) throw new ConfigError(`${name}="${raw}": expected a port number from 0 to 65535`);
+  return n;
+}
+
+function parseBool(env: Env, name: string): boolean {
+  const raw = pick(env, name);
+  if (raw === undefined) return false;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name}="${raw}": expected true or false`);
+}
+
+function parseDomain(env: Env): string {
+  const raw = (pick(env, 'SLIPWAY_DOMAIN') ?? 'localhost').toLowerCase();
+  if (!/^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(raw)) {
+    throw new ConfigError(`SLIPWAY_DOMAIN="${raw}": expected a DNS domain such as localhost or 203-0-113-7.nip.io`);
+  }
+  return raw;
+}
+
+function parseHost(env: Env): string {
+  const raw = pick(env, 'SLIPWAY_HOST') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(raw)) throw new ConfigError(`SLIPWAY_HOST="${raw}": expected an address to listen on, such as 127.0.0.1 or 0.0.0.0`);
+  return raw;
+}
+
+function parseRuntime(env: Env): RuntimeKind {
+  const raw = pick(env, 'SLIPWAY_RUNTIME');
+  if (raw === 'docker' || raw === 'kubernetes') return raw;
+  if (raw !== undefined) throw new ConfigError(`SLIPWAY_RUNTIME="${raw}": expected docker or kubernetes (or unset to choose automatically)`);
+  // Automatic: in a cluster, or with a kubeconfig, use Kubernetes; otherwise the local Docker Engine.
+  if (pick(env, 'KUBERNETES_SERVICE_HOST')) return 'kubernetes';
+  const kubeconfig = pick(env, 'KUBECONFIG');
+  if (kubeconfig && existsSync(kubeconfig.split(':')[0] ?? '')) return 'kubernetes';
+  return 'docker';
+}
+
+function parseBuildArgs(env: Env): Record<string, string> {
+  const raw = pick(env, 'SLIPWAY_BUILD_ARGS');
+  const out: Record<string, string> = {};
+  if (!raw) return out;
+  for (const part of raw.split(',')) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(part);
+    if (!m) throw new ConfigError(`SLIPWAY_BUILD_ARGS: "${part}" is not KEY=VALUE (expected KEY=VALUE,KEY=VALUE)`);
+    out[m[1]!] = m[2]!.trim();
+  }
+  return out;
+}
+
+function parseLogLevel(env: Env): LogLevel {
+  const raw = pick(env, 'SLIPWAY_LOG_LEVEL') ?? 'info';
+  if (['debug', 'info', 'warn', 'error', 'silent'].includes(raw)) return raw as LogLevel;
+  throw new ConfigError(`SLIPWAY_LOG_LEVEL="${raw}": expected debug, info, warn, error or silent`);
+}
+
+function parseInterval(env: Env): number {
+  const raw = pick(env, 'SLIPWAY_RECONCILE_INTERVAL_MS');
+  if (raw === undefined) return 30_000;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 100) throw new ConfigError(`SLIPWAY_RECONCILE_INTERVAL_MS="${raw}": expected milliseconds, at least 100`);
+  return n;
+}
+
+export function loadConfig(env: Env = process.env, projectRoot: string = findProjectRoot()): Config {
+  const port = parsePort(env, 'SLIPWAY_PORT', 8080);
+  const host = parseHost(env);
+  const domain = parseDomain(env);
+  const adminToken = pick(env, 'SLIPWAY_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 16) throw new ConfigError('SLIPWAY_ADMIN_TOKEN: expected at least 16 characters');
+  const publicUrl = pick(env, 'SLIPWAY_PUBLIC_URL');
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+$/.test(publicUrl)) throw new ConfigError(`SLIPWAY_PUBLIC_URL="${publicUrl}": expected a URL such as http://example.com:8080 (no path)`);
+  const registry = pick(env, 'SLIPWAY_REGISTRY');
+  if (registry !== undefined && !/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/.test(registry)) throw new ConfigError(`SLIPWAY_REGISTRY="${registry}": expected a registry such as localhost:5050`);
+  const environmentsDir = pick(env, 'SLIPWAY_ENVIRONMENTS_DIR') ?? join(projectRoot, 'environments');
+
+  const config: Config = {
+    projectRoot,
+    dataDir: resolve(pick(env, 'SLIPWAY_DATA_DIR') ?? './data'),
+    port,
+    host,
+    domain,
+    publicUrl: publicUrl ?? `http://${domain}:${port}`,
+    adminToken,
+    runtime: parseRuntime(env),
+    logLevel: parseLogLevel(env),
+    environments: loadEnvironments(environmentsDir),
+    pipeline: { paused: parseBool(env, 'SLIPWAY_PIPELINE_PAUSED'), intervalMs: parseInterval(env) },
+    build: { registry, buildArgs: parseBuildArgs(env) },
+    docker: { socketPath: pick(env, 'SLIPWAY_DOCKER_SOCKET'), host: pick(env, 'DOCKER_HOST') },
+    hook: { url: pick(env, 'SLIPWAY_HOOK_URL'), secret: pick(env, 'SLIPWAY_HOOK_SECRET') },
+    path: pick(env, 'PATH') ?? '/usr/local/bin:/usr/bin:/bin',
+  };
+  return deepFreeze(config);
+}
+
+/** The user's home, for the CLI's defaults. */
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

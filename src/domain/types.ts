@@ -1,0 +1,50 @@
+// Branded types for values checked at the edge, and the shapes shared across layers.
+
+declare const brand: unique symbol;
+export type Brand<T, B extends string> = T & { readonly [brand]: B };
+
+/** An app name that passed `parseAppName`. */
+export type AppName = Brand<string, 'AppName'>;
+/** A full 40-hex commit id. */
+export type CommitSha = Brand<string, 'CommitSha'>;
+/** A full ref name such as `refs/heads/main`. */
+export type RefName = Brand<string, 'RefName'>;
+
+export const ZERO_SHA = '0000000000000000000000000000000000000000';
+
+export function isSha(value: string): value is CommitSha {
+  return /^[0-9a-f]{40}$/.test(value);
+}
+
+export function shortSha(sha: string): string {
+  return sha.slice(0, 12);
+}
+
+export interface HealthCheck {
+  /** Default path; an app's slipway.yaml may override it. */
+  path: string;
+  /** Seconds one probe may take. */
+  timeoutSeconds: number;
+  /** Seconds between probes. */
+  intervalSeconds: number;
+  /** Probes before the deployment is failed. */
+  attempts: number;
+}
+
+export interface EnvironmentDef {
+  /** File name without `.yaml`: `preview`, `prod`, `staging`… */
+  name: string;
+  /** What people call it in the UI. */
+  title: string;
+  /** The ref whose commit this environment runs. */
+  ref: string;
+  /** Host name pattern with `{app}` and `{domain}` placeholders. */
+  host: string;
+  /** Release tags matching this glob move `ref` to the tagged commit (production only). */
+  releaseTags?: string;
+  replicas: number;
+  resources: { cpu: string; memory: string };
+  health: HealthCheck;
+  /** Seconds the old container keeps running after traffic has moved. */
+  graceSeconds: number;
+}

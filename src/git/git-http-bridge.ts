@@ -1,0 +1,129 @@
+// Smart-HTTP git at /git/APP.git, served by git's own `git http-backend` (protocol v0 and v2, gzip, hooks).
+// Our code authenticates every request first, then bridges the CGI process to the raw request and response.
+import { spawn } from 'node:child_process';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Middleware } from 'koa';
+import type { Logger } from '../shared/log.js';
+
+export interface GitUser {
+  name: string;
+}
+
+export interface GitHttpBridgeOptions {
+  reposDir: string;
+  /** Checks Basic credentials; null when they are missing or wrong. */
+  authenticate: (authorization: string | undefined) => GitUser | null;
+  repoExists: (app: string) => boolean;
+  /** Extra environment for git and the hooks it runs (how the hooks reach the server). */
+  hookEnv: () => Record<string, string>;
+  path: string;
+  log: Logger;
+}
+
+const ROUTE = /^\/git\/([a-z0-9][a-z0-9-]{0,39})\.git\/(info\/refs|git-upload-pack|git-receive-pack|HEAD)$/;
+const SERVICES = new Set(['git-upload-pack', 'git-receive-pack']);
+
+export function createGitHttpBridge(options: GitHttpBridgeOptions): Middleware {
+  return async (ctx, next) => {
+    if (!ctx.path.startsWith('/git/')) return next();
+    const match = ROUTE.exec(ctx.path);
+    const action = match?.[2];
+    const validMethod = action === 'info/refs' || action === 'HEAD' ? ctx.method === 'GET' : ctx.method === 'POST';
+    const service = action === 'info/refs' ? new URLSearchParams(ctx.querystring).get('service') : action;
+    if (!match || !validMethod || !service || (action !== 'HEAD' && !SERVICES.has(service))) {
+      ctx.status = 404;
+      ctx.body = 'not a git smart-HTTP URL (clone http://HOST/git/APP.git)\n';
+      return;
+    }
+    const user = options.authenticate(ctx.get('authorization') || undefined);
+    if (!user) {
+      ctx.set('WWW-Authenticate', 'Basic realm="slipway git", charset="UTF-8"');
+      ctx.status = 401;
+      ctx.body = 'authentication required: use any user name and a Slipway token as the password\n';
+      return;
+    }
+    const app = match[1]!;
+    if (!options.repoExists(app)) {
+      ctx.status = 404;
+      ctx.body = `no app named ${app}\n`;
+      return;
+    }
+    ctx.status = 200; // Koa presets 404; the CGI status line below decides the real one
+    ctx.respond = false;
+    runBackend(ctx.req, ctx.res, {
+      GIT_PROJECT_ROOT: options.reposDir,
+      GIT_HTTP_EXPORT_ALL: '1',
+      REMOTE_USER: user.name,
+      REMOTE_ADDR: ctx.req.socket.remoteAddress ?? '',
+      REQUEST_METHOD: ctx.method,
+      PATH_INFO: ctx.path.slice('/git'.length),
+      QUERY_STRING: ctx.querystring,
+      CONTENT_TYPE: ctx.get('content-type'),
+      ...(ctx.get('content-length') ? { CONTENT_LENGTH: ctx.get('content-length') } : {}),
+      HTTP_CONTENT_ENCODING: ctx.get('content-encoding'),
+      GIT_PROTOCOL: ctx.get('git-protocol'),
+      PATH: options.path,
+      ...options.hookEnv(),
+    }, options.log);
+  };
+}
+
+function runBackend(req: IncomingMessage, res: ServerResponse, env: Record<string, string>, log: Logger): void {
+  const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let head = Buffer.alloc(0);
+  let headersDone = false;
+  let stderr = '';
+  req.pipe(child.stdin);
+  child.stdin.on('error', () => undefined); // git may stop reading early (e.g. on a refused push)
+  child.stderr.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString('utf8')).slice(-4000);
+  });
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (headersDone) {
+      if (!res.write(chunk)) {
+        child.stdout.pause();
+        res.once('drain', () => child.stdout.resume());
+      }
+      return;
+    }
+    head = Buffer.concat([head, chunk]);
+    const end = head.indexOf('\r\n\r\n');
+    const endLf = end === -1 ? head.indexOf('\n\n') : -1;
+    if (end === -1 && endLf === -1) return;
+    const cut = end !== -1 ? end : endLf;
+    const sep = end !== -1 ? 4 : 2;
+    const { status, headers } = parseCgiHeaders(head.subarray(0, cut).toString('latin1'));
+    headersDone = true;
+    res.writeHead(status, headers);
+    const rest = head.subarray(cut + sep);
+    if (rest.length > 0) res.write(rest);
+  });
+  child.on('error', (e) => {
+    log.error('git http-backend could not start', { error: e });
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end('git is not available on the server\n');
+  });
+  child.on('close', (code) => {
+    if (code !== 0) log.warn('git http-backend failed', { code, stderr: stderr.trim().split('\n').slice(-5).join(' | ') });
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end();
+  });
+  // A client that goes away: stop git (req 'close' fires as soon as the body is read, so watch res).
+  res.on('close', () => {
+    if (child.exitCode === null && child.signalCode === null && !res.writableFinished) child.kill();
+  });
+}
+
+function parseCgiHeaders(block: string): { status: number; headers: Record<string, string> } {
+  let status = 200;
+  const headers: Record<string, string> = {};
+  for (const line of block.split(/\r?\n/)) {
+    const i = line.indexOf(':');
+    if (i <= 0) continue;
+    const name = line.slice(0, i).trim();
+    const value = line.slice(i + 1).trim();
+    if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10) || 500;
+    else headers[name] = value;
+  }
+  return { status, headers };
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// Composition root: config → adapters → pipeline → web app → listen; and the `slipway` command's entry point.
+import { mkdirSync, realpathSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli } from './cli/run-cli.js';
+import { loadConfig, type Config } from './config/load-config.js';
+import { loadHookContext } from './config/load-hook-context.js';
+import { loadTemplates } from './git/app-templates.js';
+import { reposDir } from './git/repo-path.js';
+import { createPipeline, type Pipeline } from './pipeline/create-pipeline.js';
+import { ensureAdminToken } from './pipeline/create-token.js';
+import { newToken } from './shared/ids.js';
+import { createLogger, type Logger } from './shared/log.js';
+import { registerSecret } from './shared/redact.js';
+import { createStore } from './store/create-store.js';
+import { databasePath } from './store/create-store.js';
+import { createWebApp } from './web/create-web-app.js';
+
+/** The pipeline over this data folder, without a server (what the CLI's admin commands use). */
+export function openPipeline(config: Config, log: Logger = createLogger(config.logLevel)): Pipeline {
+  registerSecret(config.adminToken);
+  mkdirSync(reposDir(config.dataDir), { recursive: true });
+  const store = createStore(databasePath(config.dataDir));
+  const templates = loadTemplates(join(config.projectRoot, 'app-templates'));
+  return createPipeline({ config, store, templates, log });
+}
+
+export interface RunningServer {
+  readonly server: Server;
+  readonly url: string;
+  readonly port: number;
+  readonly pipeline: Pipeline;
+  /** The admin token made on this first start, to be shown once; null otherwise. */
+  readonly firstAdminToken: string | null;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const pipeline = openPipeline(config, log);
+  const firstAdminToken = ensureAdminToken(pipeline.deps);
+  const hookSecret = newToken();
+  registerSecret(hookSecret);
+  let port = config.port;
+  const loopback = ['0.0.0.0', '::', '[::]'].includes(config.host) ? '127.0.0.1' : config.host;
+  const cli = join(config.projectRoot, 'dist', 'src', 'main.js');
+  const app = createWebApp({
+    pipeline,
+    hookSecret,
+    hookEnv: () => ({
+      SLIPWAY_HOOK_URL: `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}/internal/hooks`,
+      SLIPWAY_HOOK_SECRET: hookSecret,
+      SLIPWAY_NODE: process.execPath,
+      SLIPWAY_CLI: cli,
+    }),
+  });
+  const server = createServer(app.callback());
+  server.requestTimeout = 0; // a long git push must not be cut off after 300 s
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  pipeline.reconciler.start();
+  const url = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
+  log.info('slipway is listening', { url, runtime: config.runtime, dataDir: config.dataDir });
+  return {
+    server,
+    url,
+    port,
+    pipeline,
+    firstAdminToken,
+    async close() {
+      await pipeline.reconciler.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      pipeline.deps.store.close();
+    },
+  };
+}
+
+function isEntryPoint(): boolean {
+  const arg = process.argv[1];
+  if (!arg) return false;
+  try {
+    return realpathSync(arg) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  await runCli(process.argv.slice(2), { loadConfig: () => loadConfig(), loadHookContext: () => loadHookContext(), openPipeline, startServer });
+}

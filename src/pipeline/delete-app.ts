@@ -1,0 +1,17 @@
+// Deleting an app: its records and its repo (and, with a runtime, what it runs).
+import fs from 'node:fs';
+import { repoPath } from '../git/repo-path.js';
+import { NotFoundError } from '../shared/errors.js';
+import type { PipelineDeps } from './deps.js';
+
+export async function deleteApp(deps: PipelineDeps, name: string): Promise<void> {
+  const gitdir = repoPath(deps.config.dataDir, name);
+  const known = deps.store.apps.get(name);
+  if (!known && !fs.existsSync(gitdir)) throw new NotFoundError(`no app named ${name}`);
+  // Move the repo aside first: a crash after this point leaves no half-deleted repo under the app's name.
+  const trash = `${gitdir}.deleting-${Date.now()}`;
+  if (fs.existsSync(gitdir)) await fs.promises.rename(gitdir, trash);
+  deps.store.apps.remove(name);
+  await fs.promises.rm(trash, { recursive: true, force: true });
+  deps.log.info('app deleted', { app: name });
+}

@@ -1,0 +1,111 @@
+// Errors with stable codes. One Koa middleware and the CLI turn them into answers; nothing swallows them.
+
+export type ErrorCode =
+  | 'INVALID_INPUT'
+  | 'INVALID_APP_NAME'
+  | 'UNKNOWN_TEMPLATE'
+  | 'APP_EXISTS'
+  | 'NOT_FOUND'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'CONFLICT'
+  | 'CONFIG'
+  | 'GIT'
+  | 'EXEC'
+  | 'DOCKER_UNREACHABLE'
+  | 'BUILD_FAILED'
+  | 'DEPLOY_FAILED'
+  | 'INTERNAL';
+
+const statusOf: Record<ErrorCode, number> = {
+  INVALID_INPUT: 400,
+  INVALID_APP_NAME: 400,
+  UNKNOWN_TEMPLATE: 400,
+  APP_EXISTS: 409,
+  NOT_FOUND: 404,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  CONFLICT: 409,
+  CONFIG: 500,
+  GIT: 500,
+  EXEC: 500,
+  DOCKER_UNREACHABLE: 503,
+  BUILD_FAILED: 422,
+  DEPLOY_FAILED: 422,
+  INTERNAL: 500,
+};
+
+export class SlipwayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Whether a person must act (false: the system retries later by itself). */
+  readonly needsPerson: boolean;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; needsPerson?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = statusOf[code];
+    this.needsPerson = options.needsPerson ?? true;
+  }
+}
+
+export class InvalidInputError extends SlipwayError {
+  constructor(message: string) {
+    super('INVALID_INPUT', message);
+  }
+}
+
+export class InvalidAppNameError extends SlipwayError {
+  constructor(message: string) {
+    super('INVALID_APP_NAME', message);
+  }
+}
+
+export class NotFoundError extends SlipwayError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+export class ConflictError extends SlipwayError {
+  constructor(message: string, code: 'CONFLICT' | 'APP_EXISTS' = 'CONFLICT') {
+    super(code, message);
+  }
+}
+
+export class UnauthorizedError extends SlipwayError {
+  constructor(message = 'a valid token is required') {
+    super('UNAUTHORIZED', message);
+  }
+}
+
+export class ForbiddenError extends SlipwayError {
+  constructor(message: string) {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class ConfigError extends SlipwayError {
+  constructor(message: string) {
+    super('CONFIG', message);
+  }
+}
+
+export class ExecError extends SlipwayError {
+  readonly exitCode: number | null;
+  readonly stderrTail: string;
+  constructor(command: string, exitCode: number | null, stderrTail: string) {
+    super('EXEC', `${command} exited with ${exitCode ?? 'a signal'}${stderrTail ? `: ${stderrTail}` : ''}`);
+    this.exitCode = exitCode;
+    this.stderrTail = stderrTail;
+  }
+}
+
+export function isSlipwayError(e: unknown): e is SlipwayError {
+  return e instanceof SlipwayError;
+}
+
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,29 @@
+// The store: one database and the record sets over it.
+import { join } from 'node:path';
+import { createAppsStore, type AppsStore } from './apps-store.js';
+import { openDatabase, type Db } from './open-database.js';
+import { createRefUpdatesStore, type RefUpdatesStore } from './ref-updates-store.js';
+import { createTokensStore, type TokensStore } from './tokens-store.js';
+
+export interface Store {
+  readonly db: Db;
+  readonly apps: AppsStore;
+  readonly tokens: TokensStore;
+  readonly refUpdates: RefUpdatesStore;
+  close(): void;
+}
+
+export function databasePath(dataDir: string): string {
+  return join(dataDir, 'slipway.db');
+}
+
+export function createStore(path: string): Store {
+  const db = openDatabase(path);
+  return {
+    db,
+    apps: createAppsStore(db),
+    tokens: createTokensStore(db),
+    refUpdates: createRefUpdatesStore(db),
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,62 @@
+// The Koa app: health, git over HTTP, the internal hook endpoint and the JSON API, in that order.
+import Koa, { type Middleware } from 'koa';
+import { bodyParser } from '@koa/bodyparser';
+import { createGitHttpBridge } from '../git/git-http-bridge.js';
+import { reposDir, repoPath } from '../git/repo-path.js';
+import type { Pipeline } from '../pipeline/create-pipeline.js';
+import { existsSync } from 'node:fs';
+import { handleErrors } from './middleware/handle-errors.js';
+import { requireToken } from './middleware/require-token.js';
+import { apiAppsRoutes } from './routes/api-apps.js';
+import { internalHookRoutes } from './routes/internal-hooks.js';
+
+export interface WebAppOptions {
+  pipeline: Pipeline;
+  hookSecret: string;
+  /** Environment the git hooks need to call back (set once the server listens). */
+  hookEnv: () => Record<string, string>;
+  /** Middleware placed before everything else that reads the body (the app-traffic proxy). */
+  before?: Middleware[];
+}
+
+export function createWebApp(options: WebAppOptions): Koa {
+  const { pipeline } = options;
+  const { config, log } = pipeline.deps;
+  const app = new Koa();
+  app.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'ERR_STREAM_PREMATURE_CLOSE' || e.code === 'ECONNRESET' || e.code === 'EPIPE') return; // a client went away
+    log.error('unhandled request error', { error: e });
+  });
+
+  app.use(handleErrors(log.child('http')));
+  for (const m of options.before ?? []) app.use(m);
+  app.use(async (ctx, next) => {
+    if (ctx.path !== '/healthz') return next();
+    ctx.body = { status: 'ok' };
+  });
+  // Raw git traffic: before any body parser, which would consume the pack stream.
+  app.use(
+    createGitHttpBridge({
+      reposDir: reposDir(config.dataDir),
+      authenticate: (a) => pipeline.authenticateBasic(a),
+      repoExists: (name) => pipeline.deps.store.apps.get(name) !== undefined && existsSync(repoPath(config.dataDir, name)),
+      hookEnv: options.hookEnv,
+      path: config.path,
+      log: log.child('git'),
+    }),
+  );
+  const hooks = internalHookRoutes(pipeline, options.hookSecret);
+  app.use(hooks.routes());
+
+  const onlyApi = (m: Middleware): Middleware => (ctx, next) => (ctx.path.startsWith('/api/') ? m(ctx, next) : next());
+  app.use(onlyApi(requireToken((a) => pipeline.authenticateBearer(a))));
+  app.use(onlyApi(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' })));
+  const api = apiAppsRoutes(pipeline);
+  app.use(api.routes()).use(api.allowedMethods());
+
+  app.use(async (ctx) => {
+    ctx.status = 404;
+    ctx.body = { error: { code: 'NOT_FOUND', message: `nothing at ${ctx.method} ${ctx.path}` } };
+  });
+  return app;
+}

@@ -1,0 +1,34 @@
+// JSON API for apps: list, create, show, delete.
+import Router from '@koa/router';
+import { toAppView } from '../../pipeline/app-view.js';
+import type { Pipeline } from '../../pipeline/create-pipeline.js';
+import { NotFoundError } from '../../shared/errors.js';
+
+export function apiAppsRoutes(pipeline: Pipeline): Router {
+  const router = new Router({ prefix: '/api/apps' });
+  const { deps } = pipeline;
+
+  router.get('/', (ctx) => {
+    ctx.body = { apps: deps.store.apps.list().map((a) => toAppView(deps, a)) };
+  });
+
+  router.post('/', async (ctx) => {
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const app = await pipeline.createApp({ name: body.name, template: body.template, description: body.description });
+    ctx.status = 201;
+    ctx.body = { app: { ...toAppView(deps, app), commit: app.commit } };
+  });
+
+  router.get('/:name', (ctx) => {
+    const app = deps.store.apps.get(ctx.params.name ?? '');
+    if (!app) throw new NotFoundError(`no app named ${ctx.params.name}`);
+    ctx.body = { app: toAppView(deps, app) };
+  });
+
+  router.delete('/:name', async (ctx) => {
+    await pipeline.deleteApp(ctx.params.name ?? '');
+    ctx.status = 204;
+  });
+
+  return router;
+}

@@ -1,0 +1,59 @@
+// Starts the real Slipway server in-process on a temporary data folder, with helpers to call it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../src/config/load-config.js';
+import { startServer, type RunningServer } from '../../src/main.js';
+import { createLogger } from '../../src/shared/log.js';
+import { freePort } from './free-port.js';
+
+export interface TestServer extends RunningServer {
+  config: Config;
+  dataDir: string;
+  token: string;
+  /** Clone URL with the token as the Basic password. */
+  gitUrl(app: string, token?: string): string;
+  api(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'slipway-test-'));
+  const port = await freePort();
+  const config = loadConfig({
+    PATH: process.env.PATH,
+    SLIPWAY_DATA_DIR: dataDir,
+    SLIPWAY_PORT: String(port),
+    SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_TEST_LOG ?? 'warn',
+    ...env,
+  });
+  const running = await startServer(config, createLogger(config.logLevel));
+  const token = running.firstAdminToken ?? config.adminToken;
+  if (!token) throw new Error('no admin token');
+  const base = running.url;
+  return {
+    ...running,
+    config,
+    dataDir,
+    token,
+    gitUrl: (app, t = token) => `http://slipway:${t}@127.0.0.1:${port}/git/${app}.git`,
+    async api(method, path, body, t = token) {
+      const headers: Record<string, string> = {};
+      if (t) headers.authorization = `Bearer ${t}`;
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        /* not JSON */
+      }
+      return { status: res.status, body: parsed };
+    },
+    async stop() {
+      await running.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

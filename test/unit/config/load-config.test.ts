@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load-config.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8080);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.domain).toBe('localhost');
+    expect(c.dataDir).toBe(join(process.cwd(), 'data'));
+    expect(c.runtime).toBe('docker');
+    expect(c.adminToken).toBeUndefined();
+    expect(c.publicUrl).toBe('http://localhost:8080');
+    expect(c.environments.map((e) => e.name)).toEqual(['preview', 'prod']);
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.environments[0])).toBe(true);
+  });
+
+  it.each([
+    [{ SLIPWAY_PORT: 'eighty' }, /SLIPWAY_PORT="eighty": expected a port number/],
+    [{ SLIPWAY_PORT: '70000' }, /SLIPWAY_PORT/],
+    [{ SLIPWAY_RUNTIME: 'podman' }, /SLIPWAY_RUNTIME="podman": expected docker or kubernetes/],
+    [{ SLIPWAY_DOMAIN: 'bad domain!' }, /SLIPWAY_DOMAIN/],
+    [{ SLIPWAY_ADMIN_TOKEN: 'short' }, /SLIPWAY_ADMIN_TOKEN: expected at least 16/],
+    [{ SLIPWAY_BUILD_ARGS: 'NOPE' }, /SLIPWAY_BUILD_ARGS: "NOPE" is not KEY=VALUE/],
+    [{ SLIPWAY_PIPELINE_PAUSED: 'maybe' }, /SLIPWAY_PIPELINE_PAUSED="maybe": expected true or false/],
+  ])('names the variable and what was expected: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('chooses kubernetes in a cluster, docker otherwise', () => {
+    expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.0.0.1' }).runtime).toBe('kubernetes');
+    expect(loadConfig({ SLIPWAY_RUNTIME: 'docker', KUBERNETES_SERVICE_HOST: '10.0.0.1' }).runtime).toBe('docker');
+  });
+
+  it('parses build arguments', () => {
+    expect(loadConfig({ SLIPWAY_BUILD_ARGS: 'PYTHON_IMAGE=base/python:3,NGINX_IMAGE=base/nginx:1' }).build.buildArgs).toEqual({ PYTHON_IMAGE: 'base/python:3', NGINX_IMAGE: 'base/nginx:1' });
+  });
+
+  it('names the environment file and the field that is wrong', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'envs-'));
+    writeFileSync(join(dir, 'staging.yaml'), 'ref: main\nhost: "{app}-staging.{domain}"\nresources: {cpu: 1, memory: 1Gi}\n');
+    expect(() => loadConfig({ SLIPWAY_ENVIRONMENTS_DIR: dir })).toThrow(/staging\.yaml: ref: a branch ref such as refs\/heads\/main/);
+    writeFileSync(join(dir, 'staging.yaml'), 'ref: refs/heads/staging\nhost: "{app}-staging.{domain}"\nresources: {cpu: 1, memory: 1Gi}\nreplicas: many\n');
+    expect(() => loadConfig({ SLIPWAY_ENVIRONMENTS_DIR: dir })).toThrow(/staging\.yaml: replicas/);
+    writeFileSync(join(dir, 'staging.yaml'), 'ref: [unclosed\n');
+    expect(() => loadConfig({ SLIPWAY_ENVIRONMENTS_DIR: dir })).toThrow(/staging\.yaml: not valid YAML/);
+  });
+
+  it('reads a new environment file with its defaults', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'envs-'));
+    writeFileSync(join(dir, 'staging.yaml'), 'ref: refs/heads/staging\nhost: "{app}-staging.{domain}"\nresources: {cpu: 1, memory: 1Gi}\n');
+    const [staging] = loadConfig({ SLIPWAY_ENVIRONMENTS_DIR: dir }).environments;
+    expect(staging).toMatchObject({ name: 'staging', ref: 'refs/heads/staging', replicas: 1, resources: { cpu: '1', memory: '1Gi' }, health: { path: '/health' } });
+  });
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // Integration tests start servers, Docker containers and git processes: two at a time on two cores.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
