@@ -1,0 +1,77 @@
+// The Runtime interface: what the pipeline needs from an engine that runs apps. Docker and Kubernetes implement it.
+import type { EnvironmentDef } from '../domain/types.js';
+
+/** One line of progress or log output, for the deploy log and anyone watching. */
+export type OnLine = (line: string) => void;
+
+export interface AppSettings {
+  /** `web` serves HTTP on `port`; `job` runs to completion on `schedule`. */
+  kind: 'web' | 'job';
+  port: number;
+  healthPath: string;
+  /** Cron expression (5 fields) for jobs. */
+  schedule?: string;
+  /** Plain variables from slipway.yaml (they live in the repo). */
+  env: Record<string, string>;
+}
+
+export interface DeploySpec {
+  app: string;
+  environment: EnvironmentDef;
+  /** Full 40-hex commit. */
+  commit: string;
+  /** Image reference to run, e.g. `slipway/shop:0123456789ab` or `localhost:5050/shop:0123456789ab`. */
+  image: string;
+  settings: AppSettings;
+  /** Secrets for this app and environment (never logged). */
+  secrets: Record<string, string>;
+  /** Id of the deployment record, put on what is created so a crashed deploy can be found and cleaned. */
+  deploymentId: string;
+}
+
+export type DeployResult =
+  | { ok: true; instance: Instance }
+  | { ok: false; reason: string; logTail: string };
+
+export interface Instance {
+  app: string;
+  environment: string;
+  commit: string;
+  image: string;
+  /** `live` serves traffic; `starting` is a deploy in progress (or one cut off by a crash). */
+  state: 'live' | 'starting' | 'stopped' | 'failed';
+  /** Where the proxy sends traffic (Docker: 127.0.0.1 and a published port). Kubernetes routes with Ingress. */
+  target?: { host: string; port: number };
+  since: string;
+  deploymentId?: string;
+}
+
+export interface JobRun {
+  exitCode: number | null;
+  logTail: string;
+}
+
+export interface Runtime {
+  readonly kind: 'docker' | 'kubernetes';
+  /** Throws a clear error when the engine cannot be reached ("Docker is not reachable at …"). */
+  ping(): Promise<void>;
+  /** Makes sure the app's shared resources exist (Kubernetes: namespace, quota, policies; Docker: network). */
+  ensureApp(app: string): Promise<void>;
+  /**
+   * Starts `spec`, waits until healthy, switches traffic, retires the old instance.
+   * When the new one never becomes healthy, what was serving keeps serving and the result says why.
+   */
+  deploy(spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<DeployResult>;
+  /** What serves each environment of the app now (live instances only). */
+  current(app: string): Promise<Instance[]>;
+  /** Everything the runtime runs for Slipway (all apps), including leftovers of cut-off deploys. */
+  list(): Promise<Instance[]>;
+  /** Removes leftovers: instances in `starting` state whose deployment is not `active`. */
+  removeStale(isActive: (deploymentId: string) => boolean): Promise<number>;
+  /** Removes everything of the app. */
+  removeApp(app: string): Promise<void>;
+  /** Recent and (with follow) live runtime log lines of an environment. */
+  logs(app: string, environment: string, options: { tail: number; follow: boolean }, signal?: AbortSignal): AsyncIterable<string>;
+  /** Runs a job once now with the environment's image (scheduled-job template). */
+  runJob(spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<JobRun>;
+}

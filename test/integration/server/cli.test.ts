@@ -1,0 +1,56 @@
+// The `slipway` command against a data folder: apps and tokens.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { openPipeline } from '../../../src/main.js';
+import { authenticateToken } from '../../../src/pipeline/authenticate-token.js';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+const dataDir = mkdtempSync(join(tmpdir(), 'slipway-cli-'));
+const slipway = (...args: string[]) =>
+  spawnSync(process.execPath, [join(root, 'dist', 'src', 'main.js'), ...args], { env: { PATH: process.env.PATH, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+
+describe('slipway CLI', () => {
+  it('creates, lists and deletes apps', () => {
+    const created = slipway('apps', 'create', 'blog', '--template', 'static-site', '--description', 'my blog');
+    expect(created.status, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/created blog \(static-site\)/);
+    expect(created.stdout).toMatch(/git clone http:\/\/localhost:8080\/git\/blog\.git/);
+    const list = slipway('apps', 'list', '--json');
+    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ name: 'blog', template: 'static-site', description: 'my blog' })]);
+    const refused = slipway('apps', 'delete', 'blog');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/--yes/);
+    expect(slipway('apps', 'delete', 'blog', '--yes').status).toBe(0);
+    expect(existsSync(join(dataDir, 'repos', 'blog.git'))).toBe(false);
+    expect(slipway('apps', 'list').stdout).toMatch(/no apps yet/);
+  });
+
+  it('says what is wrong with a bad name or template, exiting 1', () => {
+    const bad = slipway('apps', 'create', 'Admin', '--template', 'static-site');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/invalid app name "Admin"/);
+    const tpl = slipway('apps', 'create', 'fine', '--template', 'nope');
+    expect(tpl.stderr).toMatch(/unknown template "nope"/);
+  });
+
+  it('creates a token that the server accepts; only its hash is stored', () => {
+    const r = slipway('token', 'create', '--name', 'ci');
+    expect(r.status).toBe(0);
+    const token = r.stdout.trim();
+    expect(token).toMatch(/^slw_/);
+    const pipeline = openPipeline(loadConfig({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'silent' }));
+    expect(authenticateToken(pipeline.deps, token)).toEqual({ name: 'ci', role: 'admin' });
+    expect(JSON.stringify(pipeline.deps.store.db.prepare('SELECT * FROM tokens').all())).not.toContain(token);
+    pipeline.deps.store.close();
+  });
+
+  it('stops start-up with a message naming a bad variable', () => {
+    const r = spawnSync(process.execPath, [join(root, 'dist', 'src', 'main.js'), 'serve'], { env: { PATH: process.env.PATH, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PORT: 'abc' }, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/SLIPWAY_PORT="abc": expected a port number/);
+  });
+});
