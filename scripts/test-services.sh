@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# Starts and stops the real services Slipway's integration and e2e tests use on one machine:
+# Docker Engine (Debian's docker.io) and a Docker registry (Debian's docker-registry) on
+# 127.0.0.1:5050. Idempotent: whatever already runs is left alone and never stopped by `down`.
+#
+#   scripts/test-services.sh up       install if missing, start what is not running, wait until ready
+#   scripts/test-services.sh down     stop only what `up` started (by the PIDs it recorded)
+#   scripts/test-services.sh status   print what runs
+#
+# State (pid files, logs, registry storage) lives in ${SLIPWAY_SERVICES_DIR:-$HOME/.cache/slipway-services}.
+# Needs root to install packages and to run dockerd.
+#
+# dockerd runs with its defaults (iptables on, bridge docker0, overlay2, data in /var/lib/docker,
+# socket /var/run/docker.sock): they work on the Debian bookworm VM this was written on (kernel
+# 6.x with nf_tables iptables, br_netfilter and overlayfs), including `docker run -p 127.0.0.1::8080`.
+# Extra flags for machines where they do not (not needed, so not tested, here):
+#   SLIPWAY_DOCKERD_FLAGS="--iptables=false --bridge=none"  no iptables or bridges: containers then
+#     only get --network host or none, so published ports do not work;
+#   SLIPWAY_DOCKERD_FLAGS="--storage-driver=vfs"  no overlayfs (works, but slow and large).
+set -euo pipefail
+
+STATE_DIR="${SLIPWAY_SERVICES_DIR:-$HOME/.cache/slipway-services}"
+REGISTRY_ADDR="127.0.0.1:5050"
+REGISTRY_URL="http://$REGISTRY_ADDR/v2/"
+DOCKERD_PIDFILE="$STATE_DIR/dockerd.pid"
+REGISTRY_PIDFILE="$STATE_DIR/registry.pid"
+DOCKERD_LOG="$STATE_DIR/dockerd.log"
+REGISTRY_LOG="$STATE_DIR/registry.log"
+REGISTRY_CONFIG="$STATE_DIR/registry.yml"
+REGISTRY_BIN="/usr/bin/docker-registry"
+WAIT_SECONDS="${SLIPWAY_SERVICES_WAIT:-60}"
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+docker_answers() { timeout 5 docker info >/dev/null 2>&1; }
+registry_answers() { curl -fsS --max-time 3 -o /dev/null "$REGISTRY_URL" 2>/dev/null; }
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/5050") 2>/dev/null; }
+
+# A pid file holds "PID STARTTIME" (field 22 of /proc/PID/stat) so a PID reused by an unrelated
+# process after a reboot or crash is never mistaken for ours, and never killed.
+proc_starttime() { awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null; }
+
+record_pid() { # FILE PID
+  local start
+  start="$(proc_starttime "$2")" || true
+  printf '%s %s\n' "$2" "${start:-unknown}" >"$1"
+}
+
+# Prints the PID from FILE if that process is still the one we started; removes stale files.
+recorded_pid() { # FILE
+  local file="$1" pid start now
+  [[ -f "$file" ]] || return 1
+  read -r pid start <"$file" || true
+  if [[ -n "${pid:-}" ]] && now="$(proc_starttime "$pid")" && [[ -n "$now" && "$now" == "$start" ]]; then
+    printf '%s\n' "$pid"
+    return 0
+  fi
+  rm -f "$file"
+  return 1
+}
+
+ensure_installed() {
+  local missing=()
+  command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+  [[ -x "$REGISTRY_BIN" ]] || missing+=(docker-registry)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  ((${#missing[@]} == 0)) && return 0
+  [[ $EUID -eq 0 ]] || die "missing packages (${missing[*]}); run as root to install them"
+  say "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+tail_log() { # FILE
+  printf '  last lines of %s:\n' "$1" >&2
+  tail -n 15 "$1" 2>/dev/null | sed 's/^/  | /' >&2 || true
+}
+
+start_dockerd() {
+  local pid
+  if docker_answers; then
+    if pid="$(recorded_pid "$DOCKERD_PIDFILE")"; then
+      say "docker: already running (started by this script, pid $pid)"
+    else
+      say "docker: already running, left alone ($(docker version -f '{{.Server.Version}}' 2>/dev/null || echo '?'))"
+    fi
+    return 0
+  fi
+  if ! pid="$(recorded_pid "$DOCKERD_PIDFILE")"; then
+    [[ $EUID -eq 0 ]] || die "dockerd is not running and starting it needs root"
+    # setsid: dockerd outlives the shell (and its process group) that ran `up`.
+    # shellcheck disable=SC2086 # flags are meant to be split
+    setsid dockerd ${SLIPWAY_DOCKERD_FLAGS:-} >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    pid=$!
+    record_pid "$DOCKERD_PIDFILE" "$pid"
+    say "docker: started dockerd (pid $pid, log $DOCKERD_LOG)"
+  else
+    say "docker: dockerd we started earlier (pid $pid) is not answering yet; waiting"
+  fi
+  local waited=0
+  until docker_answers; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$DOCKERD_PIDFILE"
+      tail_log "$DOCKERD_LOG"
+      die "dockerd exited before it answered; see $DOCKERD_LOG"
+    fi
+    if ((waited >= WAIT_SECONDS)); then
+      tail_log "$DOCKERD_LOG"
+      die "dockerd (pid $pid) did not answer 'docker info' within ${WAIT_SECONDS}s; see $DOCKERD_LOG"
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  say "docker: ready ($(docker version -f '{{.Server.Version}}' 2>/dev/null || echo '?'))"
+}
+
+write_registry_config() {
+  mkdir -p "$STATE_DIR/registry"
+  cat >"$REGISTRY_CONFIG.tmp" <<EOF
+# Written by scripts/test-services.sh; rewritten on every 'up'.
+version: 0.1
+log:
+  level: warn
+  fields:
+    service: registry
+storage:
+  filesystem:
+    rootdirectory: $STATE_DIR/registry
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY_ADDR
+  headers:
+    X-Content-Type-Options: [nosniff]
+EOF
+  mv "$REGISTRY_CONFIG.tmp" "$REGISTRY_CONFIG"
+}
+
+start_registry() {
+  local pid
+  if registry_answers; then
+    if pid="$(recorded_pid "$REGISTRY_PIDFILE")"; then
+      say "registry: already running at $REGISTRY_URL (started by this script, pid $pid)"
+    else
+      say "registry: already answering at $REGISTRY_URL, left alone"
+    fi
+    return 0
+  fi
+  if ! pid="$(recorded_pid "$REGISTRY_PIDFILE")"; then
+    port_taken && die "port 5050 on 127.0.0.1 is taken by something that is not a registry"
+    write_registry_config
+    setsid "$REGISTRY_BIN" serve "$REGISTRY_CONFIG" >>"$REGISTRY_LOG" 2>&1 </dev/null &
+    pid=$!
+    record_pid "$REGISTRY_PIDFILE" "$pid"
+    say "registry: started (pid $pid, storage $STATE_DIR/registry, log $REGISTRY_LOG)"
+  fi
+  local waited=0
+  until registry_answers; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$REGISTRY_PIDFILE"
+      tail_log "$REGISTRY_LOG"
+      die "registry exited before it answered; see $REGISTRY_LOG"
+    fi
+    if ((waited >= WAIT_SECONDS * 2)); then # polled every 0.5 s
+      tail_log "$REGISTRY_LOG"
+      die "registry (pid $pid) did not answer $REGISTRY_URL within ${WAIT_SECONDS}s"
+    fi
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+  say "registry: ready at $REGISTRY_URL"
+}
+
+stop_recorded() { # NAME PIDFILE GRACE_SECONDS
+  local name="$1" file="$2" grace="$3" pid
+  if ! pid="$(recorded_pid "$file")"; then
+    say "$name: nothing started by us"
+    return 0
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  local waited=0
+  while kill -0 "$pid" 2>/dev/null && ((waited < grace)); do
+    sleep 1
+    waited=$((waited + 1))
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "$name: pid $pid still running after ${grace}s, sending KILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$file"
+  say "$name: stopped (pid $pid)"
+}
+
+print_status() {
+  local pid
+  if docker_answers; then
+    local who="not started by this script"
+    pid="$(recorded_pid "$DOCKERD_PIDFILE")" && who="started by this script, pid $pid"
+    say "docker: running, server $(docker version -f '{{.Server.Version}}' 2>/dev/null || echo '?') ($who)"
+  elif pid="$(recorded_pid "$DOCKERD_PIDFILE")"; then
+    say "docker: dockerd pid $pid is alive but not answering (log $DOCKERD_LOG)"
+  else
+    say "docker: not running"
+  fi
+  if registry_answers; then
+    local who="not started by this script"
+    pid="$(recorded_pid "$REGISTRY_PIDFILE")" && who="started by this script, pid $pid"
+    say "registry: running at $REGISTRY_URL ($who)"
+  elif pid="$(recorded_pid "$REGISTRY_PIDFILE")"; then
+    say "registry: pid $pid is alive but not answering (log $REGISTRY_LOG)"
+  else
+    say "registry: not running"
+  fi
+}
+
+main() {
+  local cmd="${1:-}"
+  case "$cmd" in
+    up)
+      mkdir -p "$STATE_DIR"
+      ensure_installed
+      start_dockerd
+      start_registry
+      ;;
+    down)
+      stop_recorded registry "$REGISTRY_PIDFILE" 10
+      # dockerd stops its containers first (10 s each by default) and its own containerd.
+      stop_recorded docker "$DOCKERD_PIDFILE" 60
+      ;;
+    status)
+      print_status
+      ;;
+    *)
+      printf 'usage: %s up|down|status\n' "${0##*/}" >&2
+      exit 2
+      ;;
+  esac
+}
+
+main "$@"
