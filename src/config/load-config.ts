@@ -33,6 +33,18 @@ export interface Config {
   readonly docker: { readonly socketPath: string | undefined; readonly host: string | undefined };
   /** Set in the environment of git hooks by the server that runs receive-pack. */
   readonly hook: { readonly url: string | undefined; readonly secret: string | undefined };
+  readonly codegen: {
+    readonly apiKey: string | undefined;
+    readonly baseURL: string | undefined;
+    readonly model: string;
+    readonly maxTurns: number;
+    readonly maxTokensPerTurn: number;
+    readonly maxTotalTokens: number;
+    readonly maxRetries: number;
+    readonly timeoutMs: number;
+    /** Fix commits the model may make after its commit fails to build or get healthy. */
+    readonly fixAttempts: number;
+  };
   /** Passed on to child processes (git) that need a PATH. */
   readonly path: string;
 }
@@ -97,10 +109,24 @@ function parseBuildArgs(env: Env): Record<string, string> {
   return out;
 }
 
+function parseBaseUrl(env: Env): string | undefined {
+  const raw = pick(env, 'ANTHROPIC_BASE_URL');
+  if (raw !== undefined && !/^https?:\/\/\S+$/.test(raw)) throw new ConfigError(`ANTHROPIC_BASE_URL="${raw}": expected an http(s) URL`);
+  return raw;
+}
+
 function parseLogLevel(env: Env): LogLevel {
   const raw = pick(env, 'SLIPWAY_LOG_LEVEL') ?? 'info';
   if (['debug', 'info', 'warn', 'error', 'silent'].includes(raw)) return raw as LogLevel;
   throw new ConfigError(`SLIPWAY_LOG_LEVEL="${raw}": expected debug, info, warn, error or silent`);
+}
+
+function parseInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = pick(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(`${name}="${raw}": expected a whole number from ${min} to ${max}`);
+  return n;
 }
 
 function parseInterval(env: Env): number {
@@ -138,6 +164,17 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
     build: { registry, buildArgs: parseBuildArgs(env) },
     docker: { socketPath: pick(env, 'SLIPWAY_DOCKER_SOCKET'), host: pick(env, 'DOCKER_HOST') },
     hook: { url: pick(env, 'SLIPWAY_HOOK_URL'), secret: pick(env, 'SLIPWAY_HOOK_SECRET') },
+    codegen: {
+      apiKey: pick(env, 'ANTHROPIC_API_KEY'),
+      baseURL: parseBaseUrl(env),
+      model: pick(env, 'SLIPWAY_MODEL') ?? 'claude-sonnet-5-5',
+      maxTurns: parseInt(env, 'SLIPWAY_MAX_TURNS', 20, 1, 200),
+      maxTokensPerTurn: parseInt(env, 'SLIPWAY_MAX_TOKENS_PER_TURN', 16_384, 256, 128_000),
+      maxTotalTokens: parseInt(env, 'SLIPWAY_MAX_TOTAL_TOKENS', 1_000_000, 1_000, 100_000_000),
+      maxRetries: parseInt(env, 'SLIPWAY_ANTHROPIC_MAX_RETRIES', 2, 0, 10),
+      timeoutMs: parseInt(env, 'SLIPWAY_ANTHROPIC_TIMEOUT_MS', 600_000, 1_000, 3_600_000),
+      fixAttempts: parseInt(env, 'SLIPWAY_FIX_ATTEMPTS', 1, 0, 5),
+    },
     path: pick(env, 'PATH') ?? '/usr/local/bin:/usr/bin:/bin',
   };
   return deepFreeze(config);

@@ -48,3 +48,15 @@ export interface EnvironmentDef {
   /** Seconds the old container keeps running after traffic has moved. */
   graceSeconds: number;
 }
+
+/** What belongs to the code, from `slipway.yaml` at the commit being deployed. */
+export interface AppSettings {
+  /** `web` serves HTTP on `port`; `job` runs to completion on `schedule`. */
+  kind: 'web' | 'job';
+  port: number;
+  healthPath: string;
+  /** Cron expression (5 fields) for jobs. */
+  schedule?: string;
+  /** Plain variables from slipway.yaml (they live in the repo). */
+  env: Record<string, string>;
+}

@@ -1,5 +1,7 @@
 // The JSON shape of an app, as the API and CLI show it.
 import { hostFor } from '../domain/host-for.js';
+import type { EnvironmentDef } from '../domain/types.js';
+import type { Config } from '../config/load-config.js';
 import type { AppRecord } from '../store/apps-store.js';
 import type { PipelineDeps } from './deps.js';
 
@@ -12,9 +14,14 @@ export interface AppView {
   environments: { name: string; title: string; ref: string; url: string }[];
 }
 
+/** The URL people open for an environment of an app (same scheme and port as the server's public URL). */
+export function environmentUrl(config: Pick<Config, 'publicUrl' | 'domain'>, env: EnvironmentDef, app: string): string {
+  const base = new URL(config.publicUrl);
+  return `${base.protocol}//${hostFor(env, app, config.domain)}${base.port ? `:${base.port}` : ''}/`;
+}
+
 export function toAppView(deps: Pick<PipelineDeps, 'config'>, app: AppRecord): AppView {
   const { config } = deps;
-  const port = new URL(config.publicUrl).port;
   return {
     name: app.name,
     template: app.template,
@@ -25,7 +32,7 @@ export function toAppView(deps: Pick<PipelineDeps, 'config'>, app: AppRecord): A
       name: env.name,
       title: env.title,
       ref: env.ref,
-      url: `${new URL(config.publicUrl).protocol}//${hostFor(env, app.name, config.domain)}${port ? `:${port}` : ''}/`,
+      url: environmentUrl(config, env, app.name),
     })),
   };
 }

@@ -8,6 +8,8 @@ export async function deleteApp(deps: PipelineDeps, name: string): Promise<void>
   const gitdir = repoPath(deps.config.dataDir, name);
   const known = deps.store.apps.get(name);
   if (!known && !fs.existsSync(gitdir)) throw new NotFoundError(`no app named ${name}`);
+  // What runs goes first: if the runtime is unreachable, nothing is deleted and the person can retry.
+  await deps.runtime.removeApp(name);
   // Move the repo aside first: a crash after this point leaves no half-deleted repo under the app's name.
   const trash = `${gitdir}.deleting-${Date.now()}`;
   if (fs.existsSync(gitdir)) await fs.promises.rename(gitdir, trash);

@@ -1,12 +1,20 @@
 // What the use cases need, passed in by the composition root.
+import type Docker from 'dockerode';
 import type { Config } from '../config/load-config.js';
 import type { AppTemplate } from '../git/app-templates.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { Logger } from '../shared/log.js';
 import type { Store } from '../store/create-store.js';
+import type { PipelineEvents } from './pipeline-events.js';
 
 export interface PipelineDeps {
   config: Config;
   store: Store;
   templates: readonly AppTemplate[];
   log: Logger;
+  events: PipelineEvents;
+  /** The engine apps run on. */
+  runtime: Runtime;
+  /** The Docker Engine that builds images (both runtimes build with Docker). */
+  docker: Docker;
 }

@@ -1,96 +1,119 @@
-// The reconciler: the truth behind every hook. Recorded ref updates (and, with a runtime, each environment's
-// desired commit against what runs) are converged one app at a time, different apps in parallel.
-import type { PipelineDeps } from './deps.js';
-import type { RefUpdateRecord } from '../store/ref-updates-store.js';
+// The reconciler: the truth behind every hook. It converges each app's environments (desired: their refs;
+// actual: what the runtime serves) when a hook records an update, at start-up, on a timer and on demand —
+// one app at a time, different apps in parallel. Every step is idempotent, so a pass cut off by a crash is
+// simply run again.
+import { shortSha } from '../domain/types.js';
 import { messageOf } from '../shared/errors.js';
+import type { RefUpdateRecord } from '../store/ref-updates-store.js';
+import { convergeApp } from './converge-app.js';
+import type { PipelineDeps } from './deps.js';
+import { checkPublishable, moveProduction } from './move-production.js';
 
 export interface Reconciler {
-  /** Runs a first pass (updates recorded while the server was down) and then one every interval. */
-  start(): void;
+  /** Recovers from an earlier crash, then runs a first pass over every app and one every interval. */
+  start(): Promise<void>;
   stop(): Promise<void>;
-  /** Reconciles one app (or every app with pending work); resolves when that pass is done. */
+  /** Reconciles one app (or every app); resolves when that pass is done. */
   wake(app?: string): Promise<void>;
 }
 
-/** What a pass does with one recorded update; the build-and-deploy issue replaces the seam. */
-export type ApplyUpdate = (update: RefUpdateRecord) => Promise<string>;
-
-export function createReconciler(deps: PipelineDeps, apply: ApplyUpdate = describeUpdate(deps)): Reconciler {
+export function createReconciler(deps: PipelineDeps, afterPass: (app: string) => Promise<void> = async () => undefined): Reconciler {
   const log = deps.log.child('reconciler');
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
+  const stopping = new AbortController();
 
-  async function pass(app: string): Promise<void> {
-    for (const update of deps.store.refUpdates.pending().filter((u) => u.app === app)) {
-      if (stopped) return;
+  /** Release tags pushed since the last pass move production (recorded first, so a crash loses none). */
+  async function applyPublishes(app: string, updates: RefUpdateRecord[]): Promise<void> {
+    for (const u of updates.filter((x) => x.kind === 'publish')) {
       let outcome: string;
       try {
-        outcome = await apply(update);
+        checkPublishable(deps, app, u.newSha, { requireBuilt: false });
+        await moveProduction(deps, app, u.newSha, 'publish', `publish ${u.ref.replace('refs/tags/', '')}`);
+        outcome = `${u.environment ?? 'production'}: moved to ${shortSha(u.newSha)}`;
       } catch (e) {
-        // Left pending: the next pass (hook, timer or start-up) tries again.
-        log.warn('could not process a ref update; will retry', { id: update.id, app, error: messageOf(e) });
-        return;
+        outcome = `not published: ${messageOf(e)}`;
       }
-      if (deps.store.refUpdates.markProcessed(update.id, outcome)) log.info('ref update processed', { id: update.id, app, ref: update.ref, outcome });
+      deps.store.refUpdates.markProcessed(u.id, outcome);
     }
   }
 
+  function describe(app: string, u: RefUpdateRecord): string {
+    if (!u.environment || u.kind === 'ignore') return 'ignored';
+    const d = deps.store.deployments.latest(app, u.environment);
+    return `${u.environment}: ${d ? `${d.status} ${shortSha(d.commit)}` : 'nothing deployed'}`;
+  }
+
+  async function pass(app: string): Promise<void> {
+    if (!deps.store.apps.get(app)) return;
+    const pending = deps.store.refUpdates.pending().filter((u) => u.app === app);
+    await applyPublishes(app, pending);
+    await convergeApp(deps, app, stopping.signal);
+    for (const u of pending.filter((x) => x.kind !== 'publish')) {
+      if (deps.store.refUpdates.markProcessed(u.id, describe(app, u))) log.info('ref update processed', { id: u.id, app, ref: u.ref });
+    }
+    await afterPass(app);
+  }
+
   function schedule(app: string): Promise<void> {
-    const current = running.get(app);
-    if (current) {
+    if (running.has(app)) {
       // A pass is under way: run once more after it, so nothing recorded meanwhile waits for the timer.
       again.add(app);
-      return current;
+      return running.get(app)!;
     }
     const run = (async () => {
       do {
         again.delete(app);
-        await pass(app);
-      } while (again.has(app) && !stopped);
+        try {
+          await pass(app);
+        } catch (e) {
+          // Typically Docker or the cluster is unreachable: pending updates stay pending, the timer retries.
+          log.warn('reconcile pass failed; will retry', { app, error: messageOf(e) });
+        }
+      } while (again.has(app) && !stopping.signal.aborted);
     })().finally(() => running.delete(app));
     running.set(app, run);
     return run;
   }
 
   async function wake(app?: string): Promise<void> {
-    if (deps.config.pipeline.paused || stopped) return;
-    const apps = app ? [app] : [...new Set(deps.store.refUpdates.pending().map((u) => u.app))];
+    if (deps.config.pipeline.paused || stopping.signal.aborted) return;
+    const apps = app ? [app] : deps.store.apps.list().map((a) => a.name);
     await Promise.all(apps.map(schedule));
   }
 
+  /** What a crash left behind: records that say building/deploying, and half-started containers. */
+  async function recover(): Promise<void> {
+    const reason = 'interrupted by a restart of Slipway; retried';
+    const builds = deps.store.builds.failInterrupted(reason);
+    const deployments = deps.store.deployments.failInterrupted(reason);
+    const runs = deps.store.jobRuns.failInterrupted();
+    if (builds + deployments + runs > 0) log.warn('recovered interrupted work', { builds, deployments, runs });
+    try {
+      const removed = await deps.runtime.removeStale((id) => deps.store.deployments.isActive(id));
+      if (removed > 0) log.info('removed leftovers of interrupted deploys', { removed });
+    } catch (e) {
+      log.warn('could not clean up the runtime', { error: messageOf(e) });
+    }
+  }
+
   return {
-    start() {
+    async start() {
       if (deps.config.pipeline.paused) {
         log.warn('the pipeline is paused (SLIPWAY_PIPELINE_PAUSED): ref updates are recorded, not processed');
         return;
       }
-      void wake().catch((e: unknown) => log.error('start-up pass failed', { error: messageOf(e) }));
-      timer = setInterval(() => void wake().catch((e: unknown) => log.error('timed pass failed', { error: messageOf(e) })), deps.config.pipeline.intervalMs);
+      await recover();
+      void wake();
+      timer = setInterval(() => void wake(), deps.config.pipeline.intervalMs);
       timer.unref();
     },
     async stop() {
-      stopped = true;
+      stopping.abort();
       if (timer) clearInterval(timer);
       await Promise.allSettled(running.values());
     },
     wake,
-  };
-}
-
-function describeUpdate(deps: PipelineDeps): ApplyUpdate {
-  return async (u) => {
-    const short = u.newSha.slice(0, 12);
-    switch (u.kind) {
-      case 'preview':
-      case 'production-move':
-        return `would deploy ${short} to ${u.environment}`;
-      case 'publish':
-        return `would publish ${short} to ${u.environment}`;
-      default:
-        deps.log.debug('ignored ref update', { ref: u.ref });
-        return 'ignored';
-    }
   };
 }

@@ -1,19 +1,10 @@
 // The Runtime interface: what the pipeline needs from an engine that runs apps. Docker and Kubernetes implement it.
-import type { EnvironmentDef } from '../domain/types.js';
+import type { AppSettings, EnvironmentDef } from '../domain/types.js';
+
+export type { AppSettings };
 
 /** One line of progress or log output, for the deploy log and anyone watching. */
 export type OnLine = (line: string) => void;
-
-export interface AppSettings {
-  /** `web` serves HTTP on `port`; `job` runs to completion on `schedule`. */
-  kind: 'web' | 'job';
-  port: number;
-  healthPath: string;
-  /** Cron expression (5 fields) for jobs. */
-  schedule?: string;
-  /** Plain variables from slipway.yaml (they live in the repo). */
-  env: Record<string, string>;
-}
 
 export interface DeploySpec {
   app: string;

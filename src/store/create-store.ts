@@ -1,6 +1,10 @@
 // The store: one database and the record sets over it.
 import { join } from 'node:path';
 import { createAppsStore, type AppsStore } from './apps-store.js';
+import { createBuildsStore, type BuildsStore } from './builds-store.js';
+import { createDeploymentsStore, type DeploymentsStore } from './deployments-store.js';
+import { createJobRunsStore, type JobRunsStore } from './job-runs-store.js';
+import { createSecretsStore, type SecretsStore } from './secrets-store.js';
 import { openDatabase, type Db } from './open-database.js';
 import { createRefUpdatesStore, type RefUpdatesStore } from './ref-updates-store.js';
 import { createTokensStore, type TokensStore } from './tokens-store.js';
@@ -10,6 +14,10 @@ export interface Store {
   readonly apps: AppsStore;
   readonly tokens: TokensStore;
   readonly refUpdates: RefUpdatesStore;
+  readonly builds: BuildsStore;
+  readonly deployments: DeploymentsStore;
+  readonly secrets: SecretsStore;
+  readonly jobRuns: JobRunsStore;
   close(): void;
 }
 
@@ -24,6 +32,10 @@ export function createStore(path: string): Store {
     apps: createAppsStore(db),
     tokens: createTokensStore(db),
     refUpdates: createRefUpdatesStore(db),
+    builds: createBuildsStore(db),
+    deployments: createDeploymentsStore(db),
+    secrets: createSecretsStore(db),
+    jobRuns: createJobRunsStore(db),
     close: () => db.close(),
   };
 }

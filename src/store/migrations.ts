@@ -43,4 +43,66 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX ref_updates_app ON ref_updates (app, id);
     `,
   },
+  {
+    version: 2,
+    name: 'builds, deployments, secrets, job runs',
+    sql: `
+      CREATE TABLE builds (
+        id TEXT PRIMARY KEY,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        commit_sha TEXT NOT NULL,
+        image TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'building', 'succeeded', 'failed', 'superseded')),
+        reused INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        needs_person INTEGER NOT NULL DEFAULT 0,
+        log_path TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT
+      );
+      CREATE INDEX builds_app ON builds (app, created_at);
+      CREATE INDEX builds_commit ON builds (app, commit_sha);
+      CREATE TABLE deployments (
+        id TEXT PRIMARY KEY,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        environment TEXT NOT NULL,
+        commit_sha TEXT NOT NULL,
+        image TEXT,
+        build_id TEXT,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'building', 'deploying', 'live', 'failed', 'superseded', 'replaced')),
+        trigger TEXT NOT NULL,
+        previous_commit TEXT,
+        applied_commit TEXT,
+        reason TEXT,
+        needs_person INTEGER NOT NULL DEFAULT 0,
+        log_path TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT
+      );
+      CREATE INDEX deployments_app ON deployments (app, environment, created_at);
+      CREATE TABLE secrets (
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        environment TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (app, environment, name)
+      );
+      CREATE TABLE job_runs (
+        id TEXT PRIMARY KEY,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        environment TEXT NOT NULL,
+        commit_sha TEXT NOT NULL,
+        trigger TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+        exit_code INTEGER,
+        log_path TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT
+      );
+      CREATE INDEX job_runs_app ON job_runs (app, started_at);
+    `,
+  },
 ];

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { handleErrors } from './middleware/handle-errors.js';
 import { requireToken } from './middleware/require-token.js';
 import { apiAppsRoutes } from './routes/api-apps.js';
+import { apiPipelineRoutes } from './routes/api-pipeline.js';
 import { internalHookRoutes } from './routes/internal-hooks.js';
 
 export interface WebAppOptions {
@@ -51,8 +52,7 @@ export function createWebApp(options: WebAppOptions): Koa {
   const onlyApi = (m: Middleware): Middleware => (ctx, next) => (ctx.path.startsWith('/api/') ? m(ctx, next) : next());
   app.use(onlyApi(requireToken((a) => pipeline.authenticateBearer(a))));
   app.use(onlyApi(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' })));
-  const api = apiAppsRoutes(pipeline);
-  app.use(api.routes()).use(api.allowedMethods());
+  for (const router of [apiAppsRoutes(pipeline), apiPipelineRoutes(pipeline)]) app.use(router.routes()).use(router.allowedMethods());
 
   app.use(async (ctx) => {
     ctx.status = 404;

@@ -1,0 +1,125 @@
+// Where a push becomes a deployment. For each environment of an app: desired = the commit its ref points at,
+// actual = what the runtime serves. When they differ: build (or reuse) the image, deploy, wait for health,
+// record. Records keep the attempted commit apart from the applied one, so a failure never hides what serves.
+import { openBuildLog } from '../build/build-log.js';
+import { parseAppSettings } from '../domain/parse-app-settings.js';
+import { shortSha } from '../domain/types.js';
+import type { EnvironmentDef } from '../domain/types.js';
+import { readFileAt } from '../git/read-file-at.js';
+import { resolveRef } from '../git/read-refs.js';
+import { repoPath } from '../git/repo-path.js';
+import type { Instance } from '../runtime/runtime.js';
+import { isSlipwayError, messageOf } from '../shared/errors.js';
+import type { DeploymentRecord } from '../store/deployments-store.js';
+import { environmentUrl } from './app-view.js';
+import type { PipelineDeps } from './deps.js';
+import { ensureBuild } from './ensure-build.js';
+import { logPath } from './log-paths.js';
+
+/** Brings every environment of `app` to its ref's commit. Throws when the runtime cannot be reached. */
+export async function convergeApp(deps: PipelineDeps, app: string, signal?: AbortSignal): Promise<void> {
+  const live = await deps.runtime.current(app);
+  for (const env of deps.config.environments) {
+    await convergeEnvironment(deps, app, env, live.find((i) => i.environment === env.name), signal);
+  }
+}
+
+async function convergeEnvironment(deps: PipelineDeps, app: string, env: EnvironmentDef, actual: Instance | undefined, signal?: AbortSignal): Promise<void> {
+  const { deployments } = deps.store;
+  const gitdir = repoPath(deps.config.dataDir, app);
+  // A newer push while we build makes this loop go round again with the new commit (older ones superseded).
+  for (let round = 0; round < 100 && !signal?.aborted; round++) {
+    const desired = await resolveRef(gitdir, env.ref);
+    const open = deployments.open(app, env.name);
+    if (!desired) {
+      for (const d of open) finish(deps, d, 'superseded', { reason: `${env.ref} no longer exists` });
+      return;
+    }
+    // A settings change (secrets) asks for a fresh container of the same commit.
+    const restart = open.find((d) => d.commit === desired && d.trigger === 'config');
+    if (actual?.commit === desired && !restart) {
+      // Already serving (e.g. a deploy finished just before a crash): close the records that asked for it.
+      for (const d of open) finish(deps, d, d.commit === desired ? 'live' : 'superseded', d.commit === desired ? { appliedCommit: desired } : { reason: `superseded by ${shortSha(desired)}` });
+      if (!deployments.live(app, env.name) && open.length === 0 && actual.deploymentId) adoptRunning(deps, app, env, actual);
+      return;
+    }
+    const latest = deployments.latest(app, env.name);
+    const queued = restart ?? open.find((d) => d.commit === desired && d.status === 'queued');
+    // The same commit failed in a way only a person can fix (a broken build, an app that never gets healthy):
+    // don't loop on it; a new push (or publish, or rollback) asks again.
+    if (!queued && latest?.commit === desired && latest.status === 'failed' && latest.needsPerson) return;
+    const deployment = queued ?? deployments.create({ app, environment: env.name, commit: desired, trigger: 'reconcile', previousCommit: actual?.commit ?? null, logPath: (id) => logPath(deps.config.dataDir, 'deployments', id) });
+    for (const d of open) if (d.id !== deployment.id) finish(deps, d, 'superseded', { reason: `superseded by ${shortSha(desired)}` });
+    const outcome = await runDeployment(deps, app, env, deployment, actual, signal);
+    if (outcome.status === 'superseded') continue;
+    if (outcome.status === 'live') actual = outcome.instance;
+    return;
+  }
+}
+
+type Outcome = { status: 'live'; instance: Instance } | { status: 'failed' } | { status: 'superseded' };
+
+async function runDeployment(deps: PipelineDeps, app: string, env: EnvironmentDef, d: DeploymentRecord, actual: Instance | undefined, signal?: AbortSignal): Promise<Outcome> {
+  const { store, events, runtime, config } = deps;
+  const gitdir = repoPath(config.dataDir, app);
+  const log = openBuildLog(d.logPath, (line) => events.emit({ type: 'deploy-line', app, deploymentId: d.id, line }));
+  const applied = actual?.commit ?? null;
+  const fail = (reason: string, needsPerson: boolean): Outcome => {
+    log.line(`failed: ${reason}`);
+    finish(deps, d, 'failed', { reason, appliedCommit: applied, needsPerson: needsPerson ? 1 : 0 });
+    return { status: 'failed' };
+  };
+  try {
+    store.deployments.start(d.id, 'building');
+    emitStatus(deps, d, 'building');
+    log.line(`deploying ${shortSha(d.commit)} to ${env.title}${applied ? ` (serving ${shortSha(applied)} until it is healthy)` : ''}`);
+    const build = await ensureBuild(deps, app, d.commit, signal);
+    store.deployments.update(d.id, { buildId: build.buildId });
+    if (!build.ok) return fail(`the build failed: ${build.error}`, build.needsPerson);
+    if ((await resolveRef(gitdir, env.ref)) !== d.commit) {
+      log.line(`${env.ref} moved on while building: superseded`);
+      finish(deps, d, 'superseded', { reason: `${env.ref} moved on` });
+      return { status: 'superseded' };
+    }
+    store.deployments.update(d.id, { image: build.image });
+    store.deployments.start(d.id, 'deploying');
+    emitStatus(deps, d, 'deploying');
+    let settings;
+    try {
+      settings = parseAppSettings(await readFileAt(gitdir, d.commit, 'slipway.yaml'));
+    } catch (e) {
+      return fail(messageOf(e), true);
+    }
+    const result = await runtime.deploy({ app, environment: env, commit: d.commit, image: build.image, settings, secrets: store.secrets.values(app, env.name), deploymentId: d.id }, (line) => log.line(line), signal);
+    if (!result.ok) {
+      if (result.logTail) log.line(`last lines of the container's log:\n${result.logTail}`);
+      return fail(`${result.reason}${result.logTail ? `\n--- container log ---\n${result.logTail}` : ''}`, true);
+    }
+    store.deployments.replaceLive(app, env.name, d.id);
+    finish(deps, d, 'live', { appliedCommit: d.commit });
+    log.line(`live at ${environmentUrl(config, env, app)}`);
+    return { status: 'live', instance: result.instance };
+  } catch (e) {
+    // Docker went away or similar: not the app's fault, so the next pass tries again.
+    return fail(messageOf(e), isSlipwayError(e) ? e.needsPerson : false);
+  } finally {
+    log.close();
+  }
+}
+
+function finish(deps: PipelineDeps, d: DeploymentRecord, status: 'live' | 'failed' | 'superseded', fields: { appliedCommit?: string | null; reason?: string; needsPerson?: number }): void {
+  deps.store.deployments.finish(d.id, status, fields);
+  emitStatus(deps, d, status, fields.reason);
+}
+
+function emitStatus(deps: PipelineDeps, d: DeploymentRecord, status: string, reason?: string): void {
+  const env = deps.config.environments.find((e) => e.name === d.environment);
+  deps.events.emit({ type: 'deployment', app: d.app, deploymentId: d.id, environment: d.environment, commit: d.commit, status, ...(reason ? { reason } : {}), ...(env && status === 'live' ? { url: environmentUrl(deps.config, env, d.app) } : {}) });
+}
+
+/** The runtime serves something the records don't know as live (the database was lost or restored): record it. */
+function adoptRunning(deps: PipelineDeps, app: string, env: EnvironmentDef, actual: Instance): void {
+  const d = deps.store.deployments.create({ app, environment: env.name, commit: actual.commit, trigger: 'reconcile', previousCommit: null, logPath: (id) => logPath(deps.config.dataDir, 'deployments', id) });
+  deps.store.deployments.update(d.id, { image: actual.image });
+  deps.store.deployments.finish(d.id, 'live', { appliedCommit: actual.commit, reason: 'found running' });
+}

@@ -1,0 +1,45 @@
+// The image of a commit: reused when a build of it succeeded, never rebuilt after a build that needs a person,
+// built otherwise. Every attempt is a build record with its own log.
+import { buildImage } from '../build/build-image.js';
+import { imageName } from '../build/image-name.js';
+import { repoPath } from '../git/repo-path.js';
+import { isSlipwayError, messageOf } from '../shared/errors.js';
+import type { PipelineDeps } from './deps.js';
+import { logPath } from './log-paths.js';
+
+export type BuildOutcome = { ok: true; image: string; buildId: string } | { ok: false; buildId: string; error: string; needsPerson: boolean };
+
+export async function ensureBuild(deps: PipelineDeps, app: string, commit: string, signal?: AbortSignal): Promise<BuildOutcome> {
+  const { store, events, config } = deps;
+  const previous = store.builds.latestFor(app, commit);
+  if (previous?.status === 'succeeded') return { ok: true, image: previous.image, buildId: previous.id };
+  if (previous?.status === 'failed' && previous.needsPerson) return { ok: false, buildId: previous.id, error: previous.error ?? 'the build failed', needsPerson: true };
+
+  const image = imageName(app, commit, config.build.registry);
+  const record = store.builds.create({ app, commit, image, logPath: (id) => logPath(config.dataDir, 'builds', id) });
+  store.builds.start(record.id);
+  events.emit({ type: 'build', app, buildId: record.id, commit, status: 'building' });
+  try {
+    const result = await buildImage({
+      docker: deps.docker,
+      gitdir: repoPath(config.dataDir, app),
+      app,
+      commit,
+      registry: config.build.registry,
+      buildArgs: config.build.buildArgs,
+      logFile: record.logPath,
+      onLine: (line) => events.emit({ type: 'build-line', app, buildId: record.id, line }),
+      signal,
+      timeoutMs: 20 * 60_000,
+    });
+    store.builds.finish(record.id, { status: 'succeeded', reused: result.reused });
+    events.emit({ type: 'build', app, buildId: record.id, commit, status: 'succeeded', reused: result.reused });
+    return { ok: true, image: result.image, buildId: record.id };
+  } catch (e) {
+    const needsPerson = isSlipwayError(e) ? e.needsPerson : true;
+    const error = messageOf(e);
+    store.builds.finish(record.id, { status: 'failed', error, needsPerson });
+    events.emit({ type: 'build', app, buildId: record.id, commit, status: 'failed', error });
+    return { ok: false, buildId: record.id, error, needsPerson };
+  }
+}

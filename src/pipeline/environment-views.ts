@@ -1,0 +1,49 @@
+// Each environment of an app as people see it: what its ref asks for, what serves, and how the last deploy went.
+import { listReleases } from '../git/list-releases.js';
+import { resolveRef } from '../git/read-refs.js';
+import { repoPath } from '../git/repo-path.js';
+import { environmentUrl } from './app-view.js';
+import type { PipelineDeps } from './deps.js';
+
+export interface EnvironmentView {
+  name: string;
+  title: string;
+  ref: string;
+  url: string;
+  /** The commit the environment's ref points at (desired). */
+  commit: string | null;
+  /** The commit that serves (applied). */
+  appliedCommit: string | null;
+  image: string | null;
+  release: string | null;
+  /** live | building | deploying | queued | failed | not deployed */
+  status: string;
+  /** When the applied commit went live. */
+  since: string | null;
+  lastDeployment: { id: string; commit: string; status: string; reason: string | null } | null;
+}
+
+export async function environmentViews(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string): Promise<EnvironmentView[]> {
+  const gitdir = repoPath(deps.config.dataDir, app);
+  const releases = await listReleases(gitdir);
+  return Promise.all(
+    deps.config.environments.map(async (env) => {
+      const live = deps.store.deployments.live(app, env.name);
+      const latest = deps.store.deployments.latest(app, env.name);
+      const status = latest && latest.status !== 'superseded' && latest.status !== 'replaced' ? latest.status : live ? 'live' : 'not deployed';
+      return {
+        name: env.name,
+        title: env.title,
+        ref: env.ref,
+        url: environmentUrl(deps.config, env, app),
+        commit: await resolveRef(gitdir, env.ref),
+        appliedCommit: live?.commit ?? null,
+        image: live?.image ?? null,
+        release: live ? (releases.find((r) => r.commit === live.commit)?.tag ?? null) : null,
+        status,
+        since: live?.finishedAt ?? null,
+        lastDeployment: latest ? { id: latest.id, commit: latest.commit, status: latest.status, reason: latest.reason } : null,
+      };
+    }),
+  );
+}

@@ -1,0 +1,31 @@
+// In-process notifications of pipeline progress, per app: what `git push` output, SSE streams and the UI follow.
+import { EventEmitter } from 'node:events';
+
+export type PipelineEvent =
+  | { type: 'build'; app: string; buildId: string; commit: string; status: 'building' | 'succeeded' | 'failed'; error?: string; reused?: boolean }
+  | { type: 'build-line'; app: string; buildId: string; line: string }
+  | { type: 'deployment'; app: string; deploymentId: string; environment: string; commit: string; status: string; reason?: string; url?: string }
+  | { type: 'deploy-line'; app: string; deploymentId: string; line: string }
+  | { type: 'job-run'; app: string; runId: string; status: 'running' | 'succeeded' | 'failed'; exitCode?: number | null }
+  | { type: 'job-line'; app: string; runId: string; line: string };
+
+export interface PipelineEvents {
+  emit(event: PipelineEvent): void;
+  /** Listens to one app's events (or all with '*'); returns the function that stops listening. */
+  subscribe(app: string, listener: (event: PipelineEvent) => void): () => void;
+}
+
+export function createPipelineEvents(): PipelineEvents {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0); // one per watching client; they unsubscribe when they go
+  return {
+    emit(event) {
+      emitter.emit(event.app, event);
+      emitter.emit('*', event);
+    },
+    subscribe(app, listener) {
+      emitter.on(app, listener);
+      return () => emitter.off(app, listener);
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// Runs a scheduled job's image once (from the schedule or by hand), recording the run and its log.
+import { openBuildLog } from '../build/build-log.js';
+import { parseAppSettings } from '../domain/parse-app-settings.js';
+import { readFileAt } from '../git/read-file-at.js';
+import { repoPath } from '../git/repo-path.js';
+import { ConflictError, NotFoundError, messageOf } from '../shared/errors.js';
+import type { JobRunRecord } from '../store/job-runs-store.js';
+import type { PipelineDeps } from './deps.js';
+import { logPath } from './log-paths.js';
+
+/** Starts a run and returns its record at once; the run goes on in the background. */
+export async function startJobRun(deps: PipelineDeps, app: string, environment: string, trigger: 'schedule' | 'manual'): Promise<{ run: JobRunRecord; done: Promise<JobRunRecord> }> {
+  const env = deps.config.environments.find((e) => e.name === environment);
+  if (!env) throw new NotFoundError(`no environment named ${environment}`);
+  const live = deps.store.deployments.live(app, environment);
+  if (!live?.image) throw new ConflictError(`${env.title} of ${app} runs nothing yet`);
+  const settings = parseAppSettings(await readFileAt(repoPath(deps.config.dataDir, app), live.commit, 'slipway.yaml'));
+  if (settings.kind !== 'job') throw new ConflictError(`${app} is not a scheduled job (its slipway.yaml has no schedule)`);
+  const run = deps.store.jobRuns.start({ app, environment, commit: live.commit, trigger, logPath: (id) => logPath(deps.config.dataDir, 'jobs', id) });
+  deps.events.emit({ type: 'job-run', app, runId: run.id, status: 'running' });
+  const log = openBuildLog(run.logPath, (line) => deps.events.emit({ type: 'job-line', app, runId: run.id, line }));
+  const done = (async () => {
+    let exitCode: number | null = null;
+    try {
+      const result = await deps.runtime.runJob({ app, environment: env, commit: live.commit, image: live.image!, settings, secrets: deps.store.secrets.values(app, environment), deploymentId: live.id }, (line) => log.line(line));
+      exitCode = result.exitCode;
+      log.line(`exited with code ${exitCode ?? 'unknown'}`);
+    } catch (e) {
+      log.line(`the run failed: ${messageOf(e)}`);
+    } finally {
+      log.close();
+    }
+    deps.store.jobRuns.finish(run.id, exitCode);
+    deps.events.emit({ type: 'job-run', app, runId: run.id, status: exitCode === 0 ? 'succeeded' : 'failed', exitCode });
+    return deps.store.jobRuns.get(run.id)!;
+  })();
+  return { run, done };
+}

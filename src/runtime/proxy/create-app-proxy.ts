@@ -1,0 +1,80 @@
+// The Host-header reverse proxy for app traffic on Slipway's own port: APP-preview.DOMAIN → preview,
+// APP.DOMAIN → production, WebSockets included. Hosts that name no app fall through to the UI.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createProxyServer } from 'http-proxy-3';
+import type { Middleware } from 'koa';
+import { routeForHost } from '../../domain/host-for.js';
+import type { EnvironmentDef } from '../../domain/types.js';
+import type { Logger } from '../../shared/log.js';
+
+export interface AppProxyOptions {
+  environments: readonly EnvironmentDef[];
+  domain: string;
+  appExists: (app: string) => boolean;
+  route: (app: string, environment: string) => { host: string; port: number } | null;
+  /** Called when an upstream refused a connection: its route may be stale. */
+  onUpstreamError?: () => void;
+  log: Logger;
+}
+
+export interface AppProxy {
+  middleware: Middleware;
+  upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+}
+
+function hostname(hostHeader: string | undefined): string {
+  const h = (hostHeader ?? '').toLowerCase();
+  return h.startsWith('[') ? h.slice(0, h.indexOf(']') + 1) : h.replace(/:\d+$/, '');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function notDeployedPage(app: string, environment: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(app)}: nothing deployed</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}</style></head>
+<body><h1>Nothing is deployed here yet</h1><p>The <strong>${escapeHtml(environment)}</strong> environment of <strong>${escapeHtml(app)}</strong> has no running version.
+Push a commit to <code>main</code> (or publish a release) and this page will be replaced by the app.</p><p>Slipway · 502</p></body></html>`;
+}
+
+export function createAppProxy(options: AppProxyOptions): AppProxy {
+  const proxy = createProxyServer({ xfwd: true, ws: true, proxyTimeout: 120_000, timeout: 120_000 });
+  proxy.on('error', (err: Error, _req: IncomingMessage, resOrSocket: ServerResponse | Duplex) => {
+    options.log.warn('app upstream failed', { error: err.message });
+    if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') options.onUpstreamError?.();
+    if ('writeHead' in resOrSocket) {
+      if (!resOrSocket.headersSent) resOrSocket.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+      resOrSocket.end('502: the app did not answer\n');
+    } else resOrSocket.destroy();
+  });
+
+  const resolve = (hostHeader: string | undefined) => {
+    const found = routeForHost(hostname(hostHeader), options.environments, options.domain);
+    if (!found || !options.appExists(found.app)) return null;
+    return { ...found, target: options.route(found.app, found.environment) };
+  };
+
+  return {
+    middleware: async (ctx, next) => {
+      const r = resolve(ctx.get('host'));
+      if (!r) return next();
+      if (!r.target) {
+        ctx.status = 502;
+        ctx.type = 'html';
+        ctx.body = notDeployedPage(r.app, r.environment);
+        return;
+      }
+      ctx.respond = false;
+      proxy.web(ctx.req, ctx.res, { target: `http://${r.target.host}:${r.target.port}` });
+    },
+    upgrade(req, socket, head) {
+      const r = resolve(req.headers.host);
+      if (!r) return false;
+      if (!r.target) socket.destroy();
+      else proxy.ws(req, socket, head, { target: `http://${r.target.host}:${r.target.port}` });
+      return true;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+// Server-Sent Events on a Koa context: headers, a writer, keep-alive pings, and cleanup when the client goes.
+import { PassThrough } from 'node:stream';
+import type { Context } from 'koa';
+
+export interface SseStream {
+  send(event: string, data: unknown, id?: string): void;
+  close(): void;
+  /** Runs when the client disconnects (or close() is called). */
+  onClose(fn: () => void): void;
+}
+
+export function wantsEventStream(ctx: Context): boolean {
+  return (ctx.get('accept') || '').includes('text/event-stream');
+}
+
+export function openSse(ctx: Context): SseStream {
+  ctx.req.socket.setTimeout(0);
+  ctx.req.socket.setNoDelay(true);
+  ctx.req.socket.setKeepAlive(true);
+  ctx.set({ 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  ctx.type = 'text/event-stream; charset=utf-8';
+  ctx.status = 200;
+  const out = new PassThrough();
+  ctx.body = out;
+  out.write('retry: 2000\n\n');
+  const closers: (() => void)[] = [];
+  let closed = false;
+  const ping = setInterval(() => out.write(': ping\n\n'), 15_000);
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(ping);
+    for (const fn of closers) fn();
+    out.end();
+  };
+  ctx.res.on('close', close);
+  return {
+    send(event, data, id) {
+      if (!closed) out.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    close,
+    onClose: (fn) => void closers.push(fn),
+  };
+}
