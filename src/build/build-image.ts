@@ -1,0 +1,180 @@
+// Builds a commit into its image with the Docker Engine (classic builder), streaming progress to the build's
+// log, and pushes it when a registry is configured. A commit whose image exists is never built again.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
+import type { SlipwayError } from '../shared/errors.js';
+import { BuildError } from './build-errors.js';
+import { openBuildLog, type BuildLog, type OnLine } from './build-log.js';
+import { classifyDockerError, toDockerUnreachable } from './classify-docker-error.js';
+import { createCommitTar } from './commit-tar.js';
+import { describeDockerClient } from './create-docker-client.js';
+import { imageParts } from './image-name.js';
+import { pushImage } from './push-image.js';
+import { readDockerProgress } from './read-docker-progress.js';
+
+export interface BuildImageOptions {
+  docker: Docker;
+  /** The app's bare repo. */
+  gitdir: string;
+  app: string;
+  /** Full 40-hex commit id. */
+  commit: string;
+  /** `localhost:5050`: the image is named after it and pushed there. */
+  registry?: string | undefined;
+  /** From SLIPWAY_BUILD_ARGS; args the Dockerfile does not declare only cause a warning line from Docker. */
+  buildArgs: Readonly<Record<string, string>>;
+  /** Appended to (created with its folder if missing). */
+  logFile: string;
+  /** Each log line, as it is written to the file. */
+  onLine: OnLine;
+  /** Aborting cancels the build request (and git); the promise rejects with a BuildError that needs no person. */
+  signal?: AbortSignal;
+  /** Fails the build with BUILD_FAILED after this long. */
+  timeoutMs?: number;
+}
+
+export interface BuildImageResult {
+  image: string;
+  /** True when the image already existed and nothing was built. */
+  reused: boolean;
+  durationMs: number;
+}
+
+export async function buildImage(options: BuildImageOptions): Promise<BuildImageResult> {
+  const started = performance.now();
+  const { docker, app, commit, registry, timeoutMs, signal } = options;
+  const { repository, tag } = imageParts(app, commit, registry);
+  const image = `${repository}:${tag}`;
+  const endpoint = describeDockerClient(docker);
+  const deadline = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+  const abort = anySignal([signal, deadline]);
+  const elapsed = () => Math.round(performance.now() - started);
+
+  const log = openBuildLog(options.logFile, options.onLine);
+  try {
+    if (await imageExists(docker, image, endpoint, abort)) {
+      log.line(`image ${image} already exists for commit ${commit}: not building it again`);
+      if (registry !== undefined) await pushImage({ docker, repository, tag, log, signal: abort });
+      return { image, reused: true, durationMs: elapsed() };
+    }
+    log.line(`building ${image} from commit ${commit}`);
+    const imageId = await runBuild({ ...options, image, endpoint, log, signal: abort });
+    // Never a half-tagged image: the classic builder tags only after the last step succeeded, so a failed or
+    // cut-off build leaves nothing under this name (forcerm removes its containers; layers of the steps that
+    // did succeed stay untagged, as cache). Checking here also catches a stream that ended with neither an
+    // error nor an image.
+    if (!(await imageExists(docker, image, endpoint, abort))) {
+      throw new BuildError(image, `Docker finished building ${image} without an error, but no image has that name`);
+    }
+    log.line(`built ${image}${imageId ? ` (${imageId.slice(0, 19)})` : ''} in ${(elapsed() / 1000).toFixed(1)}s`);
+    if (registry !== undefined) await pushImage({ docker, repository, tag, log, signal: abort });
+    return { image, reused: false, durationMs: elapsed() };
+  } catch (e) {
+    if (signal?.aborted) {
+      // Cancelled from outside (shutdown, a newer commit): nothing is wrong with the code, so no person is needed
+      // and the next pass builds it again.
+      const why = signal.reason instanceof Error ? signal.reason.message : typeof signal.reason === 'string' ? signal.reason : '';
+      const cancelled = new BuildError(image, `building ${image} was cancelled${why ? `: ${why}` : ''}`, { cause: signal.reason, needsPerson: false });
+      log.line(cancelled.message);
+      throw cancelled;
+    }
+    const error: SlipwayError = deadline?.aborted
+      ? new BuildError(image, `building ${image} timed out after ${Math.round((timeoutMs ?? 0) / 1000)}s`, { cause: e })
+      : classifyDockerError(e, { endpoint, image, doing: `building ${image}` });
+    log.line(`build failed: ${error.message}`);
+    throw error;
+  } finally {
+    log.close();
+  }
+}
+
+async function imageExists(docker: Docker, image: string, endpoint: string, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    // Image inspection takes no abort signal in dockerode; it is one short request.
+    await docker.getImage(image).inspect();
+    signal?.throwIfAborted();
+    return true;
+  } catch (e) {
+    if ((e as { statusCode?: unknown }).statusCode === 404 && !signal?.aborted) return false;
+    throw classifyDockerError(e, { endpoint, image, doing: `looking up image ${image}` });
+  }
+}
+
+/** Runs the build; resolves to the image id Docker reported, rejects with Docker's error text. */
+async function runBuild(o: BuildImageOptions & { image: string; endpoint: string; log: BuildLog; signal: AbortSignal | undefined }): Promise<string | undefined> {
+  const context = await createCommitTar({ gitdir: o.gitdir, commit: o.commit, signal: o.signal });
+  // When git fails mid-upload, the request then fails with a connection error; git's error is the real one.
+  let contextError: unknown;
+  context.once('error', (e) => (contextError = e));
+  let dockerError: string | undefined;
+  let dockerErrorCode: number | undefined;
+  let imageId: string | undefined;
+  try {
+    const stream = await o.docker.buildImage(context, {
+      t: o.image,
+      buildargs: { ...o.buildArgs },
+      labels: { 'slipway.app': o.app, 'slipway.commit': o.commit },
+      rm: true,
+      forcerm: true,
+      pull: false,
+      // The classic builder: BuildKit (version 2) needs a gRPC session and reports progress differently.
+      version: '1',
+      // Only when set: docker-modem would put an undefined one into the query string.
+      ...(o.signal ? { abortSignal: o.signal } : {}),
+    });
+    await readDockerProgress(
+      stream,
+      (ev) => {
+        if (ev.stream !== undefined) o.log.write(ev.stream);
+        if (ev.status !== undefined && ev.progress === undefined) o.log.line(ev.id ? `${ev.id}: ${ev.status}` : ev.status);
+        if (ev.aux?.ID !== undefined) imageId = ev.aux.ID;
+        // Docker reports a failed step inside the 200 response, as the last event, not as an HTTP error.
+        if (ev.error !== undefined || ev.errorDetail !== undefined) {
+          dockerError = ev.errorDetail?.message ?? ev.error ?? 'unknown error';
+          dockerErrorCode = ev.errorDetail?.code;
+          o.log.line(`error: ${dockerError}`);
+        }
+      },
+      o.signal,
+    );
+  } catch (e) {
+    throw classifyDockerError(contextError ?? e, { endpoint: o.endpoint, image: o.image, doing: `building ${o.image}` });
+  } finally {
+    context.destroy();
+  }
+  if (dockerError !== undefined) {
+    // A Docker Engine that is stopped mid-build (SIGTERM, `systemctl stop docker`) kills the running step and
+    // reports it as a failed step, "returned a non-zero code: 137", while its API still answers (dockerd 20.10
+    // measured here). That must not read as the code's fault, which is never retried: a killed step waits to
+    // see whether the engine goes away.
+    const killed = dockerErrorCode === 137 || dockerErrorCode === 143;
+    await throwIfEngineGoes(o.docker, o.endpoint, killed ? KILLED_STEP_WATCH_MS : 0);
+    throw new BuildError(o.image, `building ${o.image} failed: ${dockerError}`);
+  }
+  return imageId;
+}
+
+/** How long a killed build step watches for its engine shutting down (dockerd exits within a second or two). */
+const KILLED_STEP_WATCH_MS = 5000;
+
+/** Throws DockerUnreachableError if the engine stops answering within `watchMs` (0: asks once). */
+async function throwIfEngineGoes(docker: Docker, endpoint: string, watchMs: number): Promise<void> {
+  const until = Date.now() + watchMs;
+  for (;;) {
+    try {
+      await docker.ping();
+    } catch (e) {
+      const unreachable = toDockerUnreachable(e, endpoint);
+      if (unreachable) throw unreachable;
+      // Any other answer means the engine is there.
+    }
+    if (Date.now() >= until) return;
+    await sleep(250);
+  }
+}
+
+function anySignal(signals: ReadonlyArray<AbortSignal | undefined>): AbortSignal | undefined {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length <= 1) return present[0];
+  return AbortSignal.any(present);
+}

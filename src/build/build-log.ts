@@ -1,0 +1,54 @@
+// A build's log: Docker's output cut into lines, appended to the log file and handed to anyone watching.
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { redact } from '../shared/redact.js';
+
+/** One line of progress, for the build log and anyone watching (same shape as the runtime's OnLine). */
+export type OnLine = (line: string) => void;
+
+export interface BuildLog {
+  /** Appends output that may hold several lines or end mid-line (the rest waits for the next write). */
+  write(text: string): void;
+  /** Appends one complete line of Slipway's own (after any unfinished line of Docker's). */
+  line(text: string): void;
+  /** Writes the unfinished line, if any, and closes the file. Safe to call twice. */
+  close(): void;
+}
+
+export function openBuildLog(logFile: string, onLine: OnLine): BuildLog {
+  mkdirSync(dirname(logFile), { recursive: true });
+  // Append mode, one write(2) per line and no buffering in this process: a reader tailing the file (the UI,
+  // a `git push` printing "remote:" lines) sees each line as soon as Docker sent it.
+  let fd: number | undefined = openSync(logFile, 'a');
+  let partial = '';
+
+  const emit = (raw: string) => {
+    // Progress bars redraw with "\r"; blank lines (Docker sends "\n" after each step header) carry nothing.
+    if (raw.trim() === '') return;
+    const line = redact(raw.trimEnd());
+    if (fd !== undefined) writeSync(fd, `${line}\n`);
+    onLine(line);
+  };
+
+  const flushPartial = () => {
+    if (partial !== '') emit(partial);
+    partial = '';
+  };
+
+  return {
+    write(text) {
+      const parts = (partial + text).split(/\r\n|\n|\r/);
+      partial = parts.pop() ?? '';
+      for (const p of parts) emit(p);
+    },
+    line(text) {
+      flushPartial();
+      for (const p of text.split(/\r\n|\n|\r/)) emit(p);
+    },
+    close() {
+      flushPartial();
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openBuildLog } from '../../../src/build/build-log.js';
+
+describe('openBuildLog', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-build-log-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('cuts output into lines, appends them at once, and hands each to the watcher', () => {
+    const file = join(dir, 'nested', 'folder', 'b1.log');
+    const seen: string[] = [];
+    const log = openBuildLog(file, (l) => seen.push(l));
+    log.write('Step 1/2 : ARG BASE');
+    expect(seen).toEqual([]); // an unfinished line waits for its end
+    log.write('\n');
+    log.write(' ---> 08c0\nStep 2/2 : RUN x\n\n');
+    expect(readFileSync(file, 'utf8')).toBe('Step 1/2 : ARG BASE\n ---> 08c0\nStep 2/2 : RUN x\n'); // readable before close
+    log.write('10%\r50%\r100%\r\nno newline at the end');
+    log.line('error: it broke');
+    log.close();
+    log.close();
+    expect(seen).toEqual(['Step 1/2 : ARG BASE', ' ---> 08c0', 'Step 2/2 : RUN x', '10%', '50%', '100%', 'no newline at the end', 'error: it broke']);
+    expect(readFileSync(file, 'utf8').split('\n').slice(0, -1)).toEqual(seen);
+  });
+
+  it('appends to an existing log and redacts secrets', () => {
+    const file = join(dir, 'b2.log');
+    const first = openBuildLog(file, () => undefined);
+    first.line('first attempt');
+    first.close();
+    const second = openBuildLog(file, () => undefined);
+    second.write('cloning http://user:hunter2pass@example.com/x.git\n');
+    second.close();
+    expect(readFileSync(file, 'utf8')).toBe('first attempt\ncloning http://user:[redacted]@example.com/x.git\n');
+  });
+});
