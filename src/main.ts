@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Composition root: config → adapters → pipeline → web app → listen; and the `slipway` command's entry point.
+import { createHash } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +11,7 @@ import { loadConfig, type Config } from './config/load-config.js';
 import { loadHookContext } from './config/load-hook-context.js';
 import { loadTemplates } from './git/app-templates.js';
 import { reposDir } from './git/repo-path.js';
-import { createDockerClient, describeDockerEndpoint } from './build/create-docker-client.js';
+import { createDockerClient, describeDockerEndpoint } from './shared/docker/create-docker-client.js';
 import { createPipeline, type Pipeline } from './pipeline/create-pipeline.js';
 import { createPipelineEvents } from './pipeline/pipeline-events.js';
 import { createDockerRuntime, type DockerRuntime } from './runtime/docker/create-docker-runtime.js';
@@ -26,7 +27,8 @@ import { createWebApp } from './web/create-web-app.js';
 
 /** The runtime chosen by configuration. */
 function createRuntime(config: Config, docker: ReturnType<typeof createDockerClient>, log: Logger): Runtime {
-  return createDockerRuntime({ docker, endpoint: describeDockerEndpoint(config.docker), log });
+  const instance = createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12);
+  return createDockerRuntime({ docker, endpoint: describeDockerEndpoint(config.docker), instance, log });
 }
 
 /** The pipeline over this data folder, without a server (what the CLI's admin commands use). */

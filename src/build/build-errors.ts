@@ -2,6 +2,8 @@
 // an unreachable Docker Engine does not (the reconciler retries once it is back).
 import { SlipwayError } from '../shared/errors.js';
 
+export { DockerUnreachableError } from '../shared/docker/docker-unreachable.js';
+
 /** The Dockerfile or the code failed to build; the message carries Docker's own text. */
 export class BuildError extends SlipwayError {
   /** The image the build was meant to produce, e.g. `slipway/shop:0123456789ab`. */
@@ -10,17 +12,6 @@ export class BuildError extends SlipwayError {
   constructor(image: string, message: string, options: { cause?: unknown; needsPerson?: boolean } = {}) {
     super('BUILD_FAILED', message, options);
     this.image = image;
-  }
-}
-
-/** The Docker Engine could not be reached (socket missing, connection refused, no permission, connection lost). */
-export class DockerUnreachableError extends SlipwayError {
-  /** Where Slipway looked for Docker, e.g. `unix:///var/run/docker.sock`. */
-  readonly endpoint: string;
-
-  constructor(endpoint: string, reason: string, options: { cause?: unknown } = {}) {
-    super('DOCKER_UNREACHABLE', `Docker is not reachable at ${endpoint}: ${reason}`, { cause: options.cause, needsPerson: false });
-    this.endpoint = endpoint;
   }
 }
 

@@ -4,10 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import type { SlipwayError } from '../shared/errors.js';
 import { BuildError } from './build-errors.js';
-import { openBuildLog, type BuildLog, type OnLine } from './build-log.js';
+import { openLineLog, type LineLog, type OnLine } from '../shared/line-log.js';
 import { classifyDockerError, toDockerUnreachable } from './classify-docker-error.js';
 import { createCommitTar } from './commit-tar.js';
-import { describeDockerClient } from './create-docker-client.js';
+import { describeDockerClient } from '../shared/docker/create-docker-client.js';
 import { imageParts } from './image-name.js';
 import { pushImage } from './push-image.js';
 import { readDockerProgress } from './read-docker-progress.js';
@@ -50,7 +50,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   const abort = anySignal([signal, deadline]);
   const elapsed = () => Math.round(performance.now() - started);
 
-  const log = openBuildLog(options.logFile, options.onLine);
+  const log = openLineLog(options.logFile, options.onLine);
   try {
     if (await imageExists(docker, image, endpoint, abort)) {
       log.line(`image ${image} already exists for commit ${commit}: not building it again`);
@@ -101,7 +101,7 @@ async function imageExists(docker: Docker, image: string, endpoint: string, sign
 }
 
 /** Runs the build; resolves to the image id Docker reported, rejects with Docker's error text. */
-async function runBuild(o: BuildImageOptions & { image: string; endpoint: string; log: BuildLog; signal: AbortSignal | undefined }): Promise<string | undefined> {
+async function runBuild(o: BuildImageOptions & { image: string; endpoint: string; log: LineLog; signal: AbortSignal | undefined }): Promise<string | undefined> {
   const context = await createCommitTar({ gitdir: o.gitdir, commit: o.commit, signal: o.signal });
   // When git fails mid-upload, the request then fails with a connection error; git's error is the real one.
   let contextError: unknown;

@@ -1,33 +1,10 @@
 // What a failed Docker request means: the engine is not there (retry later, no person needed), or the engine
 // answered with an error (the build failed; Docker's own words go into the message).
 import { isSlipwayError, messageOf, type SlipwayError } from '../shared/errors.js';
-import { BuildError, DockerUnreachableError } from './build-errors.js';
+import { toDockerUnreachable } from '../shared/docker/docker-unreachable.js';
+import { BuildError } from './build-errors.js';
 
-// Connection-level failures of the HTTP request to the engine. ENOENT/EACCES come from connect() on a unix
-// socket; ECONNRESET/EPIPE/premature close mean the engine went away mid-request (stopped during a build).
-const unreachableReasons: Record<string, string> = {
-  ENOENT: 'the socket does not exist (is the Docker Engine running?)',
-  ECONNREFUSED: 'the connection was refused (is the Docker Engine running?)',
-  EACCES: 'permission denied on the socket (the user running Slipway needs access to it)',
-  EPERM: 'permission denied on the socket (the user running Slipway needs access to it)',
-  ECONNRESET: 'the connection was lost (did the Docker Engine stop?)',
-  EPIPE: 'the connection was lost (did the Docker Engine stop?)',
-  ERR_STREAM_PREMATURE_CLOSE: 'the connection was lost (did the Docker Engine stop?)',
-  ETIMEDOUT: 'the connection timed out',
-  EHOSTUNREACH: 'the host is unreachable',
-  ENETUNREACH: 'the network is unreachable',
-  ENOTFOUND: 'the host name does not resolve',
-  EAI_AGAIN: 'the host name does not resolve (temporary DNS failure)',
-};
-
-/** The DockerUnreachableError for a connection failure, or undefined when `error` is something else. */
-export function toDockerUnreachable(error: unknown, endpoint: string): DockerUnreachableError | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== 'string') return undefined;
-  const reason = unreachableReasons[code];
-  return reason === undefined ? undefined : new DockerUnreachableError(endpoint, `${reason} (${code})`, { cause: error });
-}
+export { toDockerUnreachable };
 
 /** Docker's own message from a dockerode error: "(HTTP code 400) unexpected - dockerfile parse error …" → "dockerfile parse error …". */
 export function dockerErrorMessage(error: unknown): string {

@@ -1,9 +1,9 @@
 // Pushes a built image to the configured registry, with the push's progress in the build log.
 import type Docker from 'dockerode';
 import { BuildError } from './build-errors.js';
-import type { BuildLog } from './build-log.js';
+import type { LineLog } from '../shared/line-log.js';
 import { classifyDockerError } from './classify-docker-error.js';
-import { describeDockerClient } from './create-docker-client.js';
+import { describeDockerClient } from '../shared/docker/create-docker-client.js';
 import { readDockerProgress } from './read-docker-progress.js';
 
 export interface PushImageOptions {
@@ -12,7 +12,7 @@ export interface PushImageOptions {
   repository: string;
   /** `0123456789ab` */
   tag: string;
-  log: BuildLog;
+  log: LineLog;
   signal?: AbortSignal;
 }
 

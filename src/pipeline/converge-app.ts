@@ -1,7 +1,7 @@
 // Where a push becomes a deployment. For each environment of an app: desired = the commit its ref points at,
 // actual = what the runtime serves. When they differ: build (or reuse) the image, deploy, wait for health,
 // record. Records keep the attempted commit apart from the applied one, so a failure never hides what serves.
-import { openBuildLog } from '../build/build-log.js';
+import { openLineLog } from '../shared/line-log.js';
 import { parseAppSettings } from '../domain/parse-app-settings.js';
 import { shortSha } from '../domain/types.js';
 import type { EnvironmentDef } from '../domain/types.js';
@@ -62,7 +62,7 @@ type Outcome = { status: 'live'; instance: Instance } | { status: 'failed' } | {
 async function runDeployment(deps: PipelineDeps, app: string, env: EnvironmentDef, d: DeploymentRecord, actual: Instance | undefined, signal?: AbortSignal): Promise<Outcome> {
   const { store, events, runtime, config } = deps;
   const gitdir = repoPath(config.dataDir, app);
-  const log = openBuildLog(d.logPath, (line) => events.emit({ type: 'deploy-line', app, deploymentId: d.id, line }));
+  const log = openLineLog(d.logPath, (line) => events.emit({ type: 'deploy-line', app, deploymentId: d.id, line }));
   const applied = actual?.commit ?? null;
   const fail = (reason: string, needsPerson: boolean): Outcome => {
     log.line(`failed: ${reason}`);

@@ -1,5 +1,5 @@
 // Runs a scheduled job's image once (from the schedule or by hand), recording the run and its log.
-import { openBuildLog } from '../build/build-log.js';
+import { openLineLog } from '../shared/line-log.js';
 import { parseAppSettings } from '../domain/parse-app-settings.js';
 import { readFileAt } from '../git/read-file-at.js';
 import { repoPath } from '../git/repo-path.js';
@@ -18,7 +18,7 @@ export async function startJobRun(deps: PipelineDeps, app: string, environment: 
   if (settings.kind !== 'job') throw new ConflictError(`${app} is not a scheduled job (its slipway.yaml has no schedule)`);
   const run = deps.store.jobRuns.start({ app, environment, commit: live.commit, trigger, logPath: (id) => logPath(deps.config.dataDir, 'jobs', id) });
   deps.events.emit({ type: 'job-run', app, runId: run.id, status: 'running' });
-  const log = openBuildLog(run.logPath, (line) => deps.events.emit({ type: 'job-line', app, runId: run.id, line }));
+  const log = openLineLog(run.logPath, (line) => deps.events.emit({ type: 'job-line', app, runId: run.id, line }));
   const done = (async () => {
     let exitCode: number | null = null;
     try {

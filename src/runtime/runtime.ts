@@ -3,8 +3,9 @@ import type { AppSettings, EnvironmentDef } from '../domain/types.js';
 
 export type { AppSettings };
 
-/** One line of progress or log output, for the deploy log and anyone watching. */
-export type OnLine = (line: string) => void;
+import type { OnLine } from '../shared/line-log.js';
+
+export type { OnLine };
 
 export interface DeploySpec {
   app: string;

@@ -25,6 +25,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     SLIPWAY_DATA_DIR: dataDir,
     SLIPWAY_PORT: String(port),
     SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_TEST_LOG ?? 'warn',
+    // Offline base images (scripts/build-base-images.sh, exported by scripts/test.sh).
+    ...(process.env.SLIPWAY_BUILD_ARGS ? { SLIPWAY_BUILD_ARGS: process.env.SLIPWAY_BUILD_ARGS } : {}),
     ...env,
   });
   const running = await startServer(config, createLogger(config.logLevel));
@@ -52,6 +54,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       return { status: res.status, body: parsed };
     },
     async stop() {
+      // Apps' containers outlive the server by design; tests remove theirs.
+      for (const app of running.pipeline.deps.store.apps.list()) await running.pipeline.deleteApp(app.name).catch(() => undefined);
       await running.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -12,7 +12,7 @@ import { demuxFrames, demuxLines } from './demux-lines.js';
 import { memoryBytes, nanoCpus } from './parse-quantity.js';
 import { probeHealth } from './probe-health.js';
 
-const L = { managed: 'slipway.managed', app: 'slipway.app', env: 'slipway.environment', commit: 'slipway.commit', deployment: 'slipway.deployment', role: 'slipway.role' } as const;
+const L = { managed: 'slipway.managed', instance: 'slipway.instance', app: 'slipway.app', env: 'slipway.environment', commit: 'slipway.commit', deployment: 'slipway.deployment', role: 'slipway.role' } as const;
 
 export interface DockerRuntime extends Runtime {
   /** Where traffic for an environment goes now (synchronous: the proxy asks on every request). */
@@ -25,6 +25,11 @@ export interface DockerRuntimeOptions {
   docker: Docker;
   /** `unix:///var/run/docker.sock`, for messages. */
   endpoint: string;
+  /**
+   * Which Slipway installation owns a container (derived from its data folder), so that two installations on
+   * one Docker Engine (tests do this) never take each other's containers for leftovers.
+   */
+  instance: string;
   log: Logger;
 }
 
@@ -47,7 +52,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     }
   }
 
-  const listManaged = (filters: string[] = []) => call('listing containers', () => docker.listContainers({ all: true, filters: { label: [`${L.managed}=true`, ...filters] } }));
+  const owned = [`${L.managed}=true`, `${L.instance}=${options.instance}`];
+  const listManaged = (filters: string[] = []) => call('listing containers', () => docker.listContainers({ all: true, filters: { label: [...owned, ...filters] } }));
 
   function toInstance(c: ContainerInfo): Instance {
     const labels = c.Labels;
@@ -74,7 +80,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     const name = `slipway-${app}`;
     const existing = await call('listing networks', () => docker.listNetworks({ filters: { name: [name] } }));
     if (!existing.some((n) => n.Name === name)) {
-      await call('creating the app network', () => docker.createNetwork({ Name: name, Driver: 'bridge', Labels: { [L.managed]: 'true', [L.app]: app } })).catch((e: unknown) => {
+      await call('creating the app network', () => docker.createNetwork({ Name: name, Driver: 'bridge', Labels: { [L.managed]: 'true', [L.instance]: options.instance, [L.app]: app } })).catch((e: unknown) => {
         if (!/already exists/.test(messageOf(e))) throw e;
       });
     }
@@ -105,7 +111,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
       name,
       Image: spec.image,
       Env: Object.entries(envVars).map(([k, v]) => `${k}=${v}`),
-      Labels: { [L.managed]: 'true', [L.app]: spec.app, [L.env]: env.name, [L.commit]: spec.commit, [L.deployment]: spec.deploymentId, [L.role]: role },
+      Labels: { [L.managed]: 'true', [L.instance]: options.instance, [L.app]: spec.app, [L.env]: env.name, [L.commit]: spec.commit, [L.deployment]: spec.deploymentId, [L.role]: role },
       ...(role === 'web' ? { ExposedPorts: { [port]: {} } } : {}),
       HostConfig: {
         ...(role === 'web' ? { PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
@@ -239,7 +245,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     async removeApp(app) {
       for (const c of await listManaged([`${L.app}=${app}`])) await removeQuietly(c.Id);
       for (const key of [...routes.keys()]) if (key.startsWith(`${app}/`)) routes.delete(key);
-      const nets = await call('listing networks', () => docker.listNetworks({ filters: { label: [`${L.app}=${app}`] } }));
+      const nets = await call('listing networks', () => docker.listNetworks({ filters: { label: [...owned, `${L.app}=${app}`] } }));
       for (const n of nets) await docker.getNetwork(n.Id).remove().catch(() => undefined);
     },
     async *logs(app, environment, opts, signal) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, type BuildImageOptions } from '../../../src/build/build-image.js';
-import { createDockerClient } from '../../../src/build/create-docker-client.js';
+import { createDockerClient } from '../../../src/shared/docker/create-docker-client.js';
 import { imageName } from '../../../src/build/image-name.js';
 import { gitOk } from '../../helpers/git-cli.js';
 import { makeBareRepo } from '../../unit/build/make-bare-repo.js';

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../../src/build/build-image.js';
-import { createDockerClient } from '../../../src/build/create-docker-client.js';
+import { createDockerClient } from '../../../src/shared/docker/create-docker-client.js';
 import { makeBareRepo } from '../../unit/build/make-bare-repo.js';
 
 const NGINX_IMAGE = /(?:^|,)NGINX_IMAGE=([^,]+)/.exec(process.env.SLIPWAY_BUILD_ARGS ?? '')?.[1] ?? 'slipway-base/nginx:1';

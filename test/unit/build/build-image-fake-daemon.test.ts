@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../../src/build/build-image.js';
-import { createDockerClient } from '../../../src/build/create-docker-client.js';
+import { createDockerClient } from '../../../src/shared/docker/create-docker-client.js';
 import { makeBareRepo } from './make-bare-repo.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;

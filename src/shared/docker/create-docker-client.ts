@@ -1,6 +1,6 @@
 // The dockerode client for the configured Docker Engine, and how to name that engine in messages.
 import Docker from 'dockerode';
-import { ConfigError } from '../shared/errors.js';
+import { ConfigError } from '../errors.js';
 
 /** What configuration says about Docker (`config.docker`): SLIPWAY_DOCKER_SOCKET, then DOCKER_HOST. */
 export interface DockerEndpoint {

@@ -2,16 +2,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openBuildLog } from '../../../src/build/build-log.js';
+import { openLineLog } from '../../../src/shared/line-log.js';
 
-describe('openBuildLog', () => {
+describe('openLineLog', () => {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-build-log-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('cuts output into lines, appends them at once, and hands each to the watcher', () => {
     const file = join(dir, 'nested', 'folder', 'b1.log');
     const seen: string[] = [];
-    const log = openBuildLog(file, (l) => seen.push(l));
+    const log = openLineLog(file, (l) => seen.push(l));
     log.write('Step 1/2 : ARG BASE');
     expect(seen).toEqual([]); // an unfinished line waits for its end
     log.write('\n');
@@ -27,10 +27,10 @@ describe('openBuildLog', () => {
 
   it('appends to an existing log and redacts secrets', () => {
     const file = join(dir, 'b2.log');
-    const first = openBuildLog(file, () => undefined);
+    const first = openLineLog(file, () => undefined);
     first.line('first attempt');
     first.close();
-    const second = openBuildLog(file, () => undefined);
+    const second = openLineLog(file, () => undefined);
     second.write('cloning http://user:hunter2pass@example.com/x.git\n');
     second.close();
     expect(readFileSync(file, 'utf8')).toBe('first attempt\ncloning http://user:[redacted]@example.com/x.git\n');

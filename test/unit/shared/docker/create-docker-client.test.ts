@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDockerClient, describeDockerClient, describeDockerEndpoint } from '../../../src/build/create-docker-client.js';
+import { createDockerClient, describeDockerClient, describeDockerEndpoint } from '../../../../src/shared/docker/create-docker-client.js';
 
 describe('describeDockerEndpoint', () => {
   it('names the socket or host people configured', () => {

@@ -1,12 +1,12 @@
-// A build's log: Docker's output cut into lines, appended to the log file and handed to anyone watching.
+// An append-only log file (builds, deployments, job runs): output cut into lines, appended to the log file and handed to anyone watching.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { redact } from '../shared/redact.js';
+import { redact } from './redact.js';
 
-/** One line of progress, for the build log and anyone watching (same shape as the runtime's OnLine). */
+/** One line of progress, for the build log and anyone watching . */
 export type OnLine = (line: string) => void;
 
-export interface BuildLog {
+export interface LineLog {
   /** Appends output that may hold several lines or end mid-line (the rest waits for the next write). */
   write(text: string): void;
   /** Appends one complete line of Slipway's own (after any unfinished line of Docker's). */
@@ -15,7 +15,7 @@ export interface BuildLog {
   close(): void;
 }
 
-export function openBuildLog(logFile: string, onLine: OnLine): BuildLog {
+export function openLineLog(logFile: string, onLine: OnLine): LineLog {
   mkdirSync(dirname(logFile), { recursive: true });
   // Append mode, one write(2) per line and no buffering in this process: a reader tailing the file (the UI,
   // a `git push` printing "remote:" lines) sees each line as soon as Docker sent it.
