@@ -29,7 +29,7 @@ const layerRules = layers.map((layer) => {
         {
           patterns: [
             {
-              group: [...forbidden.map((l) => `**/${l}/*`), '**/main.js'],
+              group: [...forbidden.map((l) => `**/${l}/*`), '**/main.js', '**/compose.js'],
               message: `src/${layer} may import only from ${allowed[layer].join(', ') || 'itself'} (see ARCHITECTURE.md).`,
             },
           ],

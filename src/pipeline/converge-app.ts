@@ -18,9 +18,29 @@ import { logPath } from './log-paths.js';
 
 /** Brings every environment of `app` to its ref's commit. Throws when the runtime cannot be reached. */
 export async function convergeApp(deps: PipelineDeps, app: string, signal?: AbortSignal): Promise<void> {
-  const live = await deps.runtime.current(app);
+  let live: Instance[];
+  try {
+    live = await deps.runtime.current(app);
+  } catch (e) {
+    await attemptQueued(deps, app, signal);
+    throw e;
+  }
   for (const env of deps.config.environments) {
     await convergeEnvironment(deps, app, env, live.find((i) => i.environment === env.name), signal);
+  }
+}
+
+/**
+ * The runtime cannot be reached (Docker is down): what a push queued is attempted all the same, so that its build
+ * and deployment records, and the pusher, say why nothing goes live. That failure needs no person: once the runtime
+ * answers again, a pass retries it. Nothing is queued on the timer's passes, so they add no records meanwhile.
+ */
+async function attemptQueued(deps: PipelineDeps, app: string, signal?: AbortSignal): Promise<void> {
+  const gitdir = repoPath(deps.config.dataDir, app);
+  for (const env of deps.config.environments) {
+    const desired = await resolveRef(gitdir, env.ref);
+    const queued = deps.store.deployments.open(app, env.name).find((d) => d.commit === desired && d.status === 'queued');
+    if (queued) await runDeployment(deps, app, env, queued, deps.store.deployments.live(app, env.name)?.commit ?? null, signal);
   }
 }
 
@@ -50,7 +70,7 @@ async function convergeEnvironment(deps: PipelineDeps, app: string, env: Environ
     if (!queued && latest?.commit === desired && latest.status === 'failed' && latest.needsPerson) return;
     const deployment = queued ?? deployments.create({ app, environment: env.name, commit: desired, trigger: 'reconcile', previousCommit: actual?.commit ?? null, logPath: (id) => logPath(deps.config.dataDir, 'deployments', id) });
     for (const d of open) if (d.id !== deployment.id) finish(deps, d, 'superseded', { reason: `superseded by ${shortSha(desired)}` });
-    const outcome = await runDeployment(deps, app, env, deployment, actual, signal);
+    const outcome = await runDeployment(deps, app, env, deployment, actual?.commit ?? null, signal);
     if (outcome.status === 'superseded') continue;
     if (outcome.status === 'live') actual = outcome.instance;
     return;
@@ -59,11 +79,11 @@ async function convergeEnvironment(deps: PipelineDeps, app: string, env: Environ
 
 type Outcome = { status: 'live'; instance: Instance } | { status: 'failed' } | { status: 'superseded' };
 
-async function runDeployment(deps: PipelineDeps, app: string, env: EnvironmentDef, d: DeploymentRecord, actual: Instance | undefined, signal?: AbortSignal): Promise<Outcome> {
+/** `applied` is the commit serving the environment now (null: nothing), which serves on if this deploy fails. */
+async function runDeployment(deps: PipelineDeps, app: string, env: EnvironmentDef, d: DeploymentRecord, applied: string | null, signal?: AbortSignal): Promise<Outcome> {
   const { store, events, runtime, config } = deps;
   const gitdir = repoPath(config.dataDir, app);
   const log = openLineLog(d.logPath, (line) => events.emit({ type: 'deploy-line', app, deploymentId: d.id, line }));
-  const applied = actual?.commit ?? null;
   const fail = (reason: string, needsPerson: boolean): Outcome => {
     log.line(`failed: ${reason}`);
     finish(deps, d, 'failed', { reason, appliedCommit: applied, needsPerson: needsPerson ? 1 : 0 });

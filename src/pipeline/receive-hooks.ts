@@ -159,6 +159,7 @@ function report(deps: PipelineDeps, app: string, watched: Map<string, string>, s
       if (d.buildId) say(`  full build log: ${deps.config.publicUrl}/api/builds/${d.buildId}/log`);
       say(`  deployment log: ${deps.config.publicUrl}/api/deployments/${d.id}/log`);
       say(`  ${env.title} still serves ${live ? shortSha(live.commit) : 'nothing'}`);
+      if (!d.needsPerson) say('  nothing in the commit needs fixing: Slipway tries again by itself');
     } else if (d?.status === 'superseded') say(`${env.title}: ${shortSha(commit)} was superseded by a newer commit`);
     else say(`${env.title}: ${shortSha(commit)} is ${d?.status ?? 'queued'}; Slipway will finish it`);
   }

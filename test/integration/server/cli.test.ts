@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { openPipeline } from '../../../src/main.js';
+import { openPipeline } from '../../../src/compose.js';
 import { authenticateToken } from '../../../src/pipeline/authenticate-token.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');

@@ -1,0 +1,121 @@
+// Composition root: config → adapters → pipeline → web app → listen.
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Config } from './config/load-config.js';
+import { loadTemplates } from './git/app-templates.js';
+import { reposDir } from './git/repo-path.js';
+import { createDockerClient, describeDockerEndpoint } from './shared/docker/create-docker-client.js';
+import { createPipeline, type Pipeline } from './pipeline/create-pipeline.js';
+import { createPipelineEvents } from './pipeline/pipeline-events.js';
+import { createDockerRuntime, type DockerRuntime } from './runtime/docker/create-docker-runtime.js';
+import { createAppProxy } from './runtime/proxy/create-app-proxy.js';
+import type { Runtime } from './runtime/runtime.js';
+import { ensureAdminToken } from './pipeline/create-token.js';
+import { newToken } from './shared/ids.js';
+import { createLogger, type Logger } from './shared/log.js';
+import { registerSecret } from './shared/redact.js';
+import { createStore } from './store/create-store.js';
+import { databasePath } from './store/create-store.js';
+import { createWebApp } from './web/create-web-app.js';
+
+/** The runtime chosen by configuration. */
+function createRuntime(config: Config, docker: ReturnType<typeof createDockerClient>, log: Logger): Runtime {
+  const instance = createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12);
+  return createDockerRuntime({ docker, endpoint: describeDockerEndpoint(config.docker), instance, log });
+}
+
+/** The pipeline over this data folder, without a server (what the CLI's admin commands use). */
+export function openPipeline(config: Config, log: Logger = createLogger(config.logLevel)): Pipeline {
+  registerSecret(config.adminToken);
+  registerSecret(config.codegen.apiKey);
+  mkdirSync(reposDir(config.dataDir), { recursive: true });
+  const store = createStore(databasePath(config.dataDir));
+  const templates = loadTemplates(join(config.projectRoot, 'app-templates'));
+  const docker = createDockerClient(config.docker);
+  const runtime = createRuntime(config, docker, log);
+  return createPipeline({ config, store, templates, log, events: createPipelineEvents(), runtime, docker });
+}
+
+function isDockerRuntime(runtime: Runtime): runtime is DockerRuntime {
+  return runtime.kind === 'docker' && 'route' in runtime;
+}
+
+export interface RunningServer {
+  readonly server: Server;
+  readonly url: string;
+  readonly port: number;
+  readonly pipeline: Pipeline;
+  /** The admin token made on this first start, to be shown once; null otherwise. */
+  readonly firstAdminToken: string | null;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const pipeline = openPipeline(config, log);
+  const firstAdminToken = ensureAdminToken(pipeline.deps);
+  const hookSecret = newToken();
+  registerSecret(hookSecret);
+  let port = config.port;
+  const loopback = ['0.0.0.0', '::', '[::]'].includes(config.host) ? '127.0.0.1' : config.host;
+  const cli = join(config.projectRoot, 'dist', 'src', 'main.js');
+  const { runtime } = pipeline.deps;
+  // App traffic: Slipway's own Host-header proxy with Docker; Traefik's Ingress does it on Kubernetes.
+  const proxy = isDockerRuntime(runtime)
+    ? createAppProxy({
+        environments: config.environments,
+        domain: config.domain,
+        appExists: (name) => pipeline.deps.store.apps.get(name) !== undefined,
+        route: (a, e) => runtime.route(a, e),
+        onUpstreamError: () => void runtime.refreshRoutes().catch(() => undefined),
+        log: log.child('proxy'),
+      })
+    : undefined;
+  if (isDockerRuntime(runtime)) await runtime.refreshRoutes().catch((e: unknown) => log.warn('Docker is not reachable yet; apps are served once it is', { error: (e as Error).message }));
+  const app = createWebApp({
+    pipeline,
+    ...(proxy ? { before: [proxy.middleware] } : {}),
+    hookSecret,
+    hookEnv: () => ({
+      SLIPWAY_HOOK_URL: `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}/internal/hooks`,
+      SLIPWAY_HOOK_SECRET: hookSecret,
+      SLIPWAY_NODE: process.execPath,
+      SLIPWAY_CLI: cli,
+    }),
+  });
+  const server = createServer(app.callback());
+  server.requestTimeout = 0; // a long git push must not be cut off after 300 s
+  server.keepAliveTimeout = 65_000;
+  server.on('upgrade', (req, socket, head) => {
+    if (!proxy?.upgrade(req, socket, head)) socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  await pipeline.reconciler.start();
+  const url = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
+  log.info('slipway is listening', { url, runtime: config.runtime, dataDir: config.dataDir });
+  return {
+    server,
+    url,
+    port,
+    pipeline,
+    firstAdminToken,
+    async close() {
+      await pipeline.reconciler.stop();
+      pipeline.scheduler.stopAll();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      pipeline.deps.store.close();
+    },
+  };
+}

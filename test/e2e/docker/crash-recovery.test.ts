@@ -1,0 +1,135 @@
+// Slipway killed (SIGKILL) in the middle of a build and in the middle of a deploy: on restart the reconciler
+// converges — preview serves main's head — no record is left building or deploying, and no container is orphaned.
+// The server runs as a child process on a fixed data folder and port, so that it can be killed and started again.
+import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../helpers/app-http.js';
+import { createApi, unfinishedRecords, waitForPreview, type Api } from '../../helpers/e2e-api.js';
+import { containersOf, removeAppFromDocker, uniqueAppName } from '../../helpers/e2e-docker.js';
+import { cloneApp, type Clone } from '../../helpers/e2e-git.js';
+import { freePort } from '../../helpers/free-port.js';
+import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
+
+const app = uniqueAppName('crash');
+const dataDir = mkdtempSync(join(tmpdir(), 'slipway-crash-'));
+const token = randomBytes(24).toString('hex');
+const templateDockerfile = readFileSync(join(import.meta.dirname, '..', '..', '..', 'app-templates', 'static-site', 'Dockerfile'), 'utf8');
+const page = (marker: string) => `<!doctype html><title>${marker}</title><h1>${marker}</h1>\n`;
+
+let port: number;
+let api: Api;
+let server: ServerProcess | undefined;
+let clone: Clone;
+
+async function startSlipway(): Promise<ServerProcess> {
+  const s = startServerProcess({
+    SLIPWAY_DATA_DIR: dataDir,
+    SLIPWAY_PORT: String(port),
+    SLIPWAY_ADMIN_TOKEN: token,
+    SLIPWAY_LOG_LEVEL: 'info',
+    ...(process.env.SLIPWAY_BUILD_ARGS ? { SLIPWAY_BUILD_ARGS: process.env.SLIPWAY_BUILD_ARGS } : {}),
+  });
+  await s.waitFor(/Slipway is serving on/);
+  return s;
+}
+
+async function killSlipway(): Promise<void> {
+  await server?.kill('SIGKILL');
+  server = undefined;
+}
+
+async function builds(): Promise<Record<string, any>[]> {
+  return (await api('GET', `/api/apps/${app}/builds`)).body.builds;
+}
+
+async function deployments(): Promise<Record<string, any>[]> {
+  return (await api('GET', `/api/apps/${app}/deployments`)).body.deployments;
+}
+
+/** Containers whose command holds `marker` (build steps carry no Slipway label), running or not. */
+async function containersRunning(marker: string): Promise<string[]> {
+  const { stdout } = await promisify(execFile)('docker', ['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}}']);
+  return stdout.split('\n').filter((l) => l.includes(marker));
+}
+
+/** After the restart: preview serves `text` from `commit`, nothing is left half-done, only the serving container. */
+async function expectConverged(commit: string, text: string): Promise<void> {
+  await waitForPreview(port, app, text, 90_000);
+  await eventually(async () => (await unfinishedRecords(api, app)).length === 0, 10_000, 'no building or deploying records');
+  const only = await eventually(async () => {
+    const cs = await containersOf(app);
+    return cs.length === 1 ? cs : null;
+  }, 20_000, `only the serving container (output so far:\n${server?.output().slice(-3000)})`);
+  expect(only).toEqual([{ name: `slipway-${app}-preview`, state: 'running', commit }]);
+  const envs = (await api('GET', `/api/apps/${app}/environments`)).body.environments;
+  expect(envs.find((e: { name: string }) => e.name === 'preview')).toMatchObject({ commit, appliedCommit: commit, status: 'live' });
+}
+
+beforeAll(async () => {
+  port = await freePort();
+  api = createApi(`http://127.0.0.1:${port}`, token);
+  server = await startSlipway();
+  expect((await api('POST', '/api/apps', { name: app, template: 'static-site' })).status).toBe(201);
+  clone = await cloneApp(`http://slipway:${token}@127.0.0.1:${port}/git/${app}.git`);
+  await waitForPreview(port, app, 'Hello from Slipway', 60_000);
+}, 90_000);
+
+afterAll(async () => {
+  if (!server) server = await startSlipway().catch(() => undefined);
+  if (server) await api('DELETE', `/api/apps/${app}`).catch(() => undefined);
+  await server?.kill('SIGTERM');
+  clone?.remove();
+  await removeAppFromDocker(app);
+  // Never delete through anything still mounted (there is nothing: no container mounts the data folder).
+  if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('a server killed mid-pipeline', () => {
+  it('killed in the middle of a build: on restart the commit is built again and goes live', { timeout: 120_000 }, async () => {
+    const marker = `slipway-slow-step-${app}`;
+    const slow = templateDockerfile.replace(/^(COPY nginx\.conf .*)$/m, `RUN sleep 6 && echo ${marker}\n$1`);
+    const commit = await clone.commit({ 'Dockerfile': slow, 'public/index.html': page('built after a crash') }, 'A slow build');
+    const pushed = await clone.push('-o', 'async', 'origin', 'main');
+    expect(pushed.code, pushed.output).toBe(0);
+    expect(pushed.output).toContain('remote: async: not waiting for the build and deploy');
+
+    // Killed while Docker runs the slow step.
+    const build = await eventually(async () => (await builds()).find((b) => b.commit === commit && b.status === 'building'), 30_000, 'the build to start');
+    await eventually(() => existsSync(build.logPath) && readFileSync(build.logPath, 'utf8').includes('RUN sleep 6'), 30_000, 'the slow step');
+    await killSlipway();
+
+    server = await startSlipway();
+    await expectConverged(commit, 'built after a crash');
+    const after = (await builds()).filter((b) => b.commit === commit);
+    expect(after.map((b) => b.status)).toEqual(['succeeded', 'failed']);
+    expect(after[1]).toMatchObject({ id: build.id, needsPerson: 0, error: expect.stringMatching(/interrupted by a restart/) });
+    expect(await containersRunning(marker)).toEqual([]);
+  });
+
+  it('killed in the middle of a deploy: on restart the half-started container is removed and the commit goes live', { timeout: 120_000 }, async () => {
+    const slowStart = templateDockerfile.replace(/^CMD .*$/m, `CMD ["sh", "-c", "sleep 6; exec nginx -g 'daemon off;'"]`);
+    const commit = await clone.commit({ 'Dockerfile': slowStart, 'public/index.html': page('deployed after a crash') }, 'A slow start');
+    const pushed = await clone.push('-o', 'async', 'origin', 'main');
+    expect(pushed.code, pushed.output).toBe(0);
+
+    // Killed while the candidate container is starting next to the serving one.
+    const deployment = await eventually(async () => (await deployments()).find((d) => d.commit === commit && d.status === 'deploying'), 60_000, 'the deploy to start');
+    await eventually(async () => (await containersOf(app)).some((c) => c.commit === commit), 30_000, 'the candidate container');
+    await killSlipway();
+    const left = await containersOf(app);
+    expect(left.map((c) => c.name)).toEqual(expect.arrayContaining([`slipway-${app}-preview`, expect.stringMatching(new RegExp(`^slipway-${app}-preview-.+`))]));
+
+    server = await startSlipway();
+    await expectConverged(commit, 'deployed after a crash');
+    const mine = (await deployments()).filter((d) => d.commit === commit && d.environment === 'preview');
+    expect(mine.map((d) => d.status)).toEqual(['live', 'failed']);
+    expect(mine[1]).toMatchObject({ id: deployment.id, reason: expect.stringMatching(/interrupted by a restart/) });
+    // The build was not repeated: the image of the commit is reused.
+    expect((await builds()).filter((b) => b.commit === commit).map((b) => b.status)).toEqual(['succeeded']);
+  });
+});

@@ -1,0 +1,41 @@
+// What the real Docker Engine holds for an app, seen with the docker CLI on the default socket (independently
+// of Slipway's own client), and removing all of it after a test.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface AppContainer {
+  name: string;
+  state: string;
+  commit: string;
+}
+
+/** Every container labelled with the app (running or not): `docker ps -a --filter label=slipway.app=APP`. */
+export async function containersOf(app: string): Promise<AppContainer[]> {
+  const { stdout } = await run('docker', ['ps', '-a', '--filter', `label=slipway.app=${app}`, '--format', '{{.Names}}\t{{.State}}\t{{.Label "slipway.commit"}}']);
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [name = '', state = '', commit = ''] = line.split('\t');
+      return { name, state, commit };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Containers, networks and images of the app, whatever Slipway managed to do before a test ended. */
+export async function removeAppFromDocker(app: string): Promise<void> {
+  const ids = async (args: string[]) => (await run('docker', args)).stdout.split('\n').filter(Boolean);
+  const containers = await ids(['ps', '-aq', '--filter', `label=slipway.app=${app}`]);
+  if (containers.length > 0) await run('docker', ['rm', '-f', ...containers]);
+  const networks = await ids(['network', 'ls', '-q', '--filter', `label=slipway.app=${app}`]);
+  if (networks.length > 0) await run('docker', ['network', 'rm', ...networks]).catch(() => undefined);
+  const images = await ids(['images', '-q', `slipway/${app}`]);
+  if (images.length > 0) await run('docker', ['rmi', '-f', ...new Set(images)]).catch(() => undefined);
+}
+
+/** A fresh app name per run: images are named after the app, and names must not meet those of earlier runs. */
+export function uniqueAppName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}${process.pid.toString(36)}`.slice(0, 40);
+}

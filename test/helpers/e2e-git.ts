@@ -1,0 +1,43 @@
+// A clone of an app to change and push with the real git CLI, keeping what the push printed (`remote:` lines).
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { git, gitOk, type GitResult } from './git-cli.js';
+
+export interface Clone {
+  dir: string;
+  /** Writes (string) or deletes (null) files, commits them all and returns the new commit's id. */
+  commit(files: Record<string, string | null>, message: string): Promise<string>;
+  /** `git push ARGS`; never throws, so refusals can be asserted. `output` is stderr + stdout. */
+  push(...args: string[]): Promise<GitResult & { output: string }>;
+  head(): Promise<string>;
+  remove(): void;
+}
+
+export async function cloneApp(url: string): Promise<Clone> {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-e2e-clone-'));
+  await gitOk(['clone', '-q', url, dir]);
+  const head = async () => (await gitOk(['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
+  return {
+    dir,
+    async commit(files, message) {
+      for (const [path, content] of Object.entries(files)) {
+        const file = join(dir, path);
+        if (content === null) rmSync(file, { recursive: true, force: true });
+        else {
+          mkdirSync(dirname(file), { recursive: true });
+          writeFileSync(file, content);
+        }
+      }
+      await gitOk(['add', '-A'], { cwd: dir });
+      await gitOk(['commit', '-qm', message], { cwd: dir });
+      return head();
+    },
+    async push(...args) {
+      const r = await git(['push', ...args], { cwd: dir });
+      return { ...r, output: r.stderr + r.stdout };
+    },
+    head,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
