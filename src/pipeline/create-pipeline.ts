@@ -11,6 +11,9 @@ import { rollback, type RollbackResult } from './rollback.js';
 import { startJobRun } from './run-job.js';
 import { authenticateToken, tokenFromBasic, tokenFromBearer, type Principal } from './authenticate-token.js';
 import { waitForDeployment } from './wait-for-deployment.js';
+import { startGeneration } from './generate.js';
+import { revertGeneration } from './revert-generation.js';
+import type { GenerationRecord } from '../store/generations-store.js';
 import type { DeploymentRecord } from '../store/deployments-store.js';
 import type { JobRunRecord } from '../store/job-runs-store.js';
 
@@ -26,6 +29,8 @@ export interface Pipeline {
   publish(app: string, options: { commit?: string; by: string; waitMs?: number }): Promise<PublishResult & { deployment: DeploymentRecord }>;
   rollback(app: string, options: { to?: string; waitMs?: number }): Promise<RollbackResult & { deployment: DeploymentRecord }>;
   runJob(app: string, environment: string): Promise<JobRunRecord>;
+  generate(app: string, prompt: unknown, by: string): GenerationRecord;
+  revertGeneration(id: string, by: string): Promise<GenerationRecord>;
   /** After a settings change: redeploys what the environment runs (fresh container, same commit). */
   restartEnvironment(app: string, environment: string): DeploymentRecord | null;
   authenticateBearer(authorization: string | undefined): Principal | null;
@@ -64,6 +69,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const result = await rollback(deps, app, options);
       return { ...result, deployment: await settle(result.deployment, options.waitMs) };
     },
+    generate: (app, prompt, by) => startGeneration(deps, reconciler, app, prompt, by),
+    revertGeneration: (id, by) => revertGeneration(deps, reconciler, id, by),
     runJob: async (app, environment) => (await startJobRun(deps, app, environment, 'manual')).run,
     restartEnvironment: (app, environment) => {
       const live = deps.store.deployments.live(app, environment);

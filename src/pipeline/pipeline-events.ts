@@ -7,7 +7,9 @@ export type PipelineEvent =
   | { type: 'deployment'; app: string; deploymentId: string; environment: string; commit: string; status: string; reason?: string; url?: string }
   | { type: 'deploy-line'; app: string; deploymentId: string; line: string }
   | { type: 'job-run'; app: string; runId: string; status: 'running' | 'succeeded' | 'failed'; exitCode?: number | null }
-  | { type: 'job-line'; app: string; runId: string; line: string };
+  | { type: 'job-line'; app: string; runId: string; line: string }
+  /** A generation's stream grew (read it from the store from the last seq you saw). */
+  | { type: 'generation'; app: string; generationId: string; seq: number };
 
 export interface PipelineEvents {
   emit(event: PipelineEvent): void;

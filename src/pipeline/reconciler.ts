@@ -23,6 +23,10 @@ export function createReconciler(deps: PipelineDeps, afterPass: (app: string) =>
   const again = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   const stopping = new AbortController();
+  // Half-started containers of deploys a crash cut off. When the runtime cannot be reached at start-up (a machine
+  // that boots Slipway before Docker), they are removed once it answers, before any pass deploys again.
+  let leftoversRemoved = false;
+  let removingLeftovers: Promise<void> | undefined;
 
   /** Release tags pushed since the last pass move production (recorded first, so a crash loses none). */
   async function applyPublishes(app: string, updates: RefUpdateRecord[]): Promise<void> {
@@ -79,6 +83,13 @@ export function createReconciler(deps: PipelineDeps, afterPass: (app: string) =>
 
   async function wake(app?: string): Promise<void> {
     if (deps.config.pipeline.paused || stopping.signal.aborted) return;
+    // Only while no pass runs: a pass's own candidate container is not a leftover.
+    if (!leftoversRemoved && (removingLeftovers || running.size === 0)) {
+      removingLeftovers ??= removeLeftovers()
+        .catch((e: unknown) => log.debug('the runtime still cannot be reached; leftovers stay for now', { error: messageOf(e) }))
+        .finally(() => (removingLeftovers = undefined));
+      await removingLeftovers;
+    }
     const apps = app ? [app] : deps.store.apps.list().map((a) => a.name);
     await Promise.all(apps.map(schedule));
   }
@@ -89,13 +100,19 @@ export function createReconciler(deps: PipelineDeps, afterPass: (app: string) =>
     const builds = deps.store.builds.failInterrupted(reason);
     const deployments = deps.store.deployments.failInterrupted(reason);
     const runs = deps.store.jobRuns.failInterrupted();
-    if (builds + deployments + runs > 0) log.warn('recovered interrupted work', { builds, deployments, runs });
+    const generations = deps.store.generations.failInterrupted();
+    if (builds + deployments + runs + generations > 0) log.warn('recovered interrupted work', { builds, deployments, runs, generations });
     try {
-      const removed = await deps.runtime.removeStale((id) => deps.store.deployments.isActive(id));
-      if (removed > 0) log.info('removed leftovers of interrupted deploys', { removed });
+      await removeLeftovers();
     } catch (e) {
-      log.warn('could not clean up the runtime', { error: messageOf(e) });
+      log.warn('could not clean up the runtime; will retry once it answers', { error: messageOf(e) });
     }
+  }
+
+  async function removeLeftovers(): Promise<void> {
+    const removed = await deps.runtime.removeStale((id) => deps.store.deployments.isActive(id));
+    leftoversRemoved = true;
+    if (removed > 0) log.info('removed leftovers of interrupted deploys', { removed });
   }
 
   return {

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'DOCKER_UNREACHABLE'
   | 'BUILD_FAILED'
   | 'DEPLOY_FAILED'
+  | 'NO_API_KEY'
   | 'INTERNAL';
 
 const statusOf: Record<ErrorCode, number> = {
@@ -32,6 +33,7 @@ const statusOf: Record<ErrorCode, number> = {
   DOCKER_UNREACHABLE: 503,
   BUILD_FAILED: 422,
   DEPLOY_FAILED: 422,
+  NO_API_KEY: 503,
   INTERNAL: 500,
 };
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createAppsStore, type AppsStore } from './apps-store.js';
 import { createBuildsStore, type BuildsStore } from './builds-store.js';
 import { createDeploymentsStore, type DeploymentsStore } from './deployments-store.js';
+import { createGenerationsStore, type GenerationsStore } from './generations-store.js';
 import { createJobRunsStore, type JobRunsStore } from './job-runs-store.js';
 import { createSecretsStore, type SecretsStore } from './secrets-store.js';
 import { openDatabase, type Db } from './open-database.js';
@@ -18,6 +19,7 @@ export interface Store {
   readonly deployments: DeploymentsStore;
   readonly secrets: SecretsStore;
   readonly jobRuns: JobRunsStore;
+  readonly generations: GenerationsStore;
   close(): void;
 }
 
@@ -36,6 +38,7 @@ export function createStore(path: string): Store {
     deployments: createDeploymentsStore(db),
     secrets: createSecretsStore(db),
     jobRuns: createJobRunsStore(db),
+    generations: createGenerationsStore(db),
     close: () => db.close(),
   };
 }

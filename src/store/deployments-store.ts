@@ -5,7 +5,7 @@ import type { Db } from './open-database.js';
 import { toCamel } from './row-mapper.js';
 
 export type DeploymentStatus = 'queued' | 'building' | 'deploying' | 'live' | 'failed' | 'superseded' | 'replaced';
-export type DeploymentTrigger = 'push' | 'publish' | 'rollback' | 'reconcile' | 'create' | 'config';
+export type DeploymentTrigger = 'push' | 'publish' | 'rollback' | 'reconcile' | 'create' | 'config' | 'generation' | 'revert';
 
 export interface DeploymentRecord {
   id: string;

@@ -105,4 +105,38 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX job_runs_app ON job_runs (app, started_at);
     `,
   },
+  {
+    version: 3,
+    name: 'generations and their event streams',
+    sql: `
+      CREATE TABLE generations (
+        id TEXT PRIMARY KEY,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('request', 'fix', 'revert')),
+        parent_id TEXT,
+        prompt TEXT NOT NULL,
+        requested_by TEXT NOT NULL DEFAULT '',
+        model TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'committed', 'live', 'nothing', 'failed')),
+        summary TEXT,
+        text TEXT NOT NULL DEFAULT '',
+        files TEXT NOT NULL DEFAULT '[]',
+        usage TEXT NOT NULL DEFAULT '{}',
+        commit_sha TEXT,
+        error_code TEXT,
+        error TEXT,
+        reverted_by TEXT,
+        created_at TEXT NOT NULL,
+        finished_at TEXT
+      );
+      CREATE INDEX generations_app ON generations (app, created_at);
+      CREATE TABLE generation_events (
+        generation_id TEXT NOT NULL REFERENCES generations(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (generation_id, seq)
+      );
+    `,
+  },
 ];

@@ -9,6 +9,7 @@ import { handleErrors } from './middleware/handle-errors.js';
 import { requireToken } from './middleware/require-token.js';
 import { apiAppsRoutes } from './routes/api-apps.js';
 import { apiPipelineRoutes } from './routes/api-pipeline.js';
+import { apiGenerationsRoutes } from './routes/api-generations.js';
 import { internalHookRoutes } from './routes/internal-hooks.js';
 
 export interface WebAppOptions {
@@ -52,7 +53,7 @@ export function createWebApp(options: WebAppOptions): Koa {
   const onlyApi = (m: Middleware): Middleware => (ctx, next) => (ctx.path.startsWith('/api/') ? m(ctx, next) : next());
   app.use(onlyApi(requireToken((a) => pipeline.authenticateBearer(a))));
   app.use(onlyApi(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' })));
-  for (const router of [apiAppsRoutes(pipeline), apiPipelineRoutes(pipeline)]) app.use(router.routes()).use(router.allowedMethods());
+  for (const router of [apiAppsRoutes(pipeline), apiPipelineRoutes(pipeline), apiGenerationsRoutes(pipeline)]) app.use(router.routes()).use(router.allowedMethods());
 
   app.use(async (ctx) => {
     ctx.status = 404;

@@ -1,0 +1,172 @@
+// Describe → Claude → commit → preview. A generation runs the model over the app's files at main's head, lands
+// its changes as one commit on main (compare-and-swap; rebased over a concurrent push when files don't overlap),
+// then follows that commit through the same pipeline as a push. When the commit fails to build or to get
+// healthy, the failure goes back to the model for at most SLIPWAY_FIX_ATTEMPTS fix commits.
+// Every step is appended to the generation's event stream, which clients replay from the start.
+import { join } from 'node:path';
+import { loadPrompt } from '../codegen/load-prompt.js';
+import { runGeneration, type GenerationEvent, type PastExchange } from '../codegen/run-generation.js';
+import { NO_API_KEY_MESSAGE } from '../codegen/classify-api-error.js';
+import { shortSha } from '../domain/types.js';
+import { commitChanges, type FileChange } from '../git/commit-changes.js';
+import { createTreeSource } from '../git/create-tree-source.js';
+import { resolveRef } from '../git/read-refs.js';
+import { repoPath } from '../git/repo-path.js';
+import { ConflictError, InvalidInputError, NotFoundError, SlipwayError, messageOf } from '../shared/errors.js';
+import { readFileSync } from 'node:fs';
+import type { GenerationRecord } from '../store/generations-store.js';
+import { environmentUrl } from './app-view.js';
+import type { PipelineDeps } from './deps.js';
+import { logPath } from './log-paths.js';
+import type { Reconciler } from './reconciler.js';
+import { waitForDeployment } from './wait-for-deployment.js';
+
+export const CLAUDE = { name: 'Claude', email: 'claude@slipway.local' } as const;
+const MAX_PROMPT = 20_000;
+
+/** Appends to the root generation's stream (fixes stream into the request that started them) and notifies. */
+function emitter(deps: PipelineDeps, rootId: string, app: string) {
+  return (event: string, data: unknown) => {
+    const seq = deps.store.generations.appendEvent(rootId, event, data);
+    deps.events.emit({ type: 'generation', app, generationId: rootId, seq });
+  };
+}
+
+export function checkCanGenerate(deps: PipelineDeps, app: string): void {
+  if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
+  if (!deps.config.codegen.apiKey) throw new SlipwayError('NO_API_KEY', NO_API_KEY_MESSAGE);
+  const running = deps.store.generations.running(app);
+  if (running) throw new ConflictError(`a generation is already running for ${app} (${running.id}); wait for it to finish`);
+}
+
+export function startGeneration(deps: PipelineDeps, reconciler: Reconciler, app: string, prompt: unknown, by: string): GenerationRecord {
+  if (typeof prompt !== 'string' || prompt.trim() === '') throw new InvalidInputError('describe what you want: the prompt is empty');
+  if (prompt.length > MAX_PROMPT) throw new InvalidInputError(`a prompt has at most ${MAX_PROMPT} characters`);
+  checkCanGenerate(deps, app);
+  const gen = deps.store.generations.create({ app, kind: 'request', prompt: prompt.trim(), requestedBy: by, model: deps.config.codegen.model });
+  const emit = emitter(deps, gen.id, app);
+  emit('generation', { id: gen.id, app, prompt: gen.prompt, model: gen.model });
+  void runFlow(deps, reconciler, gen, gen.id, deps.config.codegen.fixAttempts).catch((e: unknown) => {
+    deps.log.error('generation crashed', { id: gen.id, error: messageOf(e) });
+    deps.store.generations.update(gen.id, { status: 'failed', errorCode: 'INTERNAL', error: messageOf(e), finishedAt: new Date().toISOString() });
+    emit('error', { code: 'INTERNAL', message: 'Slipway failed while running this generation (see the server log)' });
+    emit('end', { status: 'failed' });
+  });
+  return gen;
+}
+
+function history(deps: PipelineDeps, app: string, excluding: string): PastExchange[] {
+  return deps.store.generations
+    .list(app, 20)
+    .filter((g) => g.id !== excluding && g.status !== 'running')
+    .reverse()
+    .map((g) => ({ request: g.prompt, summary: g.summary, text: g.text, files: g.files, commit: g.commit, outcome: g.error ?? (g.status === 'nothing' ? 'no changes' : null) }));
+}
+
+async function runFlow(deps: PipelineDeps, reconciler: Reconciler, gen: GenerationRecord, rootId: string, fixesLeft: number): Promise<void> {
+  const emit = emitter(deps, rootId, gen.app);
+  const commit = await generateAndCommit(deps, gen, emit);
+  if (!commit) return emit('end', { status: deps.store.generations.get(gen.id)?.status ?? 'failed' });
+  const outcome = await followPreview(deps, reconciler, gen, commit, emit);
+  if (outcome.live) {
+    deps.store.generations.update(gen.id, { status: 'live' });
+    return emit('end', { status: 'live', url: outcome.url });
+  }
+  if (outcome.superseded) return emit('end', { status: 'committed', message: 'a newer commit on main took over the preview' });
+  if (fixesLeft <= 0) {
+    emit('error', { code: 'FIX_BUDGET_SPENT', message: `the commit ${shortSha(commit)} ${outcome.what}; no fix attempts are left (SLIPWAY_FIX_ATTEMPTS), so the preview keeps what it served before. Describe a fix, or revert this generation.` });
+    return emit('end', { status: 'failed' });
+  }
+  const fix = deps.store.generations.create({ app: gen.app, kind: 'fix', parentId: gen.id, prompt: `The commit ${shortSha(commit)} ${outcome.what}. Fix it with the smallest change.\n\n${outcome.detail}`, requestedBy: 'slipway', model: gen.model });
+  emit('fix', { generationId: fix.id, attempt: deps.config.codegen.fixAttempts - fixesLeft + 1, of: deps.config.codegen.fixAttempts, reason: outcome.what });
+  await runFlow(deps, reconciler, fix, rootId, fixesLeft - 1);
+}
+
+/** Runs the model and commits what it wrote; null when nothing was committed (the stream says why). */
+async function generateAndCommit(deps: PipelineDeps, gen: GenerationRecord, emit: (event: string, data: unknown) => void): Promise<string | null> {
+  const { config, store } = deps;
+  const gitdir = repoPath(config.dataDir, gen.app);
+  const app = store.apps.get(gen.app)!;
+  const base = await resolveRef(gitdir, 'refs/heads/main');
+  if (!base) throw new ConflictError('main does not exist');
+  let text = '';
+  const result = await runGeneration({
+    settings: { ...config.codegen, apiKey: config.codegen.apiKey },
+    systemPrompt: await loadPrompt(join(config.projectRoot, 'prompts'), app.template),
+    history: history(deps, gen.app, gen.id),
+    prompt: gen.prompt,
+    source: createTreeSource(gitdir, base),
+    onEvent: (e: GenerationEvent) => {
+      if (e.type === 'text') text += e.delta;
+      emit(e.type, e);
+    },
+    logger: deps.log.child('codegen'),
+  });
+  const finished = new Date().toISOString();
+  const usage = result.usage as unknown as Record<string, number>;
+  if (result.status === 'nothing') {
+    store.generations.update(gen.id, { status: 'nothing', text: result.text, usage, error: result.reason, finishedAt: finished });
+    emit('nothing', { reason: result.reason });
+    return null;
+  }
+  if (result.status === 'failed') {
+    store.generations.update(gen.id, { status: 'failed', text: result.text || text, usage, errorCode: result.code, error: result.message, finishedAt: finished });
+    emit('error', { code: result.code, message: result.message });
+    return null;
+  }
+  const files = result.changes.map((c) => c.path);
+  const request = gen.kind === 'fix' ? (gen.prompt.split('\n')[0] ?? '') : gen.prompt;
+  const message = `${result.summary}\n\n${request}\n\nGenerated-By: ${gen.model}\nSlipway-Generation: ${gen.id}\n${gen.kind === 'fix' && gen.parentId ? `Slipway-Fix-Of: ${gen.parentId}\n` : ''}`;
+  try {
+    const { commit, rebasedOnto } = await commitChanges({ gitdir, ref: 'refs/heads/main', base, changes: result.changes as FileChange[], message, author: CLAUDE });
+    store.generations.update(gen.id, { status: 'committed', summary: result.summary, text: result.text, files, usage, commit, finishedAt: finished });
+    emit('commit', { commit, summary: result.summary, files, rebasedOnto, kind: gen.kind });
+    return commit;
+  } catch (e) {
+    store.generations.update(gen.id, { status: 'failed', summary: result.summary, text: result.text, files, usage, errorCode: 'COMMIT_CONFLICT', error: messageOf(e), finishedAt: finished });
+    emit('error', { code: 'COMMIT_CONFLICT', message: messageOf(e) });
+    return null;
+  }
+}
+
+type PreviewOutcome = { live: true; url: string } | { live: false; superseded: true } | { live: false; superseded?: false; what: string; detail: string };
+
+/** Sends the commit through the pipeline like a push to main and reports its build and deploy. */
+async function followPreview(deps: PipelineDeps, reconciler: Reconciler, gen: GenerationRecord, commit: string, emit: (event: string, data: unknown) => void): Promise<PreviewOutcome> {
+  const { store, config } = deps;
+  const env = config.environments.find((e) => e.ref === 'refs/heads/main');
+  if (!env) return { live: false, superseded: true };
+  // The server moved main itself, so no hook ran: record the update as a push would have.
+  const [update] = store.refUpdates.record([{ app: gen.app, ref: env.ref, oldSha: '0'.repeat(40), newSha: commit, kind: 'preview', environment: env.name, pusher: 'claude', pushOptions: [] }]);
+  const deployment = store.deployments.create({ app: gen.app, environment: env.name, commit, trigger: 'generation', previousCommit: store.deployments.live(gen.app, env.name)?.commit ?? null, logPath: (id) => logPath(config.dataDir, 'deployments', id) });
+  const stop = deps.events.subscribe(gen.app, (e) => {
+    if (e.type === 'build' && e.commit === commit) emit('build', { status: e.status, buildId: e.buildId, error: e.error });
+    else if (e.type === 'build-line' && deps.store.builds.get(e.buildId)?.commit === commit) emit('build-line', { line: e.line });
+    else if (e.type === 'deployment' && e.deploymentId === deployment.id) emit('deploy', { status: e.status, reason: e.reason, url: e.url });
+    else if (e.type === 'deploy-line' && e.deploymentId === deployment.id) emit('deploy-line', { line: e.line });
+  });
+  try {
+    void reconciler.wake(gen.app);
+    const done = await waitForDeployment(deps, deployment.id, 15 * 60_000);
+    if (update) store.refUpdates.markProcessed(update.id, `${env.name}: ${done.status} ${shortSha(commit)}`);
+    if (done.status === 'live') {
+      const url = environmentUrl(config, env, gen.app);
+      emit('preview', { url, commit });
+      return { live: true, url };
+    }
+    if (done.status !== 'failed') return { live: false, superseded: true };
+    const build = done.buildId ? store.builds.get(done.buildId) : undefined;
+    if (build?.status === 'failed') return { live: false, what: 'failed to build', detail: `The build log ends with:\n${logTail(build.logPath, 40)}` };
+    return { live: false, what: 'built, but its container never answered the health check', detail: `What happened:\n${done.reason ?? ''}` };
+  } finally {
+    stop();
+  }
+}
+
+function logTail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(the log could not be read)';
+  }
+}
