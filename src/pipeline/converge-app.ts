@@ -112,7 +112,6 @@ async function runDeployment(deps: PipelineDeps, app: string, env: EnvironmentDe
     }
     const result = await runtime.deploy({ app, environment: env, commit: d.commit, image: build.image, settings, secrets: store.secrets.values(app, env.name), deploymentId: d.id }, (line) => log.line(line), signal);
     if (!result.ok) {
-      if (result.logTail) log.line(`last lines of the container's log:\n${result.logTail}`);
       return fail(`${result.reason}${result.logTail ? `\n--- container log ---\n${result.logTail}` : ''}`, true);
     }
     store.deployments.replaceLive(app, env.name, d.id);

@@ -33,6 +33,10 @@ export interface DockerRuntimeOptions {
   log: Logger;
 }
 
+/** Probe results that mean nothing listens on the port yet (Docker's port proxy resets when the app doesn't). */
+const NOT_LISTENING = new Set(['ECONNREFUSED', 'ECONNRESET']);
+const QUICK_PROBE_MS = 50;
+
 export function containerName(app: string, environment: string): string {
   return `slipway-${app}-${environment}`;
 }
@@ -146,7 +150,19 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
       last = probe.detail;
       const state = await call('inspecting the container', () => docker.getContainer(id).inspect());
       if (!state.State.Running) return { ok: false, reason: `the container exited with code ${state.State.ExitCode} before ${path} answered 200` };
-      await sleep(health.intervalSeconds * 1000);
+      const next = Date.now() + health.intervalSeconds * 1000;
+      // While nothing listens yet (the server is starting), look again every QUICK_PROBE_MS until the next attempt
+      // is due, so that live comes as soon as it listens rather than up to an interval later. A refused connection
+      // on loopback costs nothing; once the app answers at all, it is probed at the configured pace only.
+      for (let quick = probe; NOT_LISTENING.has(quick.detail) && next - Date.now() > QUICK_PROBE_MS && !signal?.aborted; ) {
+        await sleep(QUICK_PROBE_MS);
+        quick = await probeHealth(port, path, Math.min(health.timeoutSeconds * 1000, Math.max(1, next - Date.now())));
+        if (quick.ok) {
+          onLine(`health check ${path} answered 200 (attempt ${attempt})`);
+          return { ok: true };
+        }
+      }
+      await sleep(Math.max(0, next - Date.now()));
     }
     return { ok: false, reason: `${path} did not answer 200 after ${health.attempts} attempts (last: ${last})` };
   }
@@ -225,7 +241,11 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
       return spec.settings.kind === 'job' ? deployJob(spec, onLine) : deployWeb(spec, onLine, signal);
     },
     async current(app) {
-      return (await listManaged([`${L.app}=${app}`])).map(toInstance).filter((i) => i.state === 'live');
+      const live = (await listManaged([`${L.app}=${app}`])).map(toInstance).filter((i) => i.state === 'live');
+      // Routes follow what Docker reports: they are empty when Docker was unreachable as Slipway started, and
+      // the reconciler's passes (which ask here) are what notices that it is back.
+      for (const i of live) if (i.target) routes.set(key(app, i.environment), i.target);
+      return live;
     },
     async list() {
       return (await listManaged()).map(toInstance);

@@ -50,6 +50,12 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
     } else resOrSocket.destroy();
   });
 
+  // Slipway is the edge here: forwarding headers a client sent are dropped, and xfwd sets ours, so an app can
+  // trust X-Forwarded-For/Host/Proto/Port.
+  const dropClientForwarding = (req: IncomingMessage) => {
+    for (const h of ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded']) delete req.headers[h];
+  };
+
   const resolve = (hostHeader: string | undefined) => {
     const found = routeForHost(hostname(hostHeader), options.environments, options.domain);
     if (!found || !options.appExists(found.app)) return null;
@@ -67,13 +73,18 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
         return;
       }
       ctx.respond = false;
+      dropClientForwarding(ctx.req);
       proxy.web(ctx.req, ctx.res, { target: `http://${r.target.host}:${r.target.port}` });
     },
     upgrade(req, socket, head) {
       const r = resolve(req.headers.host);
       if (!r) return false;
-      if (!r.target) socket.destroy();
-      else proxy.ws(req, socket, head, { target: `http://${r.target.host}:${r.target.port}` });
+      if (!r.target) {
+        socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nnothing is deployed in this environment yet\n');
+        return true;
+      }
+      dropClientForwarding(req);
+      proxy.ws(req, socket, head, { target: `http://${r.target.host}:${r.target.port}` });
       return true;
     },
   };

@@ -5,11 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/app-http.js';
 import { createApi, unfinishedRecords, waitForPreview, type Api } from '../../helpers/e2e-api.js';
+import { createDockerForwarder } from '../../helpers/e2e-docker-forwarder.js';
 import { containersOf, removeAppFromDocker, uniqueAppName } from '../../helpers/e2e-docker.js';
 import { cloneApp, type Clone } from '../../helpers/e2e-git.js';
 import { freePort } from '../../helpers/free-port.js';
@@ -19,6 +20,9 @@ const app = uniqueAppName('crash');
 const dataDir = mkdtempSync(join(tmpdir(), 'slipway-crash-'));
 const token = randomBytes(24).toString('hex');
 const templateDockerfile = readFileSync(join(import.meta.dirname, '..', '..', '..', 'app-templates', 'static-site', 'Dockerfile'), 'utf8');
+// Slipway reaches Docker through a socket the test can take away (see docker-down.test.ts): a machine that
+// restarts may start Slipway before Docker.
+const docker = createDockerForwarder(join(mkdtempSync(join(tmpdir(), 'slw-fwd-')), 'docker.sock'));
 const page = (marker: string) => `<!doctype html><title>${marker}</title><h1>${marker}</h1>\n`;
 
 let port: number;
@@ -26,8 +30,10 @@ let api: Api;
 let server: ServerProcess | undefined;
 let clone: Clone;
 
-async function startSlipway(): Promise<ServerProcess> {
+async function startSlipway(env: Record<string, string> = {}): Promise<ServerProcess> {
   const s = startServerProcess({
+    SLIPWAY_DOCKER_SOCKET: docker.socketPath,
+    ...env,
     SLIPWAY_DATA_DIR: dataDir,
     SLIPWAY_PORT: String(port),
     SLIPWAY_ADMIN_TOKEN: token,
@@ -52,25 +58,28 @@ async function deployments(): Promise<Record<string, any>[]> {
 }
 
 /** Containers whose command holds `marker` (build steps carry no Slipway label), running or not. */
-async function containersRunning(marker: string): Promise<string[]> {
+async function containersWithCommand(marker: string): Promise<string[]> {
   const { stdout } = await promisify(execFile)('docker', ['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}}']);
   return stdout.split('\n').filter((l) => l.includes(marker));
 }
 
 /** After the restart: preview serves `text` from `commit`, nothing is left half-done, only the serving container. */
 async function expectConverged(commit: string, text: string): Promise<void> {
-  await waitForPreview(port, app, text, 90_000);
-  await eventually(async () => (await unfinishedRecords(api, app)).length === 0, 10_000, 'no building or deploying records');
-  const only = await eventually(async () => {
-    const cs = await containersOf(app);
-    return cs.length === 1 ? cs : null;
-  }, 20_000, `only the serving container (output so far:\n${server?.output().slice(-3000)})`);
-  expect(only).toEqual([{ name: `slipway-${app}-preview`, state: 'running', commit }]);
+  try {
+    await waitForPreview(port, app, text, 90_000);
+    await eventually(async () => (await unfinishedRecords(api, app)).length === 0, 10_000, 'no building or deploying records');
+    // The container that served before is retired after its grace period; nothing else may be left.
+    await eventually(async () => (await containersOf(app)).length === 1, 20_000, 'only the serving container');
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\ncontainers: ${JSON.stringify(await containersOf(app))}\nSlipway's output:\n${server?.output().slice(-4000)}`);
+  }
+  expect(await containersOf(app)).toEqual([{ name: `slipway-${app}-preview`, state: 'running', commit }]);
   const envs = (await api('GET', `/api/apps/${app}/environments`)).body.environments;
   expect(envs.find((e: { name: string }) => e.name === 'preview')).toMatchObject({ commit, appliedCommit: commit, status: 'live' });
 }
 
 beforeAll(async () => {
+  await docker.start();
   port = await freePort();
   api = createApi(`http://127.0.0.1:${port}`, token);
   server = await startSlipway();
@@ -80,13 +89,18 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  if (!server) server = await startSlipway().catch(() => undefined);
-  if (server) await api('DELETE', `/api/apps/${app}`).catch(() => undefined);
-  await server?.kill('SIGTERM');
-  clone?.remove();
-  await removeAppFromDocker(app);
-  // Never delete through anything still mounted (there is nothing: no container mounts the data folder).
-  if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
+  try {
+    await docker.start();
+    if (!server) server = await startSlipway();
+    expect((await api('DELETE', `/api/apps/${app}`)).status).toBe(204);
+  } finally {
+    await server?.kill('SIGTERM');
+    clone?.remove();
+    await docker.stop();
+    rmSync(dirname(docker.socketPath), { recursive: true, force: true });
+    await removeAppFromDocker(app);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }, 60_000);
 
 describe('a server killed mid-pipeline', () => {
@@ -108,7 +122,7 @@ describe('a server killed mid-pipeline', () => {
     const after = (await builds()).filter((b) => b.commit === commit);
     expect(after.map((b) => b.status)).toEqual(['succeeded', 'failed']);
     expect(after[1]).toMatchObject({ id: build.id, needsPerson: 0, error: expect.stringMatching(/interrupted by a restart/) });
-    expect(await containersRunning(marker)).toEqual([]);
+    expect(await containersWithCommand(marker)).toEqual([]);
   });
 
   it('killed in the middle of a deploy: on restart the half-started container is removed and the commit goes live', { timeout: 120_000 }, async () => {
@@ -131,5 +145,22 @@ describe('a server killed mid-pipeline', () => {
     expect(mine[1]).toMatchObject({ id: deployment.id, reason: expect.stringMatching(/interrupted by a restart/) });
     // The build was not repeated: the image of the commit is reused.
     expect((await builds()).filter((b) => b.commit === commit).map((b) => b.status)).toEqual(['succeeded']);
+  });
+
+  it('killed in the middle of a deploy and restarted before Docker is back: the half-started container is removed once it is', { timeout: 120_000 }, async () => {
+    const commit = await clone.commit({ 'public/index.html': page('deployed after a reboot') }, 'After a reboot');
+    const pushed = await clone.push('-o', 'async', 'origin', 'main');
+    expect(pushed.code, pushed.output).toBe(0);
+    await eventually(async () => (await deployments()).find((d) => d.commit === commit && d.status === 'deploying'), 60_000, 'the deploy to start');
+    await eventually(async () => (await containersOf(app)).some((c) => c.commit === commit), 30_000, 'the candidate container');
+    await killSlipway();
+
+    // The machine comes back: Slipway first, Docker a moment later.
+    await docker.stop();
+    server = await startSlipway({ SLIPWAY_RECONCILE_INTERVAL_MS: '500' });
+    expect((await api('GET', `/api/apps/${app}`)).status).toBe(200);
+    expect(await unfinishedRecords(api, app)).toEqual([]);
+    await docker.start();
+    await expectConverged(commit, 'deployed after a reboot');
   });
 });

@@ -9,6 +9,7 @@
 // namespace, where the ports it publishes on 127.0.0.1 cannot be reached by the proxy to serve the preview.
 // What a stand-in cannot show is the containers themselves stopping with the engine; the in-memory routes and
 // their refresh on an upstream error cover that, and are tested without stopping anyone's engine.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,27 +27,35 @@ const other = uniqueAppName('dockdown-new');
 // Short: a unix socket path must stay under 108 bytes.
 const dir = mkdtempSync(join(tmpdir(), 'slw-fwd-'));
 const docker = createDockerForwarder(join(dir, 'docker.sock'));
+// Fixed, so that the second server (same data folder) takes the same token.
+const settings = { SLIPWAY_DOCKER_SOCKET: docker.socketPath, SLIPWAY_RECONCILE_INTERVAL_MS: '500', SLIPWAY_ADMIN_TOKEN: randomBytes(24).toString('hex') };
 const page = (marker: string) => `<!doctype html><title>${marker}</title><h1>${marker}</h1>\n`;
 
 let server: TestServer;
 let clone: Clone;
+/** The data folder of the first server, kept when the second one starts on it. */
+let firstDataDir: string | undefined;
 
 beforeAll(async () => {
   await docker.start();
-  server = await startTestServer({ SLIPWAY_DOCKER_SOCKET: docker.socketPath, SLIPWAY_RECONCILE_INTERVAL_MS: '500' });
+  server = await startTestServer(settings);
   expect((await server.api('POST', '/api/apps', { name: app, template: 'static-site' })).status).toBe(201);
   clone = await cloneApp(server.gitUrl(app));
   await waitForPreview(server.port, app, 'Hello from Slipway', 60_000);
 }, 90_000);
 
 afterAll(async () => {
-  await docker.start(); // so that the server can remove the app's containers
-  await server?.stop();
-  await docker.stop();
-  clone?.remove();
-  rmSync(dir, { recursive: true, force: true });
-  await removeAppFromDocker(app);
-  await removeAppFromDocker(other);
+  try {
+    await docker.start(); // so that the server can remove the app's containers
+    await server?.stop();
+  } finally {
+    await docker.stop();
+    if (firstDataDir) rmSync(firstDataDir, { recursive: true, force: true });
+    clone?.remove();
+    rmSync(dir, { recursive: true, force: true });
+    await removeAppFromDocker(app);
+    await removeAppFromDocker(other);
+  }
 });
 
 describe('when Docker stops', () => {
@@ -87,5 +96,21 @@ describe('when Docker stops', () => {
     expect(after.map((b: { status: string }) => b.status)).toEqual(['succeeded', 'failed']);
     const envs = (await server.api('GET', `/api/apps/${app}/environments`)).body.environments;
     expect(envs.find((e: { name: string }) => e.name === 'preview')).toMatchObject({ commit, appliedCommit: commit, status: 'live' });
+  });
+
+  it('starts while Docker is down, and serves the apps once it is back', { timeout: 90_000 }, async () => {
+    // A machine that boots Slipway before Docker: the same data folder, a new server, no Docker yet.
+    firstDataDir = server.config.dataDir;
+    await server.close();
+    await docker.stop();
+    server = await startTestServer({ ...settings, SLIPWAY_DATA_DIR: firstDataDir });
+    const apps = (await server.api('GET', '/api/apps')).body.apps.map((a: { name: string }) => a.name);
+    expect(apps).toEqual(expect.arrayContaining([app, other]));
+    const second = await cloneApp(server.gitUrl(app));
+    second.remove();
+
+    await docker.start();
+    await waitForPreview(server.port, app, 'pushed while Docker was down', 30_000);
+    await waitForPreview(server.port, other, 'Hello from Slipway', 30_000);
   });
 });

@@ -39,10 +39,13 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await server?.stop();
-  clone?.remove();
-  rmSync(environmentsDir, { recursive: true, force: true });
-  await removeAppFromDocker(app);
+  try {
+    await server?.stop();
+  } finally {
+    clone?.remove();
+    rmSync(environmentsDir, { recursive: true, force: true });
+    await removeAppFromDocker(app);
+  }
 });
 
 async function deploymentOf(commit: string): Promise<Record<string, any>> {

@@ -1,0 +1,249 @@
+// The Kubernetes runtime: one namespace per app, a Deployment + Service + Ingress per environment
+// (a CronJob for scheduled jobs), applied with server-side apply from k8s/templates/.
+//
+// deploy, top to bottom: app objects (namespace, quota, policies; re-applied every time, so a hand
+// edit is put back) → the environment's objects → wait for the rollout with a watch → on failure,
+// say why (condition, pod states, events, log tail) and put back what served before.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { EnvironmentDef } from '../../domain/types.js';
+import { messageOf } from '../../shared/errors.js';
+import { NotFoundError } from '../../shared/errors.js';
+import type { DeployResult, DeploySpec, Instance, JobRun, OnLine, Runtime } from '../runtime.js';
+import { appManifests, type BuilderIdentity } from './app-manifests.js';
+import { APP_NAMESPACE_PREFIX, appNamespace } from './app-namespace.js';
+import { checkQuotaFits, DEFAULT_APP_QUOTA, type AppQuota } from './app-quota.js';
+import { deleteNamespace } from './delete-namespace.js';
+import { diagnoseRollout } from './diagnose-rollout.js';
+import { environmentManifests, type EnvironmentOptions } from './environment-manifests.js';
+import { createKubeApi, type KubeApi, type KubeObject } from './kube-api.js';
+import { isForbidden, isNotFound, KubernetesError } from './kubernetes-error.js';
+import { loadTemplates } from './load-templates.js';
+import type { PodState } from './pod-state.js';
+import { pruneConfig } from './prune-config.js';
+import { readInstances, type DeploymentObject } from './read-instances.js';
+import { rollBackDeployment } from './roll-back-deployment.js';
+import { runJobOnce } from './run-job.js';
+import { LABELS, MANAGED_BY, selector } from './slipway-labels.js';
+import { podLogTail, streamManyPodLogs } from './stream-pod-logs.js';
+import { waitForRollout } from './wait-for-rollout.js';
+
+export interface KubernetesRuntimeOptions {
+  /** Loaded by the caller: `loadFromDefault()` (KUBECONFIG, ~/.kube/config, in-cluster). */
+  kubeConfig: KubeConfig;
+  /** `k8s/templates` of the Slipway install. */
+  templatesDir: string;
+  /** Hosts are `{app}-preview.{domain}`…; on k3s usually `nipIoDomain(publicIp)`. */
+  domain: string;
+  /** Checked against the quota at start-up. */
+  environments: readonly EnvironmentDef[];
+  /** The builder's ServiceAccount, bound to `role` in every app namespace. */
+  builder?: Partial<BuilderIdentity>;
+  /** When set, images must come from this registry (the one the cluster's nodes pull from). */
+  registry?: string;
+  ingressClassName?: string;
+  quota?: AppQuota;
+  rolloutMarginSeconds?: number;
+  jobDeadlineSeconds?: number;
+  namespaceDeleteTimeoutSeconds?: number;
+}
+
+export const DEFAULT_BUILDER: BuilderIdentity = Object.freeze({ namespace: 'slipway-system', name: 'slipway-builder', role: 'slipway-app' });
+
+export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runtime {
+  const quota = options.quota ?? DEFAULT_APP_QUOTA;
+  checkQuotaFits(options.environments, quota);
+  const templates = loadTemplates(options.templatesDir);
+  const api: KubeApi = createKubeApi(options.kubeConfig);
+  const builder: BuilderIdentity = { ...DEFAULT_BUILDER, ...options.builder };
+  const envOptions: EnvironmentOptions = {
+    domain: options.domain,
+    ingressClassName: options.ingressClassName ?? 'traefik',
+    rolloutMarginSeconds: options.rolloutMarginSeconds ?? 120,
+    jobDeadlineSeconds: options.jobDeadlineSeconds ?? 3600,
+  };
+  const managed = selector({ [LABELS.managedBy]: MANAGED_BY });
+
+  async function applyAll(objects: readonly KubeObject[]): Promise<void> {
+    for (const object of objects) {
+      // Right after the RoleBinding is created, the apiserver's RBAC cache may not know it yet
+      // (it is filled by a watch): a builder using its ServiceAccount sees 403 for a moment.
+      const until = Date.now() + 5000;
+      for (;;) {
+        try {
+          await api.apply(object);
+          break;
+        } catch (e) {
+          if (!isForbidden(e) || Date.now() > until) throw e;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    }
+  }
+
+  async function ensureApp(app: string): Promise<void> {
+    await applyAll(appManifests(templates, app, { quota, builder }));
+  }
+
+  function refuse(spec: DeploySpec): string | null {
+    if (options.registry && !spec.image.startsWith(`${options.registry}/`)) {
+      return `image ${spec.image} is not in the registry ${options.registry}, the only one the cluster pulls from`;
+    }
+    if (spec.settings.kind === 'job' && !spec.settings.schedule) return 'a scheduled job needs a schedule in slipway.yaml';
+    return null;
+  }
+
+  /** Applies the environment's objects; a refusal of their content (400, 422) is the deploy's failure, not the platform's. */
+  async function applyEnvironment(objects: readonly KubeObject[]): Promise<string | null> {
+    try {
+      await applyAll(objects);
+      return null;
+    } catch (e) {
+      if (e instanceof KubernetesError && (e.statusCode === 400 || e.statusCode === 422)) return e.message;
+      throw e;
+    }
+  }
+
+  /** An environment that changed between web app and scheduled job keeps none of the other kind's objects. */
+  async function removeOtherKind(namespace: string, name: string, kind: 'web' | 'job'): Promise<void> {
+    const other =
+      kind === 'job'
+        ? [`/apis/apps/v1/namespaces/${namespace}/deployments/${name}`, `/api/v1/namespaces/${namespace}/services/${name}`, `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}`]
+        : [`/apis/batch/v1/namespaces/${namespace}/cronjobs/${name}`];
+    for (const path of other) {
+      try {
+        await api.delete(path, { propagationPolicy: 'Background' });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+  }
+
+  async function deploy(spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<DeployResult> {
+    const refused = refuse(spec);
+    if (refused) return { ok: false, reason: refused, logTail: '' };
+    const name = spec.environment.name;
+    onLine(`kubernetes: applying app ${spec.app} (namespace ${appNamespace(spec.app)})`);
+    await ensureApp(spec.app);
+    const m = environmentManifests(templates, spec, envOptions);
+    onLine(`kubernetes: applying ${m.objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+    const invalid = await applyEnvironment(m.objects);
+    if (invalid) return { ok: false, reason: invalid, logTail: '' };
+    const instance = (state: Instance['state']): Instance => ({
+      app: spec.app,
+      environment: name,
+      commit: spec.commit,
+      image: spec.image,
+      state,
+      since: new Date().toISOString(),
+      deploymentId: spec.deploymentId,
+    });
+    await removeOtherKind(m.namespace, name, spec.settings.kind);
+    if (spec.settings.kind === 'job') {
+      await pruneConfig(api, m.namespace, spec.app, name);
+      onLine(`kubernetes: CronJob ${m.namespace}/${name} runs on "${spec.settings.schedule ?? ''}" (UTC)`);
+      return { ok: true, instance: instance('live') };
+    }
+    const deadline = Number((m.workload['spec'] as { progressDeadlineSeconds: number }).progressDeadlineSeconds);
+    const { status, deployment } = await waitForRollout(api, m.namespace, name, { onLine, timeoutSeconds: deadline + 30, signal });
+    signal?.throwIfAborted();
+    if (status.state === 'complete') {
+      await pruneConfig(api, m.namespace, spec.app, name);
+      return { ok: true, instance: instance('live') };
+    }
+    const failure = status.state === 'failed' ? status : { reason: 'Unknown', message: status.message };
+    const diagnosis = await diagnoseRollout(api, m.namespace, deployment, `${failure.reason}: ${failure.message}`);
+    for (const line of diagnosis.details) onLine(`  ${line}`);
+    const logs = await Promise.all(diagnosis.pods.slice(0, 2).map((pod) => podLogTail(api, m.namespace, pod, 30)));
+    const current = await api.get<DeploymentObject>(`/apis/apps/v1/namespaces/${m.namespace}/deployments/${name}`);
+    const undo = await rollBackDeployment(api, m.workload, current);
+    if (undo.action === 'rolled-back') {
+      onLine(`kubernetes: rolled ${name} back to ${undo.commit.slice(0, 12)}, which keeps serving`);
+      const back = await waitForRollout(api, m.namespace, name, { onLine, timeoutSeconds: deadline + 30, signal, ignoreDeadlineExceeded: true });
+      if (back.status.state !== 'complete') onLine(`kubernetes: the rollback of ${name} did not complete either: ${back.status.message}`);
+    } else {
+      onLine(`kubernetes: removed the Deployment ${name}: nothing served before`);
+    }
+    return { ok: false, reason: diagnosis.reason, logTail: [...diagnosis.details, ...logs].join('\n') };
+  }
+
+  async function appNamespaces(): Promise<string[]> {
+    const list = await api.list<{ metadata: { name: string } }>('/api/v1/namespaces', { labelSelector: managed });
+    return list.items.map((n) => n.metadata.name).filter((n) => n.startsWith(APP_NAMESPACE_PREFIX));
+  }
+
+  async function list(): Promise<Instance[]> {
+    const all = await Promise.all((await appNamespaces()).map((ns) => readInstances(api, ns)));
+    return all.flat();
+  }
+
+  async function logs(app: string, environment: string, o: { tail: number; follow: boolean }, signal?: AbortSignal): Promise<AsyncIterable<string>> {
+    const namespace = appNamespace(app);
+    const pods = await api.list<PodState>(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: selector({ [LABELS.app]: app, [LABELS.environment]: environment }) });
+    const alive = pods.items.filter((p) => !p.metadata.deletionTimestamp && ['Running', 'Succeeded', 'Failed'].includes(p.status?.phase ?? ''));
+    // Web apps: every running pod. Jobs: the latest run.
+    const chosen = alive.some((p) => p.status?.phase === 'Running')
+      ? alive.filter((p) => p.status?.phase === 'Running')
+      : alive.sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '')).slice(-1);
+    if (chosen.length === 0) throw new NotFoundError(`no pod of ${app} ${environment} has a log (namespace ${namespace})`);
+    return streamManyPodLogs(
+      api,
+      namespace,
+      chosen.map((p) => p.metadata.name),
+      o,
+      signal,
+    );
+  }
+
+  return {
+    kind: 'kubernetes',
+    async ping() {
+      try {
+        await api.get('/version');
+      } catch (e) {
+        throw new KubernetesError(`Kubernetes is not reachable at ${api.server}: ${messageOf(e)}`, 0, 'Unreachable', { cause: e });
+      }
+    },
+    ensureApp,
+    deploy,
+    async current(app) {
+      return (await readInstances(api, appNamespace(app))).filter((i) => i.state === 'live');
+    },
+    list,
+    async removeStale(isActive) {
+      let removed = 0;
+      for (const ns of await appNamespaces()) {
+        const deployments = await api.list<DeploymentObject & KubeObject>(`/apis/apps/v1/namespaces/${ns}/deployments`, { labelSelector: managed });
+        const instances = await readInstances(api, ns);
+        for (const i of instances) {
+          if (i.state === 'live' || i.state === 'stopped' || !i.deploymentId || isActive(i.deploymentId)) continue;
+          const d = deployments.items.find((x) => (x.metadata.labels?.[LABELS.environment] ?? x.metadata.name) === i.environment);
+          if (!d) continue;
+          // Only the fields Slipway applies: the read object also carries status and managedFields.
+          const applied: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: d.metadata.name, namespace: ns, labels: d.metadata.labels ?? {}, annotations: d.metadata.annotations ?? {} }, spec: d.spec };
+          await rollBackDeployment(api, applied, d);
+          removed += 1;
+        }
+      }
+      return removed;
+    },
+    async removeApp(app) {
+      await deleteNamespace(api, appNamespace(app), options.namespaceDeleteTimeoutSeconds ?? 300);
+    },
+    logs(app, environment, o, signal) {
+      // The interface is a plain AsyncIterable; the pod lookup happens on first iteration.
+      return (async function* () {
+        yield* await logs(app, environment, o, signal);
+      })();
+    },
+    async runJob(spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<JobRun> {
+      const refused = refuse(spec);
+      if (refused) return { exitCode: null, logTail: refused };
+      await ensureApp(spec.app);
+      const m = environmentManifests(templates, spec, envOptions);
+      if (spec.settings.kind !== 'job') return { exitCode: null, logTail: `${spec.app} is not a scheduled job` };
+      const invalid = await applyEnvironment(m.objects.filter((o) => o.kind !== 'CronJob'));
+      if (invalid) return { exitCode: null, logTail: invalid };
+      return runJobOnce(api, m.workload, { onLine, timeoutSeconds: envOptions.jobDeadlineSeconds + 60, signal });
+    },
+  };
+}
