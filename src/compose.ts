@@ -12,6 +12,8 @@ import { createPipeline, type Pipeline } from './pipeline/create-pipeline.js';
 import { createPipelineEvents } from './pipeline/pipeline-events.js';
 import { createDockerRuntime, type DockerRuntime } from './runtime/docker/create-docker-runtime.js';
 import { createAppProxy } from './runtime/proxy/create-app-proxy.js';
+import { createKubernetesRuntime } from './runtime/kubernetes/create-kubernetes-runtime.js';
+import { KubeConfig } from '@kubernetes/client-node';
 import type { Runtime } from './runtime/runtime.js';
 import { ensureAdminToken } from './pipeline/create-token.js';
 import { newToken } from './shared/ids.js';
@@ -23,6 +25,19 @@ import { createWebApp } from './web/create-web-app.js';
 
 /** The runtime chosen by configuration. */
 function createRuntime(config: Config, docker: ReturnType<typeof createDockerClient>, log: Logger): Runtime {
+  if (config.runtime === 'kubernetes') {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromDefault(); // KUBECONFIG, ~/.kube/config, or the in-cluster ServiceAccount
+    return createKubernetesRuntime({
+      kubeConfig,
+      templatesDir: join(config.projectRoot, 'k8s', 'templates'),
+      domain: config.domain,
+      environments: config.environments,
+      builder: config.kubernetes.builderServiceAccount,
+      ...(config.build.registry ? { registry: config.build.registry } : {}),
+      ingressClassName: config.kubernetes.ingressClass,
+    });
+  }
   const instance = createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12);
   return createDockerRuntime({ docker, endpoint: describeDockerEndpoint(config.docker), instance, log });
 }

@@ -45,6 +45,11 @@ export interface Config {
     /** Fix commits the model may make after its commit fails to build or get healthy. */
     readonly fixAttempts: number;
   };
+  readonly kubernetes: {
+    /** `namespace/name` of the ServiceAccount the builder runs as (bound in every app namespace). */
+    readonly builderServiceAccount: { readonly namespace: string; readonly name: string };
+    readonly ingressClass: string;
+  };
   /** Passed on to child processes (git) that need a PATH. */
   readonly path: string;
 }
@@ -72,8 +77,15 @@ function parseBool(env: Env, name: string): boolean {
   throw new ConfigError(`${name}="${raw}": expected true or false`);
 }
 
-function parseDomain(env: Env): string {
-  const raw = (pick(env, 'SLIPWAY_DOMAIN') ?? 'localhost').toLowerCase();
+/** On Kubernetes without SLIPWAY_DOMAIN, apps live under the public IP's nip.io name, as the seed does. */
+function defaultDomain(env: Env, runtime: RuntimeKind): string {
+  const ip = pick(env, 'SLIPWAY_PUBLIC_IP');
+  if (ip !== undefined && !/^(\d{1,3}\.){3}\d{1,3}$/.test(ip)) throw new ConfigError(`SLIPWAY_PUBLIC_IP="${ip}": expected an IPv4 address such as 203.0.113.7`);
+  return runtime === 'kubernetes' && ip ? `${ip.replaceAll('.', '-')}.nip.io` : 'localhost';
+}
+
+function parseDomain(env: Env, runtime: RuntimeKind): string {
+  const raw = (pick(env, 'SLIPWAY_DOMAIN') ?? defaultDomain(env, runtime)).toLowerCase();
   if (!/^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(raw)) {
     throw new ConfigError(`SLIPWAY_DOMAIN="${raw}": expected a DNS domain such as localhost or 203-0-113-7.nip.io`);
   }
@@ -140,7 +152,13 @@ function parseInterval(env: Env): number {
 export function loadConfig(env: Env = process.env, projectRoot: string = findProjectRoot()): Config {
   const port = parsePort(env, 'SLIPWAY_PORT', 8080);
   const host = parseHost(env);
-  const domain = parseDomain(env);
+  const runtime = parseRuntime(env);
+  const domain = parseDomain(env, runtime);
+  const builderSa = pick(env, 'SLIPWAY_KUBE_BUILDER_SERVICE_ACCOUNT') ?? 'slipway-system/slipway-builder';
+  const sa = /^([a-z0-9-]{1,63})\/([a-z0-9.-]{1,253})$/.exec(builderSa);
+  if (!sa) throw new ConfigError(`SLIPWAY_KUBE_BUILDER_SERVICE_ACCOUNT="${builderSa}": expected NAMESPACE/NAME`);
+  const ingressClass = pick(env, 'SLIPWAY_KUBE_INGRESS_CLASS') ?? 'traefik';
+  if (!/^[a-z0-9.-]{1,63}$/.test(ingressClass)) throw new ConfigError(`SLIPWAY_KUBE_INGRESS_CLASS="${ingressClass}": expected an IngressClass name`);
   const adminToken = pick(env, 'SLIPWAY_ADMIN_TOKEN');
   if (adminToken !== undefined && adminToken.length < 16) throw new ConfigError('SLIPWAY_ADMIN_TOKEN: expected at least 16 characters');
   const publicUrl = pick(env, 'SLIPWAY_PUBLIC_URL');
@@ -157,13 +175,14 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
     domain,
     publicUrl: publicUrl ?? `http://${domain}:${port}`,
     adminToken,
-    runtime: parseRuntime(env),
+    runtime,
     logLevel: parseLogLevel(env),
     environments: loadEnvironments(environmentsDir),
     pipeline: { paused: parseBool(env, 'SLIPWAY_PIPELINE_PAUSED'), intervalMs: parseInterval(env) },
     build: { registry, buildArgs: parseBuildArgs(env) },
     docker: { socketPath: pick(env, 'SLIPWAY_DOCKER_SOCKET'), host: pick(env, 'DOCKER_HOST') },
     hook: { url: pick(env, 'SLIPWAY_HOOK_URL'), secret: pick(env, 'SLIPWAY_HOOK_SECRET') },
+    kubernetes: { builderServiceAccount: { namespace: sa[1]!, name: sa[2]! }, ingressClass },
     codegen: {
       apiKey: pick(env, 'ANTHROPIC_API_KEY'),
       baseURL: parseBaseUrl(env),

@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'GIT'
   | 'EXEC'
   | 'DOCKER_UNREACHABLE'
+  | 'KUBERNETES'
+  | 'KUBERNETES_UNREACHABLE'
   | 'BUILD_FAILED'
   | 'DEPLOY_FAILED'
   | 'NO_API_KEY'
@@ -31,6 +33,8 @@ const statusOf: Record<ErrorCode, number> = {
   GIT: 500,
   EXEC: 500,
   DOCKER_UNREACHABLE: 503,
+  KUBERNETES: 502,
+  KUBERNETES_UNREACHABLE: 503,
   BUILD_FAILED: 422,
   DEPLOY_FAILED: 422,
   NO_API_KEY: 503,

@@ -10,7 +10,7 @@ export class KubernetesError extends SlipwayError {
   constructor(message: string, statusCode: number, reason: string, options: { cause?: unknown } = {}) {
     // An unreachable or overloaded apiserver is retried by the reconciler; a refusal needs a person.
     const transient = statusCode === 0 || statusCode === 429 || statusCode >= 500;
-    super('INTERNAL', message, { ...options, needsPerson: !transient });
+    super(statusCode === 0 ? 'KUBERNETES_UNREACHABLE' : 'KUBERNETES', message, { ...options, needsPerson: !transient });
     this.statusCode = statusCode;
     this.reason = reason;
   }

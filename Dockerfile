@@ -1,0 +1,40 @@
+# The Slipway server ("the builder") as an image, for k3s/Kubernetes (k8s/bootstrap/40-builder.yaml).
+# NODE_IMAGE: Node.js 20 on Debian; machines without Docker Hub pass a local one.
+#
+#   docker build --build-arg NODE_IMAGE=node:20-bookworm-slim -t localhost:5050/slipway-builder:TAG .
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# better-sqlite3 compiles when no prebuilt binary matches.
+RUN apt-get update -q && apt-get install -y -q --no-install-recommends python3 make g++ ca-certificates \
+  && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+FROM ${NODE_IMAGE}
+# git: the smart-HTTP bridge runs `git http-backend`, and repos are bare git repositories.
+RUN apt-get update -q && apt-get install -y -q --no-install-recommends git ca-certificates tini \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV NODE_ENV=production \
+    SLIPWAY_HOST=0.0.0.0 \
+    SLIPWAY_PORT=8080 \
+    SLIPWAY_DATA_DIR=/data
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY environments ./environments
+COPY hooks ./hooks
+COPY views ./views
+COPY app-templates ./app-templates
+COPY prompts ./prompts
+COPY k8s ./k8s
+VOLUME ["/data"]
+EXPOSE 8080
+# tini reaps the git and hook processes the server starts, and forwards SIGTERM.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/src/main.js"]
+CMD ["serve"]

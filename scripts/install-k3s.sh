@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Installs k3s (with its Traefik ingress controller) on this machine, set up to pull images from
+# the local registry on localhost:5050, plus Docker Engine, which the builder builds images with.
+# Run as root on a fresh Debian/Ubuntu machine (the seed: one EC2 instance). Idempotent: what is
+# already installed and configured is left alone.
+#
+#   sudo scripts/install-k3s.sh [--k3s-version v1.33.5+k3s1] [--no-docker]
+#
+# Then: scripts/bootstrap-cluster.sh (which runs scripts/setup-registry.sh).
+#
+# It downloads k3s with its official installer (https://get.k3s.io), so it needs the internet;
+# this repository's CI cannot run it (no k3s binary can be fetched there) and only checks its
+# arguments and prerequisites.
+set -euo pipefail
+
+K3S_VERSION="${INSTALL_K3S_VERSION:-}"
+WITH_DOCKER=1
+REGISTRIES_YAML="${SLIPWAY_K3S_REGISTRIES_YAML:-/etc/rancher/k3s/registries.yaml}"
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+usage() {
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
+  exit 2
+}
+
+while (( $# > 0 )); do
+  case "$1" in
+    --k3s-version)
+      [[ $# -ge 2 ]] || die "--k3s-version needs a value, such as v1.33.5+k3s1"
+      K3S_VERSION="$2"; shift 2 ;;
+    --no-docker) WITH_DOCKER=0; shift ;;
+    -h | --help) usage ;;
+    *) say "unknown argument: $1" >&2; usage ;;
+  esac
+done
+if [[ -n "$K3S_VERSION" && ! "$K3S_VERSION" =~ ^v[0-9]+\.[0-9]+\.[0-9]+\+k3s[0-9]+$ ]]; then
+  die "--k3s-version \"$K3S_VERSION\" is not a k3s release such as v1.33.5+k3s1"
+fi
+
+# --- prerequisites, first missing one stops here -----------------------------------------------
+[[ "$(id -u)" -eq 0 ]] || die "run as root (sudo $0): k3s installs a system service"
+command -v curl >/dev/null 2>&1 || die "curl is not installed (apt-get install -y curl)"
+command -v systemctl >/dev/null 2>&1 || die "systemd is required: k3s runs as a systemd service"
+if (( WITH_DOCKER )) && ! command -v docker >/dev/null 2>&1; then
+  command -v apt-get >/dev/null 2>&1 || die "Docker Engine is not installed and this is not a Debian/Ubuntu system: install Docker, or pass --no-docker"
+fi
+
+# --- registries.yaml before k3s starts: containerd reads it only at start ----------------------
+# The registry listens on 127.0.0.1:5050 over plain HTTP (scripts/setup-registry.sh).
+registries_content() {
+  cat <<'EOF'
+# Written by Slipway's scripts/install-k3s.sh: images named localhost:5050/… come from the
+# local registry over plain HTTP (it listens on the node's loopback only).
+mirrors:
+  "localhost:5050":
+    endpoint:
+      - "http://localhost:5050"
+EOF
+}
+registries_changed=0
+mkdir -p "$(dirname "$REGISTRIES_YAML")"
+if [[ ! -f "$REGISTRIES_YAML" ]] || ! diff -q <(registries_content) "$REGISTRIES_YAML" >/dev/null; then
+  registries_content >"$REGISTRIES_YAML.tmp"
+  mv "$REGISTRIES_YAML.tmp" "$REGISTRIES_YAML"
+  registries_changed=1
+  say "wrote $REGISTRIES_YAML"
+fi
+
+# --- k3s ------------------------------------------------------------------------------------------
+if command -v k3s >/dev/null 2>&1 && systemctl is-active --quiet k3s; then
+  say "k3s is already installed and running: $(k3s --version | head -n 1)"
+  if (( registries_changed )); then
+    say "restarting k3s to read the new registries.yaml"
+    systemctl restart k3s
+  fi
+else
+  say "installing k3s ${K3S_VERSION:-(stable channel)} with Traefik"
+  installer="$(mktemp)"
+  trap 'rm -f "$installer"' EXIT
+  curl -sfL https://get.k3s.io -o "$installer" || die "cannot download the k3s installer from https://get.k3s.io"
+  INSTALL_K3S_VERSION="$K3S_VERSION" INSTALL_K3S_EXEC="server --write-kubeconfig-mode 0600" sh "$installer" \
+    || die "the k3s installer failed (see its output above)"
+fi
+
+# --- Docker Engine, for the builder ----------------------------------------------------------------
+if (( WITH_DOCKER )); then
+  if command -v docker >/dev/null 2>&1; then
+    say "Docker is already installed: $(docker --version)"
+  else
+    say "installing Docker Engine (docker.io) from the distribution"
+    DEBIAN_FRONTEND=noninteractive apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io
+  fi
+  systemctl enable --now docker >/dev/null 2>&1 || die "cannot start Docker (systemctl status docker)"
+fi
+
+# --- wait until the node and Traefik are ready -----------------------------------------------------
+say "waiting for the node to be Ready"
+deadline=$(( SECONDS + 180 ))
+until k3s kubectl wait --for=condition=Ready node --all --timeout=5s >/dev/null 2>&1; do
+  (( SECONDS < deadline )) || die "the k3s node is not Ready after 3 minutes (journalctl -u k3s)"
+  sleep 2
+done
+say "waiting for Traefik (k3s installs it with a Helm job)"
+until k3s kubectl -n kube-system get deployment traefik >/dev/null 2>&1; do
+  (( SECONDS < deadline + 120 )) || die "Traefik did not appear in kube-system (k3s kubectl -n kube-system get jobs)"
+  sleep 3
+done
+k3s kubectl -n kube-system rollout status deployment/traefik --timeout=180s >/dev/null \
+  || die "Traefik did not become ready (k3s kubectl -n kube-system describe deployment traefik)"
+say "k3s is ready; kubeconfig: /etc/rancher/k3s/k3s.yaml"
+say "next: scripts/bootstrap-cluster.sh"

@@ -1,0 +1,150 @@
+// Every template of k8s/templates/ and every file of k8s/bootstrap/, rendered offline: the right
+// objects, labels and values, read identically as YAML 1.1 (Kubernetes) and 1.2.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { appManifests } from '../../../src/runtime/kubernetes/app-manifests.js';
+import { DEFAULT_APP_QUOTA } from '../../../src/runtime/kubernetes/app-quota.js';
+import { DEFAULT_BUILDER } from '../../../src/runtime/kubernetes/create-kubernetes-runtime.js';
+import { environmentManifests } from '../../../src/runtime/kubernetes/environment-manifests.js';
+import type { KubeObject } from '../../../src/runtime/kubernetes/kube-api.js';
+import { loadTemplates, TEMPLATE_NAMES } from '../../../src/runtime/kubernetes/load-templates.js';
+import { bootstrapValues, renderBootstrap, renderBootstrapYaml } from '../../../src/runtime/kubernetes/render-bootstrap.js';
+import { renderTemplate } from '../../../src/runtime/kubernetes/render-template.js';
+import { BOOTSTRAP_DIR, commitOf, jobSpec, PREVIEW, PROD, TEMPLATES_DIR, TEST_DOMAIN, webSpec } from '../../helpers/k8s-cluster.js';
+
+const templates = loadTemplates(TEMPLATES_DIR);
+const envOptions = { domain: TEST_DOMAIN, ingressClassName: 'traefik', rolloutMarginSeconds: 120, jobDeadlineSeconds: 3600 };
+const byKind = (objs: KubeObject[], kind: string) => objs.find((o) => o.kind === kind)!;
+const at = (o: unknown, path: string): any => path.split('.').reduce<any>((x, k) => (x == null ? undefined : x[/^\d+$/.test(k) ? Number(k) : k]), o);
+
+describe('app manifests', () => {
+  const objs = appManifests(templates, 'shop', { quota: DEFAULT_APP_QUOTA, builder: DEFAULT_BUILDER });
+  it('are the namespace (first), the builder RoleBinding, quota, limit range and network policy', () => {
+    expect(objs.map((o) => o.kind)).toEqual(['Namespace', 'RoleBinding', 'ResourceQuota', 'LimitRange', 'NetworkPolicy']);
+    expect(objs.every((o) => o.metadata.labels?.['app.kubernetes.io/managed-by'] === 'slipway' && o.metadata.labels['slipway.dev/app'] === 'shop')).toBe(true);
+    expect(objs.slice(1).every((o) => o.metadata.namespace === 'app-shop')).toBe(true);
+  });
+  it('set the seed quota and defaults for containers that name no resources', () => {
+    expect(at(byKind(objs, 'ResourceQuota'), 'spec.hard')).toEqual({ 'requests.cpu': '500m', 'requests.memory': '256Mi', 'limits.cpu': '1', 'limits.memory': '512Mi', pods: '6' });
+    expect(at(byKind(objs, 'LimitRange'), 'spec.limits.0.default')).toEqual({ cpu: '250m', memory: '128Mi' });
+    expect(at(byKind(objs, 'Namespace'), 'metadata.labels')['pod-security.kubernetes.io/enforce']).toBe('baseline');
+  });
+  it('admit traffic only from the namespace itself and kube-system', () => {
+    expect(at(byKind(objs, 'NetworkPolicy'), 'spec')).toEqual({
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }] }],
+    });
+  });
+  it('bind the builder ServiceAccount to slipway-app', () => {
+    const rb = byKind(objs, 'RoleBinding');
+    expect(at(rb, 'roleRef')).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'slipway-app' });
+    expect(at(rb, 'subjects')).toEqual([{ kind: 'ServiceAccount', name: 'slipway-builder', namespace: 'slipway-system' }]);
+  });
+});
+
+describe('environment manifests of a web app', () => {
+  const spec = webSpec('shop', PREVIEW, commitOf(0xab), { settings: { kind: 'web', port: 8080, healthPath: '/healthz', env: { ON: 'on', MODE: '0755' } } });
+  const m = environmentManifests(templates, spec, envOptions);
+  const deployment = byKind(m.objects, 'Deployment');
+  it('are ConfigMap, Secret, Service, Ingress and the Deployment last', () => {
+    expect(m.objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Secret', 'Service', 'Ingress', 'Deployment']);
+    expect(m.workload).toBe(deployment);
+  });
+  it('run the commit image with labels app/env/commit and the health probes', () => {
+    expect(deployment.metadata.labels).toMatchObject({ 'slipway.dev/app': 'shop', 'slipway.dev/environment': 'preview', 'slipway.dev/commit': commitOf(0xab) });
+    const c = at(deployment, 'spec.template.spec.containers.0');
+    expect(c.image).toBe(`localhost:5050/shop:${commitOf(0xab).slice(0, 12)}`);
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(c.startupProbe.failureThreshold).toBe(2);
+    expect(c.resources).toEqual({ requests: { cpu: '62m', memory: '32Mi' }, limits: { cpu: '250m', memory: '128Mi' } });
+    expect(c.securityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['NET_RAW'] } });
+    expect(at(deployment, 'spec.template.spec.automountServiceAccountToken')).toBe(false);
+    expect(at(deployment, 'spec.progressDeadlineSeconds')).toBe(122);
+    expect(at(deployment, 'spec.selector.matchLabels')).toEqual({ 'slipway.dev/app': 'shop', 'slipway.dev/environment': 'preview' });
+  });
+  it('keep env values as strings and refer to content-named ConfigMap and Secret', () => {
+    const cm = byKind(m.objects, 'ConfigMap');
+    expect(cm['data']).toEqual({ ON: 'on', MODE: '0755' });
+    expect(cm.metadata.name).toMatch(/^preview-env-[0-9a-f]{10}$/);
+    expect(at(byKind(m.objects, 'Secret'), 'data')).toEqual({ API_TOKEN: Buffer.from('s3cret-value').toString('base64') });
+    expect(at(deployment, 'spec.template.spec.containers.0.envFrom')).toEqual([{ configMapRef: { name: m.configMapName } }, { secretRef: { name: m.secretName } }]);
+    // Same content, same name; other content, another name.
+    expect(environmentManifests(templates, spec, envOptions).configMapName).toBe(m.configMapName);
+    expect(environmentManifests(templates, { ...spec, settings: { ...spec.settings, env: { ON: 'off' } } }, envOptions).configMapName).not.toBe(m.configMapName);
+  });
+  it('route the preview host and the production host with Traefik', () => {
+    expect(at(byKind(m.objects, 'Ingress'), 'spec.rules.0.host')).toBe(`shop-preview.${TEST_DOMAIN}`);
+    expect(at(byKind(m.objects, 'Ingress'), 'spec.ingressClassName')).toBe('traefik');
+    const prod = environmentManifests(templates, webSpec('shop', PROD, commitOf(1)), envOptions);
+    expect(at(byKind(prod.objects, 'Ingress'), 'spec.rules.0.host')).toBe(`shop.${TEST_DOMAIN}`);
+    expect(at(byKind(prod.objects, 'Service'), 'spec.ports.0')).toEqual({ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' });
+  });
+});
+
+describe('environment manifests of a scheduled job', () => {
+  const m = environmentManifests(templates, jobSpec('tick', PREVIEW, commitOf(7)), envOptions);
+  it('are a CronJob with the schedule from slipway.yaml, and no Deployment, Service or Ingress', () => {
+    expect(m.objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Secret', 'CronJob']);
+    expect(at(m.workload, 'spec.schedule')).toBe('*/5 * * * *');
+    expect(at(m.workload, 'spec.concurrencyPolicy')).toBe('Forbid');
+    expect(at(m.workload, 'spec.jobTemplate.spec.template.spec.restartPolicy')).toBe('Never');
+  });
+});
+
+describe('every template', () => {
+  it('reads the same as YAML 1.1 and 1.2, after rendering with awkward values', () => {
+    const values = {
+      ...bootstrapValues({ publicIp: '203.0.113.7', builderImage: 'localhost:5050/slipway-builder:abc' }),
+      app: 'on', namespace: 'app-on', environment: 'yes', name: 'yes', commit: '0'.repeat(40), deploymentId: '0755', image: 'x:1e3', port: 8080, portText: '8080',
+      healthPath: '/health', replicas: 1, progressDeadlineSeconds: 60, resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      probes: { periodSeconds: 1, timeoutSeconds: 1, startupFailureThreshold: 1 }, configMapName: 'c', secretName: 's', env: { A: 'no', B: '~' }, secretData: {},
+      host: 'on.example', ingressClassName: 'traefik', schedule: '0 0 * * *', jobDeadlineSeconds: 60,
+      quota: { ...DEFAULT_APP_QUOTA, pods: '6' }, limits: { defaultCpu: '1', defaultMemory: '1Mi', defaultRequestCpu: '1', defaultRequestMemory: '1Mi', maxCpu: '1', maxMemory: '1Mi' },
+      builder: { namespace: 'n', name: 'off' }, builderRole: 'r',
+    };
+    const files = [...TEMPLATE_NAMES.map((n) => join(TEMPLATES_DIR, `${n}.yaml`)), ...readdirSync(BOOTSTRAP_DIR).filter((f) => f.endsWith('.yaml')).map((f) => join(BOOTSTRAP_DIR, f))];
+    expect(files.length).toBeGreaterThan(TEMPLATE_NAMES.length);
+    for (const file of files) {
+      const text = renderTemplate(file, readFileSync(file, 'utf8'), values);
+      expect(text, file).not.toContain('{{');
+      const v11 = YAML.parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS());
+      const v12 = YAML.parseAllDocuments(text, { version: '1.2' }).map((d) => d.toJS());
+      expect(v11, file).toEqual(v12);
+    }
+  });
+});
+
+describe('bootstrap manifests', () => {
+  const objs = renderBootstrap(BOOTSTRAP_DIR, { publicIp: '203.0.113.7', builderImage: 'localhost:5050/slipway-builder:abc' });
+  it('hold the namespace first, the builder identity, policy, registry and builder', () => {
+    expect(objs[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'slipway-system' } });
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(
+      expect.arrayContaining([
+        'ServiceAccount/slipway-builder', 'ClusterRole/slipway-app', 'ClusterRole/slipway-builder', 'ClusterRoleBinding/slipway-builder',
+        'ValidatingAdmissionPolicy/slipway-builder-app-namespaces-only', 'ValidatingAdmissionPolicyBinding/slipway-builder-app-namespaces-only',
+        'Deployment/registry', 'Deployment/slipway-builder', 'Service/slipway-builder', 'Ingress/slipway-builder', 'PersistentVolumeClaim/slipway-data',
+      ]),
+    );
+  });
+  it('serve the builder at builder.<ip>.nip.io with the image just built and the Docker socket', () => {
+    expect(at(byKind(objs, 'Ingress'), 'spec.rules.0.host')).toBe('builder.203-0-113-7.nip.io');
+    const builder = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'slipway-builder')!;
+    expect(at(builder, 'spec.template.spec.containers.0.image')).toBe('localhost:5050/slipway-builder:abc');
+    expect(at(builder, 'spec.template.spec.serviceAccountName')).toBe('slipway-builder');
+    expect(at(builder, 'spec.template.spec.volumes')).toContainEqual({ name: 'docker-socket', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } });
+    expect(at(builder, 'spec.template.spec.containers.0.env')).toContainEqual({ name: 'SLIPWAY_DOMAIN', value: '203-0-113-7.nip.io' });
+  });
+  it('put the registry on the node loopback only', () => {
+    const registry = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'registry')!;
+    expect(at(registry, 'spec.template.spec.hostNetwork')).toBe(true);
+    expect(at(registry, 'spec.template.spec.containers.0.env')).toContainEqual({ name: 'REGISTRY_HTTP_ADDR', value: '127.0.0.1:5050' });
+  });
+  it('contain no secret value: the Secret is made by the script from its environment', () => {
+    expect(objs.some((o) => o.kind === 'Secret')).toBe(false);
+    expect(renderBootstrapYaml(BOOTSTRAP_DIR, { publicIp: '203.0.113.7', builderImage: 'i' })).not.toMatch(/sk-ant|slw_/);
+  });
+});
