@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import fs, { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
@@ -150,9 +151,18 @@ describe('git authentication', () => {
   it('unknown repos answer 404 and malformed paths never reach git', async () => {
     const auth = { authorization: basic(server.token) };
     expect((await fetch(`${server.url}/git/nope.git/info/refs?service=git-upload-pack`, { headers: auth })).status).toBe(404);
-    for (const p of ['/git/../etc/passwd', '/git/web.git/objects/info/packs', '/git/web.git/info/refs?service=git-evil', '/git/Web.git/info/refs?service=git-upload-pack', '/git/web.git/config']) {
-      const res = await fetch(`${server.url}${p}`, { headers: auth });
-      expect(res.status, p).toBe(404);
+    // Sent as they are (fetch would normalise dot segments away).
+    const rawStatus = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path, headers: auth }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const p of ['/git/../etc/passwd', '/git/web.git/../../etc/passwd', '/git/%2e%2e/web.git/info/refs?service=git-upload-pack', '/git/web.git/objects/info/packs', '/git/web.git/info/refs?service=git-evil', '/git/Web.git/info/refs?service=git-upload-pack', '/git/web.git/config']) {
+      expect(await rawStatus(p), p).toBe(404);
     }
   });
 });
