@@ -1,4 +1,5 @@
 // `slipway hook NAME`: hands the hook's stdin to the server and prints its answer (the pusher sees `remote:` lines).
+import { request, type IncomingMessage } from 'node:http';
 import type { HookContext } from '../config/load-hook-context.js';
 import { messageOf } from '../shared/errors.js';
 
@@ -30,20 +31,16 @@ export async function runHook(name: string, loadContext: () => HookContext): Pro
     });
   if (updates.length === 0) return 0;
   try {
-    const res = await fetch(`${ctx.url}/${name}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-slipway-hook-secret': ctx.secret },
-      body: JSON.stringify({ app: ctx.app, updates, pushOptions: ctx.pushOptions, pusher: ctx.pusher }),
-    });
-    if (!res.ok || !res.body) {
-      say(`slipway: the server answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    const res = await post(`${ctx.url}/${name}`, ctx.secret, JSON.stringify({ app: ctx.app, updates, pushOptions: ctx.pushOptions, pusher: ctx.pusher }));
+    if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) {
+      say(`slipway: the server answered ${res.statusCode}: ${(await readAll(res)).slice(0, 300)}`);
       return name === 'pre-receive' ? 1 : 0;
     }
     let exit = 1;
     let buffered = '';
-    const decoder = new TextDecoder();
-    for await (const chunk of res.body) {
-      buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+    res.setEncoding('utf8');
+    for await (const chunk of res) {
+      buffered += chunk as string;
       let nl: number;
       while ((nl = buffered.indexOf('\n')) !== -1) {
         const msg = JSON.parse(buffered.slice(0, nl)) as { line?: string; exit?: number };
@@ -61,4 +58,23 @@ export async function runHook(name: string, loadContext: () => HookContext): Pro
     say(`slipway: the Slipway server is not reachable (${messageOf(e)}); the push is kept and will be deployed when it is back`);
     return 0;
   }
+}
+
+/**
+ * node:http rather than fetch: loading undici costs about 0.1 s per hook, and a process that used fetch took
+ * 0.3–0.6 s more to exit after the answer (measured on 2 busy cores) — twice on every push's path.
+ */
+function post(url: string, secret: string, body: string): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(url), { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-slipway-hook-secret': secret } }, resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function readAll(res: IncomingMessage): Promise<string> {
+  let text = '';
+  res.setEncoding('utf8');
+  for await (const chunk of res) text += chunk as string;
+  return text;
 }

@@ -3,7 +3,9 @@
 import { spawn } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Middleware } from 'koa';
+import type { RefUpdate } from '../domain/classify-ref.js';
 import type { Logger } from '../shared/log.js';
+import { readPushCommands } from './read-push-commands.js';
 
 export interface GitUser {
   name: string;
@@ -16,9 +18,17 @@ export interface GitHttpBridgeOptions {
   repoExists: (app: string) => boolean;
   /** Extra environment for git and the hooks it runs (how the hooks reach the server). */
   hookEnv: () => Record<string, string>;
+  /**
+   * Whether the pre-receive policy accepts these updates whatever happens meanwhile. Then the pre-receive hook is
+   * told so (SLIPWAY_PUSH_ACCEPTED=1) and answers at once, sparing a process start-up on the push's path.
+   */
+  acceptsPush?: (app: string, updates: RefUpdate[]) => boolean;
   path: string;
   log: Logger;
 }
+
+/** How much of a receive-pack body is read for its commands before leaving the push to the hook. */
+const MAX_COMMANDS_BYTES = 64 * 1024;
 
 const ROUTE = /^\/git\/([a-z0-9][a-z0-9-]{0,39})\.git\/(info\/refs|git-upload-pack|git-receive-pack|HEAD)$/;
 const SERVICES = new Set(['git-upload-pack', 'git-receive-pack']);
@@ -48,9 +58,17 @@ export function createGitHttpBridge(options: GitHttpBridgeOptions): Middleware {
       ctx.body = `no app named ${app}\n`;
       return;
     }
+    let head: { bytes: Buffer; ended: boolean } = { bytes: Buffer.alloc(0), ended: false };
+    let accepted = false;
+    // A gzip body (other clients than git's) is left to the hook rather than inflated here.
+    if (action === 'git-receive-pack' && options.acceptsPush && !ctx.get('content-encoding')) {
+      head = await readHead(ctx.req, (b) => b.length >= MAX_COMMANDS_BYTES || readPushCommands(b).status !== 'incomplete');
+      const commands = readPushCommands(head.bytes);
+      accepted = commands.status === 'complete' && options.acceptsPush(app, commands.updates);
+    }
     ctx.status = 200; // Koa presets 404; the CGI status line below decides the real one
     ctx.respond = false;
-    runBackend(ctx.req, ctx.res, {
+    runBackend(ctx.req, head, ctx.res, {
       GIT_PROJECT_ROOT: options.reposDir,
       GIT_HTTP_EXPORT_ALL: '1',
       REMOTE_USER: user.name,
@@ -64,16 +82,44 @@ export function createGitHttpBridge(options: GitHttpBridgeOptions): Middleware {
       GIT_PROTOCOL: ctx.get('git-protocol'),
       PATH: options.path,
       ...options.hookEnv(),
+      ...(accepted ? { SLIPWAY_PUSH_ACCEPTED: '1' } : {}),
     }, options.log);
   };
 }
 
-function runBackend(req: IncomingMessage, res: ServerResponse, env: Record<string, string>, log: Logger): void {
+/** Reads the start of a request body until `enough` (or its end), and leaves the rest unread for a later pipe. */
+function readHead(req: IncomingMessage, enough: (bytes: Buffer) => boolean): Promise<{ bytes: Buffer; ended: boolean }> {
+  return new Promise((resolve) => {
+    let bytes = Buffer.alloc(0);
+    const done = (ended: boolean) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onEnd);
+      req.off('close', onEnd);
+      req.pause();
+      resolve({ bytes, ended });
+    };
+    const onData = (chunk: Buffer) => {
+      bytes = Buffer.concat([bytes, chunk]);
+      if (enough(bytes)) done(false);
+    };
+    // A client that goes away mid-body ends it too: git then fails on the short body, as it would have anyway.
+    const onEnd = () => done(true);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onEnd);
+    req.on('close', onEnd);
+  });
+}
+
+function runBackend(req: IncomingMessage, body: { bytes: Buffer; ended: boolean }, res: ServerResponse, env: Record<string, string>, log: Logger): void {
   const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let head = Buffer.alloc(0);
   let headersDone = false;
   let stderr = '';
-  req.pipe(child.stdin);
+  if (body.bytes.length > 0) child.stdin.write(body.bytes);
+  if (body.ended) child.stdin.end();
+  else req.pipe(child.stdin);
   child.stdin.on('error', () => undefined); // git may stop reading early (e.g. on a refused push)
   child.stderr.on('data', (b: Buffer) => {
     stderr = (stderr + b.toString('utf8')).slice(-4000);

@@ -62,6 +62,20 @@ export function preReceive(deps: PipelineDeps, input: HookInput, say: Say): bool
   return ok;
 }
 
+/**
+ * Whether preReceive accepts these updates whatever happens meanwhile: each verdict depends on the ref alone, no
+ * build record is consulted (so not for publishing or moving production). The git bridge checks this before
+ * receive-pack runs and spares the pre-receive hook its process start-up; anything else goes through the hook.
+ */
+export function acceptsWithoutHook(deps: PipelineDeps, input: Pick<HookInput, 'app' | 'updates'>): boolean {
+  if (!deps.store.apps.get(input.app)) return false;
+  return input.updates.every((update) => {
+    if (!checkRefUpdate(update, deps.config.environments).ok) return false;
+    const { kind } = classifyRefUpdate(update, deps.config.environments);
+    return kind !== 'publish' && kind !== 'production-move';
+  });
+}
+
 /** Records every ref update (committed before anything else), then runs the pipeline and reports on it. */
 export async function postReceive(deps: PipelineDeps, reconciler: Reconciler, input: HookInput, say: Say): Promise<void> {
   if (!deps.store.apps.get(input.app)) throw new NotFoundError(`no app named ${input.app}`);

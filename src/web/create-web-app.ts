@@ -1,9 +1,11 @@
-// The Koa app: health, git over HTTP, the internal hook endpoint and the JSON API, in that order.
+// The Koa app: app traffic, health, git over HTTP, the internal hook endpoint, the JSON API and the web UI, in
+// that order.
 import Koa, { type Middleware } from 'koa';
 import { bodyParser } from '@koa/bodyparser';
 import { createGitHttpBridge } from '../git/git-http-bridge.js';
 import { reposDir, repoPath } from '../git/repo-path.js';
 import type { Pipeline } from '../pipeline/create-pipeline.js';
+import { acceptsWithoutHook } from '../pipeline/receive-hooks.js';
 import { existsSync } from 'node:fs';
 import { handleErrors } from './middleware/handle-errors.js';
 import { requireToken } from './middleware/require-token.js';
@@ -11,6 +13,9 @@ import { apiAppsRoutes } from './routes/api-apps.js';
 import { apiPipelineRoutes } from './routes/api-pipeline.js';
 import { apiGenerationsRoutes } from './routes/api-generations.js';
 import { internalHookRoutes } from './routes/internal-hooks.js';
+import { createUi } from './ui/create-ui.js';
+import { loadSessionKeys } from './ui/session-keys.js';
+import { createSessionMiddleware, principalOf } from './ui/ui-session.js';
 
 export interface WebAppOptions {
   pipeline: Pipeline;
@@ -43,6 +48,7 @@ export function createWebApp(options: WebAppOptions): Koa {
       authenticate: (a) => pipeline.authenticateBasic(a),
       repoExists: (name) => pipeline.deps.store.apps.get(name) !== undefined && existsSync(repoPath(config.dataDir, name)),
       hookEnv: options.hookEnv,
+      acceptsPush: (name, updates) => acceptsWithoutHook(pipeline.deps, { app: name, updates }),
       path: config.path,
       log: log.child('git'),
     }),
@@ -50,10 +56,17 @@ export function createWebApp(options: WebAppOptions): Koa {
   const hooks = internalHookRoutes(pipeline, options.hookSecret);
   app.use(hooks.routes());
 
+  const ui = createUi(pipeline);
+  app.use(ui.assets);
+  // Sessions are read lazily (only routes that look at ctx.session parse the cookie).
+  app.use(createSessionMiddleware(app, loadSessionKeys(config.dataDir), config.publicUrl));
+
   const onlyApi = (m: Middleware): Middleware => (ctx, next) => (ctx.path.startsWith('/api/') ? m(ctx, next) : next());
-  app.use(onlyApi(requireToken((a) => pipeline.authenticateBearer(a))));
+  app.use(onlyApi(requireToken((a) => pipeline.authenticateBearer(a), (ctx) => principalOf(pipeline.deps, ctx))));
   app.use(onlyApi(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' })));
   for (const router of [apiAppsRoutes(pipeline), apiPipelineRoutes(pipeline), apiGenerationsRoutes(pipeline)]) app.use(router.routes()).use(router.allowedMethods());
+
+  for (const m of ui.pages) app.use(m);
 
   app.use(async (ctx) => {
     ctx.status = 404;

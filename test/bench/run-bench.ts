@@ -278,3 +278,6 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+// ---- UI render bench: test/bench/ui-bench.ts (the web UI's; it runs on its own data folder, no Docker) ----
+process.stdout.write(`${await (await import('./ui-bench.js')).runUiBench()}\n`);

@@ -7,8 +7,10 @@ import type { Recording } from './trace-pipeline.js';
 export type Phase = readonly [label: string, from: RegExp, to: RegExp];
 
 export const PUSH_PHASES: readonly Phase[] = [
-  ['git push → pre-receive hook reaches the server', /^start$/, /^hook pre-receive arrived/],
-  ['pre-receive answered → post-receive reaches the server', /^hook pre-receive answered/, /^hook post-receive arrived/],
+  ['git push → refs updated and post-receive reaches the server', /^start$/, /^hook post-receive arrived/],
+  // Only when the git bridge left the push to the pre-receive hook (it vets plain pushes to main itself).
+  ['  of which: git push → pre-receive hook reaches the server', /^start$/, /^hook pre-receive arrived/],
+  ['  of which: pre-receive answered → post-receive reaches the server', /^hook pre-receive answered/, /^hook post-receive arrived/],
   ['post-receive → build starts', /^hook post-receive arrived/, /^build building/],
   ['docker build (tar streamed from git archive)', /^build building/, /^build succeeded/],
   ['build done → candidate container requested', /^build succeeded/, /^deploy: starting/],

@@ -156,7 +156,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
       // on loopback costs nothing; once the app answers at all, it is probed at the configured pace only.
       for (let quick = probe; NOT_LISTENING.has(quick.detail) && next - Date.now() > QUICK_PROBE_MS && !signal?.aborted; ) {
         await sleep(QUICK_PROBE_MS);
-        quick = await probeHealth(port, path, Math.min(health.timeoutSeconds * 1000, Math.max(1, next - Date.now())));
+        // The full timeout: an app's first answer can be slow (one cut short here cost a whole interval).
+        quick = await probeHealth(port, path, health.timeoutSeconds * 1000);
         if (quick.ok) {
           onLine(`health check ${path} answered 200 (attempt ${attempt})`);
           return { ok: true };

@@ -1,11 +1,14 @@
-// Bearer-token authentication for the JSON API.
-import type { Middleware } from 'koa';
+// Authentication of the JSON API: a bearer token, or (for reading only: GET and HEAD) the UI's signed-in
+// session, so that the UI's pages can follow the API's live streams with EventSource, which sends no headers.
+import type { Context, Middleware } from 'koa';
 import { UnauthorizedError } from '../../shared/errors.js';
 import type { Principal } from '../../pipeline/authenticate-token.js';
 
-export function requireToken(authenticate: (authorization: string | undefined) => Principal | null): Middleware {
+export function requireToken(authenticate: (authorization: string | undefined) => Principal | null, fromSession?: (ctx: Context) => Principal | null): Middleware {
   return async (ctx, next) => {
-    const principal = authenticate(ctx.get('authorization') || undefined);
+    const authorization = ctx.get('authorization') || undefined;
+    const reading = ctx.method === 'GET' || ctx.method === 'HEAD';
+    const principal = authenticate(authorization) ?? (!authorization && reading && fromSession ? fromSession(ctx) : null);
     if (!principal) {
       ctx.set('WWW-Authenticate', 'Bearer realm="slipway"');
       throw new UnauthorizedError('a valid token is required: send "Authorization: Bearer TOKEN"');

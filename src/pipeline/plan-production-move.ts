@@ -1,0 +1,75 @@
+// Reads what a publish or a rollback would change and plans it (src/domain/plan-release-change.ts): the view
+// shown before a person confirms. The same rules as publish and rollback pick the target.
+import { planReleaseChange, type ReleaseAction, type ReleaseChangePlan } from '../domain/plan-release-change.js';
+import { shortSha } from '../domain/types.js';
+import { listReleases, type Release } from '../git/list-releases.js';
+import { readChangeSet, type Patch } from '../git/read-change-set.js';
+import { readCommits, type CommitInfo } from '../git/read-commits.js';
+import { repoPath } from '../git/repo-path.js';
+import { ConflictError, NotFoundError } from '../shared/errors.js';
+import type { PipelineDeps } from './deps.js';
+import { productionEnvironment } from './move-production.js';
+import { resolveCommitish } from './publish.js';
+
+export interface ProductionMovePlan {
+  plan: ReleaseChangePlan;
+  /** The unified patch from what production runs to the target (for the diff view). */
+  patch: Patch;
+}
+
+export interface RollbackChoice extends Release {
+  commitInfo: CommitInfo | null;
+  /** Production runs this release now. */
+  current: boolean;
+  build: string;
+}
+
+function previewEnvironment(deps: Pick<PipelineDeps, 'config'>) {
+  return deps.config.environments.find((e) => e.releaseTags === undefined && e.ref === 'refs/heads/main') ?? deps.config.environments[0]!;
+}
+
+export async function planProductionMove(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, action: ReleaseAction, options: { to?: string } = {}): Promise<ProductionMovePlan> {
+  if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
+  const gitdir = repoPath(deps.config.dataDir, app);
+  const prod = productionEnvironment(deps);
+  const releases = await listReleases(gitdir);
+  const current = deps.store.deployments.live(app, prod.name)?.commit ?? null;
+  let target: string;
+  if (options.to) target = await resolveCommitish(gitdir, options.to);
+  else if (action === 'publish') {
+    const preview = previewEnvironment(deps);
+    const live = deps.store.deployments.live(app, preview.name)?.commit;
+    if (!live) throw new ConflictError(`${preview.title} runs nothing yet: push to main first, or wait for its first build`);
+    target = live;
+  } else {
+    const i = releases.findIndex((r) => r.commit === current);
+    const previous = releases.slice(i === -1 ? 0 : i + 1).find((r) => r.commit !== current);
+    if (!previous) throw new ConflictError(`there is no earlier release to roll back to${current ? ` (${prod.title} runs ${shortSha(current)})` : ''}`);
+    target = previous.commit;
+  }
+  const tagOf = (sha: string | null) => (sha ? (releases.find((r) => r.commit === sha)?.tag ?? null) : null);
+  const change = await readChangeSet(gitdir, current, target);
+  const plan = planReleaseChange({
+    action,
+    environment: prod.title,
+    current: current ? { commit: current, tag: tagOf(current) } : null,
+    target: { commit: target, tag: tagOf(target), build: deps.store.builds.latestFor(app, target)?.status ?? 'none' },
+    releaseTags: releases.map((r) => r.tag),
+    commitsIn: change.added,
+    commitsInTotal: change.addedTotal,
+    commitsOut: change.removed,
+    commitsOutTotal: change.removedTotal,
+    files: change.files,
+  });
+  return { plan, patch: change.patch };
+}
+
+/** Every release, newest first, with its commit and whether production runs it: what a rollback can go to. */
+export async function listRollbackChoices(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string): Promise<RollbackChoice[]> {
+  if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
+  const gitdir = repoPath(deps.config.dataDir, app);
+  const releases = await listReleases(gitdir);
+  const current = deps.store.deployments.live(app, productionEnvironment(deps).name)?.commit ?? null;
+  const commits = await readCommits(gitdir, releases.map((r) => r.commit));
+  return releases.map((r) => ({ ...r, commitInfo: commits.get(r.commit) ?? null, current: r.commit === current, build: deps.store.builds.latestFor(app, r.commit)?.status ?? 'none' }));
+}

@@ -1,0 +1,114 @@
+// The app page and what it does: describe a change (then follow its stream), revert a generation, the parts
+// that update live, build and deployment logs, and the runtime logs of each environment.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Principal } from '../../pipeline/authenticate-token.js';
+import type { Pipeline } from '../../pipeline/create-pipeline.js';
+import { readRuntimeLogs } from '../../pipeline/read-runtime-logs.js';
+import { messageOf, NotFoundError } from '../../shared/errors.js';
+import { openSse } from '../sse.js';
+import { field, seeOther } from '../ui/form.js';
+import type { PageRenderer } from '../ui/page-renderer.js';
+import { activityView } from '../view-models/activity-view.js';
+import { appPageView } from '../view-models/app-page-view.js';
+import { environmentPanels } from '../view-models/environment-panel-view.js';
+import { generationList } from '../view-models/generation-list-view.js';
+import { logPageView } from '../view-models/log-page-view.js';
+
+export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
+  const router = new Router({ prefix: '/apps/:name' });
+  const { deps } = pipeline;
+  const { store, config } = deps;
+  const appName = (ctx: Context): string => {
+    const name = String(ctx.params.name ?? '');
+    if (!store.apps.get(name)) throw new NotFoundError(`no app named ${name}`);
+    return name;
+  };
+
+  router.get('/', async (ctx) => {
+    const name = appName(ctx);
+    const follow = typeof ctx.query.generation === 'string' ? ctx.query.generation : null;
+    const view = await appPageView(deps, deps.templates, name, follow);
+    await pages.render(ctx, 'pages/app.njk', { title: name, tab: 'overview', ...view });
+  });
+
+  router.get('/fragments/environments', async (ctx) => {
+    const name = appName(ctx);
+    await pages.fragment(ctx, 'fragments/environments.njk', { app: { name }, environments: await environmentPanels(deps, name) });
+  });
+  router.get('/fragments/activity', async (ctx) => {
+    const name = appName(ctx);
+    await pages.fragment(ctx, 'fragments/activity.njk', { app: { name }, activity: await activityView(deps, name) });
+  });
+  router.get('/fragments/generations', async (ctx) => {
+    const name = appName(ctx);
+    await pages.fragment(ctx, 'fragments/generations.njk', { app: { name }, generations: generationList(deps, name) });
+  });
+
+  router.post('/generations', (ctx) => {
+    const name = appName(ctx);
+    const principal = ctx.state.principal as Principal;
+    const generation = pipeline.generate(name, field(ctx, 'prompt'), principal.name);
+    seeOther(ctx, `/apps/${name}?generation=${generation.id}#describe`);
+  });
+
+  router.post('/generations/:id/revert', async (ctx) => {
+    const name = appName(ctx);
+    const target = store.generations.get(String(ctx.params.id));
+    if (!target || target.app !== name) throw new NotFoundError(`no generation ${ctx.params.id} in ${name}`);
+    const principal = ctx.state.principal as Principal;
+    await pipeline.revertGeneration(target.id, principal.name);
+    seeOther(ctx, `/apps/${name}#describe`);
+  });
+
+  router.get('/builds/:id', async (ctx) => {
+    const name = appName(ctx);
+    const build = store.builds.get(String(ctx.params.id));
+    if (!build || build.app !== name) throw new NotFoundError(`no build ${ctx.params.id} in ${name}`);
+    await pages.render(ctx, 'pages/log.njk', { title: `Build ${build.id}`, tab: 'overview', app: { name }, log: await logPageView(deps, { kind: 'build', record: build }) });
+  });
+
+  router.get('/deployments/:id', async (ctx) => {
+    const name = appName(ctx);
+    const d = store.deployments.get(String(ctx.params.id));
+    if (!d || d.app !== name) throw new NotFoundError(`no deployment ${ctx.params.id} in ${name}`);
+    await pages.render(ctx, 'pages/log.njk', { title: `Deployment ${d.id}`, tab: 'overview', app: { name }, log: await logPageView(deps, { kind: 'deployment', record: d }) });
+  });
+
+  router.get('/logs', async (ctx) => {
+    const name = appName(ctx);
+    const wanted = String(ctx.query.environment ?? config.environments[0]?.name ?? '');
+    const environment = config.environments.find((e) => e.name === wanted);
+    if (!environment) throw new NotFoundError(`no environment named ${wanted}`);
+    await pages.render(ctx, 'pages/runtime-logs.njk', {
+      title: `${name}: runtime logs`,
+      tab: 'logs',
+      app: { name },
+      environments: config.environments.map((e) => ({ name: e.name, title: e.title, href: `/apps/${name}/logs?environment=${e.name}`, current: e.name === environment.name })),
+      environment: { name: environment.name, title: environment.title },
+      streamUrl: `/apps/${name}/logs/${environment.name}/stream`,
+    });
+  });
+
+  // Recent lines, then live ones, as SSE; the runtime's error (Docker down) ends the stream with its words.
+  router.get('/logs/:environment/stream', (ctx) => {
+    const name = appName(ctx);
+    const controller = new AbortController();
+    const lines = readRuntimeLogs(deps, name, String(ctx.params.environment), { tail: 200, follow: true }, controller.signal);
+    const sse = openSse(ctx);
+    sse.onClose(() => controller.abort());
+    void (async () => {
+      let n = 0;
+      try {
+        for await (const line of lines) sse.send('line', { line }, String(++n));
+        sse.send('end', { lines: n, message: n === 0 ? 'Nothing runs in this environment, or it has not logged anything yet.' : 'The container stopped.' });
+      } catch (e) {
+        if (!controller.signal.aborted) sse.send('failure', { message: messageOf(e) });
+      } finally {
+        sse.close();
+      }
+    })();
+  });
+
+  return router;
+}

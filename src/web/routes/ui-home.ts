@@ -1,0 +1,104 @@
+// The UI's home (a card per app, updating live), the new-app form with its name check, the about page, and the
+// live stream that tells open pages which app changed.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { explainAppName } from '../../domain/app-name.js';
+import type { Principal } from '../../pipeline/authenticate-token.js';
+import type { Pipeline } from '../../pipeline/create-pipeline.js';
+import { isSlipwayError, NotFoundError } from '../../shared/errors.js';
+import { openSse } from '../sse.js';
+import { field, seeOther } from '../ui/form.js';
+import type { PageRenderer } from '../ui/page-renderer.js';
+import { appCardView } from '../view-models/app-card-view.js';
+
+const FORM_ERRORS = new Set(['INVALID_APP_NAME', 'UNKNOWN_TEMPLATE', 'APP_EXISTS', 'INVALID_INPUT']);
+
+export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
+  const router = new Router();
+  const { deps } = pipeline;
+  const { store, config, templates } = deps;
+
+  router.get('/', async (ctx) => {
+    const apps = store.apps.list().map((a) => appCardView(deps, templates, a));
+    await pages.render(ctx, 'pages/home.njk', { title: 'Your apps', apps });
+  });
+
+  router.get('/apps/:name/fragments/card', async (ctx) => {
+    const app = store.apps.get(String(ctx.params.name));
+    if (!app) throw new NotFoundError(`no app named ${ctx.params.name}`);
+    await pages.fragment(ctx, 'fragments/app-card.njk', { app: appCardView(deps, templates, app) });
+  });
+
+  const newAppForm = async (ctx: Context, values: { name: string; template: string; description: string; ask: boolean }, error: string | null) => {
+    await pages.render(ctx, 'pages/new-app.njk', {
+      title: 'New app',
+      templates: templates.map((t) => ({ name: t.name, title: t.title, description: t.description, kind: t.kind })),
+      values,
+      error,
+      canGenerate: Boolean(config.codegen.apiKey),
+    });
+  };
+
+  router.get('/new-app', async (ctx) => {
+    await newAppForm(ctx, { name: '', template: String(ctx.query.template ?? templates[0]?.name ?? ''), description: '', ask: true }, null);
+  });
+
+  // The same rules as the API (explainAppName), asked as the person types.
+  router.get('/new-app/check-name', (ctx) => {
+    const name = String(ctx.query.name ?? '');
+    const why = explainAppName(name) ?? (store.apps.get(name) ? `an app named ${name} already exists` : null);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { name, ok: why === null, message: why ?? `${name} is free: its preview will be at ${name}-preview.${config.domain}` };
+  });
+
+  router.post('/new-app', async (ctx) => {
+    const values = { name: field(ctx, 'name').trim(), template: field(ctx, 'template'), description: field(ctx, 'description').trim(), ask: field(ctx, 'ask') === 'on' };
+    let created;
+    try {
+      created = await pipeline.createApp({ name: values.name, template: values.template, description: values.description });
+    } catch (e) {
+      if (!isSlipwayError(e) || !FORM_ERRORS.has(e.code)) throw e;
+      ctx.status = e.status;
+      await newAppForm(ctx, values, e.message);
+      ctx.status = e.status;
+      return;
+    }
+    let query = '';
+    // A description, with Claude set up and asked for, is the first request.
+    if (values.description && values.ask && config.codegen.apiKey) {
+      const principal = ctx.state.principal as Principal;
+      const generation = pipeline.generate(created.name, values.description, principal.name);
+      query = `?generation=${generation.id}`;
+    }
+    seeOther(ctx, `/apps/${created.name}${query}`);
+  });
+
+  router.get('/about', async (ctx) => {
+    const base = new URL(config.publicUrl);
+    const port = base.port ? `:${base.port}` : '';
+    await pages.render(ctx, 'pages/about.njk', {
+      title: 'How Slipway works',
+      urls: {
+        ui: config.publicUrl,
+        git: `${config.publicUrl}/git/APP.git`,
+        api: `${config.publicUrl}/api`,
+        environments: config.environments.map((e) => ({ title: e.title, ref: e.ref.replace(/^refs\/heads\//, ''), url: `${base.protocol}//${e.host.replaceAll('{domain}', config.domain)}${port}/`, releaseTags: e.releaseTags ?? null })),
+      },
+      runtime: config.runtime,
+      templates: templates.map((t) => ({ title: t.title, description: t.description })),
+    });
+  });
+
+  // Which app changed (a build or a deployment moved): open pages fetch the parts they show again.
+  router.get('/live', (ctx) => {
+    const only = typeof ctx.query.app === 'string' && ctx.query.app ? ctx.query.app : '*';
+    if (only !== '*' && !store.apps.get(only)) throw new NotFoundError(`no app named ${only}`);
+    const sse = openSse(ctx);
+    const stop = deps.events.subscribe(only, (e) => {
+      if (e.type === 'build' || e.type === 'deployment' || e.type === 'job-run') sse.send('app', { app: e.app, what: e.type });
+    });
+    sse.onClose(stop);
+  });
+
+  return router;
+}

@@ -1,0 +1,49 @@
+// An app's settings: plain variables (read-only, they live in slipway.yaml), secrets per environment
+// (write-only), the clone URL and git commands, and deleting the app by typing its name.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Pipeline } from '../../pipeline/create-pipeline.js';
+import { removeSecret, setSecret } from '../../pipeline/manage-secrets.js';
+import { InvalidInputError, NotFoundError } from '../../shared/errors.js';
+import { field, seeOther } from '../ui/form.js';
+import type { PageRenderer } from '../ui/page-renderer.js';
+import { settingsView } from '../view-models/settings-view.js';
+
+export function uiSettingsRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
+  const router = new Router({ prefix: '/apps/:name' });
+  const { deps } = pipeline;
+  const appName = (ctx: Context): string => {
+    const name = String(ctx.params.name ?? '');
+    if (!deps.store.apps.get(name)) throw new NotFoundError(`no app named ${name}`);
+    return name;
+  };
+  const restart = (app: string, environment: string) => pipeline.restartEnvironment(app, environment);
+
+  router.get('/settings', async (ctx) => {
+    const name = appName(ctx);
+    await pages.render(ctx, 'pages/settings.njk', { title: `${name}: settings`, tab: 'settings', app: { name }, settings: await settingsView(deps, name), saved: typeof ctx.query.saved === 'string' ? ctx.query.saved : null });
+  });
+
+  router.post('/secrets', (ctx) => {
+    const name = appName(ctx);
+    const environment = field(ctx, 'environment');
+    const key = field(ctx, 'name').trim();
+    setSecret(deps, restart, name, environment, key, field(ctx, 'value'));
+    seeOther(ctx, `/apps/${name}/settings?saved=${encodeURIComponent(key)}#secrets`);
+  });
+
+  router.post('/secrets/remove', (ctx) => {
+    const name = appName(ctx);
+    removeSecret(deps, restart, name, field(ctx, 'environment'), field(ctx, 'name'));
+    seeOther(ctx, `/apps/${name}/settings#secrets`);
+  });
+
+  router.post('/delete', async (ctx) => {
+    const name = appName(ctx);
+    if (field(ctx, 'confirm').trim() !== name) throw new InvalidInputError(`to delete the app, type its name (${name}) exactly; nothing was deleted`);
+    await pipeline.deleteApp(name);
+    seeOther(ctx, '/?deleted=' + encodeURIComponent(name));
+  });
+
+  return router;
+}

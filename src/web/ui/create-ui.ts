@@ -1,0 +1,64 @@
+// The web UI as one middleware: static files, then (for every path that is not the API, git or the hook
+// endpoint) error pages, the cross-site check, form bodies, sign-in, and the pages behind it.
+import { join } from 'node:path';
+import type { Middleware } from 'koa';
+import { bodyParser } from '@koa/bodyparser';
+import type { Pipeline } from '../../pipeline/create-pipeline.js';
+import { createPlatformStatus } from '../../pipeline/platform-status.js';
+import { uiAppRoutes } from '../routes/ui-app.js';
+import { uiAuthRoutes } from '../routes/ui-auth.js';
+import { uiHistoryRoutes } from '../routes/ui-history.js';
+import { uiHomeRoutes } from '../routes/ui-home.js';
+import { uiReleaseRoutes } from '../routes/ui-release.js';
+import { uiSettingsRoutes } from '../routes/ui-settings.js';
+import { checkOrigin } from './check-origin.js';
+import { createRenderer } from './create-renderer.js';
+import { handleUiErrors } from './handle-ui-errors.js';
+import { createPageRenderer, type PageRenderer } from './page-renderer.js';
+import { createStaticAssets } from './serve-static.js';
+import { requireSignIn } from './ui-session.js';
+
+export interface Ui {
+  /** Mounted before the API (static files need no session). */
+  assets: Middleware;
+  /** Mounted after the API: every UI path. */
+  pages: Middleware[];
+  renderer: PageRenderer;
+}
+
+/** Paths that belong to the API, git or the hooks, never to the UI. */
+export function isUiPath(path: string): boolean {
+  return !/^\/(api|git|internal)(\/|$)/.test(path) && path !== '/healthz';
+}
+
+export function createUi(pipeline: Pipeline): Ui {
+  const { config, log } = pipeline.deps;
+  const assets = createStaticAssets(config.projectRoot);
+  const renderer = createPageRenderer({
+    render: createRenderer(join(config.projectRoot, 'views')),
+    assets,
+    platform: createPlatformStatus(pipeline.deps),
+    site: { publicUrl: config.publicUrl, domain: config.domain, runtime: config.runtime },
+  });
+  const only = (m: Middleware): Middleware => (ctx, next) => (isUiPath(ctx.path) ? m(ctx, next) : next());
+  const routers = [uiHomeRoutes, uiAppRoutes, uiReleaseRoutes, uiSettingsRoutes, uiHistoryRoutes].map((r) => r(pipeline, renderer));
+  const auth = uiAuthRoutes(pipeline, renderer);
+  const notFound: Middleware = async (ctx) => {
+    ctx.status = 404;
+    await renderer.render(ctx, 'pages/error.njk', { title: 'Not found', status: 404, code: 'NOT_FOUND', message: `There is no page at ${ctx.path}.`, action: false, back: { href: '/', label: 'Back to your apps' }, signIn: null });
+    ctx.status = 404;
+  };
+  return {
+    assets: assets.middleware,
+    renderer,
+    pages: [
+      handleUiErrors(renderer, log.child('ui'), (name) => pipeline.deps.store.apps.get(name) !== undefined),
+      checkOrigin(config.publicUrl),
+      bodyParser({ enableTypes: ['form'], formLimit: '256kb' }),
+      auth.routes() as unknown as Middleware,
+      requireSignIn(pipeline.deps),
+      ...routers.map((r) => r.routes() as unknown as Middleware),
+      notFound,
+    ].map(only),
+  };
+}

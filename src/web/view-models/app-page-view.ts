@@ -1,0 +1,43 @@
+// The app page: describe box and conversation, environments, builds and deployments.
+import type { AppTemplate } from '../../git/app-templates.js';
+import type { PipelineDeps } from '../../pipeline/deps.js';
+import { NotFoundError } from '../../shared/errors.js';
+import { activityView, type ActivityView } from './activity-view.js';
+import { environmentPanels, type EnvironmentPanelView } from './environment-panel-view.js';
+import { generationList, type GenerationItemView } from './generation-list-view.js';
+
+export interface AppPageView {
+  app: { name: string; description: string; template: { name: string; title: string }; createdAt: string; cloneUrl: string };
+  environments: EnvironmentPanelView[];
+  generations: GenerationItemView[];
+  activity: ActivityView;
+  /** The generation whose stream the page follows (asked for, or running). */
+  following: GenerationItemView | null;
+  canGenerate: boolean;
+  running: boolean;
+}
+
+export async function appPageView(deps: Pick<PipelineDeps, 'config' | 'store'>, templates: readonly AppTemplate[], name: string, follow: string | null): Promise<AppPageView> {
+  const record = deps.store.apps.get(name);
+  if (!record) throw new NotFoundError(`no app named ${name}`);
+  const [environments, activity] = await Promise.all([environmentPanels(deps, name), activityView(deps, name)]);
+  const generations = generationList(deps, name);
+  const running = deps.store.generations.running(name);
+  const followId = follow ?? running?.id ?? null;
+  let following = followId ? (generations.find((g) => g.id === followId) ?? null) : null;
+  if (!following && followId) {
+    // A fix follows in its request's stream; anything else named must belong to this app.
+    const g = deps.store.generations.get(followId);
+    if (g && g.app === name) following = generations.find((x) => x.id === (g.parentId ?? '')) ?? null;
+  }
+  const template = templates.find((t) => t.name === record.template);
+  return {
+    app: { name, description: record.description, template: { name: record.template, title: template?.title ?? record.template }, createdAt: record.createdAt, cloneUrl: `${deps.config.publicUrl}/git/${name}.git` },
+    environments,
+    generations,
+    activity,
+    following,
+    canGenerate: Boolean(deps.config.codegen.apiKey),
+    running: running !== undefined,
+  };
+}

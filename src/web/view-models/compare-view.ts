@@ -1,0 +1,49 @@
+// Comparing any two commits or releases of an app: the commits each side has that the other has not, and the
+// diff from one to the other.
+import { readChangeSet } from '../../git/read-change-set.js';
+import { readRefs } from '../../git/read-refs.js';
+import { repoPath } from '../../git/repo-path.js';
+import type { PipelineDeps } from '../../pipeline/deps.js';
+import { resolveCommitish } from '../../pipeline/publish.js';
+import { NotFoundError } from '../../shared/errors.js';
+import { commitSummaryView, type CommitSummaryView } from './commit-summary-view.js';
+import { diffView, type DiffLayout, type DiffView } from './diff-view.js';
+
+export interface CompareView {
+  app: string;
+  from: string;
+  to: string;
+  /** Branch and tag names to choose from. */
+  names: string[];
+  result: {
+    from: { name: string; sha: string; short: string; href: string };
+    to: { name: string; sha: string; short: string; href: string };
+    onlyInTo: CommitSummaryView[];
+    onlyInToTotal: number;
+    onlyInFrom: CommitSummaryView[];
+    onlyInFromTotal: number;
+    diff: DiffView;
+  } | null;
+}
+
+export async function compareView(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, from: string, to: string, layout: DiffLayout): Promise<CompareView> {
+  if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
+  const gitdir = repoPath(deps.config.dataDir, app);
+  const refs = await readRefs(gitdir);
+  const names = refs.map((r) => r.ref.replace(/^refs\/(heads|tags)\//, '')).filter((n) => !n.startsWith('refs/'));
+  const view: CompareView = { app, from, to, names, result: null };
+  if (!from || !to) return view;
+  const [a, b] = await Promise.all([resolveCommitish(gitdir, from), resolveCommitish(gitdir, to)]);
+  const change = await readChangeSet(gitdir, a, b);
+  const side = (name: string, sha: string) => ({ name, sha, short: sha.slice(0, 12), href: `/apps/${app}/commits/${sha}` });
+  view.result = {
+    from: side(from, a),
+    to: side(to, b),
+    onlyInTo: change.added.map((c) => commitSummaryView(app, c, deps.store)),
+    onlyInToTotal: change.addedTotal,
+    onlyInFrom: change.removed.map((c) => commitSummaryView(app, c, deps.store)),
+    onlyInFromTotal: change.removedTotal,
+    diff: diffView(change.patch, layout),
+  };
+  return view;
+}

@@ -1,0 +1,55 @@
+// An app's settings page: the plain variables of slipway.yaml (they live in the repo, so they are shown, not
+// edited), the names of its secrets per environment (values are write-only), and how to clone and push.
+import { parseAppSettings } from '../../domain/parse-app-settings.js';
+import { shortSha } from '../../domain/types.js';
+import { readFileAt } from '../../git/read-file-at.js';
+import { resolveRef } from '../../git/read-refs.js';
+import { repoPath } from '../../git/repo-path.js';
+import type { PipelineDeps } from '../../pipeline/deps.js';
+import { messageOf, NotFoundError } from '../../shared/errors.js';
+
+export interface SettingsView {
+  app: string;
+  cloneUrl: string;
+  commands: { clone: string; push: string; publish: string; rollback: string };
+  environments: {
+    name: string;
+    title: string;
+    branch: string;
+    /** slipway.yaml as the commit this environment runs (or will run) has it. */
+    settings: { commit: string | null; short: string; vars: { name: string; value: string }[]; port: number | null; healthPath: string | null; schedule: string | null; error: string | null };
+    secrets: string[];
+  }[];
+}
+
+export async function settingsView(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string): Promise<SettingsView> {
+  if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
+  const gitdir = repoPath(deps.config.dataDir, app);
+  const cloneUrl = `${deps.config.publicUrl}/git/${app}.git`;
+  const environments = await Promise.all(
+    deps.config.environments.map(async (env) => {
+      const commit = deps.store.deployments.live(app, env.name)?.commit ?? (await resolveRef(gitdir, env.ref));
+      let settings: SettingsView['environments'][number]['settings'] = { commit, short: commit ? shortSha(commit) : '', vars: [], port: null, healthPath: null, schedule: null, error: null };
+      if (commit) {
+        try {
+          const parsed = parseAppSettings(await readFileAt(gitdir, commit, 'slipway.yaml'));
+          settings = { ...settings, vars: Object.entries(parsed.env).map(([name, value]) => ({ name, value })), port: parsed.port, healthPath: parsed.healthPath, schedule: parsed.schedule ?? null };
+        } catch (e) {
+          settings.error = messageOf(e);
+        }
+      }
+      return { name: env.name, title: env.title, branch: env.ref.replace(/^refs\/heads\//, ''), settings, secrets: deps.store.secrets.names(app, env.name) };
+    }),
+  );
+  return {
+    app,
+    cloneUrl,
+    commands: {
+      clone: `git clone ${cloneUrl}`,
+      push: 'git push origin main',
+      publish: 'git tag v2 && git push origin v2',
+      rollback: 'git push -f origin v1:prod',
+    },
+    environments,
+  };
+}
