@@ -207,8 +207,13 @@ async function benchApp(server: TestServer, app: BenchApp, buildArgs: Record<str
   }
 }
 
-async function removeBenchImages(server: TestServer): Promise<void> {
+/** What deleting the apps may have left (a network still in use by a container being retired), and the images. */
+async function removeBenchLeftovers(server: TestServer): Promise<void> {
   const docker = server.pipeline.deps.docker;
+  for (const app of APPS) {
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`slipway.app=${app.name}`] } })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    for (const n of await docker.listNetworks({ filters: { label: [`slipway.app=${app.name}`] } })) await docker.getNetwork(n.Id).remove().catch((e: unknown) => log(`could not remove network ${n.Name}: ${(e as Error).message}`));
+  }
   const references = APPS.flatMap((a) => [`slipway/${a.name}`, `slipway-bench-floor/${a.name}`]);
   const images = await docker.listImages({ filters: { reference: references } });
   for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch((e: unknown) => log(`could not remove image ${image.Id}: ${(e as Error).message}`));
@@ -222,7 +227,7 @@ async function main(): Promise<void> {
   const trace = tracePipeline(server.pipeline, () => current);
   const stop = async () => {
     await server.stop().catch((e: unknown) => log(`stopping the server: ${(e as Error).message}`));
-    await removeBenchImages(server).catch((e: unknown) => log(`removing images: ${(e as Error).message}`));
+    await removeBenchLeftovers(server).catch((e: unknown) => log(`removing what the bench left: ${(e as Error).message}`));
     rmSync(gitEnv().HOME!, { recursive: true, force: true });
   };
   process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
