@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Docker from 'dockerode';
 import { expect } from 'vitest';
 import { eventually, getViaProxy } from './app-http.js';
 import { gitOk } from './git-cli.js';
@@ -47,6 +48,14 @@ export async function liveThroughLifecycle(server: TestServer, probe: TemplatePr
 
   // The first commit (the template) is built and served without anyone pushing.
   await eventually(async () => (await server.api('GET', `/api/apps/${app}/environments`)).body.environments[0].status === 'live', 90_000, 'the first preview');
+
+  // What serves runs within the environment's limits (the start-up CPU boost has ended), without privileges.
+  if (probe.read !== readJob) {
+    const info = await new Docker().getContainer(`slipway-${app}-preview`).inspect();
+    expect(info.HostConfig).toMatchObject({ NanoCpus: 250_000_000, Memory: 128 * 2 ** 20, Privileged: false, SecurityOpt: ['no-new-privileges:true'] });
+    expect(Object.values(info.NetworkSettings.Ports).flat().filter(Boolean).map((b) => b?.HostIp)).toEqual(['127.0.0.1']); // only published on loopback
+    expect(info.Config.Labels).toMatchObject({ 'slipway.app': app, 'slipway.environment': 'preview' });
+  }
 
   // A change goes live on preview; the push output ends with the URL.
   probe.change(dir, 'first change');

@@ -69,7 +69,6 @@ describe('buildImage against a fake engine', () => {
     expect(Object.fromEntries(query)).toEqual({
       t: `slipway/fake:${repo.first.slice(0, 12)}`,
       buildargs: '{}',
-      labels: JSON.stringify({ 'slipway.app': 'fake', 'slipway.commit': repo.first }),
       rm: 'true',
       forcerm: 'true',
       pull: 'false',
