@@ -7,6 +7,7 @@ import { environmentViews } from '../../pipeline/environment-views.js';
 import type { Principal } from '../../pipeline/authenticate-token.js';
 import { InvalidInputError, NotFoundError } from '../../shared/errors.js';
 import { serveLog } from '../serve-log.js';
+import { existingAppName } from '../existing-app-name.js';
 
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const MAX_SECRET_BYTES = 64 * 1024;
@@ -16,11 +17,7 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
   const { deps } = pipeline;
   const { store } = deps;
 
-  const app = (ctx: Context): string => {
-    const name = String(ctx.params.name ?? '');
-    if (!store.apps.get(name)) throw new NotFoundError(`no app named ${name}`);
-    return name;
-  };
+  const app = (ctx: Context): string => existingAppName(store, ctx);
   const env = (ctx: Context): string => {
     const name = String(ctx.params.environment ?? '');
     if (!deps.config.environments.some((e) => e.name === name)) throw new NotFoundError(`no environment named ${name} (there are ${deps.config.environments.map((e) => e.name).join(', ')})`);

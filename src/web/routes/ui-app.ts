@@ -14,16 +14,13 @@ import { appPageView } from '../view-models/app-page-view.js';
 import { environmentPanels } from '../view-models/environment-panel-view.js';
 import { generationList } from '../view-models/generation-list-view.js';
 import { logPageView } from '../view-models/log-page-view.js';
+import { existingAppName } from '../existing-app-name.js';
 
 export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   const router = new Router({ prefix: '/apps/:name' });
   const { deps } = pipeline;
   const { store, config } = deps;
-  const appName = (ctx: Context): string => {
-    const name = String(ctx.params.name ?? '');
-    if (!store.apps.get(name)) throw new NotFoundError(`no app named ${name}`);
-    return name;
-  };
+  const appName = (ctx: Context): string => existingAppName(store, ctx);
 
   router.get('/', async (ctx) => {
     const name = appName(ctx);

@@ -3,21 +3,18 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
-import { InvalidInputError, NotFoundError } from '../../shared/errors.js';
+import { InvalidInputError } from '../../shared/errors.js';
 import type { PageRenderer } from '../ui/page-renderer.js';
 import { commitPageView } from '../view-models/commit-page-view.js';
 import { compareView } from '../view-models/compare-view.js';
 import { parseLayout } from '../view-models/diff-view.js';
 import { historyView } from '../view-models/history-view.js';
+import { existingAppName } from '../existing-app-name.js';
 
 export function uiHistoryRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   const router = new Router({ prefix: '/apps/:name' });
   const { deps } = pipeline;
-  const appName = (ctx: Context): string => {
-    const name = String(ctx.params.name ?? '');
-    if (!deps.store.apps.get(name)) throw new NotFoundError(`no app named ${name}`);
-    return name;
-  };
+  const appName = (ctx: Context): string => existingAppName(deps.store, ctx);
 
   router.get('/history', async (ctx) => {
     const name = appName(ctx);

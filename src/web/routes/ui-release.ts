@@ -5,21 +5,18 @@ import type { Context } from 'koa';
 import type { Principal } from '../../pipeline/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { listRollbackChoices, planProductionMove } from '../../pipeline/plan-production-move.js';
-import { isSlipwayError, NotFoundError } from '../../shared/errors.js';
+import { isSlipwayError } from '../../shared/errors.js';
 import { field, seeOther } from '../ui/form.js';
 import type { PageRenderer } from '../ui/page-renderer.js';
 import { commitSummaryView } from '../view-models/commit-summary-view.js';
 import { parseLayout } from '../view-models/diff-view.js';
 import { releasePlanView } from '../view-models/release-plan-view.js';
+import { existingAppName } from '../existing-app-name.js';
 
 export function uiReleaseRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   const router = new Router({ prefix: '/apps/:name' });
   const { deps } = pipeline;
-  const appName = (ctx: Context): string => {
-    const name = String(ctx.params.name ?? '');
-    if (!deps.store.apps.get(name)) throw new NotFoundError(`no app named ${name}`);
-    return name;
-  };
+  const appName = (ctx: Context): string => existingAppName(deps.store, ctx);
 
   router.get('/publish', async (ctx) => {
     const name = appName(ctx);

@@ -4,19 +4,16 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { removeSecret, setSecret } from '../../pipeline/manage-secrets.js';
-import { InvalidInputError, NotFoundError } from '../../shared/errors.js';
+import { InvalidInputError } from '../../shared/errors.js';
 import { field, seeOther } from '../ui/form.js';
 import type { PageRenderer } from '../ui/page-renderer.js';
 import { settingsView } from '../view-models/settings-view.js';
+import { existingAppName } from '../existing-app-name.js';
 
 export function uiSettingsRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   const router = new Router({ prefix: '/apps/:name' });
   const { deps } = pipeline;
-  const appName = (ctx: Context): string => {
-    const name = String(ctx.params.name ?? '');
-    if (!deps.store.apps.get(name)) throw new NotFoundError(`no app named ${name}`);
-    return name;
-  };
+  const appName = (ctx: Context): string => existingAppName(deps.store, ctx);
   const restart = (app: string, environment: string) => pipeline.restartEnvironment(app, environment);
 
   router.get('/settings', async (ctx) => {
