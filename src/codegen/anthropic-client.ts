@@ -1,5 +1,5 @@
 // Creates the Anthropic SDK client from values the configuration read, so the SDK never falls back
-// to process.env or to credential files on its own. The key is only ever handed to the SDK.
+// to environment variables or to credential files on its own. The key is only ever handed to the SDK.
 import Anthropic, { type ClientOptions } from '@anthropic-ai/sdk';
 import type { Logger } from '../shared/log.js';
 

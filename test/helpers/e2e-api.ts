@@ -1,11 +1,13 @@
 // Slipway's JSON API seen from outside (for a server in a child process), and waiting on what it reports.
 import { eventually, getViaProxy } from './app-http.js';
 
-export type Api = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
+/** `token` per call overrides the default; null sends none. */
+export type Api = (method: string, path: string, body?: unknown, token?: string | null) => Promise<{ status: number; body: any }>;
 
-export function createApi(baseUrl: string, token: string): Api {
-  return async (method, path, body) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+export function createApi(baseUrl: string, defaultToken: string): Api {
+  return async (method, path, body, token = defaultToken) => {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { startServer, type RunningServer } from '../../src/compose.js';
 import { createLogger } from '../../src/shared/log.js';
+import { createApi } from './e2e-api.js';
 import { freePort } from './free-port.js';
 
 export interface TestServer extends RunningServer {
@@ -39,20 +40,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     dataDir,
     token,
     gitUrl: (app, t = token) => `http://slipway:${t}@127.0.0.1:${port}/git/${app}.git`,
-    async api(method, path, body, t = token) {
-      const headers: Record<string, string> = {};
-      if (t) headers.authorization = `Bearer ${t}`;
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        /* not JSON */
-      }
-      return { status: res.status, body: parsed };
-    },
+    api: createApi(base, token),
     async stop() {
       // Apps' containers outlive the server by design; tests remove theirs.
       for (const app of running.pipeline.deps.store.apps.list()) await running.pipeline.deleteApp(app.name).catch(() => undefined);

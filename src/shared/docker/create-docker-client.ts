@@ -42,7 +42,7 @@ export function describeDockerEndpoint(endpoint: DockerEndpoint): string {
 
 export function createDockerClient(endpoint: DockerEndpoint): Docker {
   const r = resolveEndpoint(endpoint);
-  // docker-modem merges its own defaults read from process.env (DOCKER_HOST, DOCKER_CLIENT_TIMEOUT) under
+  // docker-modem merges its own defaults read from the environment (DOCKER_HOST, DOCKER_CLIENT_TIMEOUT) under
   // these options, so every connection setting is given explicitly, undefined included, to make config win.
   // TLS client certificates for https are still taken by docker-modem from DOCKER_CERT_PATH.
   if (r.kind === 'unix') return new Docker({ socketPath: r.socketPath, host: undefined, port: undefined, protocol: 'http', timeout: undefined });
