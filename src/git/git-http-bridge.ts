@@ -4,11 +4,21 @@ import { spawn } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Middleware } from 'koa';
 import type { RefUpdate } from '../domain/classify-ref.js';
+import { messageOf } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { readPushCommands } from './read-push-commands.js';
+import { FLUSH_PACKET, progressPackets, readSidebandAnswer, type ReceivePackReport } from './receive-pack-report.js';
 
 export interface GitUser {
   name: string;
+}
+
+/** A push whose ref updates receive-pack reported done, as a post-receive hook would see it. */
+export interface LandedPush {
+  app: string;
+  updates: RefUpdate[];
+  pushOptions: string[];
+  pusher: string;
 }
 
 export interface GitHttpBridgeOptions {
@@ -23,6 +33,12 @@ export interface GitHttpBridgeOptions {
    * told so (SLIPWAY_PUSH_ACCEPTED=1) and answers at once, sparing a process start-up on the push's path.
    */
   acceptsPush?: (app: string, updates: RefUpdate[]) => boolean;
+  /**
+   * Takes over the post-receive hook's work for an accepted push: called as soon as receive-pack reports the refs
+   * updated (before it would start the hook's process); each line said reaches the pusher as `remote: …`, and the
+   * push ends when the promise settles. Then the hook is told so (SLIPWAY_PUSH_FOLLOWED=1) and exits at once.
+   */
+  followPush?: (push: LandedPush, say: (line: string) => void) => Promise<void>;
   path: string;
   log: Logger;
 }
@@ -60,11 +76,18 @@ export function createGitHttpBridge(options: GitHttpBridgeOptions): Middleware {
     }
     let head: { bytes: Buffer; ended: boolean } = { bytes: Buffer.alloc(0), ended: false };
     let accepted = false;
+    let follow: Follow | undefined;
     // A gzip body (other clients than git's) is left to the hook rather than inflated here.
     if (action === 'git-receive-pack' && options.acceptsPush && !ctx.get('content-encoding')) {
       head = await readHead(ctx.req, (b) => b.length >= MAX_COMMANDS_BYTES || readPushCommands(b).status !== 'incomplete');
       const commands = readPushCommands(head.bytes);
       accepted = commands.status === 'complete' && options.acceptsPush(app, commands.updates);
+      // Followed here only when the pusher can see progress (side-band) and receive-pack will report (the signal).
+      const flavour = commands.status === 'complete' ? (['side-band-64k', 'side-band'] as const).find((c) => commands.capabilities.includes(c)) : undefined;
+      const reports = commands.status === 'complete' && commands.capabilities.some((c) => c === 'report-status' || c === 'report-status-v2');
+      if (accepted && commands.status === 'complete' && flavour && reports && options.followPush) {
+        follow = { push: { app, updates: commands.updates, pushOptions: commands.pushOptions, pusher: user.name }, flavour, run: options.followPush };
+      }
     }
     ctx.status = 200; // Koa presets 404; the CGI status line below decides the real one
     ctx.respond = false;
@@ -83,8 +106,15 @@ export function createGitHttpBridge(options: GitHttpBridgeOptions): Middleware {
       PATH: options.path,
       ...options.hookEnv(),
       ...(accepted ? { SLIPWAY_PUSH_ACCEPTED: '1' } : {}),
-    }, options.log);
+      ...(follow ? { SLIPWAY_PUSH_FOLLOWED: '1' } : {}),
+    }, options.log, follow);
   };
+}
+
+interface Follow {
+  push: LandedPush;
+  flavour: 'side-band-64k' | 'side-band';
+  run: NonNullable<GitHttpBridgeOptions['followPush']>;
 }
 
 /** Reads the start of a request body until `enough` (or its end), and leaves the rest unread for a later pipe. */
@@ -112,11 +142,24 @@ function readHead(req: IncomingMessage, enough: (bytes: Buffer) => boolean): Pro
   });
 }
 
-function runBackend(req: IncomingMessage, body: { bytes: Buffer; ended: boolean }, res: ServerResponse, env: Record<string, string>, log: Logger): void {
+function runBackend(req: IncomingMessage, body: { bytes: Buffer; ended: boolean }, res: ServerResponse, env: Record<string, string>, log: Logger, follow?: Follow): void {
   const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let head = Buffer.alloc(0);
   let headersDone = false;
   let stderr = '';
+  // A followed push: its post-receive work, started from the report and awaited before the answer ends.
+  let following: Promise<void> | undefined;
+  const answer = follow
+    ? readSidebandAnswer((report) => {
+        following = runFollow(follow, report, (line) => {
+          if (!res.destroyed && !res.writableEnded) res.write(progressPackets(line, follow.flavour));
+        }, log);
+      })
+    : undefined;
+  const forward = (chunk: Buffer): boolean => {
+    const out = answer ? answer.take(chunk) : chunk;
+    return out.length === 0 || res.write(out);
+  };
   if (body.bytes.length > 0) child.stdin.write(body.bytes);
   if (body.ended) child.stdin.end();
   else req.pipe(child.stdin);
@@ -126,7 +169,7 @@ function runBackend(req: IncomingMessage, body: { bytes: Buffer; ended: boolean 
   });
   child.stdout.on('data', (chunk: Buffer) => {
     if (headersDone) {
-      if (!res.write(chunk)) {
+      if (!forward(chunk)) {
         child.stdout.pause();
         res.once('drain', () => child.stdout.resume());
       }
@@ -142,7 +185,7 @@ function runBackend(req: IncomingMessage, body: { bytes: Buffer; ended: boolean 
     headersDone = true;
     res.writeHead(status, headers);
     const rest = head.subarray(cut + sep);
-    if (rest.length > 0) res.write(rest);
+    if (rest.length > 0) forward(rest);
   });
   child.on('error', (e) => {
     log.error('git http-backend could not start', { error: e });
@@ -152,12 +195,26 @@ function runBackend(req: IncomingMessage, body: { bytes: Buffer; ended: boolean 
   child.on('close', (code) => {
     if (code !== 0) log.warn('git http-backend failed', { code, stderr: stderr.trim().split('\n').slice(-5).join(' | ') });
     if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-    res.end();
+    // The held-back end of a followed push goes out once the server has said what it had to say.
+    void (following ?? Promise.resolve()).then(() => res.end(answer?.ended ? FLUSH_PACKET : undefined));
   });
   // A client that goes away: stop git (req 'close' fires as soon as the body is read, so watch res).
   res.on('close', () => {
     if (child.exitCode === null && child.signalCode === null && !res.writableFinished) child.kill();
   });
+}
+
+/** The refs receive-pack updated, handed over as the post-receive hook would have had them; never rejects. */
+async function runFollow(follow: Follow, report: ReceivePackReport, say: (line: string) => void, log: Logger): Promise<void> {
+  const landed = new Set(report.unpackOk ? report.updated : []);
+  const updates = follow.push.updates.filter((u) => landed.has(u.ref));
+  if (updates.length === 0) return;
+  try {
+    await follow.run({ ...follow.push, updates }, say);
+  } catch (e) {
+    log.error('following a push failed', { app: follow.push.app, error: e });
+    say(`slipway: ${messageOf(e)}`);
+  }
 }
 
 function parseCgiHeaders(block: string): { status: number; headers: Record<string, string> } {

@@ -6,6 +6,7 @@ import { createGitHttpBridge } from '../git/git-http-bridge.js';
 import { reposDir, repoPath } from '../git/repo-path.js';
 import type { Pipeline } from '../pipeline/create-pipeline.js';
 import { acceptsWithoutHook } from '../pipeline/receive-hooks.js';
+import { redact } from '../shared/redact.js';
 import { existsSync } from 'node:fs';
 import { handleErrors } from './middleware/handle-errors.js';
 import { requireToken } from './middleware/require-token.js';
@@ -49,6 +50,7 @@ export function createWebApp(options: WebAppOptions): Koa {
       repoExists: (name) => pipeline.deps.store.apps.get(name) !== undefined && existsSync(repoPath(config.dataDir, name)),
       hookEnv: options.hookEnv,
       acceptsPush: (name, updates) => acceptsWithoutHook(pipeline.deps, { app: name, updates }),
+      followPush: (push, say) => pipeline.postReceive(push, (line) => say(redact(line))),
       path: config.path,
       log: log.child('git'),
     }),
