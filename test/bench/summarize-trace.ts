@@ -7,7 +7,7 @@ import type { Recording } from './trace-pipeline.js';
 export type Phase = readonly [label: string, from: RegExp, to: RegExp];
 
 export const PUSH_PHASES: readonly Phase[] = [
-  ['git push → refs updated and post-receive reaches the server', /^start$/, /^hook post-receive arrived/],
+  ['git push → refs updated and the push reaches the pipeline', /^start$/, /^hook post-receive arrived/],
   // Only when the git bridge left the push to the pre-receive hook (it vets plain pushes to main itself).
   ['  of which: git push → pre-receive hook reaches the server', /^start$/, /^hook pre-receive arrived/],
   ['  of which: pre-receive answered → post-receive reaches the server', /^hook pre-receive answered/, /^hook post-receive arrived/],

@@ -43,7 +43,7 @@ export interface DockerRuntimeOptions {
 
 /** Probe results that mean nothing listens on the port yet (Docker's port proxy resets when the app doesn't). */
 const NOT_LISTENING = new Set(['ECONNREFUSED', 'ECONNRESET']);
-const QUICK_PROBE_MS = 50;
+const QUICK_PROBE_MS = 15;
 
 export function containerName(app: string, environment: string): string {
   return `slipway-${app}-${environment}`;
@@ -181,8 +181,12 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     const name = containerName(spec.app, spec.environment.name);
     const network = await ensureNetwork(spec.app);
     const candidateName = `${name}-${spec.deploymentId.toLowerCase().replace(/[^a-z0-9-]/g, '')}`;
-    const stale = await listManaged([`${L.deployment}=${spec.deploymentId}`]);
-    for (const c of stale) await removeQuietly(c.Id); // a retry of a deploy cut off earlier
+    // One listing for both: what serves now (it steps aside once the new one is healthy; deploys of one app never
+    // overlap) and what a deploy of this record cut off earlier left behind (removed first).
+    const present = await listManaged([`${L.app}=${spec.app}`, `${L.env}=${spec.environment.name}`]);
+    const stale = present.filter((c) => c.Labels[L.deployment] === spec.deploymentId);
+    for (const c of stale) await removeQuietly(c.Id);
+    const old = present.find((c) => c.Names.includes(`/${name}`) && !stale.includes(c));
     onLine(`starting ${spec.image} as ${candidateName}`);
     const container = await call('creating the container', () => docker.createContainer(containerConfig(spec, candidateName, 'web', network)));
     try {
@@ -208,7 +212,6 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     await call('applying the CPU limit', () => container.update({ NanoCpus: nanoCpus(spec.environment.resources.cpu) }));
     // Switch: the old container steps aside under another name, the new one takes the serving name, the route
     // moves. Requests in flight to the old one finish during the grace period.
-    const old = (await listManaged([`${L.app}=${spec.app}`, `${L.env}=${spec.environment.name}`])).find((c) => c.Names.includes(`/${name}`));
     if (old) await call('renaming the old container', () => docker.getContainer(old.Id).rename({ name: `${name}-retired-${Date.now()}` }));
     await call('renaming the new container', () => container.rename({ name }));
     routes.set(key(spec.app, spec.environment.name), { host: '127.0.0.1', port });

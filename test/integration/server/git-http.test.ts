@@ -86,6 +86,22 @@ describe('git over HTTP', () => {
     expect(fs.existsSync(join(dir, 'hello.txt'))).toBe(true);
   });
 
+  it('pushes with isomorphic-git: it reads the report and the server’s own progress lines', async () => {
+    const dir = work();
+    const onAuth = () => ({ username: 'iso', password: server.token });
+    await git.clone({ fs, http, dir, url: `${server.url}/git/web.git`, onAuth, singleBranch: true, ref: 'main' });
+    writeFileSync(join(dir, 'iso.txt'), 'from isomorphic-git\n');
+    await git.add({ fs, dir, filepath: 'iso.txt' });
+    const sha = await git.commit({ fs, dir, message: 'iso push', author: { name: 'Iso', email: 'iso@example.com' } });
+    const messages: string[] = [];
+    const result = await git.push({ fs, http, dir, url: `${server.url}/git/web.git`, ref: 'main', onAuth, onMessage: (m) => void messages.push(m) });
+    expect(result.ok).toBe(true);
+    expect(result.refs['refs/heads/main']).toMatchObject({ ok: true });
+    expect(messages.join('')).toContain(`main → ${sha.slice(0, 12)}: deploying to preview`);
+    expect(headOf('web')).toBe(sha);
+    expect(server.pipeline.deps.store.refUpdates.listForApp('web')[0]).toMatchObject({ ref: 'refs/heads/main', newSha: sha, pusher: 'admin' });
+  });
+
   it('refuses deleting main with the reason in the push output, and main stays', async () => {
     const dir = work();
     await gitOk(['clone', '-q', server.gitUrl('refuse'), dir]);
