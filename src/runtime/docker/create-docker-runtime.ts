@@ -49,6 +49,11 @@ export function containerName(app: string, environment: string): string {
   return `slipway-${app}-${environment}`;
 }
 
+/** The name a serving container steps aside to; the time says which of several retired ones is the newest. */
+function retiredName(serving: string): string {
+  return `${serving}-retired-${Date.now()}`;
+}
+
 export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
   const { docker, endpoint } = options;
   const log = options.log.child('docker');
@@ -212,8 +217,15 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     await call('applying the CPU limit', () => container.update({ NanoCpus: nanoCpus(spec.environment.resources.cpu) }));
     // Switch: the old container steps aside under another name, the new one takes the serving name, the route
     // moves. Requests in flight to the old one finish during the grace period.
-    if (old) await call('renaming the old container', () => docker.getContainer(old.Id).rename({ name: `${name}-retired-${Date.now()}` }));
-    await call('renaming the new container', () => container.rename({ name }));
+    if (old) await call('renaming the old container', () => docker.getContainer(old.Id).rename({ name: retiredName(name) }));
+    try {
+      await call('renaming the new container', () => container.rename({ name }));
+    } catch (e) {
+      // The old one takes its name back and keeps serving; the candidate goes (the next pass deploys again).
+      if (old) await docker.getContainer(old.Id).rename({ name }).catch((back: unknown) => log.warn('could not give the old container its name back', { id: old.Id, error: messageOf(back) }));
+      await removeQuietly(container.id);
+      throw e;
+    }
     routes.set(key(spec.app, spec.environment.name), { host: '127.0.0.1', port });
     onLine(`traffic for ${spec.environment.title} now goes to ${spec.commit.slice(0, 12)}`);
     if (old) {
@@ -221,6 +233,33 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
       setTimeout(() => void retire(old.Id), grace).unref();
     }
     return { ok: true, instance: { app: spec.app, environment: spec.environment.name, commit: spec.commit, image: spec.image, state: 'live', target: { host: '127.0.0.1', port }, since: new Date().toISOString(), deploymentId: spec.deploymentId } };
+  }
+
+  /**
+   * A switch cut off between its two renames (Slipway killed, Docker restarted) leaves an environment with no
+   * serving container but the old one, still running under its retired name: it takes the serving name back, so
+   * what served before serves again at once rather than after a whole new deploy. Returns the ids restored.
+   */
+  async function restoreRetired(all: ContainerInfo[]): Promise<Set<string>> {
+    const restored = new Set<string>();
+    const web = all.filter((c) => c.Labels[L.role] === 'web');
+    for (const key of new Set(web.map((c) => `${c.Labels[L.app] ?? ''}/${c.Labels[L.env] ?? ''}`))) {
+      const [app = '', env = ''] = key.split('/');
+      const name = containerName(app, env);
+      const mine = web.filter((c) => c.Labels[L.app] === app && c.Labels[L.env] === env);
+      if (mine.some((c) => c.Names.includes(`/${name}`))) continue;
+      const retiredAt = (c: ContainerInfo) => Number(/-retired-(\d+)$/.exec(c.Names[0] ?? '')?.[1] ?? Number.NaN);
+      const newest = mine.filter((c) => c.State === 'running' && c.Names[0] === `/${name}-retired-${retiredAt(c)}`).sort((a, b) => retiredAt(b) - retiredAt(a))[0];
+      if (!newest) continue;
+      try {
+        await docker.getContainer(newest.Id).rename({ name });
+        restored.add(newest.Id);
+        log.info('a switch was cut off: what served before serves again', { app, environment: env, container: newest.Id.slice(0, 12) });
+      } catch (e) {
+        log.warn('could not give a retired container its serving name back', { app, environment: env, error: messageOf(e) });
+      }
+    }
+    return restored;
   }
 
   async function retire(id: string): Promise<void> {
@@ -266,8 +305,11 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
       return (await listManaged()).map(toInstance);
     },
     async removeStale(isActive) {
+      const all = await listManaged();
+      const restored = await restoreRetired(all);
       let removed = 0;
-      for (const c of await listManaged()) {
+      for (const c of all) {
+        if (restored.has(c.Id)) continue;
         const inst = toInstance(c);
         const serving = c.Names.includes(`/${containerName(inst.app, inst.environment)}`);
         if (serving && (c.State === 'running' || c.Labels[L.role] === 'job')) continue;

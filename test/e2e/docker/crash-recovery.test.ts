@@ -163,4 +163,25 @@ describe('a server killed mid-pipeline', () => {
     await docker.start();
     await expectConverged(commit, 'deployed after a reboot');
   });
+
+  it('killed between the two renames of a switch: what served before takes its name back and serves at once', { timeout: 120_000 }, async () => {
+    const serving = `slipway-${app}-preview`;
+    const before = await containersOf(app);
+    expect(before).toHaveLength(1);
+    const { stdout: id } = await promisify(execFile)('docker', ['inspect', '--format', '{{.Id}}', serving]);
+    const records = (await deployments()).length;
+    await killSlipway();
+    // The old container stepped aside; the new one never took the serving name (and was never started).
+    await promisify(execFile)('docker', ['rename', serving, `${serving}-retired-${Date.now()}`]);
+
+    server = await startSlipway();
+    // Right after the start, before any new container could be deployed: the old one serves under its own name.
+    expect(await containersOf(app)).toEqual([{ name: serving, state: 'running', commit: before[0]!.commit }]);
+    expect((await promisify(execFile)('docker', ['inspect', '--format', '{{.Id}}', serving])).stdout).toBe(id);
+    await waitForPreview(port, app, 'deployed after a reboot', 5_000);
+    // Nothing was deployed again: the records know it as live already.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await deployments()).length).toBe(records);
+    expect(await containersOf(app)).toEqual([{ name: serving, state: 'running', commit: before[0]!.commit }]);
+  });
 });
