@@ -72,6 +72,20 @@ export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
     await pages.render(ctx, 'pages/log.njk', { title: `Deployment ${d.id}`, tab: 'overview', app: { name }, log: await logPageView(deps, { kind: 'deployment', record: d }) });
   });
 
+  router.get('/job-runs/:id', async (ctx) => {
+    const name = appName(ctx);
+    const run = store.jobRuns.get(String(ctx.params.id));
+    if (!run || run.app !== name) throw new NotFoundError(`no job run ${ctx.params.id} in ${name}`);
+    await pages.render(ctx, 'pages/log.njk', { title: `Job run ${run.id}`, tab: 'overview', app: { name }, log: await logPageView(deps, { kind: 'job-run', record: run }) });
+  });
+
+  // "Run now": a scheduled job's image once, in the environment asked for; its page follows the log.
+  router.post('/jobs/run', async (ctx) => {
+    const name = appName(ctx);
+    const run = await pipeline.runJob(name, field(ctx, 'environment'));
+    seeOther(ctx, `/apps/${name}/job-runs/${run.id}`);
+  });
+
   router.get('/logs', async (ctx) => {
     const name = appName(ctx);
     const wanted = String(ctx.query.environment ?? config.environments[0]?.name ?? '');

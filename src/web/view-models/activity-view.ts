@@ -1,6 +1,9 @@
-// Builds and deployments of an app, newest first, with their commits' subjects, durations and outcomes.
+// Builds, deployments and scheduled job runs of an app, newest first, with their commits' subjects, durations
+// and outcomes; and where a job can be run now.
+import { parseAppSettings } from '../../domain/parse-app-settings.js';
 import { shortSha } from '../../domain/types.js';
 import { readCommits } from '../../git/read-commits.js';
+import { readFileAt } from '../../git/read-file-at.js';
 import { repoPath } from '../../git/repo-path.js';
 import type { PipelineDeps } from '../../pipeline/deps.js';
 import { statusView, type StatusView } from './status-view.js';
@@ -30,19 +33,53 @@ export interface DeploymentItemView {
   finishedAt: string | null;
 }
 
+export interface JobRunItemView {
+  id: string;
+  href: string;
+  environment: string;
+  commit: { sha: string; short: string; href: string; subject: string };
+  trigger: string;
+  status: StatusView;
+  exitCode: number | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
 export interface ActivityView {
   builds: BuildItemView[];
   deployments: DeploymentItemView[];
+  jobRuns: JobRunItemView[];
+  /** Environments whose live commit is a scheduled job: a run can be started there now. */
+  runnable: Array<{ name: string; title: string; schedule: string }>;
 }
 
 export async function activityView(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, limit = 15): Promise<ActivityView> {
+  const gitdir = repoPath(deps.config.dataDir, app);
   const builds = deps.store.builds.list(app, limit);
   const deployments = deps.store.deployments.list(app, limit);
-  const commits = await readCommits(repoPath(deps.config.dataDir, app), [...builds.map((b) => b.commit), ...deployments.map((d) => d.commit)]);
+  const jobRuns = deps.store.jobRuns.list(app, limit);
+  const commits = await readCommits(gitdir, [...builds.map((b) => b.commit), ...deployments.map((d) => d.commit), ...jobRuns.map((r) => r.commit)]);
   const commit = (sha: string) => ({ sha, short: shortSha(sha), href: `/apps/${app}/commits/${sha}`, subject: commits.get(sha)?.subject ?? '' });
   const title = (env: string) => deps.config.environments.find((e) => e.name === env)?.title ?? env;
   return {
     builds: builds.map((b) => ({ id: b.id, href: `/apps/${app}/builds/${b.id}`, commit: commit(b.commit), status: statusView(b.status), createdAt: b.createdAt, startedAt: b.startedAt, finishedAt: b.finishedAt, reused: b.reused === 1, error: b.error })),
     deployments: deployments.map((d) => ({ id: d.id, href: `/apps/${app}/deployments/${d.id}`, environment: title(d.environment), commit: commit(d.commit), trigger: d.trigger, status: statusView(d.status), reason: d.reason, createdAt: d.createdAt, startedAt: d.startedAt, finishedAt: d.finishedAt })),
+    jobRuns: jobRuns.map((r) => ({ id: r.id, href: `/apps/${app}/job-runs/${r.id}`, environment: title(r.environment), commit: commit(r.commit), trigger: r.trigger, status: statusView(r.status), exitCode: r.exitCode, startedAt: r.startedAt, finishedAt: r.finishedAt })),
+    runnable: await runnableJobs(deps, app, gitdir),
   };
+}
+
+async function runnableJobs(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, gitdir: string): Promise<ActivityView['runnable']> {
+  const out: ActivityView['runnable'] = [];
+  for (const env of deps.config.environments) {
+    const live = deps.store.deployments.live(app, env.name);
+    if (!live) continue;
+    try {
+      const settings = parseAppSettings(await readFileAt(gitdir, live.commit, 'slipway.yaml'));
+      if (settings.kind === 'job') out.push({ name: env.name, title: env.title, schedule: settings.schedule ?? '' });
+    } catch {
+      // A commit whose settings do not parse never went live; nothing to offer.
+    }
+  }
+  return out;
 }

@@ -1,16 +1,19 @@
-// A build's or a deployment's page: what it is, how it went, and its log (whole when finished; streamed live
-// from the API when it runs).
+// A build's, a deployment's or a job run's page: what it is, how it went, and its log (whole when finished;
+// streamed live from the API when it runs).
 import { shortSha } from '../../domain/types.js';
 import { readCommits } from '../../git/read-commits.js';
 import { repoPath } from '../../git/repo-path.js';
 import type { PipelineDeps } from '../../pipeline/deps.js';
 import type { BuildRecord } from '../../store/builds-store.js';
 import type { DeploymentRecord } from '../../store/deployments-store.js';
+import type { JobRunRecord } from '../../store/job-runs-store.js';
 import { readLogTail } from './read-log-tail.js';
 import { statusView, type StatusView } from './status-view.js';
 
 export interface LogPageView {
-  kind: 'build' | 'deployment';
+  kind: 'build' | 'deployment' | 'job-run';
+  /** "Build", "Deployment", "Job run". */
+  title: string;
   id: string;
   status: StatusView;
   commit: { sha: string; short: string; href: string; subject: string };
@@ -18,6 +21,8 @@ export interface LogPageView {
   trigger: string | null;
   image: string | null;
   reason: string | null;
+  /** A job run's exit code. */
+  exitCode: number | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -29,21 +34,29 @@ export interface LogPageView {
   rawUrl: string;
 }
 
-export async function logPageView(deps: Pick<PipelineDeps, 'config' | 'store'>, item: { kind: 'build'; record: BuildRecord } | { kind: 'deployment'; record: DeploymentRecord }): Promise<LogPageView> {
+type LogItem = { kind: 'build'; record: BuildRecord } | { kind: 'deployment'; record: DeploymentRecord } | { kind: 'job-run'; record: JobRunRecord };
+
+const TITLES = { build: 'Build', deployment: 'Deployment', 'job-run': 'Job run' } as const;
+const API_LOGS = { build: 'builds', deployment: 'deployments', 'job-run': 'job-runs' } as const;
+
+export async function logPageView(deps: Pick<PipelineDeps, 'config' | 'store'>, item: LogItem): Promise<LogPageView> {
   const r = item.record;
-  const running = ['queued', 'building', 'deploying'].includes(r.status);
+  const running = ['queued', 'building', 'deploying', 'running'].includes(r.status);
   const info = (await readCommits(repoPath(deps.config.dataDir, r.app), [r.commit])).get(r.commit);
-  const path = item.kind === 'build' ? `/api/builds/${r.id}/log` : `/api/deployments/${r.id}/log`;
+  const path = `/api/${API_LOGS[item.kind]}/${r.id}/log`;
+  const environment = item.kind === 'build' ? null : item.record.environment;
   return {
     kind: item.kind,
+    title: TITLES[item.kind],
     id: r.id,
     status: statusView(r.status),
     commit: { sha: r.commit, short: shortSha(r.commit), href: `/apps/${r.app}/commits/${r.commit}`, subject: info?.subject ?? '' },
-    environment: item.kind === 'deployment' ? (deps.config.environments.find((e) => e.name === item.record.environment)?.title ?? item.record.environment) : null,
-    trigger: item.kind === 'deployment' ? item.record.trigger : null,
-    image: r.image,
-    reason: item.kind === 'deployment' ? item.record.reason : item.record.error,
-    createdAt: r.createdAt,
+    environment: environment === null ? null : (deps.config.environments.find((e) => e.name === environment)?.title ?? environment),
+    trigger: item.kind === 'build' ? null : item.record.trigger,
+    image: item.kind === 'job-run' ? null : item.record.image,
+    reason: item.kind === 'deployment' ? item.record.reason : item.kind === 'build' ? item.record.error : null,
+    exitCode: item.kind === 'job-run' ? item.record.exitCode : null,
+    createdAt: item.kind === 'job-run' ? item.record.startedAt : item.record.createdAt,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     running,

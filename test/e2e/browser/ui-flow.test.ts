@@ -22,6 +22,7 @@ let base: string;
 const reports: PageReport[] = [];
 const app = uniqueAppName('ui-otters');
 const escapeApp = uniqueAppName('ui-escape');
+const jobApp = uniqueAppName('ui-job');
 
 async function check(page: Page, name: string): Promise<void> {
   reports.push(await checkPage(page, name));
@@ -67,7 +68,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
   await fake?.close();
-  for (const a of [app, escapeApp]) await removeAppFromDocker(a).catch(() => undefined);
+  for (const a of [app, escapeApp, jobApp]) await removeAppFromDocker(a).catch(() => undefined);
 });
 
 describe('the web UI in a real browser', () => {
@@ -308,6 +309,52 @@ describe('the web UI in a real browser', () => {
       expect(r.overflow.scrollWidth, `${r.name}: horizontal scrollbar at phone width`).toBeLessThanOrEqual(r.overflow.clientWidth);
       expect(r.unnamed, `${r.name}: controls without an accessible name`).toEqual([]);
       expect(r.injected, `${r.name}: a <script> from app data became markup`).toEqual({ scripts: 0, ran: false });
+    }
+  });
+
+  it('runs a scheduled job by hand and shows the run, its exit code and its log', { timeout: 300_000 }, async () => {
+    const page = await browser.context.newPage();
+    const mine: PageReport[] = [];
+    await page.goto(`${base}/new-app`);
+    if (new URL(page.url()).pathname === '/sign-in') {
+      // Run on its own (the first test signs the browser in otherwise).
+      await page.getByLabel('Token').fill(server.token);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${base}/new-app`);
+    }
+    await page.getByLabel('Name').fill(jobApp);
+    await page.locator('[data-name-message].valid').waitFor();
+    await page.locator('#template-scheduled-job').check();
+    await page.getByLabel('Ask Claude').uncheck();
+    await page.getByRole('button', { name: 'Create app' }).click();
+    await page.waitForURL(`${base}/apps/${jobApp}`);
+    // Once preview holds the job's image, the activity part (updated live) offers to run it.
+    const runNow = page.getByRole('button', { name: 'Run preview now' });
+    await runNow.waitFor({ timeout: 180_000 });
+    expect(await page.locator('#activity').textContent()).toContain('*/5 * * * *');
+    await runNow.click();
+    await page.waitForURL(/\/job-runs\/j_/);
+    await expect.poll(() => page.locator('pre.log').textContent(), { timeout: 60_000 }).toMatch(/Hello from Slipway: \d+ days left in \d{4}[\s\S]*exited with code 0/);
+    await page.reload();
+    expect(await page.locator('.facts').textContent()).toMatch(/Exit code\s*0/);
+    expect(await page.locator('h1').textContent()).toMatch(/^Job run j_/);
+    mine.push(await checkPage(page, '25-job-run-log'));
+
+    await page.goto(`${base}/apps/${jobApp}#activity`);
+    const row = page.locator('[data-job-run]').first();
+    expect(await row.textContent()).toMatch(/succeeded[\s\S]*preview[\s\S]*by hand[\s\S]*0/i);
+    mine.push(await checkPage(page, '26-app-job-runs'));
+    // An environment that does not exist is a clear error, and nothing runs.
+    await page.evaluate(`(() => { const f = document.querySelector('form[action$="/jobs/run"]'); f.querySelector('input[name=environment]').value = 'nowhere'; f.submit(); })()`);
+    await page.locator('[data-error-status="404"]').waitFor();
+    expect(await page.locator('.error-text').textContent()).toMatch(/no environment named nowhere/i);
+    expect(server.pipeline.deps.store.jobRuns.list(jobApp)).toHaveLength(1);
+    await page.close();
+
+    expect(browser.errors).toEqual([]);
+    for (const r of mine) {
+      expect(r.overflow.scrollWidth, `${r.name}: horizontal scrollbar at phone width`).toBeLessThanOrEqual(r.overflow.clientWidth);
+      expect(r.unnamed, `${r.name}: controls without an accessible name`).toEqual([]);
     }
   });
 });
