@@ -70,6 +70,7 @@ describe('UI doors', () => {
       `/apps/${app}/logs`,
       `/apps/${app}/builds/${buildId}`,
       `/apps/${app}/deployments/${deploymentId}`,
+      `/apps/${app}/job-runs/j_x`,
       `/apps/${app}/fragments/card`,
       `/apps/${app}/fragments/environments`,
       `/apps/${app}/fragments/activity`,
@@ -87,7 +88,7 @@ describe('UI doors', () => {
       expect((await request(path, { accept: 'text/event-stream' })).status, path).toBe(401);
     }
     // The API's live streams, which a signed-in page follows with its cookie, need a session or a token too.
-    for (const path of [`/api/builds/${buildId}/log`, `/api/apps/${app}/environments`]) expect((await request(path)).status, path).toBe(401);
+    for (const path of [`/api/builds/${buildId}/log`, '/api/job-runs/j_x/log', `/api/apps/${app}/environments`]) expect((await request(path)).status, path).toBe(401);
 
     const actions: [string, string][] = [
       ['/new-app', `name=${app}-2&template=static-site`],
@@ -97,6 +98,7 @@ describe('UI doors', () => {
       [`/apps/${app}/rollback`, 'to=v1'],
       [`/apps/${app}/secrets`, 'environment=preview&name=X&value=y'],
       [`/apps/${app}/secrets/remove`, 'environment=preview&name=X'],
+      [`/apps/${app}/jobs/run`, 'environment=preview'],
       [`/apps/${app}/delete`, `confirm=${app}`],
     ];
     for (const [path, body] of actions) {
