@@ -1,5 +1,6 @@
 // Git over HTTP against the real server: git CLI and isomorphic-git as clients, hooks, refusals.
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import fs, { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
@@ -154,6 +155,25 @@ describe('git authentication', () => {
     });
     expect(res.status).toBe(401);
     expect(headOf(app)).toBe(sha);
+  });
+
+  it('a client that asks for no side-band gets its report, and the post-receive hook records its push', async () => {
+    const dir = await cloneAndCommit('web', 'plain.txt', 'no side-band\n');
+    const sha = (await gitOk(['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
+    const old = headOf('web');
+    const pack = execFileSync('git', ['pack-objects', '--stdout', '--revs', '--thin'], { cwd: dir, input: `${sha}\n^${old}\n` });
+    const line = `${old} ${sha} refs/heads/main\0 report-status agent=plain-client\n`;
+    const body = Buffer.concat([Buffer.from(`${(Buffer.byteLength(line) + 4).toString(16).padStart(4, '0')}${line}0000`), pack]);
+    const res = await fetch(`${server.url}/git/web.git/git-receive-pack`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-git-receive-pack-request', authorization: basic(server.token) },
+      body,
+    });
+    expect(res.status).toBe(200);
+    // The report as pkt-lines, ending in its flush: nothing is added to an answer that has no side-band.
+    expect(await res.text()).toBe('000eunpack ok\n0017ok refs/heads/main\n0000');
+    expect(headOf('web')).toBe(sha);
+    expect(server.pipeline.deps.store.refUpdates.listForApp('web')[0]).toMatchObject({ ref: 'refs/heads/main', oldSha: old, newSha: sha, kind: 'preview' });
   });
 
   it('a git clone with a wrong token fails and a clone without one is asked for credentials', async () => {
