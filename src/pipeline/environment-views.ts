@@ -4,12 +4,15 @@ import { resolveRef } from '../git/read-refs.js';
 import { repoPath } from '../git/repo-path.js';
 import { environmentUrl } from './app-view.js';
 import type { PipelineDeps } from './deps.js';
+import { readSchedule } from './read-schedule.js';
 
 export interface EnvironmentView {
   name: string;
   title: string;
   ref: string;
   url: string;
+  /** When what serves is a scheduled job: its cron schedule (UTC); it has no URL then. */
+  schedule: string | null;
   /** The commit the environment's ref points at (desired). */
   commit: string | null;
   /** The commit that serves (applied). */
@@ -36,6 +39,7 @@ export async function environmentViews(deps: Pick<PipelineDeps, 'config' | 'stor
         title: env.title,
         ref: env.ref,
         url: environmentUrl(deps.config, env, app),
+        schedule: live ? await readSchedule(gitdir, live.commit) : null,
         commit: await resolveRef(gitdir, env.ref),
         appliedCommit: live?.commit ?? null,
         image: live?.image ?? null,

@@ -56,6 +56,9 @@ export async function liveThroughLifecycle(server: TestServer, probe: TemplatePr
     expect(Object.values(info.NetworkSettings.Ports).flat().filter(Boolean).map((b) => b?.HostIp)).toEqual(['127.0.0.1']); // only published on loopback
     expect(info.Config.Labels).toMatchObject({ 'slipway.app': app, 'slipway.environment': 'preview' });
   }
+  // A scheduled job's environment says when it runs; a web app's has no schedule.
+  const preview = (await server.api('GET', `/api/apps/${app}/environments`)).body.environments[0];
+  expect(preview.schedule).toBe(probe.read === readJob ? '*/5 * * * *' : null);
 
   // A change goes live on preview; the push output ends with the URL.
   probe.change(dir, 'first change');

@@ -1,11 +1,10 @@
 // Builds, deployments and scheduled job runs of an app, newest first, with their commits' subjects, durations
 // and outcomes; and where a job can be run now.
-import { parseAppSettings } from '../../domain/parse-app-settings.js';
 import { shortSha } from '../../domain/types.js';
 import { readCommits } from '../../git/read-commits.js';
-import { readFileAt } from '../../git/read-file-at.js';
 import { repoPath } from '../../git/repo-path.js';
 import type { PipelineDeps } from '../../pipeline/deps.js';
+import { readSchedule } from '../../pipeline/read-schedule.js';
 import { statusView, type StatusView } from './status-view.js';
 
 export interface BuildItemView {
@@ -73,13 +72,8 @@ async function runnableJobs(deps: Pick<PipelineDeps, 'config' | 'store'>, app: s
   const out: ActivityView['runnable'] = [];
   for (const env of deps.config.environments) {
     const live = deps.store.deployments.live(app, env.name);
-    if (!live) continue;
-    try {
-      const settings = parseAppSettings(await readFileAt(gitdir, live.commit, 'slipway.yaml'));
-      if (settings.kind === 'job') out.push({ name: env.name, title: env.title, schedule: settings.schedule ?? '' });
-    } catch {
-      // A commit whose settings do not parse never went live; nothing to offer.
-    }
+    const schedule = live ? await readSchedule(gitdir, live.commit) : null;
+    if (schedule !== null) out.push({ name: env.name, title: env.title, schedule });
   }
   return out;
 }

@@ -13,6 +13,8 @@ export interface EnvironmentPanelView extends StatusView {
   ref: string;
   branch: string;
   url: string;
+  /** A scheduled job's cron schedule (then there is no URL to open). */
+  schedule: string | null;
   isProduction: boolean;
   /** What serves. */
   commit: CommitSummaryView | null;
@@ -40,6 +42,7 @@ export async function environmentPanels(deps: Pick<PipelineDeps, 'config' | 'sto
       ref: v.ref,
       branch: v.ref.replace(/^refs\/heads\//, ''),
       url: v.url,
+      schedule: v.schedule,
       isProduction: def?.releaseTags !== undefined,
       ...statusView(v.status),
       commit: summary(v.appliedCommit),

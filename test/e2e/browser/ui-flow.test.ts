@@ -332,6 +332,10 @@ describe('the web UI in a real browser', () => {
     const runNow = page.getByRole('button', { name: 'Run preview now' });
     await runNow.waitFor({ timeout: 180_000 });
     expect(await page.locator('#activity').textContent()).toContain('*/5 * * * *');
+    // Its environment says when it runs instead of offering a URL to open.
+    const panel = page.locator('.environment[data-environment="preview"]');
+    expect(await panel.textContent()).toMatch(/Schedule\s*\*\/5 \* \* \* \* \(UTC\)/);
+    expect(await panel.locator('a.env-url').count()).toBe(0);
     await runNow.click();
     await page.waitForURL(/\/job-runs\/j_/);
     await expect.poll(() => page.locator('pre.log').textContent(), { timeout: 60_000 }).toMatch(/Hello from Slipway: \d+ days left in \d{4}[\s\S]*exited with code 0/);
