@@ -1,6 +1,7 @@
 // Composition root: config → adapters → pipeline → web app → listen.
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { messageOf } from './shared/errors.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -46,12 +47,30 @@ function createRuntime(config: Config, docker: ReturnType<typeof createDockerCli
 export function openPipeline(config: Config, log: Logger = createLogger(config.logLevel)): Pipeline {
   registerSecret(config.adminToken);
   registerSecret(config.codegen.apiKey);
+  makePrivate(config.dataDir, log);
   mkdirSync(reposDir(config.dataDir), { recursive: true });
   const store = createStore(databasePath(config.dataDir));
   const templates = loadTemplates(join(config.projectRoot, 'app-templates'));
   const docker = createDockerClient(config.docker);
   const runtime = createRuntime(config, docker, log);
   return createPipeline({ config, store, templates, log, events: createPipelineEvents(), runtime, docker });
+}
+
+/**
+ * The data folder holds the database (token hashes, secrets), the session keys and every app's code: only the
+ * user Slipway runs as may enter it. Created so; an existing one open to others is closed, and said.
+ */
+function makePrivate(dataDir: string, log: Logger): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const mode = statSync(dataDir).mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  try {
+    chmodSync(dataDir, 0o700);
+    log.info('the data folder was open to other users; it is private now', { dataDir, was: mode.toString(8), now: '700' });
+  } catch (e) {
+    // Not ours to change (another owner): say so and go on; the files inside keep their own modes.
+    log.warn('the data folder is open to other users and could not be made private', { dataDir, mode: mode.toString(8), error: messageOf(e) });
+  }
 }
 
 function isDockerRuntime(runtime: Runtime): runtime is DockerRuntime {

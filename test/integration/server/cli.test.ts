@@ -1,6 +1,6 @@
 // The `slipway` command against a data folder: apps and tokens.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +27,20 @@ describe('slipway CLI', () => {
     expect(slipway('apps', 'delete', 'blog', '--yes').status).toBe(0);
     expect(existsSync(join(dataDir, 'repos', 'blog.git'))).toBe(false);
     expect(slipway('apps', 'list').stdout).toMatch(/no apps yet/);
+  });
+
+  it('keeps the data folder private: created so, and closed when it was open to others', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'slipway-cli-private-'));
+    const fresh = join(parent, 'new-data');
+    const run = (dir: string) => spawnSync(process.execPath, [join(root, 'dist', 'src', 'main.js'), 'apps', 'list'], { env: { PATH: process.env.PATH, SLIPWAY_DATA_DIR: dir, SLIPWAY_LOG_LEVEL: 'info' }, encoding: 'utf8' });
+    expect(run(fresh).status).toBe(0);
+    expect(statSync(fresh).mode & 0o777).toBe(0o700);
+    const open = mkdtempSync(join(tmpdir(), 'slipway-cli-open-'));
+    chmodSync(open, 0o755);
+    const r = run(open);
+    expect(r.status, r.stderr).toBe(0);
+    expect(statSync(open).mode & 0o777).toBe(0o700);
+    expect(r.stderr + r.stdout).toMatch(/open to other users; it is private now/);
   });
 
   it('says what is wrong with a bad name or template, exiting 1', () => {
