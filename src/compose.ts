@@ -1,7 +1,6 @@
 // Composition root: config → adapters → pipeline → web app → listen.
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
-import { messageOf } from './shared/errors.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Runtime } from './runtime/runtime.js';
 import { ensureAdminToken } from './pipeline/create-token.js';
 import { newToken } from './shared/ids.js';
+import { messageOf } from './shared/errors.js';
 import { createLogger, type Logger } from './shared/log.js';
 import { registerSecret } from './shared/redact.js';
 import { createStore } from './store/create-store.js';
