@@ -7,10 +7,18 @@ import type { PipelineDeps } from '../../pipeline/deps.js';
 import { readSchedule } from '../../pipeline/read-schedule.js';
 import { statusView, type StatusView } from './status-view.js';
 
+/** A commit as a row shows it: short id, link to its page, subject line. */
+export interface CommitRefView {
+  sha: string;
+  short: string;
+  href: string;
+  subject: string;
+}
+
 export interface BuildItemView {
   id: string;
   href: string;
-  commit: { sha: string; short: string; href: string; subject: string };
+  commit: CommitRefView;
   status: StatusView;
   createdAt: string;
   startedAt: string | null;
@@ -23,7 +31,7 @@ export interface DeploymentItemView {
   id: string;
   href: string;
   environment: string;
-  commit: { sha: string; short: string; href: string; subject: string };
+  commit: CommitRefView;
   trigger: string;
   status: StatusView;
   reason: string | null;
@@ -36,7 +44,7 @@ export interface JobRunItemView {
   id: string;
   href: string;
   environment: string;
-  commit: { sha: string; short: string; href: string; subject: string };
+  commit: CommitRefView;
   trigger: string;
   status: StatusView;
   exitCode: number | null;
@@ -58,7 +66,7 @@ export async function activityView(deps: Pick<PipelineDeps, 'config' | 'store'>,
   const deployments = deps.store.deployments.list(app, limit);
   const jobRuns = deps.store.jobRuns.list(app, limit);
   const commits = await readCommits(gitdir, [...builds.map((b) => b.commit), ...deployments.map((d) => d.commit), ...jobRuns.map((r) => r.commit)]);
-  const commit = (sha: string) => ({ sha, short: shortSha(sha), href: `/apps/${app}/commits/${sha}`, subject: commits.get(sha)?.subject ?? '' });
+  const commit = (sha: string): CommitRefView => ({ sha, short: shortSha(sha), href: `/apps/${app}/commits/${sha}`, subject: commits.get(sha)?.subject ?? '' });
   const title = (env: string) => deps.config.environments.find((e) => e.name === env)?.title ?? env;
   return {
     builds: builds.map((b) => ({ id: b.id, href: `/apps/${app}/builds/${b.id}`, commit: commit(b.commit), status: statusView(b.status), createdAt: b.createdAt, startedAt: b.startedAt, finishedAt: b.finishedAt, reused: b.reused === 1, error: b.error })),

@@ -7,6 +7,7 @@ import type { PipelineDeps } from '../../pipeline/deps.js';
 import type { BuildRecord } from '../../store/builds-store.js';
 import type { DeploymentRecord } from '../../store/deployments-store.js';
 import type { JobRunRecord } from '../../store/job-runs-store.js';
+import type { CommitRefView } from './activity-view.js';
 import { readLogTail } from './read-log-tail.js';
 import { statusView, type StatusView } from './status-view.js';
 
@@ -16,7 +17,7 @@ export interface LogPageView {
   title: string;
   id: string;
   status: StatusView;
-  commit: { sha: string; short: string; href: string; subject: string };
+  commit: CommitRefView;
   environment: string | null;
   trigger: string | null;
   image: string | null;
