@@ -107,7 +107,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         log: log.child('proxy'),
       })
     : undefined;
-  if (isDockerRuntime(runtime)) await runtime.refreshRoutes().catch((e: unknown) => log.warn('Docker is not reachable yet; apps are served once it is', { error: (e as Error).message }));
+  if (isDockerRuntime(runtime))
+    await runtime.refreshRoutes().catch((e: unknown) => log.warn('Docker is not reachable yet; apps are served once it is', { error: (e as Error).message }));
   const app = createWebApp({
     pipeline,
     ...(proxy ? { before: [proxy.middleware] } : {}),

@@ -33,7 +33,9 @@
   }
 
   function refreshApp(app) {
-    $$('[data-fragment]').filter((el) => el.getAttribute('data-app') === app).forEach((el) => void refreshFragment(el));
+    $$('[data-fragment]')
+      .filter((el) => el.getAttribute('data-app') === app)
+      .forEach((el) => void refreshFragment(el));
   }
 
   function liveUpdates() {
@@ -52,7 +54,10 @@
     source.addEventListener('app', (e) => {
       const { app } = JSON.parse(e.data);
       clearTimeout(timers.get(app));
-      timers.set(app, setTimeout(() => refreshApp(app), 200));
+      timers.set(
+        app,
+        setTimeout(() => refreshApp(app), 200),
+      );
     });
     window.addEventListener('pagehide', () => source.close());
   }
@@ -148,7 +153,10 @@
     });
     on('build', (d) => {
       build.hidden = false;
-      say(d.status === 'succeeded' ? 'Built; deploying to the preview…' : d.status === 'failed' ? 'The build failed.' : 'Building the commit…', d.status === 'failed' ? 'error-text' : '');
+      say(
+        d.status === 'succeeded' ? 'Built; deploying to the preview…' : d.status === 'failed' ? 'The build failed.' : 'Building the commit…',
+        d.status === 'failed' ? 'error-text' : '',
+      );
     });
     on('build-line', (d) => writeLog(d.line));
     on('deploy', (d) => say(`Preview deployment: ${d.status}${d.reason ? ` (${d.reason})` : ''}`));
@@ -246,7 +254,13 @@
     if (!window.Diff2HtmlUI) return;
     $$('[data-diff]').forEach((el) => {
       try {
-        new window.Diff2HtmlUI(el, undefined, { highlight: true, synchronisedScroll: true, fileListToggle: false, fileContentToggle: false, stickyFileHeaders: false }).draw();
+        new window.Diff2HtmlUI(el, undefined, {
+          highlight: true,
+          synchronisedScroll: true,
+          fileListToggle: false,
+          fileContentToggle: false,
+          stickyFileHeaders: false,
+        }).draw();
         el.setAttribute('data-highlighted', 'true');
       } catch {
         /* the plain diff stays */

@@ -101,7 +101,9 @@ async function imageExists(docker: Docker, image: string, endpoint: string, sign
 }
 
 /** Runs the build; resolves to the image id Docker reported, rejects with Docker's error text. */
-async function runBuild(o: BuildImageOptions & { image: string; endpoint: string; log: LineLog; signal: AbortSignal | undefined }): Promise<string | undefined> {
+async function runBuild(
+  o: BuildImageOptions & { image: string; endpoint: string; log: LineLog; signal: AbortSignal | undefined },
+): Promise<string | undefined> {
   const context = await createCommitTar({ gitdir: o.gitdir, commit: o.commit, signal: o.signal });
   // When git fails mid-upload, the request then fails with a connection error; git's error is the real one.
   let contextError: unknown;

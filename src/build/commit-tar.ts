@@ -56,7 +56,9 @@ export async function createCommitTar(options: CommitTarOptions): Promise<Readab
     }
     if (out.destroyed) return; // the reader gave up first; git was killed for that
     const why = redact(tail(Buffer.concat(stderr).toString('utf8'), 10));
-    out.destroy(new CommitArchiveError(commit, `git archive of ${commit} failed (${code === null ? `signal ${sig}` : `exit ${code}`})${why ? `: ${why}` : ''}`));
+    out.destroy(
+      new CommitArchiveError(commit, `git archive of ${commit} failed (${code === null ? `signal ${sig}` : `exit ${code}`})${why ? `: ${why}` : ''}`),
+    );
   });
 
   // A reader that stops early (build aborted, Docker gone) must not leave git blocked on a full pipe.

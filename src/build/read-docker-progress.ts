@@ -17,11 +17,7 @@ export interface DockerProgressEvent {
 }
 
 /** Resolves when the stream ends; rejects when it breaks (engine gone, aborted). Errors reported by Docker are events. */
-export async function readDockerProgress(
-  stream: NodeJS.ReadableStream,
-  onEvent: (event: DockerProgressEvent) => void,
-  signal?: AbortSignal,
-): Promise<void> {
+export async function readDockerProgress(stream: NodeJS.ReadableStream, onEvent: (event: DockerProgressEvent) => void, signal?: AbortSignal): Promise<void> {
   const decoder = new StringDecoder('utf8');
   let buffered = '';
   const take = (line: string) => {

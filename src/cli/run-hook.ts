@@ -66,7 +66,15 @@ export async function runHook(name: string, loadContext: () => HookContext): Pro
  */
 function post(url: string, secret: string, body: string): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = request(new URL(url), { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-slipway-hook-secret': secret } }, resolve);
+    const req = request(
+      new URL(url),
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-slipway-hook-secret': secret },
+      },
+      resolve,
+    );
     req.on('error', reject);
     req.end(body);
   });

@@ -60,7 +60,8 @@ function observeRetries(fetchImpl: typeof globalThis.fetch, maxRetries: number, 
     try {
       response = await fetchImpl(input, init);
     } catch (e) {
-      if (willRetry && !init?.signal?.aborted) onRetry({ attempt: retryCount + 1, reason: 'could not connect to the Anthropic API', delayMs: defaultDelay(retryCount) });
+      if (willRetry && !init?.signal?.aborted)
+        onRetry({ attempt: retryCount + 1, reason: 'could not connect to the Anthropic API', delayMs: defaultDelay(retryCount) });
       throw e;
     }
     if (!response.ok && willRetry && sdkRetries(response)) {

@@ -55,7 +55,7 @@ function describeRequest(prompt: string, files: readonly string[], hasHistory: b
   const shown = files.slice(0, MAX_LISTED_FILES);
   const more = files.length > shown.length ? `\n… and ${files.length - shown.length} more (use list_files)` : '';
   const listing = files.length === 0 ? 'The app has no files yet.' : `The app's files now (${files.length}):\n${shown.join('\n')}${more}`;
-  const context = hasHistory ? 'The exchanges above are this app\'s earlier requests; what they committed is in these files.\n\n' : '';
+  const context = hasHistory ? "The exchanges above are this app's earlier requests; what they committed is in these files.\n\n" : '';
   return `${context}${listing}\n\nRead the files you need with read_file before changing them.\n\nThe request:\n${nonEmpty(prompt, '(empty request)')}`;
 }
 

@@ -4,16 +4,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 
 export type GenerationFailureCode =
-  | 'NO_API_KEY'
-  | 'KEY_REFUSED'
-  | 'RATE_LIMITED'
-  | 'OVERLOADED'
-  | 'UNREACHABLE'
-  | 'TURN_CAP'
-  | 'TOKEN_CAP'
-  | 'REFUSED'
-  | 'ABORTED'
-  | 'API_ERROR';
+  'NO_API_KEY' | 'KEY_REFUSED' | 'RATE_LIMITED' | 'OVERLOADED' | 'UNREACHABLE' | 'TURN_CAP' | 'TOKEN_CAP' | 'REFUSED' | 'ABORTED' | 'API_ERROR';
 
 export interface GenerationFailure {
   code: GenerationFailureCode;
@@ -21,7 +12,7 @@ export interface GenerationFailure {
 }
 
 export const NO_API_KEY_MESSAGE =
-  'Claude is not set up on this server: set ANTHROPIC_API_KEY in the server\'s environment (a key from console.anthropic.com) and restart it.';
+  "Claude is not set up on this server: set ANTHROPIC_API_KEY in the server's environment (a key from console.anthropic.com) and restart it.";
 
 export interface ApiErrorContext {
   /** After the HTTP 200 and the first events of a reply (a mid-stream failure). */
@@ -54,11 +45,20 @@ export function classifyApiError(error: unknown, ctx: ApiErrorContext): Classifi
     if (error.status === undefined) {
       // An `event: error` inside a 200 stream: the API gave up on this reply, so the SDK did not retry it.
       const code = error.type === 'overloaded_error' ? 'OVERLOADED' : error.type === 'rate_limit_error' ? 'RATE_LIMITED' : 'API_ERROR';
-      const what = code === 'OVERLOADED' ? 'the Anthropic API is overloaded' : code === 'RATE_LIMITED' ? 'the Anthropic API rate limit was reached' : `the Anthropic API failed${error.type ? ` (${error.type})` : ''}`;
+      const what =
+        code === 'OVERLOADED'
+          ? 'the Anthropic API is overloaded'
+          : code === 'RATE_LIMITED'
+            ? 'the Anthropic API rate limit was reached'
+            : `the Anthropic API failed${error.type ? ` (${error.type})` : ''}`;
       return { code, message: `${what} while Claude was replying${detail(error)}${tried}; try again in a few minutes`, retryTurn: true };
     }
     if (error.status === 401) {
-      return { code: 'KEY_REFUSED', message: 'the API key was refused (401): check ANTHROPIC_API_KEY in the server\'s environment and restart it', retryTurn: false };
+      return {
+        code: 'KEY_REFUSED',
+        message: "the API key was refused (401): check ANTHROPIC_API_KEY in the server's environment and restart it",
+        retryTurn: false,
+      };
     }
     if (error.status === 403) {
       return { code: 'KEY_REFUSED', message: `the API key was refused for this request (403)${detail(error)}`, retryTurn: false };
@@ -70,7 +70,11 @@ export function classifyApiError(error: unknown, ctx: ApiErrorContext): Classifi
       return { code: 'OVERLOADED', message: `the Anthropic API is overloaded${tried}; try again in a few minutes`, retryTurn: false };
     }
     if (error.status === 404) {
-      return { code: 'API_ERROR', message: `the Anthropic API answered 404${detail(error)}; check that SLIPWAY_MODEL ("${ctx.model}") is a model this key can use`, retryTurn: false };
+      return {
+        code: 'API_ERROR',
+        message: `the Anthropic API answered 404${detail(error)}; check that SLIPWAY_MODEL ("${ctx.model}") is a model this key can use`,
+        retryTurn: false,
+      };
     }
     if (error.status >= 500) return { code: 'API_ERROR', message: `the Anthropic API failed with ${error.status}${detail(error)}${tried}`, retryTurn: false };
     return { code: 'API_ERROR', message: `the Anthropic API refused the request (${error.status})${detail(error)}`, retryTurn: false };

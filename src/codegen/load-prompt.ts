@@ -14,7 +14,8 @@ export async function loadPrompt(promptsDir: string, template: string): Promise<
     if (own !== null) return own;
   }
   const fallback = await readIfExists(join(promptsDir, `${DEFAULT_PROMPT}.md`));
-  if (fallback === null) throw new ConfigError(`no system prompt for template "${template.slice(0, 64)}": ${join(promptsDir, `${DEFAULT_PROMPT}.md`)} is missing`);
+  if (fallback === null)
+    throw new ConfigError(`no system prompt for template "${template.slice(0, 64)}": ${join(promptsDir, `${DEFAULT_PROMPT}.md`)} is missing`);
   return fallback;
 }
 

@@ -126,10 +126,16 @@ export async function runGeneration(options: GenerationOptions): Promise<Generat
   for (;;) {
     if (signal?.aborted) return fail(ABORTED);
     if (turns >= settings.maxTurns) {
-      return fail({ code: 'TURN_CAP', message: `Claude used all ${settings.maxTurns} turns (SLIPWAY_MAX_TURNS) without finishing; ${describeUncommitted(workspace)}. Try a smaller request.` });
+      return fail({
+        code: 'TURN_CAP',
+        message: `Claude used all ${settings.maxTurns} turns (SLIPWAY_MAX_TURNS) without finishing; ${describeUncommitted(workspace)}. Try a smaller request.`,
+      });
     }
     if (usage.input + usage.output >= settings.maxTotalTokens) {
-      return fail({ code: 'TOKEN_CAP', message: `the generation used ${usage.input + usage.output} tokens, reaching the limit of ${settings.maxTotalTokens} (SLIPWAY_MAX_TOTAL_TOKENS) before Claude finished; ${describeUncommitted(workspace)}. Try a smaller request.` });
+      return fail({
+        code: 'TOKEN_CAP',
+        message: `the generation used ${usage.input + usage.output} tokens, reaching the limit of ${settings.maxTotalTokens} (SLIPWAY_MAX_TOTAL_TOKENS) before Claude finished; ${describeUncommitted(workspace)}. Try a smaller request.`,
+      });
     }
     turns++;
 
@@ -138,20 +144,29 @@ export async function runGeneration(options: GenerationOptions): Promise<Generat
     const message = turn.message;
     addUsage(message.usage);
 
-    const turnText = message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('').trim();
+    const turnText = message.content
+      .flatMap((b) => (b.type === 'text' ? [b.text] : []))
+      .join('')
+      .trim();
     if (turnText) texts.push(turnText);
     if (message.stop_reason === 'refusal') {
       return fail({ code: 'REFUSED', message: `Claude declined this request${turnText ? `: ${excerpt(turnText, 300)}` : ''}` });
     }
     if (message.stop_reason === 'model_context_window_exceeded') {
-      return fail({ code: 'TOKEN_CAP', message: `the conversation outgrew the model's context window; ${describeUncommitted(workspace)}. Try a smaller request.` });
+      return fail({
+        code: 'TOKEN_CAP',
+        message: `the conversation outgrew the model's context window; ${describeUncommitted(workspace)}. Try a smaller request.`,
+      });
     }
 
     const assistantContent = toParams(message.content);
     if (!message.content.some((b) => b.type === 'tool_use')) {
       if (message.stop_reason === 'max_tokens' && assistantContent.length > 0) {
         messages.push({ role: 'assistant', content: assistantContent });
-        messages.push({ role: 'user', content: `Your reply was cut off at the limit of ${settings.maxTokensPerTurn} tokens per turn. Continue with the tools, keep each file small, and call finish when done.` });
+        messages.push({
+          role: 'user',
+          content: `Your reply was cut off at the limit of ${settings.maxTokensPerTurn} tokens per turn. Continue with the tools, keep each file small, and call finish when done.`,
+        });
         continue;
       }
       // end_turn (or anything else) without finish: the model's text stands in for the summary.
@@ -180,7 +195,11 @@ interface TurnContext {
 }
 
 /** One turn, sent again as a whole (up to maxRetries times) when its stream breaks off. */
-async function sendTurn(ctx: TurnContext, system: string, messages: Anthropic.MessageParam[]): Promise<{ ok: true; message: Anthropic.Message } | { ok: false; failure: GenerationFailure }> {
+async function sendTurn(
+  ctx: TurnContext,
+  system: string,
+  messages: Anthropic.MessageParam[],
+): Promise<{ ok: true; message: Anthropic.Message } | { ok: false; failure: GenerationFailure }> {
   const { settings } = ctx;
   ctx.requests.thisTurn = 0;
   for (let attempt = 0; ; attempt++) {
@@ -205,7 +224,8 @@ async function sendTurn(ctx: TurnContext, system: string, messages: Anthropic.Me
       model: settings.model,
     });
     if (classified === null) throw outcome.error;
-    if (!classified.retryTurn || attempt >= ctx.maxRetries || ctx.signal?.aborted) return { ok: false, failure: { code: classified.code, message: classified.message } };
+    if (!classified.retryTurn || attempt >= ctx.maxRetries || ctx.signal?.aborted)
+      return { ok: false, failure: { code: classified.code, message: classified.message } };
     const delayMs = retryDelay(settings.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS, attempt);
     ctx.logger?.info('a reply broke off mid-stream; sending the turn again', { attempt: attempt + 1, reason: classified.message });
     ctx.emit({ type: 'retry', attempt: attempt + 1, reason: classified.message, delayMs, restartsTurn: true });
@@ -235,7 +255,12 @@ async function runToolCalls(
     if (message.stop_reason === 'max_tokens' && call === lastBlock) {
       // The reply stopped inside this call: its input is incomplete, so it is not run.
       failedCalls++;
-      results.push({ type: 'tool_result', tool_use_id: call.id, is_error: true, content: `not run: your reply reached the limit of ${maxTokensPerTurn} tokens per turn inside this call, so its input is incomplete. Write smaller files (split large ones) and try again.` });
+      results.push({
+        type: 'tool_result',
+        tool_use_id: call.id,
+        is_error: true,
+        content: `not run: your reply reached the limit of ${maxTokensPerTurn} tokens per turn inside this call, so its input is incomplete. Write smaller files (split large ones) and try again.`,
+      });
       continue;
     }
     const outcome = await runTool(workspace, call.name, call.input);
@@ -255,8 +280,7 @@ async function runToolCalls(
 }
 
 type TurnOutcome =
-  | { ok: true; message: Anthropic.Message }
-  | { ok: false; error: unknown; streamStarted: boolean; partialUsage: Partial<Anthropic.Usage> | undefined };
+  { ok: true; message: Anthropic.Message } | { ok: false; error: unknown; streamStarted: boolean; partialUsage: Partial<Anthropic.Usage> | undefined };
 
 async function streamTurn(
   client: Anthropic,
@@ -313,7 +337,12 @@ function conclude(workspace: Workspace, texts: string[], finishSummary: string |
 function summaryFromText(text: string | undefined): string | undefined {
   const line = text
     ?.split('\n')
-    .map((l) => l.replace(/^[\s#>*-]+/, '').replace(/[*_`]/g, '').trim())
+    .map((l) =>
+      l
+        .replace(/^[\s#>*-]+/, '')
+        .replace(/[*_`]/g, '')
+        .trim(),
+    )
     .find((l) => l !== '');
   if (!line) return undefined;
   return line.length > MAX_SUMMARY_LENGTH ? `${line.slice(0, MAX_SUMMARY_LENGTH - 1).trimEnd()}…` : line;

@@ -37,7 +37,8 @@ export const CODEGEN_TOOLS: Anthropic.Tool[] = [
   },
   {
     name: 'write_file',
-    description: 'Creates a file, or replaces the whole content of an existing one. Give the complete new content: there is no partial edit. Folders are created as needed.',
+    description:
+      'Creates a file, or replaces the whole content of an existing one. Give the complete new content: there is no partial edit. Folders are created as needed.',
     input_schema: {
       type: 'object',
       properties: { path: pathProperty, content: { type: 'string', description: 'The complete content of the file (UTF-8 text).' } },
@@ -61,10 +62,7 @@ export const CODEGEN_TOOLS: Anthropic.Tool[] = [
 ];
 
 /** What a tool call did, besides the text the model reads. */
-export type ToolEffect =
-  | { kind: 'write'; path: string; bytes: number }
-  | { kind: 'delete'; path: string }
-  | { kind: 'finish'; summary: string };
+export type ToolEffect = { kind: 'write'; path: string; bytes: number } | { kind: 'delete'; path: string } | { kind: 'finish'; summary: string };
 
 export interface ToolOutcome {
   content: string;
@@ -133,10 +131,14 @@ async function readFile(workspace: Workspace, path: unknown, maxBytes: number): 
     return failed(`there is no file ${String(path)}; use list_files to see the files`);
   }
   // NUL in the first bytes is how git itself tells binary from text.
-  if (content.subarray(0, 8000).includes(0)) return { content: `${String(path)} is a binary file of ${formatBytes(content.length)}; its content is not shown`, isError: false };
+  if (content.subarray(0, 8000).includes(0))
+    return { content: `${String(path)} is a binary file of ${formatBytes(content.length)}; its content is not shown`, isError: false };
   if (content.length <= maxBytes) return { content: content.toString('utf8'), isError: false };
   // Cut on a character boundary: decoding drops a split trailing character.
-  const head = content.subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, '');
+  const head = content
+    .subarray(0, maxBytes)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
   return {
     content: `${head}\n\n[truncated: this shows the first ${formatBytes(maxBytes)} of ${formatBytes(content.length)}. Writing this file replaces all of it, so do not write it back from this excerpt.]`,
     isError: false,

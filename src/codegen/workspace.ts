@@ -92,7 +92,9 @@ export function createWorkspace(source: TreeSource, limits: WorkspaceLimits = DE
       const path = checkPath(rawPath);
       const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
       if (bytes.length > limits.maxFileBytes) {
-        throw new InvalidInputError(`"${path}" would be ${formatBytes(bytes.length)}; a file may have at most ${formatBytes(limits.maxFileBytes)}. Write smaller files.`);
+        throw new InvalidInputError(
+          `"${path}" would be ${formatBytes(bytes.length)}; a file may have at most ${formatBytes(limits.maxFileBytes)}. Write smaller files.`,
+        );
       }
       const files = await currentFiles();
       checkNoFileFolderClash(path, files);
@@ -110,7 +112,9 @@ export function createWorkspace(source: TreeSource, limits: WorkspaceLimits = DE
       }
       const total = writtenBytes(path) + bytes.length;
       if (total > limits.maxTotalBytes) {
-        throw new InvalidInputError(`this write would bring the files written in this generation to ${formatBytes(total)}; the limit is ${formatBytes(limits.maxTotalBytes)}`);
+        throw new InvalidInputError(
+          `this write would bring the files written in this generation to ${formatBytes(total)}; the limit is ${formatBytes(limits.maxTotalBytes)}`,
+        );
       }
       overlay.set(path, bytes);
       return { path, bytes: bytes.length, created };

@@ -162,9 +162,11 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
   const adminToken = pick(env, 'SLIPWAY_ADMIN_TOKEN');
   if (adminToken !== undefined && adminToken.length < 16) throw new ConfigError('SLIPWAY_ADMIN_TOKEN: expected at least 16 characters');
   const publicUrl = pick(env, 'SLIPWAY_PUBLIC_URL');
-  if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+$/.test(publicUrl)) throw new ConfigError(`SLIPWAY_PUBLIC_URL="${publicUrl}": expected a URL such as http://example.com:8080 (no path)`);
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+$/.test(publicUrl))
+    throw new ConfigError(`SLIPWAY_PUBLIC_URL="${publicUrl}": expected a URL such as http://example.com:8080 (no path)`);
   const registry = pick(env, 'SLIPWAY_REGISTRY');
-  if (registry !== undefined && !/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/.test(registry)) throw new ConfigError(`SLIPWAY_REGISTRY="${registry}": expected a registry such as localhost:5050`);
+  if (registry !== undefined && !/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/.test(registry))
+    throw new ConfigError(`SLIPWAY_REGISTRY="${registry}": expected a registry such as localhost:5050`);
   const environmentsDir = pick(env, 'SLIPWAY_ENVIRONMENTS_DIR') ?? join(projectRoot, 'environments');
 
   const config: Config = {

@@ -13,9 +13,15 @@ const schema = z
     title: z.string().min(1).optional(),
     ref: z.string().regex(/^refs\/heads\/[A-Za-z0-9._/-]+$/, 'a branch ref such as refs/heads/main'),
     host: z.string().regex(/^[a-z0-9.{}-]*\{app\}[a-z0-9.{}-]*$/, 'a host pattern containing {app}, such as "{app}-preview.{domain}"'),
-    releaseTags: z.string().regex(/^[A-Za-z0-9._-]*\*?$/, 'a tag glob such as "v*"').optional(),
+    releaseTags: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]*\*?$/, 'a tag glob such as "v*"')
+      .optional(),
     replicas: z.number().int().min(0).max(50).default(1),
-    resources: z.object({ cpu: quantity.pipe(z.string().regex(/^\d+(\.\d+)?m?$/, 'CPU such as "500m" or "1"')), memory: quantity.pipe(z.string().regex(/^\d+(Ki|Mi|Gi)?$/, 'memory such as "256Mi"')) }),
+    resources: z.object({
+      cpu: quantity.pipe(z.string().regex(/^\d+(\.\d+)?m?$/, 'CPU such as "500m" or "1"')),
+      memory: quantity.pipe(z.string().regex(/^\d+(Ki|Mi|Gi)?$/, 'memory such as "256Mi"')),
+    }),
     health: z
       .object({
         path: z.string().startsWith('/').default('/health'),
@@ -31,7 +37,9 @@ const schema = z
 export function loadEnvironments(dir: string): EnvironmentDef[] {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
   } catch (e) {
     throw new ConfigError(`cannot read the environments folder ${dir}: ${(e as Error).message}`);
   }
@@ -48,7 +56,8 @@ export function loadEnvironments(dir: string): EnvironmentDef[] {
 }
 
 export function parseEnvironment(path: string, name: string): EnvironmentDef {
-  if (!/^[a-z][a-z0-9-]{0,19}$/.test(name)) throw new ConfigError(`${path}: an environment file is named like "staging.yaml" (lowercase, at most 20 characters)`);
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(name))
+    throw new ConfigError(`${path}: an environment file is named like "staging.yaml" (lowercase, at most 20 characters)`);
   let raw: unknown;
   try {
     raw = YAML.parse(readFileSync(path, 'utf8'));

@@ -16,13 +16,16 @@ export function parseAppSettings(text: string | null): AppSettings {
       throw new InvalidInputError(`slipway.yaml is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidInputError('slipway.yaml must be a mapping (port:, health:, env:, schedule:)');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new InvalidInputError('slipway.yaml must be a mapping (port:, health:, env:, schedule:)');
   const v = raw as Record<string, unknown>;
   const port = v.port ?? 8080;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidInputError(`slipway.yaml: port must be a number from 1 to 65535 (got ${JSON.stringify(port)})`);
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new InvalidInputError(`slipway.yaml: port must be a number from 1 to 65535 (got ${JSON.stringify(port)})`);
   const health = (v.health ?? {}) as Record<string, unknown>;
   const healthPath = health.path ?? '/health';
-  if (typeof healthPath !== 'string' || !/^\/[\x21-\x7e]*$/.test(healthPath)) throw new InvalidInputError('slipway.yaml: health.path must be a path starting with "/"');
+  if (typeof healthPath !== 'string' || !/^\/[\x21-\x7e]*$/.test(healthPath))
+    throw new InvalidInputError('slipway.yaml: health.path must be a path starting with "/"');
   const env: Record<string, string> = {};
   const rawEnv = v.env ?? {};
   if (typeof rawEnv !== 'object' || rawEnv === null || Array.isArray(rawEnv)) throw new InvalidInputError('slipway.yaml: env must be a mapping of NAME: value');
@@ -33,7 +36,8 @@ export function parseAppSettings(text: string | null): AppSettings {
   }
   const settings: AppSettings = { kind: 'web', port, healthPath, env };
   if (v.schedule !== undefined) {
-    if (typeof v.schedule !== 'string' || v.schedule.trim().split(/\s+/).length !== 5) throw new InvalidInputError('slipway.yaml: schedule must be a cron expression with 5 fields, such as "*/5 * * * *"');
+    if (typeof v.schedule !== 'string' || v.schedule.trim().split(/\s+/).length !== 5)
+      throw new InvalidInputError('slipway.yaml: schedule must be a cron expression with 5 fields, such as "*/5 * * * *"');
     try {
       new Cron(v.schedule, { paused: true });
     } catch (e) {

@@ -91,7 +91,8 @@ export function planReleaseChange(input: ReleaseChangeInput): ReleaseChangePlan 
   const blockers: string[] = [];
   if (direction === 'none') blockers.push(`${environment} already runs ${shortSha(target.commit)}.`);
   if (target.build === 'failed') blockers.push(`The build of ${shortSha(target.commit)} failed, so it cannot go to ${environment}.`);
-  else if (target.build !== 'succeeded') blockers.push(`${shortSha(target.commit)} has not been built yet (publish and rollback never build): wait for its build.`);
+  else if (target.build !== 'succeeded')
+    blockers.push(`${shortSha(target.commit)} has not been built yet (publish and rollback never build): wait for its build.`);
   let additions = 0;
   let deletions = 0;
   let binary = 0;

@@ -28,6 +28,11 @@ export function nextReleaseName(existing: readonly string[]): string {
 
 /** A glob of the form `v*` as environment files write it. */
 export function matchesTagGlob(tag: string, glob: string): boolean {
-  const re = new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${glob
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(tag);
 }

@@ -41,11 +41,18 @@ export async function commitChanges(input: CommitChangesInput): Promise<CommitCh
       const moved = await changedPaths(gitdir, base, head);
       const overlap = moved.filter((p) => paths.has(p) || [...paths].some((q) => q.startsWith(`${p}/`) || p.startsWith(`${q}/`)));
       if (overlap.length > 0) {
-        throw new ConflictError(`main moved while this change was being made, and the new commits changed the same files (${overlap.slice(0, 5).join(', ')}); nothing was committed`);
+        throw new ConflictError(
+          `main moved while this change was being made, and the new commits changed the same files (${overlap.slice(0, 5).join(', ')}); nothing was committed`,
+        );
       }
     }
     const { commit: parent } = await git.readCommit({ fs, gitdir, oid: head });
-    const tree = (await applyToTree(gitdir, parent.tree, input.changes.map((c) => ({ parts: c.path.split('/'), content: c.content })))) ?? (await git.writeTree({ fs, gitdir, tree: [] }));
+    const tree =
+      (await applyToTree(
+        gitdir,
+        parent.tree,
+        input.changes.map((c) => ({ parts: c.path.split('/'), content: c.content })),
+      )) ?? (await git.writeTree({ fs, gitdir, tree: [] }));
     const who = { ...input.author, timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 };
     const commit = await git.writeCommit({ fs, gitdir, commit: { message: input.message, tree, parent: [head], author: who, committer: who } });
     try {

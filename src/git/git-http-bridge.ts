@@ -91,23 +91,30 @@ export function createGitHttpBridge(options: GitHttpBridgeOptions): Middleware {
     }
     ctx.status = 200; // Koa presets 404; the CGI status line below decides the real one
     ctx.respond = false;
-    runBackend(ctx.req, head, ctx.res, {
-      GIT_PROJECT_ROOT: options.reposDir,
-      GIT_HTTP_EXPORT_ALL: '1',
-      REMOTE_USER: user.name,
-      REMOTE_ADDR: ctx.req.socket.remoteAddress ?? '',
-      REQUEST_METHOD: ctx.method,
-      PATH_INFO: ctx.path.slice('/git'.length),
-      QUERY_STRING: ctx.querystring,
-      CONTENT_TYPE: ctx.get('content-type'),
-      ...(ctx.get('content-length') ? { CONTENT_LENGTH: ctx.get('content-length') } : {}),
-      HTTP_CONTENT_ENCODING: ctx.get('content-encoding'),
-      GIT_PROTOCOL: ctx.get('git-protocol'),
-      PATH: options.path,
-      ...options.hookEnv(),
-      ...(accepted ? { SLIPWAY_PUSH_ACCEPTED: '1' } : {}),
-      ...(follow ? { SLIPWAY_PUSH_FOLLOWED: '1' } : {}),
-    }, options.log, follow);
+    runBackend(
+      ctx.req,
+      head,
+      ctx.res,
+      {
+        GIT_PROJECT_ROOT: options.reposDir,
+        GIT_HTTP_EXPORT_ALL: '1',
+        REMOTE_USER: user.name,
+        REMOTE_ADDR: ctx.req.socket.remoteAddress ?? '',
+        REQUEST_METHOD: ctx.method,
+        PATH_INFO: ctx.path.slice('/git'.length),
+        QUERY_STRING: ctx.querystring,
+        CONTENT_TYPE: ctx.get('content-type'),
+        ...(ctx.get('content-length') ? { CONTENT_LENGTH: ctx.get('content-length') } : {}),
+        HTTP_CONTENT_ENCODING: ctx.get('content-encoding'),
+        GIT_PROTOCOL: ctx.get('git-protocol'),
+        PATH: options.path,
+        ...options.hookEnv(),
+        ...(accepted ? { SLIPWAY_PUSH_ACCEPTED: '1' } : {}),
+        ...(follow ? { SLIPWAY_PUSH_FOLLOWED: '1' } : {}),
+      },
+      options.log,
+      follow,
+    );
   };
 }
 
@@ -142,7 +149,14 @@ function readHead(req: IncomingMessage, enough: (bytes: Buffer) => boolean): Pro
   });
 }
 
-function runBackend(req: IncomingMessage, body: { bytes: Buffer; ended: boolean }, res: ServerResponse, env: Record<string, string>, log: Logger, follow?: Follow): void {
+function runBackend(
+  req: IncomingMessage,
+  body: { bytes: Buffer; ended: boolean },
+  res: ServerResponse,
+  env: Record<string, string>,
+  log: Logger,
+  follow?: Follow,
+): void {
   const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let head = Buffer.alloc(0);
   let headersDone = false;
@@ -151,9 +165,14 @@ function runBackend(req: IncomingMessage, body: { bytes: Buffer; ended: boolean 
   let following: Promise<void> | undefined;
   const answer = follow
     ? readSidebandAnswer((report) => {
-        following = runFollow(follow, report, (line) => {
-          if (!res.destroyed && !res.writableEnded) res.write(progressPackets(line, follow.flavour));
-        }, log);
+        following = runFollow(
+          follow,
+          report,
+          (line) => {
+            if (!res.destroyed && !res.writableEnded) res.write(progressPackets(line, follow.flavour));
+          },
+          log,
+        );
       })
     : undefined;
   const forward = (chunk: Buffer): boolean => {

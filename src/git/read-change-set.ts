@@ -44,7 +44,12 @@ export interface ChangeSet {
 const MAX_PATCH_BYTES = 2 * 1024 * 1024;
 const statusOf: Record<string, FileStatus> = { A: 'added', M: 'modified', D: 'deleted', T: 'type-changed' };
 
-export async function readChangeSet(gitdir: string, from: string | null, to: string, options: { commitLimit?: number; maxPatchBytes?: number } = {}): Promise<ChangeSet> {
+export async function readChangeSet(
+  gitdir: string,
+  from: string | null,
+  to: string,
+  options: { commitLimit?: number; maxPatchBytes?: number } = {},
+): Promise<ChangeSet> {
   const limit = options.commitLimit ?? 100;
   const base = from ?? EMPTY_TREE;
   const [added, addedTotal, removed, removedTotal, files, patch] = await Promise.all([
@@ -59,7 +64,17 @@ export async function readChangeSet(gitdir: string, from: string | null, to: str
 }
 
 async function commitsBetween(gitdir: string, from: string | null, to: string, limit: number): Promise<CommitInfo[]> {
-  const r = await exec('git', ['--git-dir', gitdir, 'log', '-z', `--format=${commitFormat(false)}`, `--max-count=${limit}`, to, ...(from ? ['--not', from] : []), '--']);
+  const r = await exec('git', [
+    '--git-dir',
+    gitdir,
+    'log',
+    '-z',
+    `--format=${commitFormat(false)}`,
+    `--max-count=${limit}`,
+    to,
+    ...(from ? ['--not', from] : []),
+    '--',
+  ]);
   return parseCommits(r.stdout);
 }
 
@@ -110,7 +125,8 @@ export function readPatch(gitdir: string, args: readonly string[], maxBytes: num
     child.on('error', (e) => reject(new ExecError('git', null, redact(e.message))));
     child.on('close', (code) => {
       if (truncated) return resolve({ text: '', truncated: true, bytes });
-      if (code !== 0) return reject(new ExecError(`git ${args[0] ?? ''}`, code, redact(Buffer.concat(err).toString('utf8').trim().split('\n').slice(-5).join('\n'))));
+      if (code !== 0)
+        return reject(new ExecError(`git ${args[0] ?? ''}`, code, redact(Buffer.concat(err).toString('utf8').trim().split('\n').slice(-5).join('\n'))));
       resolve({ text: Buffer.concat(chunks).toString('utf8'), truncated: false, bytes });
     });
   });

@@ -29,7 +29,9 @@ export function parseCommits(stdout: string): CommitInfo[] {
     .split('\0')
     .filter((record) => record.trim() !== '')
     .map((record) => {
-      const [sha = '', parents = '', authorName = '', authorEmail = '', authoredAt = '', subject = '', trailer = '', ...rest] = record.replace(/^\n/, '').split('\x1f');
+      const [sha = '', parents = '', authorName = '', authorEmail = '', authoredAt = '', subject = '', trailer = '', ...rest] = record
+        .replace(/^\n/, '')
+        .split('\x1f');
       return {
         sha,
         parents: parents.split(' ').filter(Boolean),
@@ -48,11 +50,16 @@ export async function readCommits(gitdir: string, shas: readonly string[], optio
   const wanted = [...new Set(shas.filter((s) => /^[0-9a-f]{40}$/.test(s)))];
   const out = new Map<string, CommitInfo>();
   if (wanted.length === 0) return out;
-  const r = await exec('git', ['--git-dir', gitdir, 'log', '--no-walk=unsorted', '-z', `--format=${commitFormat(options.withBody ?? false)}`, '--stdin'], { input: `${wanted.join('\n')}\n`, okCodes: [0, 128] });
+  const r = await exec('git', ['--git-dir', gitdir, 'log', '--no-walk=unsorted', '-z', `--format=${commitFormat(options.withBody ?? false)}`, '--stdin'], {
+    input: `${wanted.join('\n')}\n`,
+    okCodes: [0, 128],
+  });
   if (r.code !== 0) {
     // One unknown sha fails the whole call: fall back to asking one by one.
     for (const sha of wanted) {
-      const one = await exec('git', ['--git-dir', gitdir, 'log', '--no-walk', '-z', `--format=${commitFormat(options.withBody ?? false)}`, sha, '--'], { okCodes: [0, 128] });
+      const one = await exec('git', ['--git-dir', gitdir, 'log', '--no-walk', '-z', `--format=${commitFormat(options.withBody ?? false)}`, sha, '--'], {
+        okCodes: [0, 128],
+      });
       for (const c of one.code === 0 ? parseCommits(one.stdout) : []) out.set(c.sha, c);
     }
     return out;

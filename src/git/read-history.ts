@@ -32,7 +32,17 @@ export async function readHistory(gitdir: string, refs: readonly HistoryRef[], o
   const key = `${gitdir}\0${tips.join(' ')}`;
   const known = totals.get(key);
   const [log, total] = await Promise.all([
-    exec('git', ['--git-dir', gitdir, 'log', '-z', `--format=${commitFormat(false)}`, `--skip=${Math.max(0, Math.floor(options.skip))}`, `--max-count=${Math.max(1, Math.floor(options.limit))}`, ...tips, '--']),
+    exec('git', [
+      '--git-dir',
+      gitdir,
+      'log',
+      '-z',
+      `--format=${commitFormat(false)}`,
+      `--skip=${Math.max(0, Math.floor(options.skip))}`,
+      `--max-count=${Math.max(1, Math.floor(options.limit))}`,
+      ...tips,
+      '--',
+    ]),
     known ?? exec('git', ['--git-dir', gitdir, 'rev-list', '--count', ...tips, '--']).then((r) => Number(r.stdout.trim()) || 0),
   ]);
   if (known === undefined) {

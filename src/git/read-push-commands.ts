@@ -5,9 +5,7 @@
 import type { RefUpdate } from '../domain/classify-ref.js';
 
 export type PushCommands =
-  | { status: 'complete'; updates: RefUpdate[]; capabilities: string[]; pushOptions: string[] }
-  | { status: 'incomplete' }
-  | { status: 'unsupported' };
+  { status: 'complete'; updates: RefUpdate[]; capabilities: string[]; pushOptions: string[] } | { status: 'incomplete' } | { status: 'unsupported' };
 
 /** `<old> <new> <ref>`: SHA-1 ids; shallow lines, push certificates and SHA-256 repos are left to the hook. */
 const COMMAND = /^([0-9a-f]{40}) ([0-9a-f]{40}) (refs\/[^\s\0]+)$/;
@@ -43,7 +41,11 @@ export function readPushCommands(body: Buffer): PushCommands {
   for (const [i, line] of commands.lines.entries()) {
     // Capabilities follow a NUL on the first command; receive-pack cuts every line there.
     const nul = line.indexOf('\0');
-    if (i === 0 && nul !== -1) capabilities = line.slice(nul + 1).split(' ').filter(Boolean);
+    if (i === 0 && nul !== -1)
+      capabilities = line
+        .slice(nul + 1)
+        .split(' ')
+        .filter(Boolean);
     const m = COMMAND.exec(nul === -1 ? line : line.slice(0, nul));
     if (!m) return { status: 'unsupported' };
     updates.push({ oldSha: m[1]!, newSha: m[2]!, ref: m[3]! });

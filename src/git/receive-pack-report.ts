@@ -80,7 +80,7 @@ export function readSidebandAnswer(onReport: (report: ReceivePackReport) => void
 /** The report-status pkt-lines once their flush packet arrived; undefined while incomplete. */
 export function parseReport(bytes: Buffer): ReceivePackReport | undefined {
   const report: ReceivePackReport = { unpackOk: false, updated: [], refused: [] };
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     if (bytes.length < at + 4) return undefined;
     const length = packetLength(bytes, at);
     if (length === undefined) return { ...report, unpackOk: false };

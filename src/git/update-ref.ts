@@ -12,6 +12,10 @@ export async function updateRefCas(gitdir: string, ref: string, newSha: string, 
 
 /** Creates an annotated tag `name` on `commit`; fails if the tag exists (tags are created, never moved). */
 export async function createTag(gitdir: string, name: string, commit: string, message: string, tagger: { name: string; email: string }): Promise<void> {
-  const r = await exec('git', ['--git-dir', gitdir, '-c', `user.name=${tagger.name}`, '-c', `user.email=${tagger.email}`, 'tag', '-a', '-m', message, name, commit], { okCodes: [0, 128] });
+  const r = await exec(
+    'git',
+    ['--git-dir', gitdir, '-c', `user.name=${tagger.name}`, '-c', `user.email=${tagger.email}`, 'tag', '-a', '-m', message, name, commit],
+    { okCodes: [0, 128] },
+  );
   if (r.code !== 0) throw new ConflictError(`could not create tag ${name}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
 }

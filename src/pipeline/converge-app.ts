@@ -26,7 +26,13 @@ export async function convergeApp(deps: PipelineDeps, app: string, signal?: Abor
     throw e;
   }
   for (const env of deps.config.environments) {
-    await convergeEnvironment(deps, app, env, live.find((i) => i.environment === env.name), signal);
+    await convergeEnvironment(
+      deps,
+      app,
+      env,
+      live.find((i) => i.environment === env.name),
+      signal,
+    );
   }
 }
 
@@ -59,7 +65,13 @@ async function convergeEnvironment(deps: PipelineDeps, app: string, env: Environ
     const restart = open.find((d) => d.commit === desired && d.trigger === 'config');
     if (actual?.commit === desired && !restart) {
       // Already serving (e.g. a deploy finished just before a crash): close the records that asked for it.
-      for (const d of open) finish(deps, d, d.commit === desired ? 'live' : 'superseded', d.commit === desired ? { appliedCommit: desired } : { reason: `superseded by ${shortSha(desired)}` });
+      for (const d of open)
+        finish(
+          deps,
+          d,
+          d.commit === desired ? 'live' : 'superseded',
+          d.commit === desired ? { appliedCommit: desired } : { reason: `superseded by ${shortSha(desired)}` },
+        );
       if (!deployments.live(app, env.name) && open.length === 0 && actual.deploymentId) adoptRunning(deps, app, env, actual);
       return;
     }
@@ -68,7 +80,16 @@ async function convergeEnvironment(deps: PipelineDeps, app: string, env: Environ
     // The same commit failed in a way only a person can fix (a broken build, an app that never gets healthy):
     // don't loop on it; a new push (or publish, or rollback) asks again.
     if (!queued && latest?.commit === desired && latest.status === 'failed' && latest.needsPerson) return;
-    const deployment = queued ?? deployments.create({ app, environment: env.name, commit: desired, trigger: 'reconcile', previousCommit: actual?.commit ?? null, logPath: (id) => logPath(deps.config.dataDir, 'deployments', id) });
+    const deployment =
+      queued ??
+      deployments.create({
+        app,
+        environment: env.name,
+        commit: desired,
+        trigger: 'reconcile',
+        previousCommit: actual?.commit ?? null,
+        logPath: (id) => logPath(deps.config.dataDir, 'deployments', id),
+      });
     for (const d of open) if (d.id !== deployment.id) finish(deps, d, 'superseded', { reason: `superseded by ${shortSha(desired)}` });
     const outcome = await runDeployment(deps, app, env, deployment, actual?.commit ?? null, signal);
     if (outcome.status === 'superseded') continue;
@@ -80,7 +101,14 @@ async function convergeEnvironment(deps: PipelineDeps, app: string, env: Environ
 type Outcome = { status: 'live'; instance: Instance } | { status: 'failed' } | { status: 'superseded' };
 
 /** `applied` is the commit serving the environment now (null: nothing), which serves on if this deploy fails. */
-async function runDeployment(deps: PipelineDeps, app: string, env: EnvironmentDef, d: DeploymentRecord, applied: string | null, signal?: AbortSignal): Promise<Outcome> {
+async function runDeployment(
+  deps: PipelineDeps,
+  app: string,
+  env: EnvironmentDef,
+  d: DeploymentRecord,
+  applied: string | null,
+  signal?: AbortSignal,
+): Promise<Outcome> {
   const { store, events, runtime, config } = deps;
   const gitdir = repoPath(config.dataDir, app);
   const log = openLineLog(d.logPath, (line) => events.emit({ type: 'deploy-line', app, deploymentId: d.id, line }));
@@ -110,7 +138,11 @@ async function runDeployment(deps: PipelineDeps, app: string, env: EnvironmentDe
     } catch (e) {
       return fail(messageOf(e), true);
     }
-    const result = await runtime.deploy({ app, environment: env, commit: d.commit, image: build.image, settings, secrets: store.secrets.values(app, env.name), deploymentId: d.id }, (line) => log.line(line), signal);
+    const result = await runtime.deploy(
+      { app, environment: env, commit: d.commit, image: build.image, settings, secrets: store.secrets.values(app, env.name), deploymentId: d.id },
+      (line) => log.line(line),
+      signal,
+    );
     if (!result.ok) {
       return fail(`${result.reason}${result.logTail ? `\n--- container log ---\n${result.logTail}` : ''}`, true);
     }
@@ -126,19 +158,40 @@ async function runDeployment(deps: PipelineDeps, app: string, env: EnvironmentDe
   }
 }
 
-function finish(deps: PipelineDeps, d: DeploymentRecord, status: 'live' | 'failed' | 'superseded', fields: { appliedCommit?: string | null; reason?: string; needsPerson?: number }): void {
+function finish(
+  deps: PipelineDeps,
+  d: DeploymentRecord,
+  status: 'live' | 'failed' | 'superseded',
+  fields: { appliedCommit?: string | null; reason?: string; needsPerson?: number },
+): void {
   deps.store.deployments.finish(d.id, status, fields);
   emitStatus(deps, d, status, fields.reason);
 }
 
 function emitStatus(deps: PipelineDeps, d: DeploymentRecord, status: string, reason?: string): void {
   const env = deps.config.environments.find((e) => e.name === d.environment);
-  deps.events.emit({ type: 'deployment', app: d.app, deploymentId: d.id, environment: d.environment, commit: d.commit, status, ...(reason ? { reason } : {}), ...(env && status === 'live' ? { url: environmentUrl(deps.config, env, d.app) } : {}) });
+  deps.events.emit({
+    type: 'deployment',
+    app: d.app,
+    deploymentId: d.id,
+    environment: d.environment,
+    commit: d.commit,
+    status,
+    ...(reason ? { reason } : {}),
+    ...(env && status === 'live' ? { url: environmentUrl(deps.config, env, d.app) } : {}),
+  });
 }
 
 /** The runtime serves something the records don't know as live (the database was lost or restored): record it. */
 function adoptRunning(deps: PipelineDeps, app: string, env: EnvironmentDef, actual: Instance): void {
-  const d = deps.store.deployments.create({ app, environment: env.name, commit: actual.commit, trigger: 'reconcile', previousCommit: null, logPath: (id) => logPath(deps.config.dataDir, 'deployments', id) });
+  const d = deps.store.deployments.create({
+    app,
+    environment: env.name,
+    commit: actual.commit,
+    trigger: 'reconcile',
+    previousCommit: null,
+    logPath: (id) => logPath(deps.config.dataDir, 'deployments', id),
+  });
   deps.store.deployments.update(d.id, { image: actual.image });
   deps.store.deployments.finish(d.id, 'live', { appliedCommit: actual.commit, reason: 'found running' });
 }

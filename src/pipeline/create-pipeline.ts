@@ -51,7 +51,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     createApp: async (input) => {
       const app = await createApp(deps, input);
       const preview = deps.config.environments.find((e) => e.ref === 'refs/heads/main');
-      if (preview) deps.store.deployments.create({ app: app.name, environment: preview.name, commit: app.commit, trigger: 'create', previousCommit: null, logPath: (id) => logPath(deps.config.dataDir, 'deployments', id) });
+      if (preview)
+        deps.store.deployments.create({
+          app: app.name,
+          environment: preview.name,
+          commit: app.commit,
+          trigger: 'create',
+          previousCommit: null,
+          logPath: (id) => logPath(deps.config.dataDir, 'deployments', id),
+        });
       void reconciler.wake(app.name);
       return app;
     },
@@ -75,7 +83,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     restartEnvironment: (app, environment) => {
       const live = deps.store.deployments.live(app, environment);
       if (!live) return null;
-      const d = deps.store.deployments.create({ app, environment, commit: live.commit, trigger: 'config', previousCommit: live.commit, logPath: (id) => logPath(deps.config.dataDir, 'deployments', id) });
+      const d = deps.store.deployments.create({
+        app,
+        environment,
+        commit: live.commit,
+        trigger: 'config',
+        previousCommit: live.commit,
+        logPath: (id) => logPath(deps.config.dataDir, 'deployments', id),
+      });
       void reconciler.wake(app);
       return d;
     },

@@ -13,7 +13,8 @@ export async function ensureBuild(deps: PipelineDeps, app: string, commit: strin
   const { store, events, config } = deps;
   const previous = store.builds.latestFor(app, commit);
   if (previous?.status === 'succeeded') return { ok: true, image: previous.image, buildId: previous.id };
-  if (previous?.status === 'failed' && previous.needsPerson) return { ok: false, buildId: previous.id, error: previous.error ?? 'the build failed', needsPerson: true };
+  if (previous?.status === 'failed' && previous.needsPerson)
+    return { ok: false, buildId: previous.id, error: previous.error ?? 'the build failed', needsPerson: true };
 
   const image = imageName(app, commit, config.build.registry);
   const record = store.builds.create({ app, commit, image, logPath: (id) => logPath(config.dataDir, 'builds', id) });

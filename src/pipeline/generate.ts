@@ -60,7 +60,14 @@ function history(deps: PipelineDeps, app: string, excluding: string): PastExchan
     .list(app, 20)
     .filter((g) => g.id !== excluding && g.status !== 'running')
     .reverse()
-    .map((g) => ({ request: g.prompt, summary: g.summary, text: g.text, files: g.files, commit: g.commit, outcome: g.error ?? (g.status === 'nothing' ? 'no changes' : null) }));
+    .map((g) => ({
+      request: g.prompt,
+      summary: g.summary,
+      text: g.text,
+      files: g.files,
+      commit: g.commit,
+      outcome: g.error ?? (g.status === 'nothing' ? 'no changes' : null),
+    }));
 }
 
 async function runFlow(deps: PipelineDeps, reconciler: Reconciler, gen: GenerationRecord, rootId: string, fixesLeft: number): Promise<void> {
@@ -74,10 +81,20 @@ async function runFlow(deps: PipelineDeps, reconciler: Reconciler, gen: Generati
   }
   if (outcome.superseded) return emit('end', { status: 'committed', message: 'a newer commit on main took over the preview' });
   if (fixesLeft <= 0) {
-    emit('error', { code: 'FIX_BUDGET_SPENT', message: `the commit ${shortSha(commit)} ${outcome.what}; no fix attempts are left (SLIPWAY_FIX_ATTEMPTS), so the preview keeps what it served before. Describe a fix, or revert this generation.` });
+    emit('error', {
+      code: 'FIX_BUDGET_SPENT',
+      message: `the commit ${shortSha(commit)} ${outcome.what}; no fix attempts are left (SLIPWAY_FIX_ATTEMPTS), so the preview keeps what it served before. Describe a fix, or revert this generation.`,
+    });
     return emit('end', { status: 'failed' });
   }
-  const fix = deps.store.generations.create({ app: gen.app, kind: 'fix', parentId: gen.id, prompt: `The commit ${shortSha(commit)} ${outcome.what}. Fix it with the smallest change.\n\n${outcome.detail}`, requestedBy: 'slipway', model: gen.model });
+  const fix = deps.store.generations.create({
+    app: gen.app,
+    kind: 'fix',
+    parentId: gen.id,
+    prompt: `The commit ${shortSha(commit)} ${outcome.what}. Fix it with the smallest change.\n\n${outcome.detail}`,
+    requestedBy: 'slipway',
+    model: gen.model,
+  });
   emit('fix', { generationId: fix.id, attempt: deps.config.codegen.fixAttempts - fixesLeft + 1, of: deps.config.codegen.fixAttempts, reason: outcome.what });
   await runFlow(deps, reconciler, fix, rootId, fixesLeft - 1);
 }
@@ -110,7 +127,14 @@ async function generateAndCommit(deps: PipelineDeps, gen: GenerationRecord, emit
     return null;
   }
   if (result.status === 'failed') {
-    store.generations.update(gen.id, { status: 'failed', text: result.text || text, usage, errorCode: result.code, error: result.message, finishedAt: finished });
+    store.generations.update(gen.id, {
+      status: 'failed',
+      text: result.text || text,
+      usage,
+      errorCode: result.code,
+      error: result.message,
+      finishedAt: finished,
+    });
     emit('error', { code: result.code, message: result.message });
     return null;
   }
@@ -118,12 +142,28 @@ async function generateAndCommit(deps: PipelineDeps, gen: GenerationRecord, emit
   const request = gen.kind === 'fix' ? (gen.prompt.split('\n')[0] ?? '') : gen.prompt;
   const message = `${result.summary}\n\n${request}\n\nGenerated-By: ${gen.model}\nSlipway-Generation: ${gen.id}\n${gen.kind === 'fix' && gen.parentId ? `Slipway-Fix-Of: ${gen.parentId}\n` : ''}`;
   try {
-    const { commit, rebasedOnto } = await commitChanges({ gitdir, ref: 'refs/heads/main', base, changes: result.changes as FileChange[], message, author: CLAUDE });
+    const { commit, rebasedOnto } = await commitChanges({
+      gitdir,
+      ref: 'refs/heads/main',
+      base,
+      changes: result.changes as FileChange[],
+      message,
+      author: CLAUDE,
+    });
     store.generations.update(gen.id, { status: 'committed', summary: result.summary, text: result.text, files, usage, commit, finishedAt: finished });
     emit('commit', { commit, summary: result.summary, files, rebasedOnto, kind: gen.kind });
     return commit;
   } catch (e) {
-    store.generations.update(gen.id, { status: 'failed', summary: result.summary, text: result.text, files, usage, errorCode: 'COMMIT_CONFLICT', error: messageOf(e), finishedAt: finished });
+    store.generations.update(gen.id, {
+      status: 'failed',
+      summary: result.summary,
+      text: result.text,
+      files,
+      usage,
+      errorCode: 'COMMIT_CONFLICT',
+      error: messageOf(e),
+      finishedAt: finished,
+    });
     emit('error', { code: 'COMMIT_CONFLICT', message: messageOf(e) });
     return null;
   }
@@ -132,13 +172,28 @@ async function generateAndCommit(deps: PipelineDeps, gen: GenerationRecord, emit
 type PreviewOutcome = { live: true; url: string } | { live: false; superseded: true } | { live: false; superseded?: false; what: string; detail: string };
 
 /** Sends the commit through the pipeline like a push to main and reports its build and deploy. */
-async function followPreview(deps: PipelineDeps, reconciler: Reconciler, gen: GenerationRecord, commit: string, emit: (event: string, data: unknown) => void): Promise<PreviewOutcome> {
+async function followPreview(
+  deps: PipelineDeps,
+  reconciler: Reconciler,
+  gen: GenerationRecord,
+  commit: string,
+  emit: (event: string, data: unknown) => void,
+): Promise<PreviewOutcome> {
   const { store, config } = deps;
   const env = config.environments.find((e) => e.ref === 'refs/heads/main');
   if (!env) return { live: false, superseded: true };
   // The server moved main itself, so no hook ran: record the update as a push would have.
-  const [update] = store.refUpdates.record([{ app: gen.app, ref: env.ref, oldSha: '0'.repeat(40), newSha: commit, kind: 'preview', environment: env.name, pusher: 'claude', pushOptions: [] }]);
-  const deployment = store.deployments.create({ app: gen.app, environment: env.name, commit, trigger: 'generation', previousCommit: store.deployments.live(gen.app, env.name)?.commit ?? null, logPath: (id) => logPath(config.dataDir, 'deployments', id) });
+  const [update] = store.refUpdates.record([
+    { app: gen.app, ref: env.ref, oldSha: '0'.repeat(40), newSha: commit, kind: 'preview', environment: env.name, pusher: 'claude', pushOptions: [] },
+  ]);
+  const deployment = store.deployments.create({
+    app: gen.app,
+    environment: env.name,
+    commit,
+    trigger: 'generation',
+    previousCommit: store.deployments.live(gen.app, env.name)?.commit ?? null,
+    logPath: (id) => logPath(config.dataDir, 'deployments', id),
+  });
   const stop = deps.events.subscribe(gen.app, (e) => {
     if (e.type === 'build' && e.commit === commit) emit('build', { status: e.status, buildId: e.buildId, error: e.error });
     else if (e.type === 'build-line' && deps.store.builds.get(e.buildId)?.commit === commit) emit('build-line', { line: e.line });

@@ -36,7 +36,9 @@ export function createJobScheduler(deps: PipelineDeps): JobScheduler {
         }
         if (live && schedule && !timers.has(key)) {
           const cron = new Cron(schedule, { timezone: 'UTC', protect: true }, () => {
-            void startJobRun(deps, app, env.name, 'schedule').catch((e: unknown) => log.warn('scheduled run could not start', { app, environment: env.name, error: messageOf(e) }));
+            void startJobRun(deps, app, env.name, 'schedule').catch((e: unknown) =>
+              log.warn('scheduled run could not start', { app, environment: env.name, error: messageOf(e) }),
+            );
           });
           timers.set(key, { cron, commit: live.commit, schedule });
         }

@@ -12,10 +12,19 @@ function check(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, enviro
   if (!deps.config.environments.some((e) => e.name === environment)) throw new NotFoundError(`no environment named ${environment}`);
 }
 
-export function setSecret(deps: Pick<PipelineDeps, 'config' | 'store'>, restart: Restart, app: string, environment: string, name: unknown, value: unknown): void {
+export function setSecret(
+  deps: Pick<PipelineDeps, 'config' | 'store'>,
+  restart: Restart,
+  app: string,
+  environment: string,
+  name: unknown,
+  value: unknown,
+): void {
   check(deps, app, environment);
-  if (typeof name !== 'string' || !SECRET_NAME.test(name)) throw new InvalidInputError(`"${String(name).slice(0, 60)}" is not a valid variable name: use letters, digits and "_", not starting with a digit`);
-  if (typeof value !== 'string' || Buffer.byteLength(value) > MAX_SECRET_BYTES) throw new InvalidInputError(`a secret value is text of at most ${MAX_SECRET_BYTES} bytes`);
+  if (typeof name !== 'string' || !SECRET_NAME.test(name))
+    throw new InvalidInputError(`"${String(name).slice(0, 60)}" is not a valid variable name: use letters, digits and "_", not starting with a digit`);
+  if (typeof value !== 'string' || Buffer.byteLength(value) > MAX_SECRET_BYTES)
+    throw new InvalidInputError(`a secret value is text of at most ${MAX_SECRET_BYTES} bytes`);
   deps.store.secrets.set(app, environment, name, value);
   restart(app, environment);
 }

@@ -19,8 +19,10 @@ export function productionEnvironment(deps: Pick<PipelineDeps, 'config'>): Envir
 /** Refuses a commit whose build failed or that was never built (publish never builds). */
 export function checkPublishable(deps: Pick<PipelineDeps, 'store'>, app: string, commit: string, options: { requireBuilt: boolean }): void {
   const build = deps.store.builds.latestFor(app, commit);
-  if (build?.status === 'failed') throw new ConflictError(`commit ${shortSha(commit)} cannot go to production: its build failed (${(build.error ?? '').split('\n')[0]})`);
-  if (options.requireBuilt && build?.status !== 'succeeded') throw new ConflictError(`commit ${shortSha(commit)} has not been built yet: push it to main first, or wait for its build`);
+  if (build?.status === 'failed')
+    throw new ConflictError(`commit ${shortSha(commit)} cannot go to production: its build failed (${(build.error ?? '').split('\n')[0]})`);
+  if (options.requireBuilt && build?.status !== 'succeeded')
+    throw new ConflictError(`commit ${shortSha(commit)} has not been built yet: push it to main first, or wait for its build`);
 }
 
 export async function moveProduction(deps: PipelineDeps, app: string, commit: string, trigger: DeploymentTrigger, why: string): Promise<DeploymentRecord> {
@@ -38,5 +40,12 @@ export async function moveProduction(deps: PipelineDeps, app: string, commit: st
     }
   }
   const previous = deps.store.deployments.live(app, env.name)?.commit ?? null;
-  return deps.store.deployments.create({ app, environment: env.name, commit, trigger, previousCommit: previous, logPath: (id) => logPath(deps.config.dataDir, 'deployments', id) });
+  return deps.store.deployments.create({
+    app,
+    environment: env.name,
+    commit,
+    trigger,
+    previousCommit: previous,
+    logPath: (id) => logPath(deps.config.dataDir, 'deployments', id),
+  });
 }

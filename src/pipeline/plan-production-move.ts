@@ -28,7 +28,12 @@ function previewEnvironment(deps: Pick<PipelineDeps, 'config'>) {
   return deps.config.environments.find((e) => e.releaseTags === undefined && e.ref === 'refs/heads/main') ?? deps.config.environments[0]!;
 }
 
-export async function planProductionMove(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, action: ReleaseAction, options: { to?: string } = {}): Promise<ProductionMovePlan> {
+export async function planProductionMove(
+  deps: Pick<PipelineDeps, 'config' | 'store'>,
+  app: string,
+  action: ReleaseAction,
+  options: { to?: string } = {},
+): Promise<ProductionMovePlan> {
   if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
   const gitdir = repoPath(deps.config.dataDir, app);
   const prod = productionEnvironment(deps);
@@ -70,6 +75,14 @@ export async function listRollbackChoices(deps: Pick<PipelineDeps, 'config' | 's
   const gitdir = repoPath(deps.config.dataDir, app);
   const releases = await listReleases(gitdir);
   const current = deps.store.deployments.live(app, productionEnvironment(deps).name)?.commit ?? null;
-  const commits = await readCommits(gitdir, releases.map((r) => r.commit));
-  return releases.map((r) => ({ ...r, commitInfo: commits.get(r.commit) ?? null, current: r.commit === current, build: deps.store.builds.latestFor(app, r.commit)?.status ?? 'none' }));
+  const commits = await readCommits(
+    gitdir,
+    releases.map((r) => r.commit),
+  );
+  return releases.map((r) => ({
+    ...r,
+    commitInfo: commits.get(r.commit) ?? null,
+    current: r.commit === current,
+    build: deps.store.builds.latestFor(app, r.commit)?.status ?? 'none',
+  }));
 }

@@ -29,7 +29,14 @@ export function parseHookInput(body: unknown): HookInput {
   if (!Array.isArray(b.updates) || b.updates.length === 0 || b.updates.length > 1000) throw new InvalidInputError('expected 1–1000 ref updates');
   const updates = b.updates.map((u: unknown) => {
     const x = u as Partial<Record<keyof RefUpdate, unknown>>;
-    if (typeof x.ref !== 'string' || !x.ref.startsWith('refs/') || typeof x.oldSha !== 'string' || typeof x.newSha !== 'string' || !isSha(x.oldSha) || !isSha(x.newSha)) {
+    if (
+      typeof x.ref !== 'string' ||
+      !x.ref.startsWith('refs/') ||
+      typeof x.oldSha !== 'string' ||
+      typeof x.newSha !== 'string' ||
+      !isSha(x.oldSha) ||
+      !isSha(x.newSha)
+    ) {
       throw new InvalidInputError('malformed ref update');
     }
     return { ref: x.ref, oldSha: x.oldSha, newSha: x.newSha };
@@ -83,7 +90,14 @@ export async function postReceive(deps: PipelineDeps, reconciler: Reconciler, in
   const records = store.refUpdates.record(
     input.updates.map((u) => {
       const c = classifyRefUpdate(u, config.environments);
-      return { app: input.app, ...u, kind: c.kind, environment: c.kind === 'ignore' ? null : c.environment, pusher: input.pusher, pushOptions: input.pushOptions };
+      return {
+        app: input.app,
+        ...u,
+        kind: c.kind,
+        environment: c.kind === 'ignore' ? null : c.environment,
+        pusher: input.pusher,
+        pushOptions: input.pushOptions,
+      };
     }),
   );
   // Queued deployments show up at once in history; a newer push supersedes them.
@@ -91,7 +105,14 @@ export async function postReceive(deps: PipelineDeps, reconciler: Reconciler, in
   for (const r of records) {
     if (r.newSha === ZERO_SHA || !r.environment) continue;
     if (r.kind === 'preview' || r.kind === 'production-move') {
-      store.deployments.create({ app: input.app, environment: r.environment, commit: r.newSha, trigger: r.kind === 'preview' ? 'push' : 'rollback', previousCommit: store.deployments.live(input.app, r.environment)?.commit ?? null, logPath: (id) => logPath(config.dataDir, 'deployments', id) });
+      store.deployments.create({
+        app: input.app,
+        environment: r.environment,
+        commit: r.newSha,
+        trigger: r.kind === 'preview' ? 'push' : 'rollback',
+        previousCommit: store.deployments.live(input.app, r.environment)?.commit ?? null,
+        logPath: (id) => logPath(config.dataDir, 'deployments', id),
+      });
     }
     watched.set(r.environment, r.newSha);
     say(describeUpdate(r));

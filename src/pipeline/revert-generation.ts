@@ -50,8 +50,17 @@ export async function revertGeneration(deps: PipelineDeps, reconciler: Reconcile
   store.generations.appendEvent(revert.id, 'commit', { commit, summary, files: paths, kind: 'revert' });
   const env = config.environments.find((e) => e.ref === 'refs/heads/main');
   if (env) {
-    store.refUpdates.record([{ app: target.app, ref: env.ref, oldSha: head, newSha: commit, kind: 'preview', environment: env.name, pusher: by, pushOptions: [] }]);
-    store.deployments.create({ app: target.app, environment: env.name, commit, trigger: 'revert', previousCommit: store.deployments.live(target.app, env.name)?.commit ?? null, logPath: (i) => logPath(config.dataDir, 'deployments', i) });
+    store.refUpdates.record([
+      { app: target.app, ref: env.ref, oldSha: head, newSha: commit, kind: 'preview', environment: env.name, pusher: by, pushOptions: [] },
+    ]);
+    store.deployments.create({
+      app: target.app,
+      environment: env.name,
+      commit,
+      trigger: 'revert',
+      previousCommit: store.deployments.live(target.app, env.name)?.commit ?? null,
+      logPath: (i) => logPath(config.dataDir, 'deployments', i),
+    });
   }
   store.generations.appendEvent(revert.id, 'end', { status: 'committed' });
   void reconciler.wake(target.app);

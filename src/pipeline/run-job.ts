@@ -9,7 +9,12 @@ import type { PipelineDeps } from './deps.js';
 import { logPath } from './log-paths.js';
 
 /** Starts a run and returns its record at once; the run goes on in the background. */
-export async function startJobRun(deps: PipelineDeps, app: string, environment: string, trigger: 'schedule' | 'manual'): Promise<{ run: JobRunRecord; done: Promise<JobRunRecord> }> {
+export async function startJobRun(
+  deps: PipelineDeps,
+  app: string,
+  environment: string,
+  trigger: 'schedule' | 'manual',
+): Promise<{ run: JobRunRecord; done: Promise<JobRunRecord> }> {
   const env = deps.config.environments.find((e) => e.name === environment);
   if (!env) throw new NotFoundError(`no environment named ${environment}`);
   const live = deps.store.deployments.live(app, environment);
@@ -22,7 +27,18 @@ export async function startJobRun(deps: PipelineDeps, app: string, environment: 
   const done = (async () => {
     let exitCode: number | null = null;
     try {
-      const result = await deps.runtime.runJob({ app, environment: env, commit: live.commit, image: live.image!, settings, secrets: deps.store.secrets.values(app, environment), deploymentId: live.id }, (line) => log.line(line));
+      const result = await deps.runtime.runJob(
+        {
+          app,
+          environment: env,
+          commit: live.commit,
+          image: live.image!,
+          settings,
+          secrets: deps.store.secrets.values(app, environment),
+          deploymentId: live.id,
+        },
+        (line) => log.line(line),
+      );
       exitCode = result.exitCode;
       log.line(`exited with code ${exitCode ?? 'unknown'}`);
     } catch (e) {

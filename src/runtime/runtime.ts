@@ -21,9 +21,7 @@ export interface DeploySpec {
   deploymentId: string;
 }
 
-export type DeployResult =
-  | { ok: true; instance: Instance }
-  | { ok: false; reason: string; logTail: string };
+export type DeployResult = { ok: true; instance: Instance } | { ok: false; reason: string; logTail: string };
 
 export interface Instance {
   app: string;

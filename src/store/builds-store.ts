@@ -36,7 +36,9 @@ export interface BuildsStore {
 export function createBuildsStore(db: Db): BuildsStore {
   const now = () => new Date().toISOString();
   const get = db.prepare<[string], Record<string, unknown>>('SELECT * FROM builds WHERE id = ?');
-  const latest = db.prepare<[string, string], Record<string, unknown>>('SELECT * FROM builds WHERE app = ? AND commit_sha = ? ORDER BY created_at DESC, rowid DESC LIMIT 1');
+  const latest = db.prepare<[string, string], Record<string, unknown>>(
+    'SELECT * FROM builds WHERE app = ? AND commit_sha = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
+  );
   const list = db.prepare<[string, number], Record<string, unknown>>('SELECT * FROM builds WHERE app = ? ORDER BY created_at DESC, rowid DESC LIMIT ?');
   const insert = db.prepare('INSERT INTO builds (id, app, commit_sha, image, status, log_path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const start = db.prepare("UPDATE builds SET status = 'building', started_at = ? WHERE id = ?");

@@ -28,7 +28,14 @@ export interface DeploymentRecord {
 }
 
 export interface DeploymentsStore {
-  create(input: { app: string; environment: string; commit: string; trigger: DeploymentTrigger; previousCommit: string | null; logPath: (id: string) => string }): DeploymentRecord;
+  create(input: {
+    app: string;
+    environment: string;
+    commit: string;
+    trigger: DeploymentTrigger;
+    previousCommit: string | null;
+    logPath: (id: string) => string;
+  }): DeploymentRecord;
   get(id: string): DeploymentRecord | undefined;
   list(app: string, limit?: number): DeploymentRecord[];
   /** Queued or running deployments of an environment, oldest first. */
@@ -50,14 +57,31 @@ export function createDeploymentsStore(db: Db): DeploymentsStore {
   const now = () => new Date().toISOString();
   const get = db.prepare<[string], Record<string, unknown>>('SELECT * FROM deployments WHERE id = ?');
   const list = db.prepare<[string, number], Record<string, unknown>>('SELECT * FROM deployments WHERE app = ? ORDER BY created_at DESC, rowid DESC LIMIT ?');
-  const open = db.prepare<[string, string], Record<string, unknown>>("SELECT * FROM deployments WHERE app = ? AND environment = ? AND status IN ('queued', 'building', 'deploying') ORDER BY created_at, rowid");
-  const live = db.prepare<[string, string], Record<string, unknown>>("SELECT * FROM deployments WHERE app = ? AND environment = ? AND status = 'live' ORDER BY finished_at DESC, rowid DESC LIMIT 1");
-  const latest = db.prepare<[string, string], Record<string, unknown>>('SELECT * FROM deployments WHERE app = ? AND environment = ? ORDER BY created_at DESC, rowid DESC LIMIT 1');
-  const insert = db.prepare('INSERT INTO deployments (id, app, environment, commit_sha, status, trigger, previous_commit, log_path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const open = db.prepare<[string, string], Record<string, unknown>>(
+    "SELECT * FROM deployments WHERE app = ? AND environment = ? AND status IN ('queued', 'building', 'deploying') ORDER BY created_at, rowid",
+  );
+  const live = db.prepare<[string, string], Record<string, unknown>>(
+    "SELECT * FROM deployments WHERE app = ? AND environment = ? AND status = 'live' ORDER BY finished_at DESC, rowid DESC LIMIT 1",
+  );
+  const latest = db.prepare<[string, string], Record<string, unknown>>(
+    'SELECT * FROM deployments WHERE app = ? AND environment = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
+  );
+  const insert = db.prepare(
+    'INSERT INTO deployments (id, app, environment, commit_sha, status, trigger, previous_commit, log_path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const replace = db.prepare("UPDATE deployments SET status = 'replaced' WHERE app = ? AND environment = ? AND status = 'live' AND id <> ?");
   const interrupted = db.prepare("UPDATE deployments SET status = 'failed', reason = ?, finished_at = ? WHERE status IN ('building', 'deploying')");
   const one = (row: Record<string, unknown> | undefined) => (row ? toCamel<DeploymentRecord>(row) : undefined);
-  const columns: Record<string, string> = { status: 'status', image: 'image', buildId: 'build_id', appliedCommit: 'applied_commit', reason: 'reason', needsPerson: 'needs_person', startedAt: 'started_at', finishedAt: 'finished_at' };
+  const columns: Record<string, string> = {
+    status: 'status',
+    image: 'image',
+    buildId: 'build_id',
+    appliedCommit: 'applied_commit',
+    reason: 'reason',
+    needsPerson: 'needs_person',
+    startedAt: 'started_at',
+    finishedAt: 'finished_at',
+  };
   const update = (id: string, fields: Record<string, unknown>) => {
     const keys = Object.keys(fields).filter((k) => columns[k]);
     if (keys.length === 0) return;

@@ -40,7 +40,10 @@ export interface GenerationsStore {
   get(id: string): GenerationRecord | undefined;
   list(app: string, limit?: number): GenerationRecord[];
   running(app: string): GenerationRecord | undefined;
-  update(id: string, fields: Partial<Pick<GenerationRecord, 'status' | 'summary' | 'text' | 'files' | 'usage' | 'commit' | 'errorCode' | 'error' | 'revertedBy' | 'finishedAt'>>): void;
+  update(
+    id: string,
+    fields: Partial<Pick<GenerationRecord, 'status' | 'summary' | 'text' | 'files' | 'usage' | 'commit' | 'errorCode' | 'error' | 'revertedBy' | 'finishedAt'>>,
+  ): void;
   /** Appends an event; returns its sequence number. */
   appendEvent(id: string, event: string, data: unknown): number;
   events(id: string, afterSeq?: number): GenerationEventRecord[];
@@ -54,15 +57,32 @@ function toRecord(row: Record<string, unknown>): GenerationRecord {
 }
 
 export function createGenerationsStore(db: Db): GenerationsStore {
-  const insert = db.prepare("INSERT INTO generations (id, app, kind, parent_id, prompt, requested_by, model, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)");
+  const insert = db.prepare(
+    "INSERT INTO generations (id, app, kind, parent_id, prompt, requested_by, model, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
+  );
   const get = db.prepare<[string], Record<string, unknown>>('SELECT * FROM generations WHERE id = ?');
   const list = db.prepare<[string, number], Record<string, unknown>>('SELECT * FROM generations WHERE app = ? ORDER BY created_at DESC, rowid DESC LIMIT ?');
   const running = db.prepare<[string], Record<string, unknown>>("SELECT * FROM generations WHERE app = ? AND status = 'running' LIMIT 1");
   const lastSeq = db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM generation_events WHERE generation_id = ?');
   const insertEvent = db.prepare('INSERT INTO generation_events (generation_id, seq, event, data) VALUES (?, ?, ?, ?)');
-  const events = db.prepare<[string, number], { seq: number; event: string; data: string }>('SELECT seq, event, data FROM generation_events WHERE generation_id = ? AND seq > ? ORDER BY seq');
-  const interrupted = db.prepare("UPDATE generations SET status = 'failed', error_code = 'INTERRUPTED', error = 'Slipway restarted while this generation ran; nothing was committed', finished_at = ? WHERE status = 'running'");
-  const columns: Record<string, string> = { status: 'status', summary: 'summary', text: 'text', files: 'files', usage: 'usage', commit: 'commit_sha', errorCode: 'error_code', error: 'error', revertedBy: 'reverted_by', finishedAt: 'finished_at' };
+  const events = db.prepare<[string, number], { seq: number; event: string; data: string }>(
+    'SELECT seq, event, data FROM generation_events WHERE generation_id = ? AND seq > ? ORDER BY seq',
+  );
+  const interrupted = db.prepare(
+    "UPDATE generations SET status = 'failed', error_code = 'INTERRUPTED', error = 'Slipway restarted while this generation ran; nothing was committed', finished_at = ? WHERE status = 'running'",
+  );
+  const columns: Record<string, string> = {
+    status: 'status',
+    summary: 'summary',
+    text: 'text',
+    files: 'files',
+    usage: 'usage',
+    commit: 'commit_sha',
+    errorCode: 'error_code',
+    error: 'error',
+    revertedBy: 'reverted_by',
+    finishedAt: 'finished_at',
+  };
   const seqs = new Map<string, number>();
   return {
     create({ app, kind, parentId = null, prompt, requestedBy, model }) {

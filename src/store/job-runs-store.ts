@@ -26,7 +26,9 @@ export interface JobRunsStore {
 
 export function createJobRunsStore(db: Db): JobRunsStore {
   const now = () => new Date().toISOString();
-  const insert = db.prepare("INSERT INTO job_runs (id, app, environment, commit_sha, trigger, status, log_path, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)");
+  const insert = db.prepare(
+    "INSERT INTO job_runs (id, app, environment, commit_sha, trigger, status, log_path, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)",
+  );
   const finish = db.prepare('UPDATE job_runs SET status = ?, exit_code = ?, finished_at = ? WHERE id = ?');
   const get = db.prepare<[string], Record<string, unknown>>('SELECT * FROM job_runs WHERE id = ?');
   const list = db.prepare<[string, number], Record<string, unknown>>('SELECT * FROM job_runs WHERE app = ? ORDER BY started_at DESC, rowid DESC LIMIT ?');

@@ -11,7 +11,9 @@ export interface SecretsStore {
 }
 
 export function createSecretsStore(db: Db): SecretsStore {
-  const upsert = db.prepare('INSERT INTO secrets (app, environment, name, value, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (app, environment, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
+  const upsert = db.prepare(
+    'INSERT INTO secrets (app, environment, name, value, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (app, environment, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+  );
   const remove = db.prepare('DELETE FROM secrets WHERE app = ? AND environment = ? AND name = ?');
   const all = db.prepare<[string, string], { name: string; value: string }>('SELECT name, value FROM secrets WHERE app = ? AND environment = ? ORDER BY name');
   return {

@@ -63,10 +63,21 @@ export function createWebApp(options: WebAppOptions): Koa {
   // Sessions are read lazily (only routes that look at ctx.session parse the cookie).
   app.use(createSessionMiddleware(app, loadSessionKeys(config.dataDir), config.publicUrl));
 
-  const onlyApi = (m: Middleware): Middleware => (ctx, next) => (ctx.path.startsWith('/api/') ? m(ctx, next) : next());
-  app.use(onlyApi(requireToken((a) => pipeline.authenticateBearer(a), (ctx) => principalOf(pipeline.deps, ctx))));
+  const onlyApi =
+    (m: Middleware): Middleware =>
+    (ctx, next) =>
+      ctx.path.startsWith('/api/') ? m(ctx, next) : next();
+  app.use(
+    onlyApi(
+      requireToken(
+        (a) => pipeline.authenticateBearer(a),
+        (ctx) => principalOf(pipeline.deps, ctx),
+      ),
+    ),
+  );
   app.use(onlyApi(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' })));
-  for (const router of [apiAppsRoutes(pipeline), apiPipelineRoutes(pipeline), apiGenerationsRoutes(pipeline)]) app.use(router.routes()).use(router.allowedMethods());
+  for (const router of [apiAppsRoutes(pipeline), apiPipelineRoutes(pipeline), apiGenerationsRoutes(pipeline)])
+    app.use(router.routes()).use(router.allowedMethods());
 
   for (const m of ui.pages) app.use(m);
 

@@ -61,7 +61,14 @@ export async function measureFloor(o: FloorOptions): Promise<FloorResult> {
     const buildArgs = Object.entries(o.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
     await run('docker', ['build', '-q', '-t', o.image, ...buildArgs, dir], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
     const t1 = performance.now();
-    container = await run('docker', ['run', '-d', '-p', `127.0.0.1::${settings.port}`, ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), o.image]);
+    container = await run('docker', [
+      'run',
+      '-d',
+      '-p',
+      `127.0.0.1::${settings.port}`,
+      ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+      o.image,
+    ]);
     const t2 = performance.now();
     // The published port, from the API (one short request) rather than a second CLI start-up.
     const info = await o.docker.getContainer(container).inspect();
@@ -69,7 +76,11 @@ export async function measureFloor(o: FloorOptions): Promise<FloorResult> {
     const t3 = await waitForContent({ port, marker: o.marker, intervalMs: 20 });
     return { buildMs: t1 - t0, runMs: t2 - t1, runToFirstOkMs: t3 - t1, totalMs: t3 - t0 };
   } finally {
-    if (container) await o.docker.getContainer(container).remove({ force: true }).catch(() => undefined);
+    if (container)
+      await o.docker
+        .getContainer(container)
+        .remove({ force: true })
+        .catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }

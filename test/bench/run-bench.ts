@@ -106,7 +106,13 @@ async function commitChange(dir: string, app: BenchApp, marker: string): Promise
   return (await gitOk(['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
 }
 
-async function benchApp(server: TestServer, app: BenchApp, buildArgs: Record<string, string>, trace: ReturnType<typeof tracePipeline>, setCurrent: (name: string) => void): Promise<AppResults> {
+async function benchApp(
+  server: TestServer,
+  app: BenchApp,
+  buildArgs: Record<string, string>,
+  trace: ReturnType<typeof tracePipeline>,
+  setCurrent: (name: string) => void,
+): Promise<AppResults> {
   setCurrent(app.name);
   const previewHost = `${app.name}-preview.localhost`;
   const prodHost = `${app.name}.localhost`;
@@ -175,7 +181,15 @@ async function benchApp(server: TestServer, app: BenchApp, buildArgs: Record<str
     await rollback();
     await waitSettled(server, app.name);
     const head = (await gitOk(['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
-    await measureFloor({ docker: server.pipeline.deps.docker, gitdir, commit: head, image: `slipway-bench-floor/${app.name}:warm`, buildArgs, marker: 'floor warm-up', apply: (d) => app.change(d, 'floor warm-up') });
+    await measureFloor({
+      docker: server.pipeline.deps.docker,
+      gitdir,
+      commit: head,
+      image: `slipway-bench-floor/${app.name}:warm`,
+      buildArgs,
+      marker: 'floor warm-up',
+      apply: (d) => app.change(d, 'floor warm-up'),
+    });
 
     for (let i = 1; i <= RUNS; i++) {
       const marker = `${app.name} run ${i} ${Date.now().toString(36)}`;
@@ -187,7 +201,17 @@ async function benchApp(server: TestServer, app: BenchApp, buildArgs: Record<str
       // By hand, on the tree of the commit just pushed (its marker made floor-only, so no layer is cached).
       const commit = (await gitOk(['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
       const floorMarker = `${marker} floor`;
-      results.floor.push(await measureFloor({ docker: server.pipeline.deps.docker, gitdir, commit, image: `slipway-bench-floor/${app.name}:${i}`, buildArgs, marker: floorMarker, apply: (d) => app.change(d, floorMarker) }));
+      results.floor.push(
+        await measureFloor({
+          docker: server.pipeline.deps.docker,
+          gitdir,
+          commit,
+          image: `slipway-bench-floor/${app.name}:${i}`,
+          buildArgs,
+          marker: floorMarker,
+          apply: (d) => app.change(d, floorMarker),
+        }),
+      );
 
       rec = trace.begin();
       results.publish.push(await publish(rec));
@@ -199,7 +223,9 @@ async function benchApp(server: TestServer, app: BenchApp, buildArgs: Record<str
       results.traces.rollback.push(rec);
       await waitSettled(server, app.name);
       const f = results.floor.at(-1)!;
-      log(`${app.name} run ${i}/${RUNS}: push ${seconds(results.push.at(-1)!)} (floor ${seconds(f.totalMs)}: build ${seconds(f.buildMs)}, run ${seconds(f.runMs)}, first 200 ${seconds(f.runToFirstOkMs - f.runMs)}), publish ${seconds(results.publish.at(-1)!)}, rollback ${seconds(results.rollback.at(-1)!)}`);
+      log(
+        `${app.name} run ${i}/${RUNS}: push ${seconds(results.push.at(-1)!)} (floor ${seconds(f.totalMs)}: build ${seconds(f.buildMs)}, run ${seconds(f.runMs)}, first 200 ${seconds(f.runToFirstOkMs - f.runMs)}), publish ${seconds(results.publish.at(-1)!)}, rollback ${seconds(results.rollback.at(-1)!)}`,
+      );
     }
     return results;
   } finally {
@@ -211,12 +237,24 @@ async function benchApp(server: TestServer, app: BenchApp, buildArgs: Record<str
 async function removeBenchLeftovers(server: TestServer): Promise<void> {
   const docker = server.pipeline.deps.docker;
   for (const app of APPS) {
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`slipway.app=${app.name}`] } })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-    for (const n of await docker.listNetworks({ filters: { label: [`slipway.app=${app.name}`] } })) await docker.getNetwork(n.Id).remove().catch((e: unknown) => log(`could not remove network ${n.Name}: ${(e as Error).message}`));
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`slipway.app=${app.name}`] } }))
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    for (const n of await docker.listNetworks({ filters: { label: [`slipway.app=${app.name}`] } }))
+      await docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch((e: unknown) => log(`could not remove network ${n.Name}: ${(e as Error).message}`));
   }
   const references = APPS.flatMap((a) => [`slipway/${a.name}`, `slipway-bench-floor/${a.name}`]);
   const images = await docker.listImages({ filters: { reference: references } });
-  for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch((e: unknown) => log(`could not remove image ${image.Id}: ${(e as Error).message}`));
+  for (const image of images)
+    await docker
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch((e: unknown) => log(`could not remove image ${image.Id}: ${(e as Error).message}`));
 }
 
 async function main(): Promise<void> {
@@ -241,7 +279,14 @@ async function main(): Promise<void> {
   }
 
   const rows: ResultRow[] = [];
-  for (const [app, r] of all) rows.push({ metric: `push-to-live ${app.template}`, samples: r.push, floor: r.floor.map((f) => f.totalMs), targetMs: app.pushTargetMs, maxRatio: PUSH_MAX_RATIO });
+  for (const [app, r] of all)
+    rows.push({
+      metric: `push-to-live ${app.template}`,
+      samples: r.push,
+      floor: r.floor.map((f) => f.totalMs),
+      targetMs: app.pushTargetMs,
+      maxRatio: PUSH_MAX_RATIO,
+    });
   for (const [app, r] of all) {
     const runFloor = r.floor.map((f) => f.runToFirstOkMs);
     rows.push({ metric: `publish-to-live ${app.template}`, samples: r.publish, floor: runFloor, targetMs: MOVE_TARGET_MS });
@@ -258,7 +303,9 @@ async function main(): Promise<void> {
   out.push('');
   for (const [app, r] of all) {
     const f = r.floor;
-    out.push(`floor ${app.template}: build ${seconds(median(f.map((x) => x.buildMs)))}, docker run ${seconds(median(f.map((x) => x.runMs)))}, run → first 200 ${seconds(median(f.map((x) => x.runToFirstOkMs)))}`);
+    out.push(
+      `floor ${app.template}: build ${seconds(median(f.map((x) => x.buildMs)))}, docker run ${seconds(median(f.map((x) => x.runMs)))}, run → first 200 ${seconds(median(f.map((x) => x.runToFirstOkMs)))}`,
+    );
   }
   for (const [app, r] of all) {
     out.push('');

@@ -64,6 +64,8 @@ export function formatDockerCalls(title: string, recordings: readonly Recording[
       kinds.set(c.call, k);
     }
   });
-  const rows = [...kinds.entries()].sort((a, b) => median(b[1].ms) - median(a[1].ms)).map(([call, k]) => [call, String(median(k.counts)), millis(median(k.ms))]);
+  const rows = [...kinds.entries()]
+    .sort((a, b) => median(b[1].ms) - median(a[1].ms))
+    .map(([call, k]) => [call, String(median(k.counts)), millis(median(k.ms))]);
   return `${title}\n${formatTable(['Docker API call', 'calls per run (median)', 'time per run (median)'], rows)}`;
 }

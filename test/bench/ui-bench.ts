@@ -43,14 +43,20 @@ function seedApps(pipeline: Pipeline): void {
   const logPath = () => '/dev/null';
   for (let i = 0; i < APPS; i++) {
     const name = `bench-app-${String(i).padStart(3, '0')}`;
-    store.apps.insert({ name, template: templates[i % templates.length]!.name, description: `App ${i}: a small site that shows what Slipway can do, with a description long enough to wrap onto two lines of its card.`, createdAt: new Date(Date.now() - i * 60_000).toISOString() });
+    store.apps.insert({
+      name,
+      template: templates[i % templates.length]!.name,
+      description: `App ${i}: a small site that shows what Slipway can do, with a description long enough to wrap onto two lines of its card.`,
+      createdAt: new Date(Date.now() - i * 60_000).toISOString(),
+    });
     const preview = store.deployments.create({ app: name, environment: 'preview', commit: sha(i * 3 + 1), trigger: 'push', previousCommit: null, logPath });
     store.deployments.finish(preview.id, 'live', { appliedCommit: preview.commit });
     if (i % 2 === 0) {
       const prod = store.deployments.create({ app: name, environment: 'prod', commit: sha(i * 3 + 2), trigger: 'publish', previousCommit: null, logPath });
       store.deployments.finish(prod.id, i % 10 === 0 ? 'failed' : 'live', { appliedCommit: prod.commit });
     }
-    if (i % 7 === 0) store.deployments.create({ app: name, environment: 'preview', commit: sha(i * 3 + 3), trigger: 'push', previousCommit: preview.commit, logPath });
+    if (i % 7 === 0)
+      store.deployments.create({ app: name, environment: 'preview', commit: sha(i * 3 + 3), trigger: 'push', previousCommit: preview.commit, logPath });
   }
 }
 
@@ -66,18 +72,36 @@ function seedHistory(pipeline: Pipeline, dataDir: string): void {
     const claude = i % 10 === 0;
     let message = `Change ${i}: adjust the page\n`;
     if (claude) {
-      const g = store.generations.create({ app: HISTORY_APP, kind: 'request', prompt: `Please make change number ${i} to the page`, requestedBy: 'admin', model: 'claude-sonnet-5-5' });
+      const g = store.generations.create({
+        app: HISTORY_APP,
+        kind: 'request',
+        prompt: `Please make change number ${i} to the page`,
+        requestedBy: 'admin',
+        model: 'claude-sonnet-5-5',
+      });
       message = `Make change ${i}\n\nPlease make change number ${i} to the page\n\nGenerated-By: claude-sonnet-5-5\nSlipway-Generation: ${g.id}\n`;
     }
     const who = claude ? 'Claude <claude@slipway.local>' : 'Person <person@example.com>';
     const content = `<h1>Version ${i}</h1>\n`;
-    lines.push(`commit refs/heads/main`, `mark :${i}`, `author ${who} ${t0 + i * 60} +0000`, `committer ${who} ${t0 + i * 60} +0000`, `data ${Buffer.byteLength(message)}`, message);
+    lines.push(
+      `commit refs/heads/main`,
+      `mark :${i}`,
+      `author ${who} ${t0 + i * 60} +0000`,
+      `committer ${who} ${t0 + i * 60} +0000`,
+      `data ${Buffer.byteLength(message)}`,
+      message,
+    );
     if (i > 1) lines.push(`from :${i - 1}`);
     lines.push('M 100644 inline public/index.html', `data ${Buffer.byteLength(content)}`, content);
   }
   execFileSync('git', ['--git-dir', gitdir, 'fast-import', '--quiet'], { input: `${lines.join('\n')}\n` });
   const rev = (spec: string) => execFileSync('git', ['--git-dir', gitdir, 'rev-parse', spec]).toString().trim();
-  for (const [tag, back] of [['v1', 3000], ['v2', 2000], ['v3', 1000]] as const) execFileSync('git', ['--git-dir', gitdir, 'tag', tag, rev(`main~${back}`)]);
+  for (const [tag, back] of [
+    ['v1', 3000],
+    ['v2', 2000],
+    ['v3', 1000],
+  ] as const)
+    execFileSync('git', ['--git-dir', gitdir, 'tag', tag, rev(`main~${back}`)]);
   execFileSync('git', ['--git-dir', gitdir, 'update-ref', 'refs/heads/prod', rev('v3')]);
   const logPath = () => '/dev/null';
   const head = rev('main');
@@ -86,7 +110,12 @@ function seedHistory(pipeline: Pipeline, dataDir: string): void {
     const b = store.builds.create({ app: HISTORY_APP, commit, image: `slipway/${HISTORY_APP}:${commit.slice(0, 12)}`, logPath });
     store.builds.finish(b.id, { status: back === 7 ? 'failed' : 'succeeded' });
   }
-  for (const [env, commit] of [['prod', rev('v2')], ['prod', rev('v3')], ['preview', rev('main~1')], ['preview', head]] as const) {
+  for (const [env, commit] of [
+    ['prod', rev('v2')],
+    ['prod', rev('v3')],
+    ['preview', rev('main~1')],
+    ['preview', head],
+  ] as const) {
     const d = store.deployments.create({ app: HISTORY_APP, environment: env, commit, trigger: 'push', previousCommit: null, logPath });
     store.deployments.replaceLive(HISTORY_APP, env, d.id);
     store.deployments.finish(d.id, 'live', { appliedCommit: commit });
@@ -122,17 +151,31 @@ export async function runUiBench(): Promise<string> {
     const { token } = createToken(pipeline.deps, 'bench');
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const signIn = await fetch(`${base}/sign-in`, { method: 'POST', redirect: 'manual', headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(token)}` });
-    const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const signIn = await fetch(`${base}/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${encodeURIComponent(token)}`,
+    });
+    const cookie = signIn.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const figures = [
       await measure(base, cookie, '/', `home page, ${APPS + 1} apps`, 'bench-app-199'),
       await measure(base, cookie, `/apps/${HISTORY_APP}/history`, `history page 1 of ${COMMITS} commits`, 'change 5000'),
       await measure(base, cookie, `/apps/${HISTORY_APP}/history?page=50`, `history page 50 of ${COMMITS / 50}`, 'change 2550'),
       await measure(base, cookie, `/apps/${HISTORY_APP}/history?page=${COMMITS / 50}`, `history last page (${COMMITS / 50})`, 'Change 1:'),
     ];
-    const out = ['', `Slipway UI render bench — server-side, over loopback, median of ${RUNS} after 5 warm-up requests (seeding took ${Math.round(seeded)} ms)`];
+    const out = [
+      '',
+      `Slipway UI render bench — server-side, over loopback, median of ${RUNS} after 5 warm-up requests (seeding took ${Math.round(seeded)} ms)`,
+    ];
     const width = Math.max(...figures.map((f) => f.what.length));
-    for (const f of figures) out.push(`  ${f.what.padEnd(width)}  median ${f.median.toFixed(1).padStart(6)} ms   p95 ${f.p95.toFixed(1).padStart(6)} ms   max ${f.max.toFixed(1).padStart(6)} ms   ${f.median < TARGET_MS ? 'ok' : 'MISSED'} (target < ${TARGET_MS} ms)`);
+    for (const f of figures)
+      out.push(
+        `  ${f.what.padEnd(width)}  median ${f.median.toFixed(1).padStart(6)} ms   p95 ${f.p95.toFixed(1).padStart(6)} ms   max ${f.max.toFixed(1).padStart(6)} ms   ${f.median < TARGET_MS ? 'ok' : 'MISSED'} (target < ${TARGET_MS} ms)`,
+      );
     const missed = figures.filter((f) => f.median >= TARGET_MS);
     out.push(missed.length === 0 ? 'UI render targets met.' : `${missed.length} UI render target(s) MISSED.`);
     return out.join('\n');

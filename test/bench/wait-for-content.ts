@@ -35,7 +35,8 @@ export async function waitForContent(o: WaitForContentOptions): Promise<number> 
     const started = performance.now();
     last = await getOnce(o.port, o.host ?? `127.0.0.1:${o.port}`, o.path ?? '/');
     if (last.status === 200 && last.body.includes(o.marker)) return performance.now();
-    if (performance.now() > deadline) throw new Error(`timed out waiting for "${o.marker}" at ${o.host ?? ''}${o.path ?? '/'} (last: ${last.status} ${last.body.slice(0, 120)})`);
+    if (performance.now() > deadline)
+      throw new Error(`timed out waiting for "${o.marker}" at ${o.host ?? ''}${o.path ?? '/'} (last: ${last.status} ${last.body.slice(0, 120)})`);
     const wait = interval - (performance.now() - started);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }

@@ -1,7 +1,14 @@
 // Requests to apps through Slipway's proxy (Host header routing on the server's loopback port), and polling.
 import { request } from 'node:http';
 
-export function getViaProxy(port: number, host: string, path = '/', headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+export function getViaProxy(
+  port: number,
+  host: string,
+  path = '/',
+  headers: Record<string, string> = {},
+  method = 'GET',
+  body?: string,
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method, headers: { host, ...headers }, timeout: 10_000 }, (res) => {
       let data = '';
@@ -16,7 +23,11 @@ export function getViaProxy(port: number, host: string, path = '/', headers: Rec
 }
 
 /** Polls `check` until it returns a truthy value (then returns it) or the time runs out. */
-export async function eventually<T>(check: () => Promise<T | false | null | undefined> | T | false | null | undefined, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | false | null | undefined> | T | false | null | undefined,
+  timeoutMs = 60_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

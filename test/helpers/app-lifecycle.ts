@@ -30,7 +30,12 @@ export async function readJob(server: TestServer, app: string, environment: 'pre
   const started = await server.api('POST', `/api/apps/${app}/jobs/run`, { environment });
   if (started.status !== 202) return `run refused: ${JSON.stringify(started.body)}`;
   const id = started.body.run.id as string;
-  await eventually(async () => (await server.api('GET', `/api/apps/${app}/job-runs`)).body.runs.find((r: { id: string; status: string }) => r.id === id && r.status !== 'running'), 60_000, 'the job run');
+  await eventually(
+    async () =>
+      (await server.api('GET', `/api/apps/${app}/job-runs`)).body.runs.find((r: { id: string; status: string }) => r.id === id && r.status !== 'running'),
+    60_000,
+    'the job run',
+  );
   const log = await fetch(`${server.url}/api/job-runs/${id}/log`, { headers: { authorization: `Bearer ${server.token}` } });
   return log.text();
 }
@@ -53,7 +58,12 @@ export async function liveThroughLifecycle(server: TestServer, probe: TemplatePr
   if (probe.read !== readJob) {
     const info = await new Docker().getContainer(`slipway-${app}-preview`).inspect();
     expect(info.HostConfig).toMatchObject({ NanoCpus: 250_000_000, Memory: 128 * 2 ** 20, Privileged: false, SecurityOpt: ['no-new-privileges:true'] });
-    expect(Object.values(info.NetworkSettings.Ports).flat().filter(Boolean).map((b) => b?.HostIp)).toEqual(['127.0.0.1']); // only published on loopback
+    expect(
+      Object.values(info.NetworkSettings.Ports)
+        .flat()
+        .filter(Boolean)
+        .map((b) => b?.HostIp),
+    ).toEqual(['127.0.0.1']); // only published on loopback
     expect(info.Config.Labels).toMatchObject({ 'slipway.app': app, 'slipway.environment': 'preview' });
   }
   // A scheduled job's environment says when it runs; a web app's has no schedule.

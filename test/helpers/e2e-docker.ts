@@ -13,7 +13,14 @@ export interface AppContainer {
 
 /** Every container labelled with the app (running or not): `docker ps -a --filter label=slipway.app=APP`. */
 export async function containersOf(app: string): Promise<AppContainer[]> {
-  const { stdout } = await run('docker', ['ps', '-a', '--filter', `label=slipway.app=${app}`, '--format', '{{.Names}}\t{{.State}}\t{{.Label "slipway.commit"}}']);
+  const { stdout } = await run('docker', [
+    'ps',
+    '-a',
+    '--filter',
+    `label=slipway.app=${app}`,
+    '--format',
+    '{{.Names}}\t{{.State}}\t{{.Label "slipway.commit"}}',
+  ]);
   return stdout
     .split('\n')
     .filter(Boolean)

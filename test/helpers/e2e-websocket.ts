@@ -44,7 +44,9 @@ function parseFrame(buf: Buffer): { opcode: number; payload: Buffer } | null {
 /** Opens a WebSocket to `path` on 127.0.0.1:`port` with the given Host header, sends `text`, returns the answer. */
 export function websocketRoundTrip(port: number, host: string, path: string, text: string, timeoutMs = 10_000): Promise<WebSocketExchange> {
   const key = randomBytes(16).toString('base64');
-  const expectedAccept = createHash('sha1').update(key + GUID).digest('base64');
+  const expectedAccept = createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
   return new Promise((resolve, reject) => {
     let socket: Socket | undefined;
     const timer = setTimeout(() => {

@@ -200,7 +200,11 @@ function sendError(res: ServerResponse, status: number, error: { type?: string; 
   if (reply.retryAfter !== undefined) headers['retry-after'] = String(reply.retryAfter);
   if (reply.retryAfterMs !== undefined) headers['retry-after-ms'] = String(reply.retryAfterMs);
   if (reply.shouldRetry !== undefined) headers['x-should-retry'] = String(reply.shouldRetry);
-  const body = reply.body ?? { type: 'error', error: { type: error.type ?? errorTypeByStatus[status] ?? 'api_error', message: error.message }, request_id: requestId };
+  const body = reply.body ?? {
+    type: 'error',
+    error: { type: error.type ?? errorTypeByStatus[status] ?? 'api_error', message: error.message },
+    request_id: requestId,
+  };
   res.writeHead(status, headers);
   res.end(JSON.stringify(body));
 }
@@ -236,7 +240,8 @@ export function buildEvents(reply: FakeMessageReply, model: string, messageId: s
       const id = block.id ?? `toolu_fake_${messageId.replace(/^msg_fake_/, '')}_${index}`;
       add('content_block_start', { index, content_block: { type: 'tool_use', id, name: block.name, input: {} } });
       add('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: '' } });
-      for (const part of split(JSON.stringify(block.input), block.chunks ?? 3)) add('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: part } });
+      for (const part of split(JSON.stringify(block.input), block.chunks ?? 3))
+        add('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: part } });
     }
     add('content_block_stop', { index });
   });
@@ -346,7 +351,8 @@ export function explainInvalid(body: FakeRequestBody): string | null {
       const prev = body.messages[i - 1];
       const prevIds = prev && typeof prev.content !== 'string' ? prev.content.filter((b) => b.type === 'tool_use').map((b) => b.id) : [];
       for (const b of m.content) {
-        if (b.type === 'tool_result' && !prevIds.includes(b.tool_use_id)) return `messages.${i}: unexpected tool_use_id found in tool_result blocks: ${b.tool_use_id}`;
+        if (b.type === 'tool_result' && !prevIds.includes(b.tool_use_id))
+          return `messages.${i}: unexpected tool_use_id found in tool_result blocks: ${b.tool_use_id}`;
       }
     }
   }

@@ -5,7 +5,11 @@ export interface SseEvent {
   data: any;
 }
 
-export async function readSse(url: string, token: string, options: { until?: string; lastEventId?: string; timeoutMs?: number; stopAfter?: number } = {}): Promise<SseEvent[]> {
+export async function readSse(
+  url: string,
+  token: string,
+  options: { until?: string; lastEventId?: string; timeoutMs?: number; stopAfter?: number } = {},
+): Promise<SseEvent[]> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 120_000);
   const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'text/event-stream' };

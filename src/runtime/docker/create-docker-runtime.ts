@@ -12,7 +12,15 @@ import { demuxFrames, demuxLines } from './demux-lines.js';
 import { memoryBytes, nanoCpus } from './parse-quantity.js';
 import { probeHealth } from './probe-health.js';
 
-const L = { managed: 'slipway.managed', instance: 'slipway.instance', app: 'slipway.app', env: 'slipway.environment', commit: 'slipway.commit', deployment: 'slipway.deployment', role: 'slipway.role' } as const;
+const L = {
+  managed: 'slipway.managed',
+  instance: 'slipway.instance',
+  app: 'slipway.app',
+  env: 'slipway.environment',
+  commit: 'slipway.commit',
+  deployment: 'slipway.deployment',
+  role: 'slipway.role',
+} as const;
 
 /**
  * CPUs a new web container may use until its health check passes (then the environment's own limit applies,
@@ -70,7 +78,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
   }
 
   const owned = [`${L.managed}=true`, `${L.instance}=${options.instance}`];
-  const listManaged = (filters: string[] = []) => call('listing containers', () => docker.listContainers({ all: true, filters: { label: [...owned, ...filters] } }));
+  const listManaged = (filters: string[] = []) =>
+    call('listing containers', () => docker.listContainers({ all: true, filters: { label: [...owned, ...filters] } }));
 
   function toInstance(c: ContainerInfo): Instance {
     const labels = c.Labels;
@@ -80,7 +89,13 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     const serving = name === containerName(app, environment);
     const job = labels[L.role] === 'job';
     const port = c.Ports.find((p) => p.IP === '127.0.0.1' && p.PublicPort)?.PublicPort;
-    const state: Instance['state'] = serving ? (c.State === 'running' || (job && c.State === 'created') ? 'live' : 'stopped') : c.State === 'running' ? 'starting' : 'stopped';
+    const state: Instance['state'] = serving
+      ? c.State === 'running' || (job && c.State === 'created')
+        ? 'live'
+        : 'stopped'
+      : c.State === 'running'
+        ? 'starting'
+        : 'stopped';
     return {
       app,
       environment,
@@ -97,7 +112,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     const name = `slipway-${app}`;
     const existing = await call('listing networks', () => docker.listNetworks({ filters: { name: [name] } }));
     if (!existing.some((n) => n.Name === name)) {
-      await call('creating the app network', () => docker.createNetwork({ Name: name, Driver: 'bridge', Labels: { [L.managed]: 'true', [L.instance]: options.instance, [L.app]: app } })).catch((e: unknown) => {
+      await call('creating the app network', () =>
+        docker.createNetwork({ Name: name, Driver: 'bridge', Labels: { [L.managed]: 'true', [L.instance]: options.instance, [L.app]: app } }),
+      ).catch((e: unknown) => {
         if (!/already exists/.test(messageOf(e))) throw e;
       });
     }
@@ -123,12 +140,27 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
   function containerConfig(spec: DeploySpec, name: string, role: 'web' | 'job' | 'job-run', network: string): Docker.ContainerCreateOptions {
     const { settings, environment: env } = spec;
     const port = `${settings.port}/tcp`;
-    const envVars = { PORT: String(settings.port), ...settings.env, ...spec.secrets, SLIPWAY_APP: spec.app, SLIPWAY_ENVIRONMENT: env.name, SLIPWAY_COMMIT: spec.commit };
+    const envVars = {
+      PORT: String(settings.port),
+      ...settings.env,
+      ...spec.secrets,
+      SLIPWAY_APP: spec.app,
+      SLIPWAY_ENVIRONMENT: env.name,
+      SLIPWAY_COMMIT: spec.commit,
+    };
     return {
       name,
       Image: spec.image,
       Env: Object.entries(envVars).map(([k, v]) => `${k}=${v}`),
-      Labels: { [L.managed]: 'true', [L.instance]: options.instance, [L.app]: spec.app, [L.env]: env.name, [L.commit]: spec.commit, [L.deployment]: spec.deploymentId, [L.role]: role },
+      Labels: {
+        [L.managed]: 'true',
+        [L.instance]: options.instance,
+        [L.app]: spec.app,
+        [L.env]: env.name,
+        [L.commit]: spec.commit,
+        [L.deployment]: spec.deploymentId,
+        [L.role]: role,
+      },
       ...(role === 'web' ? { ExposedPorts: { [port]: {} } } : {}),
       HostConfig: {
         ...(role === 'web' ? { PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
@@ -149,7 +181,13 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     };
   }
 
-  async function waitHealthy(id: string, port: number, spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<{ ok: true } | { ok: false; reason: string }> {
+  async function waitHealthy(
+    id: string,
+    port: number,
+    spec: DeploySpec,
+    onLine: OnLine,
+    signal?: AbortSignal,
+  ): Promise<{ ok: true } | { ok: false; reason: string }> {
     const { health } = spec.environment;
     const path = spec.settings.healthPath;
     let last = '';
@@ -168,7 +206,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
       // While nothing listens yet (the server is starting), look again every QUICK_PROBE_MS until the next attempt
       // is due, so that live comes as soon as it listens rather than up to an interval later. A refused connection
       // on loopback costs nothing; once the app answers at all, it is probed at the configured pace only.
-      for (let quick = probe; NOT_LISTENING.has(quick.detail) && next - Date.now() > QUICK_PROBE_MS && !signal?.aborted; ) {
+      for (let quick = probe; NOT_LISTENING.has(quick.detail) && next - Date.now() > QUICK_PROBE_MS && !signal?.aborted;) {
         await sleep(QUICK_PROBE_MS);
         // The full timeout: an app's first answer can be slow (one cut short here cost a whole interval).
         quick = await probeHealth(port, path, health.timeoutSeconds * 1000);
@@ -222,7 +260,11 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
       await call('renaming the new container', () => container.rename({ name }));
     } catch (e) {
       // The old one takes its name back and keeps serving; the candidate goes (the next pass deploys again).
-      if (old) await docker.getContainer(old.Id).rename({ name }).catch((back: unknown) => log.warn('could not give the old container its name back', { id: old.Id, error: messageOf(back) }));
+      if (old)
+        await docker
+          .getContainer(old.Id)
+          .rename({ name })
+          .catch((back: unknown) => log.warn('could not give the old container its name back', { id: old.Id, error: messageOf(back) }));
       await removeQuietly(container.id);
       throw e;
     }
@@ -232,7 +274,19 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
       const grace = spec.environment.graceSeconds * 1000;
       setTimeout(() => void retire(old.Id), grace).unref();
     }
-    return { ok: true, instance: { app: spec.app, environment: spec.environment.name, commit: spec.commit, image: spec.image, state: 'live', target: { host: '127.0.0.1', port }, since: new Date().toISOString(), deploymentId: spec.deploymentId } };
+    return {
+      ok: true,
+      instance: {
+        app: spec.app,
+        environment: spec.environment.name,
+        commit: spec.commit,
+        image: spec.image,
+        state: 'live',
+        target: { host: '127.0.0.1', port },
+        since: new Date().toISOString(),
+        deploymentId: spec.deploymentId,
+      },
+    };
   }
 
   /**
@@ -249,7 +303,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
       const mine = web.filter((c) => c.Labels[L.app] === app && c.Labels[L.env] === env);
       if (mine.some((c) => c.Names.includes(`/${name}`))) continue;
       const retiredAt = (c: ContainerInfo) => Number(/-retired-(\d+)$/.exec(c.Names[0] ?? '')?.[1] ?? Number.NaN);
-      const newest = mine.filter((c) => c.State === 'running' && c.Names[0] === `/${name}-retired-${retiredAt(c)}`).sort((a, b) => retiredAt(b) - retiredAt(a))[0];
+      const newest = mine
+        .filter((c) => c.State === 'running' && c.Names[0] === `/${name}-retired-${retiredAt(c)}`)
+        .sort((a, b) => retiredAt(b) - retiredAt(a))[0];
       if (!newest) continue;
       try {
         await docker.getContainer(newest.Id).rename({ name });
@@ -280,7 +336,18 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     const container = await call('creating the job container', () => docker.createContainer(containerConfig(spec, name, 'job', network)));
     onLine(`scheduled job ${spec.settings.schedule ?? ''} now runs ${spec.commit.slice(0, 12)}`);
     const info = await container.inspect();
-    return { ok: true, instance: { app: spec.app, environment: spec.environment.name, commit: spec.commit, image: spec.image, state: 'live', since: info.Created, deploymentId: spec.deploymentId } };
+    return {
+      ok: true,
+      instance: {
+        app: spec.app,
+        environment: spec.environment.name,
+        commit: spec.commit,
+        image: spec.image,
+        state: 'live',
+        since: info.Created,
+        deploymentId: spec.deploymentId,
+      },
+    };
   }
 
   return {
@@ -323,7 +390,11 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
       for (const c of await listManaged([`${L.app}=${app}`])) await removeQuietly(c.Id);
       for (const key of [...routes.keys()]) if (key.startsWith(`${app}/`)) routes.delete(key);
       const nets = await call('listing networks', () => docker.listNetworks({ filters: { label: [...owned, `${L.app}=${app}`] } }));
-      for (const n of nets) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+      for (const n of nets)
+        await docker
+          .getNetwork(n.Id)
+          .remove()
+          .catch(() => undefined);
     },
     async *logs(app, environment, opts, signal) {
       const c = (await listManaged([`${L.app}=${app}`, `${L.env}=${environment}`])).find((x) => x.Names.includes(`/${containerName(app, environment)}`));
@@ -332,7 +403,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
         for (const line of (await logTail(c.Id, opts.tail)).split('\n')) if (line) yield line;
         return;
       }
-      const stream = (await call('reading logs', () => docker.getContainer(c.Id).logs({ stdout: true, stderr: true, follow: true, tail: opts.tail }))) as unknown as NodeJS.ReadableStream & { destroy(): void };
+      const stream = (await call('reading logs', () =>
+        docker.getContainer(c.Id).logs({ stdout: true, stderr: true, follow: true, tail: opts.tail }),
+      )) as unknown as NodeJS.ReadableStream & { destroy(): void };
       const stop = () => stream.destroy();
       signal?.addEventListener('abort', stop, { once: true });
       try {
@@ -369,7 +442,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     },
     async refreshRoutes() {
       const fresh = new Map<string, { host: string; port: number }>();
-      for (const inst of (await listManaged()).map(toInstance)) if (inst.state === 'live' && inst.target) fresh.set(key(inst.app, inst.environment), inst.target);
+      for (const inst of (await listManaged()).map(toInstance))
+        if (inst.state === 'live' && inst.target) fresh.set(key(inst.app, inst.environment), inst.target);
       routes.clear();
       for (const [k, v] of fresh) routes.set(k, v);
     },

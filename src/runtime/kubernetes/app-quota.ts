@@ -56,10 +56,23 @@ export function checkQuotaFits(environments: readonly Pick<EnvironmentDef, 'name
   const perEnv = environments.map((env) => {
     const r = podResources(env);
     const pods = Math.max(1, env.replicas);
-    return { env, pods, cpu: parseCpu(r.limits.cpu), memory: parseMemory(r.limits.memory), reqCpu: parseCpu(r.requests.cpu), reqMemory: parseMemory(r.requests.memory) };
+    return {
+      env,
+      pods,
+      cpu: parseCpu(r.limits.cpu),
+      memory: parseMemory(r.limits.memory),
+      reqCpu: parseCpu(r.requests.cpu),
+      reqMemory: parseMemory(r.requests.memory),
+    };
   });
   const sum = (f: (x: (typeof perEnv)[number]) => number) => perEnv.reduce((n, x) => n + x.pods * f(x), 0) + Math.max(...perEnv.map(f));
-  const need = { pods: perEnv.reduce((n, x) => n + x.pods, 0) + 1, cpu: sum((x) => x.cpu), memory: sum((x) => x.memory), reqCpu: sum((x) => x.reqCpu), reqMemory: sum((x) => x.reqMemory) };
+  const need = {
+    pods: perEnv.reduce((n, x) => n + x.pods, 0) + 1,
+    cpu: sum((x) => x.cpu),
+    memory: sum((x) => x.memory),
+    reqCpu: sum((x) => x.reqCpu),
+    reqMemory: sum((x) => x.reqMemory),
+  };
   const problems: string[] = [];
   if (need.pods > quota.pods) problems.push(`${need.pods} pods (quota: ${quota.pods})`);
   if (need.cpu > parseCpu(quota.limitsCpu)) problems.push(`limits.cpu ${formatCpu(need.cpu)} (quota: ${quota.limitsCpu})`);

@@ -107,7 +107,11 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
   async function removeOtherKind(namespace: string, name: string, kind: 'web' | 'job'): Promise<void> {
     const other =
       kind === 'job'
-        ? [`/apis/apps/v1/namespaces/${namespace}/deployments/${name}`, `/api/v1/namespaces/${namespace}/services/${name}`, `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}`]
+        ? [
+            `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`,
+            `/api/v1/namespaces/${namespace}/services/${name}`,
+            `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}`,
+          ]
         : [`/apis/batch/v1/namespaces/${namespace}/cronjobs/${name}`];
     for (const path of other) {
       try {
@@ -178,7 +182,9 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
 
   async function logs(app: string, environment: string, o: { tail: number; follow: boolean }, signal?: AbortSignal): Promise<AsyncIterable<string>> {
     const namespace = appNamespace(app);
-    const pods = await api.list<PodState>(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: selector({ [LABELS.app]: app, [LABELS.environment]: environment }) });
+    const pods = await api.list<PodState>(`/api/v1/namespaces/${namespace}/pods`, {
+      labelSelector: selector({ [LABELS.app]: app, [LABELS.environment]: environment }),
+    });
     const alive = pods.items.filter((p) => !p.metadata.deletionTimestamp && ['Running', 'Succeeded', 'Failed'].includes(p.status?.phase ?? ''));
     // Web apps: every running pod. Jobs: the latest run.
     const chosen = alive.some((p) => p.status?.phase === 'Running')
@@ -219,7 +225,12 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
           const d = deployments.items.find((x) => (x.metadata.labels?.[LABELS.environment] ?? x.metadata.name) === i.environment);
           if (!d) continue;
           // Only the fields Slipway applies: the read object also carries status and managedFields.
-          const applied: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: d.metadata.name, namespace: ns, labels: d.metadata.labels ?? {}, annotations: d.metadata.annotations ?? {} }, spec: d.spec };
+          const applied: KubeObject = {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            metadata: { name: d.metadata.name, namespace: ns, labels: d.metadata.labels ?? {}, annotations: d.metadata.annotations ?? {} },
+            spec: d.spec,
+          };
           await rollBackDeployment(api, applied, d);
           removed += 1;
         }

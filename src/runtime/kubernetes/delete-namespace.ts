@@ -28,12 +28,20 @@ export async function deleteNamespace(api: KubeApi, namespace: string, timeoutSe
     const left = deadline - Date.now();
     if (left <= 0) {
       const stuck = (current.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => c.message ?? c.type);
-      throw new KubernetesError(`namespace ${namespace} is still terminating after ${timeoutSeconds}s${stuck.length ? `: ${stuck.join('; ')}` : ''}`, 504, 'Timeout');
+      throw new KubernetesError(
+        `namespace ${namespace} is still terminating after ${timeoutSeconds}s${stuck.length ? `: ${stuck.join('; ')}` : ''}`,
+        504,
+        'Timeout',
+      );
     }
     const stop = new AbortController();
     const timer = setTimeout(() => stop.abort(), left);
     try {
-      for await (const event of api.watch<NamespaceState>('/api/v1/namespaces', { fieldSelector: `metadata.name=${namespace}`, resourceVersion: current.metadata.resourceVersion, timeoutSeconds: Math.ceil(left / 1000) }, stop.signal)) {
+      for await (const event of api.watch<NamespaceState>(
+        '/api/v1/namespaces',
+        { fieldSelector: `metadata.name=${namespace}`, resourceVersion: current.metadata.resourceVersion, timeoutSeconds: Math.ceil(left / 1000) },
+        stop.signal,
+      )) {
         if (event.type === 'DELETED') return;
       }
     } catch (e) {

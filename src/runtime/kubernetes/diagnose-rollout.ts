@@ -30,6 +30,7 @@ export async function diagnoseRollout(api: KubeApi, namespace: string, deploymen
   const details = [...pods.items.map(describePod), ...warnings.map(describeEvent)];
   const quota = replicaFailure(deployment);
   const firstWarning = warnings.at(-1);
-  const why = quota ?? (firstWarning ? `${firstWarning.reason ?? ''}: ${firstWarning.message ?? ''}` : pods.items[0] ? describePod(pods.items[0]) : 'no pod was created');
+  const why =
+    quota ?? (firstWarning ? `${firstWarning.reason ?? ''}: ${firstWarning.message ?? ''}` : pods.items[0] ? describePod(pods.items[0]) : 'no pod was created');
   return { reason: `${conditionMessage} — ${why}`, details, pods: [...podNames] };
 }

@@ -81,7 +81,15 @@ export function createKubeApi(kc: KubeConfig, options: { requestTimeoutMs?: numb
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   const discovery = new Map<string, Promise<ApiResource[]>>();
 
-  async function send(method: string, path: string, query: Query | undefined, body: string | undefined, contentType: string | undefined, signal?: AbortSignal, streaming = false): Promise<IncomingMessage> {
+  async function send(
+    method: string,
+    path: string,
+    query: Query | undefined,
+    body: string | undefined,
+    contentType: string | undefined,
+    signal?: AbortSignal,
+    streaming = false,
+  ): Promise<IncomingMessage> {
     const url = new URL(server + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const opts: RequestOptions & { headers: Record<string, string> } = { method, headers: { Accept: 'application/json' } };
@@ -127,7 +135,11 @@ export function createKubeApi(kc: KubeConfig, options: { requestTimeoutMs?: numb
     return new KubernetesError(`${method} ${path}: ${status.message ?? reason} (${code} ${reason})`, code, reason);
   }
 
-  async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, o: { query?: Query; body?: unknown; contentType?: string } = {}): Promise<T> {
+  async function request<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    o: { query?: Query; body?: unknown; contentType?: string } = {},
+  ): Promise<T> {
     const body = o.body === undefined ? undefined : JSON.stringify(o.body);
     const res = await send(method, path, o.query, body, o.contentType);
     if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) > 299) throw await failure(method, path, res);

@@ -44,7 +44,10 @@ export async function pruneConfig(api: KubeApi, namespace: string, app: string, 
   ]);
   const keep = referencedNames([...deployments.items, ...replicaSets.items, ...cronJobs.items, ...jobs.items]);
   let deleted = 0;
-  for (const [kind, list] of [['configmaps', configMaps], ['secrets', secrets]] as const) {
+  for (const [kind, list] of [
+    ['configmaps', configMaps],
+    ['secrets', secrets],
+  ] as const) {
     for (const item of list.items) {
       if (keep.has(item.metadata.name)) continue;
       try {

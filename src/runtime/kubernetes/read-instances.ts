@@ -40,14 +40,25 @@ function withId(instance: Omit<Instance, 'deploymentId'>, id: string | undefined
 }
 
 /** Pure: the instances of one namespace's Deployments (with their ReplicaSets) and CronJobs. */
-export function instancesOf(app: string, deployments: readonly DeploymentObject[], replicaSets: readonly ReplicaSetObject[], cronJobs: readonly CronJobObject[]): Instance[] {
+export function instancesOf(
+  app: string,
+  deployments: readonly DeploymentObject[],
+  replicaSets: readonly ReplicaSetObject[],
+  cronJobs: readonly CronJobObject[],
+): Instance[] {
   const out: Instance[] = [];
   for (const d of deployments) {
     const environment = d.metadata.labels?.[LABELS.environment] ?? d.metadata.name;
     const owned = replicaSets.filter((rs) => rs.metadata.ownerReferences?.some((o) => o.uid === d.metadata.uid)).sort((a, b) => revisionOf(b) - revisionOf(a));
     const newest = owned[0];
     const commit = d.spec?.template?.metadata?.labels?.[LABELS.commit] ?? '';
-    const base = { app, environment, commit, image: imageOf(d.spec?.template), since: newest?.metadata.creationTimestamp ?? d.metadata.creationTimestamp ?? '' };
+    const base = {
+      app,
+      environment,
+      commit,
+      image: imageOf(d.spec?.template),
+      since: newest?.metadata.creationTimestamp ?? d.metadata.creationTimestamp ?? '',
+    };
     const id = d.metadata.annotations?.[ANNOTATIONS.deploymentId];
     if ((d.spec?.replicas ?? 1) === 0) {
       out.push(withId({ ...base, state: 'stopped' }, id));

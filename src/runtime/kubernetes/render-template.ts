@@ -67,7 +67,13 @@ export function parseManifests(name: string, text: string): KubeObject[] {
     const value: unknown = doc.toJS({ maxAliasCount: 0 });
     if (value === null || value === undefined) continue;
     const obj = value as Partial<KubeObject>;
-    if (typeof obj !== 'object' || Array.isArray(obj) || typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string' || typeof obj.metadata?.name !== 'string') {
+    if (
+      typeof obj !== 'object' ||
+      Array.isArray(obj) ||
+      typeof obj.apiVersion !== 'string' ||
+      typeof obj.kind !== 'string' ||
+      typeof obj.metadata?.name !== 'string'
+    ) {
       throw new TemplateError(`${name}: every document must be a Kubernetes object with apiVersion, kind and metadata.name`);
     }
     out.push(obj as KubeObject);

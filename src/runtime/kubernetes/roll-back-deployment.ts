@@ -12,9 +12,13 @@ export async function rollBackDeployment(api: KubeApi, failed: KubeObject, curre
   const namespace = failed.metadata.namespace ?? '';
   const path = `/apis/apps/v1/namespaces/${namespace}/deployments/${failed.metadata.name}`;
   const sets = await api.list<ReplicaSetObject & { spec?: { template?: Record<string, unknown> } }>(`/apis/apps/v1/namespaces/${namespace}/replicasets`);
-  const owned = sets.items.filter((rs) => rs.metadata.ownerReferences?.some((o) => o.uid === current.metadata.uid)).sort((a, b) => revisionOf(b) - revisionOf(a));
+  const owned = sets.items
+    .filter((rs) => rs.metadata.ownerReferences?.some((o) => o.uid === current.metadata.uid))
+    .sort((a, b) => revisionOf(b) - revisionOf(a));
   const failedCommit = failed.metadata.labels?.[LABELS.commit];
-  const previous = owned.find((rs) => (rs.status?.availableReplicas ?? 0) > 0 && rs.spec?.template?.metadata?.labels?.[LABELS.commit] !== failedCommit) ?? owned.find((rs) => rs !== owned[0]);
+  const previous =
+    owned.find((rs) => (rs.status?.availableReplicas ?? 0) > 0 && rs.spec?.template?.metadata?.labels?.[LABELS.commit] !== failedCommit) ??
+    owned.find((rs) => rs !== owned[0]);
   if (!previous?.spec?.template) {
     try {
       await api.delete(path, { propagationPolicy: 'Background' });

@@ -15,9 +15,7 @@ export interface DeploymentState {
 }
 
 export type RolloutStatus =
-  | { state: 'progressing'; message: string }
-  | { state: 'complete'; message: string }
-  | { state: 'failed'; reason: string; message: string };
+  { state: 'progressing'; message: string } | { state: 'complete'; message: string } | { state: 'failed'; reason: string; message: string };
 
 export function rolloutStatus(d: DeploymentState): RolloutStatus {
   const s = d.status ?? {};

@@ -27,7 +27,12 @@ export async function runJobOnce(api: KubeApi, cronJob: KubeObject, o: { onLine:
   const job = {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name, namespace, labels: jobTemplate.metadata?.labels ?? {}, annotations: { [ANNOTATIONS.runBy]: 'slipway', 'cronjob.kubernetes.io/instantiate': 'manual' } },
+    metadata: {
+      name,
+      namespace,
+      labels: jobTemplate.metadata?.labels ?? {},
+      annotations: { [ANNOTATIONS.runBy]: 'slipway', 'cronjob.kubernetes.io/instantiate': 'manual' },
+    },
     spec: jobTemplate.spec,
   };
   const jobsPath = `/apis/batch/v1/namespaces/${namespace}/jobs`;
@@ -46,7 +51,11 @@ export async function runJobOnce(api: KubeApi, cronJob: KubeObject, o: { onLine:
     const onAbort = () => stop.abort();
     o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      for await (const event of api.watch<JobState>(jobsPath, { fieldSelector: `metadata.name=${name}`, resourceVersion, timeoutSeconds: Math.ceil(left / 1000) }, stop.signal)) {
+      for await (const event of api.watch<JobState>(
+        jobsPath,
+        { fieldSelector: `metadata.name=${name}`, resourceVersion, timeoutSeconds: Math.ceil(left / 1000) },
+        stop.signal,
+      )) {
         if (event.type === 'BOOKMARK') continue;
         result = finished(event.object);
         if (result) break;

@@ -14,7 +14,11 @@ export async function* streamPodLogs(api: KubeApi, namespace: string, pod: strin
   const onAbort = () => local.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const res = await api.stream(`/api/v1/namespaces/${namespace}/pods/${pod}/log`, { container: o.container ?? 'app', tailLines: o.tail, follow: o.follow || undefined }, local.signal);
+    const res = await api.stream(
+      `/api/v1/namespaces/${namespace}/pods/${pod}/log`,
+      { container: o.container ?? 'app', tailLines: o.tail, follow: o.follow || undefined },
+      local.signal,
+    );
     try {
       for await (const line of readLines(res)) yield line;
     } catch (e) {

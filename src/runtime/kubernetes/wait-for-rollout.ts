@@ -17,13 +17,20 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-export async function waitForRollout(api: KubeApi, namespace: string, name: string, o: WaitOptions): Promise<{ status: RolloutStatus; deployment: DeploymentState }> {
+export async function waitForRollout(
+  api: KubeApi,
+  namespace: string,
+  name: string,
+  o: WaitOptions,
+): Promise<{ status: RolloutStatus; deployment: DeploymentState }> {
   const path = `/apis/apps/v1/namespaces/${namespace}/deployments`;
   const deadline = Date.now() + o.timeoutSeconds * 1000;
   let lastMessage = '';
   const statusOf = (d: DeploymentState): RolloutStatus => {
     const status = rolloutStatus(d);
-    return status.state === 'failed' && o.ignoreDeadlineExceeded ? { state: 'progressing', message: 'the controller is restoring the previous version' } : status;
+    return status.state === 'failed' && o.ignoreDeadlineExceeded
+      ? { state: 'progressing', message: 'the controller is restoring the previous version' }
+      : status;
   };
   const report = (d: DeploymentState, status: RolloutStatus) => {
     const quota = replicaFailure(d);
@@ -41,7 +48,10 @@ export async function waitForRollout(api: KubeApi, namespace: string, name: stri
     if (status.state !== 'progressing') return { status, deployment: current };
     const left = deadline - Date.now();
     if (left <= 0) {
-      return { status: { state: 'failed', reason: 'Timeout', message: `the rollout did not finish within ${o.timeoutSeconds}s (${lastMessage})` }, deployment: current };
+      return {
+        status: { state: 'failed', reason: 'Timeout', message: `the rollout did not finish within ${o.timeoutSeconds}s (${lastMessage})` },
+        deployment: current,
+      };
     }
     // One watch lasts until the deadline; the server may end it earlier, then we read and watch again.
     const stop = new AbortController();
@@ -49,7 +59,11 @@ export async function waitForRollout(api: KubeApi, namespace: string, name: stri
     const onAbort = () => stop.abort();
     o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      for await (const event of api.watch<DeploymentState>(path, { fieldSelector: `metadata.name=${name}`, resourceVersion: current.metadata.resourceVersion, timeoutSeconds: Math.ceil(left / 1000) }, stop.signal)) {
+      for await (const event of api.watch<DeploymentState>(
+        path,
+        { fieldSelector: `metadata.name=${name}`, resourceVersion: current.metadata.resourceVersion, timeoutSeconds: Math.ceil(left / 1000) },
+        stop.signal,
+      )) {
         if (event.type === 'BOOKMARK') continue;
         if (event.type === 'DELETED') throw new KubernetesError(`deployment ${namespace}/${name} was deleted during its rollout`, 404, 'NotFound');
         status = statusOf(event.object);

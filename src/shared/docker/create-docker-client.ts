@@ -10,9 +10,7 @@ export interface DockerEndpoint {
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
-type ResolvedEndpoint =
-  | { kind: 'unix'; socketPath: string }
-  | { kind: 'tcp'; protocol: 'http' | 'https'; hostname: string; port: number };
+type ResolvedEndpoint = { kind: 'unix'; socketPath: string } | { kind: 'tcp'; protocol: 'http' | 'https'; hostname: string; port: number };
 
 function resolveEndpoint(endpoint: DockerEndpoint): ResolvedEndpoint {
   if (endpoint.socketPath) return { kind: 'unix', socketPath: endpoint.socketPath };
@@ -26,7 +24,9 @@ function resolveEndpoint(endpoint: DockerEndpoint): ResolvedEndpoint {
     throw new ConfigError(`DOCKER_HOST="${host}": expected unix:///path/to/docker.sock or tcp://HOST:PORT`);
   }
   if (!['tcp:', 'http:', 'https:'].includes(url.protocol) || url.hostname === '') {
-    throw new ConfigError(`DOCKER_HOST="${host}": expected unix:///path/to/docker.sock or tcp://HOST:PORT (${url.protocol.replace(/:$/, '')} is not supported)`);
+    throw new ConfigError(
+      `DOCKER_HOST="${host}": expected unix:///path/to/docker.sock or tcp://HOST:PORT (${url.protocol.replace(/:$/, '')} is not supported)`,
+    );
   }
   // Docker's own convention: 2376 is the TLS port, 2375 plain HTTP.
   const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 2376 : 2375;

@@ -4,7 +4,10 @@ import type { Context, Middleware } from 'koa';
 import { UnauthorizedError } from '../../shared/errors.js';
 import type { Principal } from '../../pipeline/authenticate-token.js';
 
-export function requireToken(authenticate: (authorization: string | undefined) => Principal | null, fromSession?: (ctx: Context) => Principal | null): Middleware {
+export function requireToken(
+  authenticate: (authorization: string | undefined) => Principal | null,
+  fromSession?: (ctx: Context) => Principal | null,
+): Middleware {
   return async (ctx, next) => {
     const authorization = ctx.get('authorization') || undefined;
     const reading = ctx.method === 'GET' || ctx.method === 'HEAD';

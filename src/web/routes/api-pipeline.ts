@@ -20,7 +20,8 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
   const app = (ctx: Context): string => existingAppName(store, ctx);
   const env = (ctx: Context): string => {
     const name = String(ctx.params.environment ?? '');
-    if (!deps.config.environments.some((e) => e.name === name)) throw new NotFoundError(`no environment named ${name} (there are ${deps.config.environments.map((e) => e.name).join(', ')})`);
+    if (!deps.config.environments.some((e) => e.name === name))
+      throw new NotFoundError(`no environment named ${name} (there are ${deps.config.environments.map((e) => e.name).join(', ')})`);
     return name;
   };
   const body = (ctx: Context) => (ctx.request.body ?? {}) as Record<string, unknown>;
@@ -82,7 +83,8 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
     const [a, e, key] = [app(ctx), env(ctx), String(ctx.params.key)];
     if (!SECRET_NAME.test(key)) throw new InvalidInputError(`"${key.slice(0, 60)}" is not a valid variable name`);
     const value = body(ctx).value;
-    if (typeof value !== 'string' || Buffer.byteLength(value) > MAX_SECRET_BYTES) throw new InvalidInputError(`a secret value is a string of at most ${MAX_SECRET_BYTES} bytes`);
+    if (typeof value !== 'string' || Buffer.byteLength(value) > MAX_SECRET_BYTES)
+      throw new InvalidInputError(`a secret value is a string of at most ${MAX_SECRET_BYTES} bytes`);
     store.secrets.set(a, e, key, value);
     pipeline.restartEnvironment(a, e);
     ctx.status = 204;

@@ -62,21 +62,36 @@ export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
     const name = appName(ctx);
     const build = store.builds.get(String(ctx.params.id));
     if (!build || build.app !== name) throw new NotFoundError(`no build ${ctx.params.id} in ${name}`);
-    await pages.render(ctx, 'pages/log.njk', { title: `Build ${build.id}`, tab: 'overview', app: { name }, log: await logPageView(deps, { kind: 'build', record: build }) });
+    await pages.render(ctx, 'pages/log.njk', {
+      title: `Build ${build.id}`,
+      tab: 'overview',
+      app: { name },
+      log: await logPageView(deps, { kind: 'build', record: build }),
+    });
   });
 
   router.get('/deployments/:id', async (ctx) => {
     const name = appName(ctx);
     const d = store.deployments.get(String(ctx.params.id));
     if (!d || d.app !== name) throw new NotFoundError(`no deployment ${ctx.params.id} in ${name}`);
-    await pages.render(ctx, 'pages/log.njk', { title: `Deployment ${d.id}`, tab: 'overview', app: { name }, log: await logPageView(deps, { kind: 'deployment', record: d }) });
+    await pages.render(ctx, 'pages/log.njk', {
+      title: `Deployment ${d.id}`,
+      tab: 'overview',
+      app: { name },
+      log: await logPageView(deps, { kind: 'deployment', record: d }),
+    });
   });
 
   router.get('/job-runs/:id', async (ctx) => {
     const name = appName(ctx);
     const run = store.jobRuns.get(String(ctx.params.id));
     if (!run || run.app !== name) throw new NotFoundError(`no job run ${ctx.params.id} in ${name}`);
-    await pages.render(ctx, 'pages/log.njk', { title: `Job run ${run.id}`, tab: 'overview', app: { name }, log: await logPageView(deps, { kind: 'job-run', record: run }) });
+    await pages.render(ctx, 'pages/log.njk', {
+      title: `Job run ${run.id}`,
+      tab: 'overview',
+      app: { name },
+      log: await logPageView(deps, { kind: 'job-run', record: run }),
+    });
   });
 
   // "Run now": a scheduled job's image once, in the environment asked for; its page follows the log.
@@ -95,7 +110,12 @@ export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
       title: `${name}: runtime logs`,
       tab: 'logs',
       app: { name },
-      environments: config.environments.map((e) => ({ name: e.name, title: e.title, href: `/apps/${name}/logs?environment=${e.name}`, current: e.name === environment.name })),
+      environments: config.environments.map((e) => ({
+        name: e.name,
+        title: e.title,
+        href: `/apps/${name}/logs?environment=${e.name}`,
+        current: e.name === environment.name,
+      })),
       environment: { name: environment.name, title: environment.title },
       streamUrl: `/apps/${name}/logs/${environment.name}/stream`,
     });

@@ -21,7 +21,11 @@ export function uiAuthRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
     const claim = signInWithToken(deps, field(ctx, 'token'));
     if (!claim) {
       ctx.status = 401;
-      await pages.render(ctx, 'pages/sign-in.njk', { title: 'Sign in', next, error: 'That token is not valid. Use a token made by "slipway token create", or the admin token printed on the first start.' });
+      await pages.render(ctx, 'pages/sign-in.njk', {
+        title: 'Sign in',
+        next,
+        error: 'That token is not valid. Use a token made by "slipway token create", or the admin token printed on the first start.',
+      });
       ctx.status = 401;
       return;
     }

@@ -20,14 +20,26 @@ export function uiHistoryRoutes(pipeline: Pipeline, pages: PageRenderer): Router
     const name = appName(ctx);
     const raw = String(ctx.query.page ?? '1');
     if (!/^[1-9][0-9]{0,6}$/.test(raw)) throw new InvalidInputError('page is a number from 1');
-    await pages.render(ctx, 'pages/history.njk', { title: `${name}: history`, tab: 'history', app: { name }, history: await historyView(deps, name, Number(raw)) });
+    await pages.render(ctx, 'pages/history.njk', {
+      title: `${name}: history`,
+      tab: 'history',
+      app: { name },
+      history: await historyView(deps, name, Number(raw)),
+    });
   });
 
   router.get('/commits/:sha', async (ctx) => {
     const name = appName(ctx);
     const layout = parseLayout(ctx.query.view);
     const view = await commitPageView(deps, name, String(ctx.params.sha), layout);
-    await pages.render(ctx, 'pages/commit.njk', { title: `${name}: ${view.commit.subject}`, tab: 'history', app: { name }, layout, view, selfUrl: `/apps/${name}/commits/${view.commit.sha}` });
+    await pages.render(ctx, 'pages/commit.njk', {
+      title: `${name}: ${view.commit.subject}`,
+      tab: 'history',
+      app: { name },
+      layout,
+      view,
+      selfUrl: `/apps/${name}/commits/${view.commit.sha}`,
+    });
   });
 
   router.get('/compare', async (ctx) => {
@@ -36,7 +48,14 @@ export function uiHistoryRoutes(pipeline: Pipeline, pages: PageRenderer): Router
     const from = typeof ctx.query.from === 'string' ? ctx.query.from.trim() : '';
     const to = typeof ctx.query.to === 'string' ? ctx.query.to.trim() : '';
     const view = await compareView(deps, name, from, to, layout);
-    await pages.render(ctx, 'pages/compare.njk', { title: `${name}: compare`, tab: 'history', app: { name }, layout, view, selfUrl: `/apps/${name}/compare?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}` });
+    await pages.render(ctx, 'pages/compare.njk', {
+      title: `${name}: compare`,
+      tab: 'history',
+      app: { name },
+      layout,
+      view,
+      selfUrl: `/apps/${name}/compare?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+    });
   });
 
   return router;

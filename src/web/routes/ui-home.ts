@@ -52,7 +52,12 @@ export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   });
 
   router.post('/new-app', async (ctx) => {
-    const values = { name: field(ctx, 'name').trim(), template: field(ctx, 'template'), description: field(ctx, 'description').trim(), ask: field(ctx, 'ask') === 'on' };
+    const values = {
+      name: field(ctx, 'name').trim(),
+      template: field(ctx, 'template'),
+      description: field(ctx, 'description').trim(),
+      ask: field(ctx, 'ask') === 'on',
+    };
     let created;
     try {
       created = await pipeline.createApp({ name: values.name, template: values.template, description: values.description });
@@ -82,7 +87,12 @@ export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
         ui: config.publicUrl,
         git: `${config.publicUrl}/git/APP.git`,
         api: `${config.publicUrl}/api`,
-        environments: config.environments.map((e) => ({ title: e.title, ref: e.ref.replace(/^refs\/heads\//, ''), url: `${base.protocol}//${e.host.replaceAll('{domain}', config.domain)}${port}/`, releaseTags: e.releaseTags ?? null })),
+        environments: config.environments.map((e) => ({
+          title: e.title,
+          ref: e.ref.replace(/^refs\/heads\//, ''),
+          url: `${base.protocol}//${e.host.replaceAll('{domain}', config.domain)}${port}/`,
+          releaseTags: e.releaseTags ?? null,
+        })),
       },
       runtime: config.runtime,
       templates: templates.map((t) => ({ title: t.title, description: t.description })),

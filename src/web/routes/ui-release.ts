@@ -22,7 +22,16 @@ export function uiReleaseRoutes(pipeline: Pipeline, pages: PageRenderer): Router
     const name = appName(ctx);
     const layout = parseLayout(ctx.query.view);
     const move = await planProductionMove(deps, name, 'publish');
-    await pages.render(ctx, 'pages/release.njk', { title: `Publish ${name}`, tab: 'overview', app: { name }, action: 'publish', layout, view: releasePlanView(name, deps.store, move, layout), choices: null, selfUrl: `/apps/${name}/publish` });
+    await pages.render(ctx, 'pages/release.njk', {
+      title: `Publish ${name}`,
+      tab: 'overview',
+      app: { name },
+      action: 'publish',
+      layout,
+      view: releasePlanView(name, deps.store, move, layout),
+      choices: null,
+      selfUrl: `/apps/${name}/publish`,
+    });
   });
 
   router.post('/publish', async (ctx) => {
@@ -54,7 +63,18 @@ export function uiReleaseRoutes(pipeline: Pipeline, pages: PageRenderer): Router
       if (!isSlipwayError(e) || e.status >= 500 || to) throw e;
       problem = e.message;
     }
-    await pages.render(ctx, 'pages/release.njk', { title: `Roll back ${name}`, tab: 'overview', app: { name }, action: 'rollback', layout, view, choices, problem, selected: to ?? view?.plan.to.tag ?? null, selfUrl: `/apps/${name}/rollback${to ? `?to=${encodeURIComponent(to)}` : ''}` });
+    await pages.render(ctx, 'pages/release.njk', {
+      title: `Roll back ${name}`,
+      tab: 'overview',
+      app: { name },
+      action: 'rollback',
+      layout,
+      view,
+      choices,
+      problem,
+      selected: to ?? view?.plan.to.tag ?? null,
+      selfUrl: `/apps/${name}/rollback${to ? `?to=${encodeURIComponent(to)}` : ''}`,
+    });
   });
 
   router.post('/rollback', async (ctx) => {

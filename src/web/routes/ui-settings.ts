@@ -18,7 +18,13 @@ export function uiSettingsRoutes(pipeline: Pipeline, pages: PageRenderer): Route
 
   router.get('/settings', async (ctx) => {
     const name = appName(ctx);
-    await pages.render(ctx, 'pages/settings.njk', { title: `${name}: settings`, tab: 'settings', app: { name }, settings: await settingsView(deps, name), saved: typeof ctx.query.saved === 'string' ? ctx.query.saved : null });
+    await pages.render(ctx, 'pages/settings.njk', {
+      title: `${name}: settings`,
+      tab: 'settings',
+      app: { name },
+      settings: await settingsView(deps, name),
+      saved: typeof ctx.query.saved === 'string' ? ctx.query.saved : null,
+    });
   });
 
   router.post('/secrets', (ctx) => {

@@ -17,7 +17,8 @@ export function checkOrigin(publicUrl: string): Middleware {
     const addressed = `${ctx.protocol}://${ctx.host}`;
     const sameOrigin = origin ? origin === ours || origin === addressed : site === 'same-origin';
     if (!sameOrigin) throw new ForbiddenError('this request came from another site, so it was refused; use the form on this site');
-    if (site && site !== 'same-origin' && site !== 'none') throw new ForbiddenError('this request came from another site, so it was refused; use the form on this site');
+    if (site && site !== 'same-origin' && site !== 'none')
+      throw new ForbiddenError('this request came from another site, so it was refused; use the form on this site');
     await next();
   };
 }

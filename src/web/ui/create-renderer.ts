@@ -48,7 +48,14 @@ export function createRenderer(viewsDir: string, options: { watch?: boolean } = 
   env.addFilter('ago', (iso: string | null) => timeAgo(iso));
   env.addFilter('duration', (from: string | null, to: string | null) => duration(from, to));
   env.addFilter('short', (sha: string | null) => (sha ? sha.slice(0, 12) : ''));
-  env.addFilter('datetime', (iso: string | null) => (iso ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : ''));
+  env.addFilter('datetime', (iso: string | null) =>
+    iso
+      ? new Date(iso)
+          .toISOString()
+          .replace('T', ' ')
+          .replace(/\.\d+Z$/, ' UTC')
+      : '',
+  );
   return (template, model) =>
     new Promise((resolve, reject) => {
       env.render(template, model, (e, out) => (e ? reject(e) : resolve(out ?? '')));

@@ -40,12 +40,23 @@ export function createUi(pipeline: Pipeline): Ui {
     platform: createPlatformStatus(pipeline.deps),
     site: { publicUrl: config.publicUrl, domain: config.domain, runtime: config.runtime },
   });
-  const only = (m: Middleware): Middleware => (ctx, next) => (isUiPath(ctx.path) ? m(ctx, next) : next());
+  const only =
+    (m: Middleware): Middleware =>
+    (ctx, next) =>
+      isUiPath(ctx.path) ? m(ctx, next) : next();
   const routers = [uiHomeRoutes, uiAppRoutes, uiReleaseRoutes, uiSettingsRoutes, uiHistoryRoutes].map((r) => r(pipeline, renderer));
   const auth = uiAuthRoutes(pipeline, renderer);
   const notFound: Middleware = async (ctx) => {
     ctx.status = 404;
-    await renderer.render(ctx, 'pages/error.njk', { title: 'Not found', status: 404, code: 'NOT_FOUND', message: `There is no page at ${ctx.path}.`, action: false, back: { href: '/', label: 'Back to your apps' }, signIn: null });
+    await renderer.render(ctx, 'pages/error.njk', {
+      title: 'Not found',
+      status: 404,
+      code: 'NOT_FOUND',
+      message: `There is no page at ${ctx.path}.`,
+      action: false,
+      back: { href: '/', label: 'Back to your apps' },
+      signIn: null,
+    });
     ctx.status = 404;
   };
   return {

@@ -29,7 +29,10 @@ export function handleUiErrors(pages: PageRenderer, log: Logger, appExists: (nam
       // A service that is away (503: Docker down, no API key) is the page's message; anything else from 500 up is
       // a fault whose details (a git command's stderr, paths) belong in the server log, not on the page.
       const internal = status >= 500 && status !== 503;
-      const raw = internal || (!known && !clientHttpError) ? 'Slipway hit an unexpected error. The details are in the server log; try again, and tell the operator if it happens again.' : (e as Error).message;
+      const raw =
+        internal || (!known && !clientHttpError)
+          ? 'Slipway hit an unexpected error. The details are in the server log; try again, and tell the operator if it happens again.'
+          : (e as Error).message;
       const message = raw.charAt(0).toUpperCase() + raw.slice(1);
       if (internal) log.error('page failed', { method: ctx.method, path: ctx.path, error: e });
       else if (status >= 500) log.warn('page could not be served', { method: ctx.method, path: ctx.path, code });

@@ -12,7 +12,8 @@ export interface PageRenderer {
 }
 
 // Pages use only their own scripts and styles: an injected <script> would not run even if escaping failed.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export function setHtmlHeaders(ctx: Context): void {
   ctx.set('Content-Security-Policy', CSP);
@@ -22,13 +23,25 @@ export function setHtmlHeaders(ctx: Context): void {
   ctx.set('Cache-Control', 'no-store');
 }
 
-export function createPageRenderer(options: { render: Render; assets: StaticAssets; platform: PlatformStatusSource; site: { publicUrl: string; domain: string; runtime: string } }): PageRenderer {
+export function createPageRenderer(options: {
+  render: Render;
+  assets: StaticAssets;
+  platform: PlatformStatusSource;
+  site: { publicUrl: string; domain: string; runtime: string };
+}): PageRenderer {
   const { render, assets, platform, site } = options;
   return {
     async render(ctx, template, model) {
       const principal = ctx.state.principal as { name: string } | undefined;
       const status = principal ? await platform.get() : null;
-      const html = await render(template, { ...model, asset: assets.url, site, user: principal ? { name: principal.name } : null, platform: status, path: ctx.path });
+      const html = await render(template, {
+        ...model,
+        asset: assets.url,
+        site,
+        user: principal ? { name: principal.name } : null,
+        platform: status,
+        path: ctx.path,
+      });
       setHtmlHeaders(ctx);
       ctx.type = 'html';
       ctx.body = html;

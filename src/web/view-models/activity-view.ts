@@ -69,9 +69,40 @@ export async function activityView(deps: Pick<PipelineDeps, 'config' | 'store'>,
   const commit = (sha: string): CommitRefView => ({ sha, short: shortSha(sha), href: `/apps/${app}/commits/${sha}`, subject: commits.get(sha)?.subject ?? '' });
   const title = (env: string) => deps.config.environments.find((e) => e.name === env)?.title ?? env;
   return {
-    builds: builds.map((b) => ({ id: b.id, href: `/apps/${app}/builds/${b.id}`, commit: commit(b.commit), status: statusView(b.status), createdAt: b.createdAt, startedAt: b.startedAt, finishedAt: b.finishedAt, reused: b.reused === 1, error: b.error })),
-    deployments: deployments.map((d) => ({ id: d.id, href: `/apps/${app}/deployments/${d.id}`, environment: title(d.environment), commit: commit(d.commit), trigger: d.trigger, status: statusView(d.status), reason: d.reason, createdAt: d.createdAt, startedAt: d.startedAt, finishedAt: d.finishedAt })),
-    jobRuns: jobRuns.map((r) => ({ id: r.id, href: `/apps/${app}/job-runs/${r.id}`, environment: title(r.environment), commit: commit(r.commit), trigger: r.trigger, status: statusView(r.status), exitCode: r.exitCode, startedAt: r.startedAt, finishedAt: r.finishedAt })),
+    builds: builds.map((b) => ({
+      id: b.id,
+      href: `/apps/${app}/builds/${b.id}`,
+      commit: commit(b.commit),
+      status: statusView(b.status),
+      createdAt: b.createdAt,
+      startedAt: b.startedAt,
+      finishedAt: b.finishedAt,
+      reused: b.reused === 1,
+      error: b.error,
+    })),
+    deployments: deployments.map((d) => ({
+      id: d.id,
+      href: `/apps/${app}/deployments/${d.id}`,
+      environment: title(d.environment),
+      commit: commit(d.commit),
+      trigger: d.trigger,
+      status: statusView(d.status),
+      reason: d.reason,
+      createdAt: d.createdAt,
+      startedAt: d.startedAt,
+      finishedAt: d.finishedAt,
+    })),
+    jobRuns: jobRuns.map((r) => ({
+      id: r.id,
+      href: `/apps/${app}/job-runs/${r.id}`,
+      environment: title(r.environment),
+      commit: commit(r.commit),
+      trigger: r.trigger,
+      status: statusView(r.status),
+      exitCode: r.exitCode,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+    })),
     runnable: await runnableJobs(deps, app, gitdir),
   };
 }

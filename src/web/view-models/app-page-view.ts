@@ -17,7 +17,12 @@ export interface AppPageView {
   running: boolean;
 }
 
-export async function appPageView(deps: Pick<PipelineDeps, 'config' | 'store'>, templates: readonly AppTemplate[], name: string, follow: string | null): Promise<AppPageView> {
+export async function appPageView(
+  deps: Pick<PipelineDeps, 'config' | 'store'>,
+  templates: readonly AppTemplate[],
+  name: string,
+  follow: string | null,
+): Promise<AppPageView> {
   const record = deps.store.apps.get(name);
   if (!record) throw new NotFoundError(`no app named ${name}`);
   const [environments, activity] = await Promise.all([environmentPanels(deps, name), activityView(deps, name)]);
@@ -32,7 +37,13 @@ export async function appPageView(deps: Pick<PipelineDeps, 'config' | 'store'>, 
   }
   const template = templates.find((t) => t.name === record.template);
   return {
-    app: { name, description: record.description, template: { name: record.template, title: template?.title ?? record.template }, createdAt: record.createdAt, cloneUrl: `${deps.config.publicUrl}/git/${name}.git` },
+    app: {
+      name,
+      description: record.description,
+      template: { name: record.template, title: template?.title ?? record.template },
+      createdAt: record.createdAt,
+      cloneUrl: `${deps.config.publicUrl}/git/${name}.git`,
+    },
     environments,
     generations,
     activity,

@@ -37,7 +37,15 @@ export async function commitPageView(deps: Pick<PipelineDeps, 'config' | 'store'
     markers: markersOf(deps, app, refs).get(sha) ?? [],
     diff: diffView(patch, layout),
     build: build
-      ? { ...statusView(build.status), id: build.id, href: `/apps/${app}/builds/${build.id}`, image: build.image, running, log: running ? '' : await readLogTail(build.logPath), logUrl: `/api/builds/${build.id}/log` }
+      ? {
+          ...statusView(build.status),
+          id: build.id,
+          href: `/apps/${app}/builds/${build.id}`,
+          image: build.image,
+          running,
+          log: running ? '' : await readLogTail(build.logPath),
+          logUrl: `/api/builds/${build.id}/log`,
+        }
       : null,
   };
 }

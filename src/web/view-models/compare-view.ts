@@ -26,7 +26,13 @@ export interface CompareView {
   } | null;
 }
 
-export async function compareView(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, from: string, to: string, layout: DiffLayout): Promise<CompareView> {
+export async function compareView(
+  deps: Pick<PipelineDeps, 'config' | 'store'>,
+  app: string,
+  from: string,
+  to: string,
+  layout: DiffLayout,
+): Promise<CompareView> {
   if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
   const gitdir = repoPath(deps.config.dataDir, app);
   const refs = await readRefs(gitdir);

@@ -43,7 +43,16 @@ export function diffView(patch: Patch, layout: DiffLayout): DiffView {
   }));
   return {
     layout,
-    html: parsed.length === 0 ? '' : html(parsed, { outputFormat: layout === 'split' ? 'side-by-side' : 'line-by-line', drawFileList: false, matching: 'lines', diffStyle: 'word', colorScheme: ColorSchemeType.LIGHT }),
+    html:
+      parsed.length === 0
+        ? ''
+        : html(parsed, {
+            outputFormat: layout === 'split' ? 'side-by-side' : 'line-by-line',
+            drawFileList: false,
+            matching: 'lines',
+            diffStyle: 'word',
+            colorScheme: ColorSchemeType.LIGHT,
+          }),
     files,
     truncated: false,
     empty: parsed.length === 0,

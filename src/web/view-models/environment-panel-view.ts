@@ -29,7 +29,10 @@ export interface EnvironmentPanelView extends StatusView {
 
 export async function environmentPanels(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string): Promise<EnvironmentPanelView[]> {
   const views = await environmentViews(deps, app);
-  const commits = await readCommits(repoPath(deps.config.dataDir, app), views.flatMap((v) => [v.appliedCommit ?? '', v.commit ?? '']));
+  const commits = await readCommits(
+    repoPath(deps.config.dataDir, app),
+    views.flatMap((v) => [v.appliedCommit ?? '', v.commit ?? '']),
+  );
   const summary = (sha: string | null) => {
     const c = sha ? commits.get(sha) : undefined;
     return c ? commitSummaryView(app, c, deps.store) : null;

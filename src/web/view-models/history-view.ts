@@ -39,7 +39,11 @@ export async function historyView(deps: Pick<PipelineDeps, 'config' | 'store'>, 
   const gitdir = repoPath(deps.config.dataDir, app);
   const refs = await readRefs(gitdir);
   const followed = [...new Set(deps.config.environments.map((e) => e.ref))].filter((r) => refs.some((x) => x.ref === r));
-  const history = await readHistory(gitdir, refs.filter((r) => followed.includes(r.ref)), { skip: (page - 1) * HISTORY_PAGE_SIZE, limit: HISTORY_PAGE_SIZE });
+  const history = await readHistory(
+    gitdir,
+    refs.filter((r) => followed.includes(r.ref)),
+    { skip: (page - 1) * HISTORY_PAGE_SIZE, limit: HISTORY_PAGE_SIZE },
+  );
   const pages = Math.max(1, Math.ceil(history.total / HISTORY_PAGE_SIZE));
   if (page > pages) throw new NotFoundError(`the history of ${app} has ${pages} page${pages === 1 ? '' : 's'}`);
 

@@ -17,7 +17,15 @@ export interface SettingsView {
     title: string;
     branch: string;
     /** slipway.yaml as the commit this environment runs (or will run) has it. */
-    settings: { commit: string | null; short: string; vars: { name: string; value: string }[]; port: number | null; healthPath: string | null; schedule: string | null; error: string | null };
+    settings: {
+      commit: string | null;
+      short: string;
+      vars: { name: string; value: string }[];
+      port: number | null;
+      healthPath: string | null;
+      schedule: string | null;
+      error: string | null;
+    };
     secrets: string[];
   }[];
 }
@@ -29,11 +37,25 @@ export async function settingsView(deps: Pick<PipelineDeps, 'config' | 'store'>,
   const environments = await Promise.all(
     deps.config.environments.map(async (env) => {
       const commit = deps.store.deployments.live(app, env.name)?.commit ?? (await resolveRef(gitdir, env.ref));
-      let settings: SettingsView['environments'][number]['settings'] = { commit, short: commit ? shortSha(commit) : '', vars: [], port: null, healthPath: null, schedule: null, error: null };
+      let settings: SettingsView['environments'][number]['settings'] = {
+        commit,
+        short: commit ? shortSha(commit) : '',
+        vars: [],
+        port: null,
+        healthPath: null,
+        schedule: null,
+        error: null,
+      };
       if (commit) {
         try {
           const parsed = parseAppSettings(await readFileAt(gitdir, commit, 'slipway.yaml'));
-          settings = { ...settings, vars: Object.entries(parsed.env).map(([name, value]) => ({ name, value })), port: parsed.port, healthPath: parsed.healthPath, schedule: parsed.schedule ?? null };
+          settings = {
+            ...settings,
+            vars: Object.entries(parsed.env).map(([name, value]) => ({ name, value })),
+            port: parsed.port,
+            healthPath: parsed.healthPath,
+            schedule: parsed.schedule ?? null,
+          };
         } catch (e) {
           settings.error = messageOf(e);
         }

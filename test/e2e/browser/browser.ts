@@ -64,7 +64,9 @@ export async function launchBrowser(): Promise<Browser> {
 /** Lines of the page's accessibility tree for buttons and form fields that have no accessible name. */
 export async function unnamedControls(page: Page): Promise<string[]> {
   const tree = await page.locator('body').ariaSnapshot();
-  return tree.split('\n').filter((line) => /^\s*- (button|textbox|checkbox|radio|combobox|searchbox|spinbutton|slider|listbox|switch)(\s+\[[^\]]*\])*:?\s*$/.test(line));
+  return tree
+    .split('\n')
+    .filter((line) => /^\s*- (button|textbox|checkbox|radio|combobox|searchbox|spinbutton|slider|listbox|switch)(\s+\[[^\]]*\])*:?\s*$/.test(line));
 }
 
 /** Elements that stick out past the right edge of the viewport (what makes a horizontal scrollbar). */

@@ -59,7 +59,12 @@ async function describeChange(page: Page, prompt: string): Promise<string> {
 
 beforeAll(async () => {
   fake = await startFakeAnthropic();
-  server = await startTestServer({ ANTHROPIC_API_KEY: 'sk-ant-test-0000000000', ANTHROPIC_BASE_URL: fake.url, SLIPWAY_ANTHROPIC_MAX_RETRIES: '0', SLIPWAY_FIX_ATTEMPTS: '0' });
+  server = await startTestServer({
+    ANTHROPIC_API_KEY: 'sk-ant-test-0000000000',
+    ANTHROPIC_BASE_URL: fake.url,
+    SLIPWAY_ANTHROPIC_MAX_RETRIES: '0',
+    SLIPWAY_FIX_ATTEMPTS: '0',
+  });
   base = server.config.publicUrl;
   browser = await launchBrowser();
 });
@@ -116,7 +121,12 @@ describe('the web UI in a real browser', () => {
 
     // Describe a change: the model's text, the file, the commit, the build log and the preview link stream in.
     fake.push(
-      { blocks: [{ type: 'text', text: 'I will write a page about otters.', chunks: 4 }, { type: 'tool_use', name: 'write_file', input: { path: 'public/index.html', content: page1 } }] },
+      {
+        blocks: [
+          { type: 'text', text: 'I will write a page about otters.', chunks: 4 },
+          { type: 'tool_use', name: 'write_file', input: { path: 'public/index.html', content: page1 } },
+        ],
+      },
       { blocks: [{ type: 'tool_use', name: 'finish', input: { summary: 'Make the home page about otters' } }] },
     );
     const commit1 = await describeChange(page, 'Make the home page about otters');
@@ -195,10 +205,18 @@ describe('the web UI in a real browser', () => {
     // History: both Claude commits with their requests, and the markers where they belong.
     await page.goto(`${base}/apps/${app}/history`);
     const row = (sha: string) => page.locator(`.history-row[data-commit="${sha}"]`);
-    const markers = async (sha: string) => (await row(sha).locator('[data-marker]').evaluateAll((els) => els.map((e) => e.getAttribute('data-marker')))).sort();
+    const markers = async (sha: string) =>
+      (
+        await row(sha)
+          .locator('[data-marker]')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-marker')))
+      ).sort();
     expect(await markers(commit2)).toEqual(['branch:main', 'ran:production', 'runs:preview', 'tag:v2']);
     expect(await markers(commit1)).toEqual(['branch:prod', 'ran:preview', 'runs:production', 'tag:v1']);
-    for (const [sha, request] of [[commit1, 'Make the home page about otters'], [commit2, prompt2]] as const) {
+    for (const [sha, request] of [
+      [commit1, 'Make the home page about otters'],
+      [commit2, prompt2],
+    ] as const) {
       expect(await row(sha).locator('.badge.claude').count()).toBe(1);
       expect(await row(sha).locator('.request-quote').textContent()).toContain(request);
       expect(await row(sha).locator('.history-build [data-status]').getAttribute('data-status')).toBe('succeeded');
@@ -281,7 +299,9 @@ describe('the web UI in a real browser', () => {
     expect(await page.locator('[data-error-status]').getAttribute('data-error-status')).toBe('404');
     await check(page, '21-error-404');
     await page.goto(`${base}/apps/${escapeApp}/settings`);
-    await page.evaluate(`(() => { const f = document.querySelector('form[data-confirm-name]'); f.querySelector('input[name=confirm]').value = 'wrong'; f.submit(); })()`);
+    await page.evaluate(
+      `(() => { const f = document.querySelector('form[data-confirm-name]'); f.querySelector('input[name=confirm]').value = 'wrong'; f.submit(); })()`,
+    );
     await page.locator('[data-error-status="400"]').waitFor();
     expect(await page.locator('.error-text').textContent()).toMatch(/type its name/);
     await check(page, '22-error-failed-action');
@@ -338,7 +358,9 @@ describe('the web UI in a real browser', () => {
     expect(await panel.locator('a.env-url').count()).toBe(0);
     await runNow.click();
     await page.waitForURL(/\/job-runs\/j_/);
-    await expect.poll(() => page.locator('pre.log').textContent(), { timeout: 60_000 }).toMatch(/Hello from Slipway: \d+ days left in \d{4}[\s\S]*exited with code 0/);
+    await expect
+      .poll(() => page.locator('pre.log').textContent(), { timeout: 60_000 })
+      .toMatch(/Hello from Slipway: \d+ days left in \d{4}[\s\S]*exited with code 0/);
     await page.reload();
     expect(await page.locator('.facts').textContent()).toMatch(/Exit code\s*0/);
     expect(await page.locator('h1').textContent()).toMatch(/^Job run j_/);
@@ -349,7 +371,9 @@ describe('the web UI in a real browser', () => {
     expect(await row.textContent()).toMatch(/succeeded[\s\S]*preview[\s\S]*by hand[\s\S]*0/i);
     mine.push(await checkPage(page, '26-app-job-runs'));
     // An environment that does not exist is a clear error, and nothing runs.
-    await page.evaluate(`(() => { const f = document.querySelector('form[action$="/jobs/run"]'); f.querySelector('input[name=environment]').value = 'nowhere'; f.submit(); })()`);
+    await page.evaluate(
+      `(() => { const f = document.querySelector('form[action$="/jobs/run"]'); f.querySelector('input[name=environment]').value = 'nowhere'; f.submit(); })()`,
+    );
     await page.locator('[data-error-status="404"]').waitFor();
     expect(await page.locator('.error-text').textContent()).toMatch(/no environment named nowhere/i);
     expect(server.pipeline.deps.store.jobRuns.list(jobApp)).toHaveLength(1);

@@ -88,7 +88,8 @@ describe('UI doors', () => {
       expect((await request(path, { accept: 'text/event-stream' })).status, path).toBe(401);
     }
     // The API's live streams, which a signed-in page follows with its cookie, need a session or a token too.
-    for (const path of [`/api/builds/${buildId}/log`, '/api/job-runs/j_x/log', `/api/apps/${app}/environments`]) expect((await request(path)).status, path).toBe(401);
+    for (const path of [`/api/builds/${buildId}/log`, '/api/job-runs/j_x/log', `/api/apps/${app}/environments`])
+      expect((await request(path)).status, path).toBe(401);
 
     const actions: [string, string][] = [
       ['/new-app', `name=${app}-2&template=static-site`],
@@ -149,7 +150,10 @@ describe('UI doors', () => {
 
     expect((await request('/', { cookie })).status).toBe(200);
     // A session cookie changed by hand (the signature no longer matches) is no session.
-    const forged = cookie.replace(/slipway\.session=([^;]+)/, (_m, v: string) => `slipway.session=${Buffer.from(JSON.stringify({ claim: { name: 'mallory', tokenId: 'tok_x' } })).toString('base64')}${v.slice(0, 0)}`);
+    const forged = cookie.replace(
+      /slipway\.session=([^;]+)/,
+      (_m, v: string) => `slipway.session=${Buffer.from(JSON.stringify({ claim: { name: 'mallory', tokenId: 'tok_x' } })).toString('base64')}${v.slice(0, 0)}`,
+    );
     expect((await request('/', { cookie: forged })).status).toBe(303);
     // A signed-in browser may read the API (EventSource sends no headers) but not change anything through it.
     expect((await request(`/api/apps/${app}`, { cookie })).status).toBe(200);
@@ -204,8 +208,16 @@ describe('UI doors', () => {
   it('shows a banner when Docker is unreachable and when the API key is missing', async () => {
     const other = await startTestServer({ SLIPWAY_DOCKER_SOCKET: join(server.dataDir, 'no-docker.sock') });
     try {
-      const r1 = await fetch(`${other.config.publicUrl}/sign-in`, { method: 'POST', redirect: 'manual', headers: { origin: other.config.publicUrl, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(other.token)}` });
-      const cookie = r1.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const r1 = await fetch(`${other.config.publicUrl}/sign-in`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { origin: other.config.publicUrl, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `token=${encodeURIComponent(other.token)}`,
+      });
+      const cookie = r1.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const home = await (await fetch(`${other.config.publicUrl}/`, { headers: { cookie } })).text();
       expect(home).toContain('data-banner="runtime"');
       expect(home).toContain('Docker is not reachable');

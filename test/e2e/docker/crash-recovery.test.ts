@@ -107,7 +107,7 @@ describe('a server killed mid-pipeline', () => {
   it('killed in the middle of a build: on restart the commit is built again and goes live', { timeout: 120_000 }, async () => {
     const marker = `slipway-slow-step-${app}`;
     const slow = templateDockerfile.replace(/^(COPY nginx\.conf .*)$/m, `RUN sleep 6 && echo ${marker}\n$1`);
-    const commit = await clone.commit({ 'Dockerfile': slow, 'public/index.html': page('built after a crash') }, 'A slow build');
+    const commit = await clone.commit({ Dockerfile: slow, 'public/index.html': page('built after a crash') }, 'A slow build');
     const pushed = await clone.push('-o', 'async', 'origin', 'main');
     expect(pushed.code, pushed.output).toBe(0);
     expect(pushed.output).toContain('remote: async: not waiting for the build and deploy');
@@ -127,16 +127,22 @@ describe('a server killed mid-pipeline', () => {
 
   it('killed in the middle of a deploy: on restart the half-started container is removed and the commit goes live', { timeout: 120_000 }, async () => {
     const slowStart = templateDockerfile.replace(/^CMD .*$/m, `CMD ["sh", "-c", "sleep 6; exec nginx -g 'daemon off;'"]`);
-    const commit = await clone.commit({ 'Dockerfile': slowStart, 'public/index.html': page('deployed after a crash') }, 'A slow start');
+    const commit = await clone.commit({ Dockerfile: slowStart, 'public/index.html': page('deployed after a crash') }, 'A slow start');
     const pushed = await clone.push('-o', 'async', 'origin', 'main');
     expect(pushed.code, pushed.output).toBe(0);
 
     // Killed while the candidate container is starting next to the serving one.
-    const deployment = await eventually(async () => (await deployments()).find((d) => d.commit === commit && d.status === 'deploying'), 60_000, 'the deploy to start');
+    const deployment = await eventually(
+      async () => (await deployments()).find((d) => d.commit === commit && d.status === 'deploying'),
+      60_000,
+      'the deploy to start',
+    );
     await eventually(async () => (await containersOf(app)).some((c) => c.commit === commit), 30_000, 'the candidate container');
     await killSlipway();
     const left = await containersOf(app);
-    expect(left.map((c) => c.name)).toEqual(expect.arrayContaining([`slipway-${app}-preview`, expect.stringMatching(new RegExp(`^slipway-${app}-preview-.+`))]));
+    expect(left.map((c) => c.name)).toEqual(
+      expect.arrayContaining([`slipway-${app}-preview`, expect.stringMatching(new RegExp(`^slipway-${app}-preview-.+`))]),
+    );
 
     server = await startSlipway();
     await expectConverged(commit, 'deployed after a crash');
@@ -147,22 +153,26 @@ describe('a server killed mid-pipeline', () => {
     expect((await builds()).filter((b) => b.commit === commit).map((b) => b.status)).toEqual(['succeeded']);
   });
 
-  it('killed in the middle of a deploy and restarted before Docker is back: the half-started container is removed once it is', { timeout: 120_000 }, async () => {
-    const commit = await clone.commit({ 'public/index.html': page('deployed after a reboot') }, 'After a reboot');
-    const pushed = await clone.push('-o', 'async', 'origin', 'main');
-    expect(pushed.code, pushed.output).toBe(0);
-    await eventually(async () => (await deployments()).find((d) => d.commit === commit && d.status === 'deploying'), 60_000, 'the deploy to start');
-    await eventually(async () => (await containersOf(app)).some((c) => c.commit === commit), 30_000, 'the candidate container');
-    await killSlipway();
+  it(
+    'killed in the middle of a deploy and restarted before Docker is back: the half-started container is removed once it is',
+    { timeout: 120_000 },
+    async () => {
+      const commit = await clone.commit({ 'public/index.html': page('deployed after a reboot') }, 'After a reboot');
+      const pushed = await clone.push('-o', 'async', 'origin', 'main');
+      expect(pushed.code, pushed.output).toBe(0);
+      await eventually(async () => (await deployments()).find((d) => d.commit === commit && d.status === 'deploying'), 60_000, 'the deploy to start');
+      await eventually(async () => (await containersOf(app)).some((c) => c.commit === commit), 30_000, 'the candidate container');
+      await killSlipway();
 
-    // The machine comes back: Slipway first, Docker a moment later.
-    await docker.stop();
-    server = await startSlipway({ SLIPWAY_RECONCILE_INTERVAL_MS: '500' });
-    expect((await api('GET', `/api/apps/${app}`)).status).toBe(200);
-    expect(await unfinishedRecords(api, app)).toEqual([]);
-    await docker.start();
-    await expectConverged(commit, 'deployed after a reboot');
-  });
+      // The machine comes back: Slipway first, Docker a moment later.
+      await docker.stop();
+      server = await startSlipway({ SLIPWAY_RECONCILE_INTERVAL_MS: '500' });
+      expect((await api('GET', `/api/apps/${app}`)).status).toBe(200);
+      expect(await unfinishedRecords(api, app)).toEqual([]);
+      await docker.start();
+      await expectConverged(commit, 'deployed after a reboot');
+    },
+  );
 
   it('killed between the two renames of a switch: what served before takes its name back and serves at once', { timeout: 120_000 }, async () => {
     const serving = `slipway-${app}-preview`;

@@ -64,7 +64,9 @@ describe('when Docker stops', () => {
     const commit = await clone.commit({ 'public/index.html': page('pushed while Docker was down') }, 'Pushed while Docker was down');
     const pushed = await clone.push('origin', 'main');
     expect(pushed.code, pushed.output).toBe(0);
-    expect(pushed.output).toContain(`remote: preview deploy of ${commit.slice(0, 12)} FAILED: the build failed: Docker is not reachable at unix://${docker.socketPath}: `);
+    expect(pushed.output).toContain(
+      `remote: preview deploy of ${commit.slice(0, 12)} FAILED: the build failed: Docker is not reachable at unix://${docker.socketPath}: `,
+    );
     expect(pushed.output).toContain('remote:   nothing in the commit needs fixing: Slipway tries again by itself');
 
     const builds = (await server.api('GET', `/api/apps/${app}/builds`)).body.builds.filter((b: { commit: string }) => b.commit === commit);

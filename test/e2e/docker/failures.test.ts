@@ -56,43 +56,50 @@ async function deploymentOf(commit: string): Promise<Record<string, any>> {
 }
 
 describe('a commit that cannot go live', () => {
-  it('with a broken Dockerfile: the push shows the Docker error, preview keeps the previous commit, a v* tag on it is refused', { timeout: 90_000 }, async () => {
-    const broken = await clone.commit(
-      { 'Dockerfile': templateDockerfile.replace(/^(FROM .*)$/m, '$1\nRUN echo slipway-broken-step && exit 3'), 'public/index.html': page('broken commit') },
-      'Break the build',
-    );
-    const pushed = await clone.push('origin', 'main');
-    expect(pushed.code, 'the push itself is accepted').toBe(0);
-    // Docker's own words reach the pusher, then the verdict and what still serves.
-    expect(pushed.output).toMatch(/remote: .*slipway-broken-step/);
-    expect(pushed.output).toMatch(/remote: .*returned a non-zero code: 3/);
-    expect(pushed.output).toContain(`remote: preview deploy of ${broken.slice(0, 12)} FAILED: the build failed: `);
-    expect(pushed.output).toContain(`remote:   preview still serves ${good.slice(0, 12)}`);
+  it(
+    'with a broken Dockerfile: the push shows the Docker error, preview keeps the previous commit, a v* tag on it is refused',
+    { timeout: 90_000 },
+    async () => {
+      const broken = await clone.commit(
+        { Dockerfile: templateDockerfile.replace(/^(FROM .*)$/m, '$1\nRUN echo slipway-broken-step && exit 3'), 'public/index.html': page('broken commit') },
+        'Break the build',
+      );
+      const pushed = await clone.push('origin', 'main');
+      expect(pushed.code, 'the push itself is accepted').toBe(0);
+      // Docker's own words reach the pusher, then the verdict and what still serves.
+      expect(pushed.output).toMatch(/remote: .*slipway-broken-step/);
+      expect(pushed.output).toMatch(/remote: .*returned a non-zero code: 3/);
+      expect(pushed.output).toContain(`remote: preview deploy of ${broken.slice(0, 12)} FAILED: the build failed: `);
+      expect(pushed.output).toContain(`remote:   preview still serves ${good.slice(0, 12)}`);
 
-    const build = (await server.api('GET', `/api/apps/${app}/builds`)).body.builds.find((b: { commit: string }) => b.commit === broken);
-    expect(build).toMatchObject({ status: 'failed', needsPerson: 1 });
-    expect(build.error).toMatch(/returned a non-zero code: 3/);
-    expect(await deploymentOf(broken)).toMatchObject({ status: 'failed', appliedCommit: good });
+      const build = (await server.api('GET', `/api/apps/${app}/builds`)).body.builds.find((b: { commit: string }) => b.commit === broken);
+      expect(build).toMatchObject({ status: 'failed', needsPerson: 1 });
+      expect(build.error).toMatch(/returned a non-zero code: 3/);
+      expect(await deploymentOf(broken)).toMatchObject({ status: 'failed', appliedCommit: good });
 
-    const preview = await getViaProxy(server.port, `${app}-preview.localhost`);
-    expect(preview.status).toBe(200);
-    expect(preview.body).toContain('good commit');
+      const preview = await getViaProxy(server.port, `${app}-preview.localhost`);
+      expect(preview.status).toBe(200);
+      expect(preview.body).toContain('good commit');
 
-    // Publishing the broken commit is refused before any ref moves.
-    expect((await git(['tag', 'v1'], { cwd: clone.dir })).code).toBe(0);
-    const tagged = await clone.push('origin', 'v1');
-    expect(tagged.code, tagged.output).not.toBe(0);
-    expect(tagged.output).toContain(`remote: refused refs/tags/v1: commit ${broken.slice(0, 12)} cannot go to production because its build failed:`);
-    expect(tagged.output).toMatch(/remote: .*returned a non-zero code: 3/);
-    expect(tagged.output).toMatch(/\[remote rejected\] v1 -> v1 \(pre-receive hook declined\)/);
-    const remoteRefs = await git(['ls-remote', 'origin'], { cwd: clone.dir });
-    expect(remoteRefs.stdout).not.toMatch(/refs\/tags\/v1|refs\/heads\/prod/);
-    expect((await getViaProxy(server.port, `${app}.localhost`)).status).toBe(502);
-  });
+      // Publishing the broken commit is refused before any ref moves.
+      expect((await git(['tag', 'v1'], { cwd: clone.dir })).code).toBe(0);
+      const tagged = await clone.push('origin', 'v1');
+      expect(tagged.code, tagged.output).not.toBe(0);
+      expect(tagged.output).toContain(`remote: refused refs/tags/v1: commit ${broken.slice(0, 12)} cannot go to production because its build failed:`);
+      expect(tagged.output).toMatch(/remote: .*returned a non-zero code: 3/);
+      expect(tagged.output).toMatch(/\[remote rejected\] v1 -> v1 \(pre-receive hook declined\)/);
+      const remoteRefs = await git(['ls-remote', 'origin'], { cwd: clone.dir });
+      expect(remoteRefs.stdout).not.toMatch(/refs\/tags\/v1|refs\/heads\/prod/);
+      expect((await getViaProxy(server.port, `${app}.localhost`)).status).toBe(502);
+    },
+  );
 
   it('whose app never answers its health check: the old container keeps serving, the deployment is failed with the log tail', { timeout: 90_000 }, async () => {
     const unhealthy = await clone.commit(
-      { 'Dockerfile': templateDockerfile.replace(/^CMD .*$/m, 'CMD ["sh", "-c", "echo slipway-never-listens-marker; exec sleep 3600"]'), 'public/index.html': page('unhealthy commit') },
+      {
+        Dockerfile: templateDockerfile.replace(/^CMD .*$/m, 'CMD ["sh", "-c", "echo slipway-never-listens-marker; exec sleep 3600"]'),
+        'public/index.html': page('unhealthy commit'),
+      },
       'Never listen',
     );
     const pushed = await clone.push('origin', 'main');
@@ -113,9 +120,15 @@ describe('a commit that cannot go live', () => {
     expect(preview.status).toBe(200);
     expect(preview.body).toContain('good commit');
     // The candidate is gone; the container that served before is the one serving now.
-    expect(await eventually(async () => {
-      const cs = await containersOf(app);
-      return cs.length === 1 ? cs : null;
-    }, 15_000, 'only the serving container')).toEqual([{ name: `slipway-${app}-preview`, state: 'running', commit: good }]);
+    expect(
+      await eventually(
+        async () => {
+          const cs = await containersOf(app);
+          return cs.length === 1 ? cs : null;
+        },
+        15_000,
+        'only the serving container',
+      ),
+    ).toEqual([{ name: `slipway-${app}-preview`, state: 'running', commit: good }]);
   });
 });

@@ -13,6 +13,17 @@ afterAll(() => server?.stop());
 
 describe('static-site', () => {
   it('goes live on preview, publishes by tag and by API, and rolls back by pushing prod', { timeout: 240_000 }, async () => {
-    await liveThroughLifecycle(server, { template: 'static-site', change: (dir, marker) => { const f = join(dir, 'public', 'index.html'); writeFileSync(f, readFileSync(f, 'utf8').replace(/<h1>.*<\/h1>/, `<h1>${marker}</h1>`)); }, read: readWeb }, 'life-static-site'.slice(0, 40));
+    await liveThroughLifecycle(
+      server,
+      {
+        template: 'static-site',
+        change: (dir, marker) => {
+          const f = join(dir, 'public', 'index.html');
+          writeFileSync(f, readFileSync(f, 'utf8').replace(/<h1>.*<\/h1>/, `<h1>${marker}</h1>`));
+        },
+        read: readWeb,
+      },
+      'life-static-site'.slice(0, 40),
+    );
   });
 });

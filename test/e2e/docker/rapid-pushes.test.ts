@@ -33,12 +33,29 @@ describe('rapid pushes', () => {
       shas.push((await gitOk(['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim());
     }
     const last = shas.at(-1)!;
-    await eventually(async () => (await getViaProxy(server.port, `${app}-preview.localhost`)).body.includes('<h1>push 20</h1>'), 180_000, 'the last push to be live');
-    await eventually(async () => (await server.api('GET', `/api/apps/${app}/deployments`)).body.deployments.every((d: { status: string }) => !['queued', 'building', 'deploying'].includes(d.status)), 60_000, 'the pipeline to settle');
+    await eventually(
+      async () => (await getViaProxy(server.port, `${app}-preview.localhost`)).body.includes('<h1>push 20</h1>'),
+      180_000,
+      'the last push to be live',
+    );
+    await eventually(
+      async () =>
+        (await server.api('GET', `/api/apps/${app}/deployments`)).body.deployments.every(
+          (d: { status: string }) => !['queued', 'building', 'deploying'].includes(d.status),
+        ),
+      60_000,
+      'the pipeline to settle',
+    );
 
-    const deployments = ((await server.api('GET', `/api/apps/${app}/deployments`)).body.deployments as { commit: string; status: string; trigger: string; finishedAt: string }[]).filter((d) => d.trigger === 'push');
+    const deployments = (
+      (await server.api('GET', `/api/apps/${app}/deployments`)).body.deployments as { commit: string; status: string; trigger: string; finishedAt: string }[]
+    ).filter((d) => d.trigger === 'push');
     // Every push has its record: none is lost.
-    for (const sha of shas) expect(deployments.some((d) => d.commit === sha), sha).toBe(true);
+    for (const sha of shas)
+      expect(
+        deployments.some((d) => d.commit === sha),
+        sha,
+      ).toBe(true);
     const byCommit = (sha: string) => deployments.filter((d) => d.commit === sha);
     expect(byCommit(last).map((d) => d.status)).toEqual(['live']);
     const superseded = deployments.filter((d) => d.status === 'superseded');
@@ -50,10 +67,14 @@ describe('rapid pushes', () => {
     expect(deployments.filter((d) => d.status === 'failed')).toEqual([]);
     // Every ref update was processed exactly once.
     // (the pass that deployed the last commit marks the updates it covered right after; wait for it)
-    const updates = await eventually(() => {
-      const list = server.pipeline.deps.store.refUpdates.listForApp(app, 100);
-      return list.every((u) => u.processedAt !== null) && list;
-    }, 30_000, 'every ref update to be processed');
+    const updates = await eventually(
+      () => {
+        const list = server.pipeline.deps.store.refUpdates.listForApp(app, 100);
+        return list.every((u) => u.processedAt !== null) && list;
+      },
+      30_000,
+      'every ref update to be processed',
+    );
     expect(updates).toHaveLength(21); // the slow-build commit and the twenty
   });
 });

@@ -82,10 +82,17 @@ describe('the Host-header proxy', () => {
     const res = await getViaProxy(server.port, previewHost, '/headers');
     expect(res.status).toBe(200);
     const headers = JSON.parse(res.body) as Record<string, string>;
-    expect(headers).toMatchObject({ host: expect.any(String), 'x-forwarded-host': previewHost, 'x-forwarded-proto': 'http', 'x-forwarded-port': String(server.port) });
+    expect(headers).toMatchObject({
+      host: expect.any(String),
+      'x-forwarded-host': previewHost,
+      'x-forwarded-proto': 'http',
+      'x-forwarded-port': String(server.port),
+    });
     expect(headers['x-forwarded-for']).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
     // Forwarding headers a client makes up do not reach the app: Slipway is the edge.
-    const spoofed = JSON.parse((await getViaProxy(server.port, previewHost, '/headers', { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-host': 'evil.example' })).body) as Record<string, string>;
+    const spoofed = JSON.parse(
+      (await getViaProxy(server.port, previewHost, '/headers', { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-host': 'evil.example' })).body,
+    ) as Record<string, string>;
     expect(spoofed['x-forwarded-for']).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
     expect(spoofed['x-forwarded-host']).toBe(previewHost);
   });

@@ -20,18 +20,36 @@ describe('webhook template', () => {
     const before = (await server.api('GET', `/api/apps/${app}/deployments`)).body.deployments.length;
     expect((await server.api('PUT', `/api/apps/${app}/secrets/preview/WEBHOOK_SECRET`, { value: secret })).status).toBe(204);
     // Setting a secret redeploys the environment with it (same commit, fresh container).
-    await eventually(async () => {
-      const list = (await server.api('GET', `/api/apps/${app}/deployments`)).body.deployments;
-      return list.length > before && list[0].status === 'live' && list[0].trigger === 'config';
-    }, 60_000, 'the redeploy with the secret');
+    await eventually(
+      async () => {
+        const list = (await server.api('GET', `/api/apps/${app}/deployments`)).body.deployments;
+        return list.length > before && list[0].status === 'live' && list[0].trigger === 'config';
+      },
+      60_000,
+      'the redeploy with the secret',
+    );
     expect((await server.api('GET', `/api/apps/${app}/secrets/preview`)).body).toEqual({ names: ['WEBHOOK_SECRET'] });
 
     const payload = JSON.stringify({ action: 'opened', number: 7 });
     const host = `${app}-preview.localhost`;
-    const good = await getViaProxy(server.port, host, '/webhook', { 'content-type': 'application/json', 'x-hub-signature-256': await sign(secret, payload), 'x-github-event': 'pull_request' }, 'POST', payload);
+    const good = await getViaProxy(
+      server.port,
+      host,
+      '/webhook',
+      { 'content-type': 'application/json', 'x-hub-signature-256': await sign(secret, payload), 'x-github-event': 'pull_request' },
+      'POST',
+      payload,
+    );
     expect(good.status, good.body).toBe(200);
     expect(JSON.parse(good.body)).toMatchObject({ received: true, event: 'pull_request' });
-    const bad = await getViaProxy(server.port, host, '/webhook', { 'content-type': 'application/json', 'x-hub-signature-256': await sign('another-secret', payload) }, 'POST', payload);
+    const bad = await getViaProxy(
+      server.port,
+      host,
+      '/webhook',
+      { 'content-type': 'application/json', 'x-hub-signature-256': await sign('another-secret', payload) },
+      'POST',
+      payload,
+    );
     expect(bad.status).toBe(401);
     const missing = await getViaProxy(server.port, host, '/webhook', { 'content-type': 'application/json' }, 'POST', payload);
     expect(missing.status).toBe(401);

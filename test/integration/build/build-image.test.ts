@@ -66,7 +66,11 @@ describe('buildImage', () => {
   });
 
   afterAll(async () => {
-    for (const image of created) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    for (const image of created)
+      await docker
+        .getImage(image)
+        .remove({ force: true })
+        .catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -113,7 +117,7 @@ describe('buildImage', () => {
     expect(reused.durationMs).toBeLessThan(1000);
   });
 
-  it('fails with BUILD_FAILED and Docker\'s message in the log when a step fails', async () => {
+  it("fails with BUILD_FAILED and Docker's message in the log when a step fails", async () => {
     const app = appName('exit');
     const repo = await newRepo(app, [{ path: 'Dockerfile', content: 'ARG BASE\nFROM ${BASE}\nRUN echo about to fail && exit 3\n' }]);
     const { o, lines, logFile } = options(app, repo.gitdir, repo.first);
@@ -142,7 +146,10 @@ describe('buildImage', () => {
 
     const none = await repo.commit([{ path: 'README.md', content: 'no Dockerfile here\n' }], { remove: ['Dockerfile'] });
     const missing = options(app, repo.gitdir, none);
-    await expect(buildImage(missing.o)).rejects.toMatchObject({ code: 'BUILD_FAILED', message: expect.stringContaining('Cannot locate specified Dockerfile: Dockerfile') });
+    await expect(buildImage(missing.o)).rejects.toMatchObject({
+      code: 'BUILD_FAILED',
+      message: expect.stringContaining('Cannot locate specified Dockerfile: Dockerfile'),
+    });
   });
 
   it('rejects an unknown commit before asking Docker for anything', async () => {
@@ -152,7 +159,7 @@ describe('buildImage', () => {
     await expect(buildImage(o)).rejects.toMatchObject({ code: 'GIT', message: expect.stringContaining('is not in') });
   });
 
-  it('fails with git\'s error, not a connection error, when the tree cannot be read while uploading', async () => {
+  it("fails with git's error, not a connection error, when the tree cannot be read while uploading", async () => {
     const app = appName('broken');
     const repo = await newRepo(app, [
       { path: 'Dockerfile', content: 'FROM scratch\nCOPY . /\n' },
@@ -197,7 +204,11 @@ describe('buildImage', () => {
     const cancelled = options(app, repo.gitdir, repo.first, { signal: controller.signal });
     const pending = buildImage(cancelled.o);
     setTimeout(() => controller.abort(new Error('shutting down')), 2000);
-    await expect(pending).rejects.toMatchObject({ code: 'BUILD_FAILED', needsPerson: false, message: `building ${imageName(app, repo.first)} was cancelled: shutting down` });
+    await expect(pending).rejects.toMatchObject({
+      code: 'BUILD_FAILED',
+      needsPerson: false,
+      message: `building ${imageName(app, repo.first)} was cancelled: shutting down`,
+    });
     expect(readFileSync(cancelled.logFile, 'utf8')).toContain('was cancelled: shutting down');
 
     // The engine stops the build when its client goes away: its RUN container disappears (forcerm).

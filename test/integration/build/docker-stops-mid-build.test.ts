@@ -15,7 +15,9 @@ import { makeBareRepo } from '../../unit/build/make-bare-repo.js';
 
 const NGINX_IMAGE = /(?:^|,)NGINX_IMAGE=([^,]+)/.exec(process.env.SLIPWAY_BUILD_ARGS ?? '')?.[1] ?? 'slipway-base/nginx:1';
 const canRunDockerd =
-  process.getuid?.() === 0 && ['/usr/sbin/dockerd', '/usr/bin/dockerd'].some((p) => existsSync(p)) && ['/usr/bin/unshare', '/bin/unshare'].some((p) => existsSync(p));
+  process.getuid?.() === 0 &&
+  ['/usr/sbin/dockerd', '/usr/bin/dockerd'].some((p) => existsSync(p)) &&
+  ['/usr/bin/unshare', '/bin/unshare'].some((p) => existsSync(p));
 
 describe.skipIf(!canRunDockerd)('a build when the Docker Engine stops', () => {
   // Short: the unix socket path of the private containerd must stay under 108 bytes.
@@ -32,13 +34,36 @@ describe.skipIf(!canRunDockerd)('a build when the Docker Engine stops', () => {
     // `unshare --net` execs dockerd (same PID); the unix socket is a path, reachable from any namespace.
     const child = spawn(
       'unshare',
-      ['--net', '--', 'dockerd', '--config-file', configFile, '-H', `unix://${socketPath}`, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'docker.pid'),
-        '--bridge=none', '--iptables=false', '--ip-masq=false', '--shutdown-timeout', '2'],
+      [
+        '--net',
+        '--',
+        'dockerd',
+        '--config-file',
+        configFile,
+        '-H',
+        `unix://${socketPath}`,
+        '--data-root',
+        join(dir, 'data'),
+        '--exec-root',
+        join(dir, 'exec'),
+        '--pidfile',
+        join(dir, 'docker.pid'),
+        '--bridge=none',
+        '--iptables=false',
+        '--ip-masq=false',
+        '--shutdown-timeout',
+        '2',
+      ],
       { stdio: ['ignore', 'ignore', 'ignore'] },
     );
     dockerd = child;
     const until = Date.now() + 60_000;
-    while (!(await docker.ping().then(() => true, () => false))) {
+    while (
+      !(await docker.ping().then(
+        () => true,
+        () => false,
+      ))
+    ) {
       if (child.exitCode !== null) throw new Error(`dockerd exited with ${child.exitCode}`);
       if (Date.now() > until) throw new Error('dockerd did not answer within 60s');
       await sleep(250);
@@ -71,7 +96,9 @@ describe.skipIf(!canRunDockerd)('a build when the Docker Engine stops', () => {
   });
 
   it('fails as DOCKER_UNREACHABLE with no person needed, then builds once the engine is back', { timeout: 180_000 }, async () => {
-    const repo = await makeBareRepo(join(dir, 'repo'), [{ path: 'Dockerfile', content: 'ARG BASE\nFROM ${BASE}\nARG NAP=0\nRUN echo step-started && sleep $NAP\n' }]);
+    const repo = await makeBareRepo(join(dir, 'repo'), [
+      { path: 'Dockerfile', content: 'ARG BASE\nFROM ${BASE}\nARG NAP=0\nRUN echo step-started && sleep $NAP\n' },
+    ]);
     const logFile = join(dir, 'logs', 'build.log');
     let stopping: Promise<void> | undefined;
     const cut = buildImage({
@@ -95,7 +122,15 @@ describe.skipIf(!canRunDockerd)('a build when the Docker Engine stops', () => {
     expect(readFileSync(logFile, 'utf8')).toMatch(/returned a non-zero code: 137[\s\S]*build failed: Docker is not reachable/);
 
     await startDockerd();
-    const again = await buildImage({ docker, gitdir: repo.gitdir, app: 'stopped-engine', commit: repo.first, buildArgs: { BASE: NGINX_IMAGE, NAP: '0' }, logFile, onLine: () => undefined });
+    const again = await buildImage({
+      docker,
+      gitdir: repo.gitdir,
+      app: 'stopped-engine',
+      commit: repo.first,
+      buildArgs: { BASE: NGINX_IMAGE, NAP: '0' },
+      logFile,
+      onLine: () => undefined,
+    });
     expect(again).toMatchObject({ reused: false, image: `slipway/stopped-engine:${repo.first.slice(0, 12)}` });
   });
 });

@@ -81,14 +81,33 @@ afterAll(async () => {
 
 describe('a conversation of two generations', () => {
   it('lets the second request see the first commit, through history and read_file', async () => {
-    const settings: CodegenSettings = { apiKey: 'sk-ant-test-key-0000', baseURL: fake.url, model: 'claude-sonnet-5-5', maxTurns: 6, maxTokensPerTurn: 8192, maxTotalTokens: 200_000, maxRetries: 0, retryBaseDelayMs: 1 };
+    const settings: CodegenSettings = {
+      apiKey: 'sk-ant-test-key-0000',
+      baseURL: fake.url,
+      model: 'claude-sonnet-5-5',
+      maxTurns: 6,
+      maxTokensPerTurn: 8192,
+      maxTotalTokens: 200_000,
+      maxRetries: 0,
+      retryBaseDelayMs: 1,
+    };
     const systemPrompt = await loadPrompt(join(root, 'prompts'), 'static-site');
     const otterPage = '<!doctype html>\n<title>Otters</title>\n<h1>Otters</h1>\n<p>They hold hands.</p>\n';
 
     // --- first generation ---
     fake.push(
-      { blocks: [{ type: 'text', text: 'I will replace the home page.' }, { type: 'tool_use', name: 'read_file', input: { path: 'public/index.html' } }] },
-      { blocks: [{ type: 'tool_use', name: 'write_file', input: { path: 'public/index.html', content: otterPage } }, { type: 'tool_use', name: 'finish', input: { summary: 'Make the home page about otters' } }] },
+      {
+        blocks: [
+          { type: 'text', text: 'I will replace the home page.' },
+          { type: 'tool_use', name: 'read_file', input: { path: 'public/index.html' } },
+        ],
+      },
+      {
+        blocks: [
+          { type: 'tool_use', name: 'write_file', input: { path: 'public/index.html', content: otterPage } },
+          { type: 'tool_use', name: 'finish', input: { summary: 'Make the home page about otters' } },
+        ],
+      },
     );
     const firstRequest = 'Make the home page about otters';
     const first = await runGeneration({ settings, systemPrompt, history: [], prompt: firstRequest, source: gitTreeSource(bare) });
@@ -102,15 +121,21 @@ describe('a conversation of two generations', () => {
 
     // --- second generation, with the first in its history ---
     const history: PastExchange[] = [{ request: firstRequest, summary: first.summary, text: first.text, files: first.changes.map((c) => c.path), commit: sha }];
-    fake.push(
-      { blocks: [{ type: 'tool_use', name: 'read_file', input: { path: 'public/index.html' } }] },
-      (req) => {
-        // The model reads back what the first generation committed.
-        const page = String(toolResults(req)[0]?.content);
-        expect(page).toBe(otterPage);
-        return { blocks: [{ type: 'tool_use', name: 'write_file', input: { path: 'public/index.html', content: page.replace('</p>', '</p>\n<footer>Otters forever</footer>') } }, { type: 'tool_use', name: 'finish', input: { summary: 'Add a footer' } }] };
-      },
-    );
+    fake.push({ blocks: [{ type: 'tool_use', name: 'read_file', input: { path: 'public/index.html' } }] }, (req) => {
+      // The model reads back what the first generation committed.
+      const page = String(toolResults(req)[0]?.content);
+      expect(page).toBe(otterPage);
+      return {
+        blocks: [
+          {
+            type: 'tool_use',
+            name: 'write_file',
+            input: { path: 'public/index.html', content: page.replace('</p>', '</p>\n<footer>Otters forever</footer>') },
+          },
+          { type: 'tool_use', name: 'finish', input: { summary: 'Add a footer' } },
+        ],
+      };
+    });
     const secondRequest = 'Add a footer to the otter page';
     const second = await runGeneration({ settings, systemPrompt, history, prompt: secondRequest, source: gitTreeSource(bare) });
     expect(second).toMatchObject({ status: 'done', summary: 'Add a footer' });

@@ -14,7 +14,17 @@ const templates = loadTemplates(join(root, 'app-templates'));
 describe('prompts/', () => {
   it('has a default prompt that states the house rules', async () => {
     const text = await loadPrompt(promptsDir, 'default');
-    for (const rule of ['8080', '/health', 'ARG PYTHON_IMAGE=python:3.12-slim', 'ARG NGINX_IMAGE=nginx:alpine', 'slipway.yaml', 'schedule', 'finish', 'fastapi', 'uvicorn']) {
+    for (const rule of [
+      '8080',
+      '/health',
+      'ARG PYTHON_IMAGE=python:3.12-slim',
+      'ARG NGINX_IMAGE=nginx:alpine',
+      'slipway.yaml',
+      'schedule',
+      'finish',
+      'fastapi',
+      'uvicorn',
+    ]) {
       expect(text).toContain(rule);
     }
   });

@@ -53,7 +53,19 @@ describe('server-side apply, dry run', () => {
         ...environmentManifests(templates, jobSpec(app, PREVIEW, commitOf(3)), envOptions).objects,
       ]);
       expect(new Set(accepted.map((a) => a.split('/')[0]))).toEqual(
-        new Set(['Namespace', 'RoleBinding', 'ResourceQuota', 'LimitRange', 'NetworkPolicy', 'ConfigMap', 'Secret', 'Service', 'Ingress', 'Deployment', 'CronJob']),
+        new Set([
+          'Namespace',
+          'RoleBinding',
+          'ResourceQuota',
+          'LimitRange',
+          'NetworkPolicy',
+          'ConfigMap',
+          'Secret',
+          'Service',
+          'Ingress',
+          'Deployment',
+          'CronJob',
+        ]),
       );
       // Dry run: nothing but the namespace was created.
       expect((await api.list(`/apis/apps/v1/namespaces/app-${app}/deployments`)).items).toEqual([]);

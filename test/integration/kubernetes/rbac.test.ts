@@ -6,7 +6,19 @@ import { createKubeApi, type KubeApi, type KubeObject } from '../../../src/runti
 import { KubernetesError } from '../../../src/runtime/kubernetes/kubernetes-error.js';
 import { renderBootstrap } from '../../../src/runtime/kubernetes/render-bootstrap.js';
 import type { Runtime } from '../../../src/runtime/runtime.js';
-import { adminApi, BOOTSTRAP_DIR, commitOf, jobSpec, PREVIEW, PROD, requestToken, testRuntime, tokenKubeConfig, uniqueApp, webSpec } from '../../helpers/k8s-cluster.js';
+import {
+  adminApi,
+  BOOTSTRAP_DIR,
+  commitOf,
+  jobSpec,
+  PREVIEW,
+  PROD,
+  requestToken,
+  testRuntime,
+  tokenKubeConfig,
+  uniqueApp,
+  webSpec,
+} from '../../helpers/k8s-cluster.js';
 
 const RBAC_KINDS = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'];
 const web = uniqueApp('rbac');
@@ -29,7 +41,8 @@ const configMap = (namespace: string): KubeObject => ({ apiVersion: 'v1', kind: 
 
 beforeAll(async () => {
   admin = adminApi();
-  for (const o of renderBootstrap(BOOTSTRAP_DIR, { publicIp: '203.0.113.7', builderImage: 'unused' }).filter((x) => RBAC_KINDS.includes(x.kind))) await admin.apply(o);
+  for (const o of renderBootstrap(BOOTSTRAP_DIR, { publicIp: '203.0.113.7', builderImage: 'unused' }).filter((x) => RBAC_KINDS.includes(x.kind)))
+    await admin.apply(o);
   const token = await requestToken(admin, 'slipway-system', 'slipway-builder');
   const kubeConfig = tokenKubeConfig(token);
   builder = createKubeApi(kubeConfig);
@@ -37,7 +50,10 @@ beforeAll(async () => {
   // A new admission policy takes effect once the apiserver has compiled it: probe (dry run) until it refuses.
   const until = Date.now() + 30_000;
   for (;;) {
-    const probe = await builder.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'not-an-app-probe' } }, { dryRun: true }).then(() => null, (e: unknown) => e);
+    const probe = await builder.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'not-an-app-probe' } }, { dryRun: true }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     if (probe instanceof KubernetesError && probe.statusCode === 403) break;
     if (Date.now() > until) throw new Error(`the admission policy did not take effect within 30s: ${String(probe)}`);
     await new Promise((r) => setTimeout(r, 500));
@@ -50,7 +66,9 @@ afterAll(async () => {
 
 describe('the builder ServiceAccount (real token)', () => {
   it('is who the apiserver thinks it is', async () => {
-    const review = await builder.request<{ status: { userInfo: { username: string } } }>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    const review = await builder.request<{ status: { userInfo: { username: string } } }>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+    });
     expect(review.status.userInfo.username).toBe('system:serviceaccount:slipway-system:slipway-builder');
   });
 
@@ -107,6 +125,11 @@ describe('the builder ServiceAccount (real token)', () => {
 
   it('cannot weaken its own guard', async () => {
     await refused(builder.delete('/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/slipway-builder-app-namespaces-only'));
-    await refused(builder.request('PATCH', '/apis/rbac.authorization.k8s.io/v1/clusterroles/slipway-app', { body: { rules: [] }, contentType: 'application/merge-patch+json' }));
+    await refused(
+      builder.request('PATCH', '/apis/rbac.authorization.k8s.io/v1/clusterroles/slipway-app', {
+        body: { rules: [] },
+        contentType: 'application/merge-patch+json',
+      }),
+    );
   });
 });

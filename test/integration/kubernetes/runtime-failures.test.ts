@@ -13,10 +13,13 @@ const ns = `app-${app}`;
 let api: KubeApi;
 let runtime: Runtime;
 
-const neverReady = (commit: string) => webSpec(app, PREVIEW, commit, { image: `localhost:5050/${app}:never-ready`, deploymentId: `dep_bad_${commit.slice(0, 4)}` });
+const neverReady = (commit: string) =>
+  webSpec(app, PREVIEW, commit, { image: `localhost:5050/${app}:never-ready`, deploymentId: `dep_bad_${commit.slice(0, 4)}` });
 
 async function templateCommit(namespace: string, name: string): Promise<string | undefined> {
-  const d = await api.get<{ spec: { template: { metadata: { labels: Record<string, string> } } } }>(`/apis/apps/v1/namespaces/${namespace}/deployments/${name}`);
+  const d = await api.get<{ spec: { template: { metadata: { labels: Record<string, string> } } } }>(
+    `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`,
+  );
   return d.spec.template.metadata.labels['slipway.dev/commit'];
 }
 
@@ -33,7 +36,7 @@ afterAll(async () => {
 });
 
 describe('Kubernetes runtime: failed deployments', () => {
-  it('reports pods that never become ready as failed, with the reason and the pod\'s events, and keeps the old version serving', async () => {
+  it("reports pods that never become ready as failed, with the reason and the pod's events, and keeps the old version serving", async () => {
     const progress = lines();
     const started = Date.now();
     const result = await runtime.deploy(neverReady(commitOf(2)), progress.onLine);
@@ -48,7 +51,9 @@ describe('Kubernetes runtime: failed deployments', () => {
 
     expect(await templateCommit(ns, 'preview')).toBe(commitOf(1));
     const current = await runtime.current(app);
-    expect(current.map((i) => [i.environment, i.commit, i.state, i.deploymentId])).toEqual([['preview', commitOf(1), 'live', `dep_${commitOf(1).slice(0, 6)}`]]);
+    expect(current.map((i) => [i.environment, i.commit, i.state, i.deploymentId])).toEqual([
+      ['preview', commitOf(1), 'live', `dep_${commitOf(1).slice(0, 6)}`],
+    ]);
     const pods = await api.list<{ metadata: { deletionTimestamp?: string }; spec: { containers: { image: string }[] } }>(`/api/v1/namespaces/${ns}/pods`);
     expect(pods.items.filter((p) => p.spec.containers[0]!.image.endsWith(':never-ready') && !p.metadata.deletionTimestamp)).toHaveLength(0);
   });
@@ -74,9 +79,13 @@ describe('Kubernetes runtime: failed deployments', () => {
 
   it('removeStale rolls back a rollout that a crash cut off', async () => {
     const stop = new AbortController();
-    const deploying = runtime.deploy(neverReady(commitOf(6)), (line) => {
-      if (line.startsWith('rollout of preview')) stop.abort(new Error('cut off'));
-    }, stop.signal);
+    const deploying = runtime.deploy(
+      neverReady(commitOf(6)),
+      (line) => {
+        if (line.startsWith('rollout of preview')) stop.abort(new Error('cut off'));
+      },
+      stop.signal,
+    );
     await expect(deploying).rejects.toThrow('cut off');
     expect(await templateCommit(ns, 'preview')).toBe(commitOf(6));
     const listed = (await runtime.list()).filter((i) => i.app === app);

@@ -32,10 +32,13 @@ describe('Kubernetes runtime: a scheduled job', () => {
   it('refuses a job without a schedule', async () => {
     const spec = jobSpec(app, PREVIEW, commitOf(9));
     const { schedule: _, ...settings } = spec.settings;
-    expect(await runtime.deploy({ ...spec, settings }, () => undefined)).toMatchObject({ ok: false, reason: 'a scheduled job needs a schedule in slipway.yaml' });
+    expect(await runtime.deploy({ ...spec, settings }, () => undefined)).toMatchObject({
+      ok: false,
+      reason: 'a scheduled job needs a schedule in slipway.yaml',
+    });
   });
 
-  it('runs the job once now, from the CronJob\'s template, and returns its exit code and log', async () => {
+  it("runs the job once now, from the CronJob's template, and returns its exit code and log", async () => {
     const progress = lines();
     const run = await runtime.runJob(jobSpec(app, PREVIEW, commitOf(9)), progress.onLine);
     expect(run.exitCode).toBe(0);
@@ -51,8 +54,15 @@ describe('Kubernetes runtime: a scheduled job', () => {
   it('an environment that turns from web app into scheduled job keeps nothing of the web app', async () => {
     expect((await runtime.deploy(webSpec(app, PROD, commitOf(8)), () => undefined)).ok).toBe(true);
     expect((await runtime.deploy(jobSpec(app, PROD, commitOf(9)), () => undefined)).ok).toBe(true);
-    for (const path of [`/apis/apps/v1/namespaces/${ns}/deployments`, `/api/v1/namespaces/${ns}/services`, `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`]) {
-      expect((await api.list<{ metadata: { deletionTimestamp?: string } }>(path)).items.filter((i) => !i.metadata.deletionTimestamp), path).toEqual([]);
+    for (const path of [
+      `/apis/apps/v1/namespaces/${ns}/deployments`,
+      `/api/v1/namespaces/${ns}/services`,
+      `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`,
+    ]) {
+      expect(
+        (await api.list<{ metadata: { deletionTimestamp?: string } }>(path)).items.filter((i) => !i.metadata.deletionTimestamp),
+        path,
+      ).toEqual([]);
     }
     expect((await runtime.current(app)).map((i) => i.environment).sort()).toEqual(['preview', 'prod']);
   });

@@ -52,7 +52,9 @@ describe('Kubernetes runtime: a web app', () => {
     expect(quota.spec?.['hard']).toEqual({ 'requests.cpu': '500m', 'requests.memory': '256Mi', 'limits.cpu': '1', 'limits.memory': '512Mi', pods: '6' });
     await api.get(`/api/v1/namespaces/${ns}/limitranges/app-limits`);
     await api.get(`/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/app-ingress`);
-    const rb = await api.get<{ subjects: { name: string; namespace: string }[] }>(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/slipway-builder`);
+    const rb = await api.get<{ subjects: { name: string; namespace: string }[] }>(
+      `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/slipway-builder`,
+    );
     expect(rb.subjects).toEqual([{ kind: 'ServiceAccount', name: 'slipway-builder', namespace: 'slipway-system' }]);
   });
 
@@ -66,7 +68,9 @@ describe('Kubernetes runtime: a web app', () => {
     expect(d.status).toMatchObject({ updatedReplicas: 1, availableReplicas: 1, readyReplicas: 1 });
     expect(d.metadata.labels).toMatchObject({ 'slipway.dev/app': app, 'slipway.dev/environment': 'preview', 'slipway.dev/commit': commitOf(1) });
 
-    const pods = await api.list<Obj & { spec: { containers: { resources: unknown }[] } }>(`/api/v1/namespaces/${ns}/pods`, { labelSelector: 'slipway.dev/environment=preview' });
+    const pods = await api.list<Obj & { spec: { containers: { resources: unknown }[] } }>(`/api/v1/namespaces/${ns}/pods`, {
+      labelSelector: 'slipway.dev/environment=preview',
+    });
     expect(pods.items).toHaveLength(1);
     expect(pods.items[0]!.status).toMatchObject({ phase: 'Running' });
     expect(pods.items[0]!.spec.containers[0]!.resources).toEqual({ requests: { cpu: '62m', memory: '32Mi' }, limits: { cpu: '250m', memory: '128Mi' } });
@@ -100,7 +104,19 @@ describe('Kubernetes runtime: a web app', () => {
     const asPerson = { contentType: 'application/merge-patch+json', query: { fieldManager: 'kubectl-edit' } };
     await api.request('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/preview`, { ...asPerson, body: { spec: { replicas: 3 } } });
     await api.request('PATCH', `/api/v1/namespaces/${ns}/resourcequotas/app-quota`, { ...asPerson, body: { spec: { hard: { pods: '50' } } } });
-    await api.request('PATCH', `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/preview`, { ...asPerson, body: { spec: { rules: [{ host: 'elsewhere.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'preview', port: { name: 'http' } } } }] } }] } } });
+    await api.request('PATCH', `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/preview`, {
+      ...asPerson,
+      body: {
+        spec: {
+          rules: [
+            {
+              host: 'elsewhere.example.com',
+              http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'preview', port: { name: 'http' } } } }] },
+            },
+          ],
+        },
+      },
+    });
     const setsBefore = (await replicaSetsOf('preview')).length;
 
     const result = await runtime.deploy(webSpec(app, PREVIEW, commitOf(1)), () => undefined);
@@ -144,12 +160,14 @@ describe('Kubernetes runtime: a web app', () => {
     const configMaps = await api.list<Obj>(`/api/v1/namespaces/${ns}/configmaps`, { labelSelector: 'slipway.dev/holds=env,slipway.dev/environment=preview' });
     // The old one stays while the old ReplicaSet names it (a rollback needs it).
     expect(configMaps.items.map((c) => c.data?.['GREETING']).sort()).toEqual(['changed', 'hello']);
-    const d = await api.get<{ spec: { template: { spec: { containers: { envFrom: { configMapRef?: { name: string } }[] }[] } } } }>(`/apis/apps/v1/namespaces/${ns}/deployments/preview`);
+    const d = await api.get<{ spec: { template: { spec: { containers: { envFrom: { configMapRef?: { name: string } }[] }[] } } } }>(
+      `/apis/apps/v1/namespaces/${ns}/deployments/preview`,
+    );
     const used = d.spec.template.spec.containers[0]!.envFrom[0]!.configMapRef!.name;
     expect(configMaps.items.find((c) => c.metadata.name === used)?.data).toEqual({ GREETING: 'changed' });
   });
 
-  it('streams the pods\' logs through the apiserver', async () => {
+  it("streams the pods' logs through the apiserver", async () => {
     const got: string[] = [];
     for await (const line of runtime.logs(app, 'preview', { tail: 10, follow: false })) got.push(line);
     expect(got).toContain('slipway test pod started');
@@ -167,7 +185,12 @@ describe('Kubernetes runtime: a web app', () => {
 
   it('lists every instance of every app', async () => {
     const all = await runtime.list();
-    expect(all.filter((i) => i.app === app).map((i) => `${i.environment}:${i.state}`).sort()).toEqual(['preview:live', 'prod:live']);
+    expect(
+      all
+        .filter((i) => i.app === app)
+        .map((i) => `${i.environment}:${i.state}`)
+        .sort(),
+    ).toEqual(['preview:live', 'prod:live']);
   });
 
   it('removeApp deletes the namespace and waits until it is gone', async () => {

@@ -123,7 +123,9 @@ describe('bootstrap-cluster.sh', () => {
     expect(noKubectl.stderr).toContain('error: kubectl is not installed');
     const noDocker = await run(script, ['--ip', '198.51.100.1'], { PATH: pathWith(BASIC, { kubectl: 'exit 0' }) });
     expect(noDocker.stderr).toContain('error: docker is not installed');
-    const cluster = await run(script, ['--ip', '198.51.100.1'], { PATH: pathWith([...BASIC, 'base64'], { kubectl: 'exit 1', docker: 'exit 0', curl: 'exit 1' }) });
+    const cluster = await run(script, ['--ip', '198.51.100.1'], {
+      PATH: pathWith([...BASIC, 'base64'], { kubectl: 'exit 1', docker: 'exit 0', curl: 'exit 1' }),
+    });
     expect(cluster.stderr).toContain('error: the cluster is not reachable with the current kubeconfig');
   });
 
@@ -169,7 +171,10 @@ describe('bootstrap-cluster.sh', () => {
     it('then asks the IP echo services in order, skipping failures and answers that are not an IP', async () => {
       const echo = await serve((req, res) => res.end(req.url === '/html' ? '<html>blocked</html>' : '198.51.100.20\n'));
       try {
-        const r = await detect({ SLIPWAY_IMDS_URL: await closedPortUrl(), SLIPWAY_IP_ECHO_URLS: `${await closedPortUrl()}/ip ${echo.url}/html ${echo.url}/ip` });
+        const r = await detect({
+          SLIPWAY_IMDS_URL: await closedPortUrl(),
+          SLIPWAY_IP_ECHO_URLS: `${await closedPortUrl()}/ip ${echo.url}/html ${echo.url}/ip`,
+        });
         expect(r.stdout).toBe('198.51.100.20\n');
         expect(r.stderr).toContain(`public IP from ${echo.url}/ip`);
       } finally {
@@ -187,7 +192,7 @@ describe('bootstrap-cluster.sh', () => {
 });
 
 describe('k8s-test-cluster.sh', () => {
-  it('prints the running cluster\'s kubeconfig (the one these tests use)', async () => {
+  it("prints the running cluster's kubeconfig (the one these tests use)", async () => {
     const expected = process.env['SLIPWAY_TEST_KUBECONFIG'];
     expect(expected, 'SLIPWAY_TEST_KUBECONFIG is not set: start the cluster with scripts/k8s-test-cluster.sh up').toBeTruthy();
     const r = await run(SCRIPTS[3]!, ['env']);

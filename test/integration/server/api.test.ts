@@ -18,7 +18,13 @@ describe('API', () => {
   });
 
   it('needs a bearer token everywhere under /api', async () => {
-    for (const [method, path] of [['GET', '/api/apps'], ['POST', '/api/apps'], ['GET', '/api/apps/x'], ['DELETE', '/api/apps/x'], ['GET', '/api/nothing']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/apps'],
+      ['POST', '/api/apps'],
+      ['GET', '/api/apps/x'],
+      ['DELETE', '/api/apps/x'],
+      ['GET', '/api/nothing'],
+    ] as const) {
       const none = await server.api(method, path, method === 'POST' ? {} : undefined, null);
       expect(none.status, `${method} ${path}`).toBe(401);
       expect(none.body.error.code).toBe('UNAUTHORIZED');
@@ -30,8 +36,16 @@ describe('API', () => {
   it('creates, shows, lists and deletes an app', async () => {
     const created = await server.api('POST', '/api/apps', { name: 'shop', template: 'simple-api', description: 'a shop' });
     expect(created.status).toBe(201);
-    expect(created.body.app).toMatchObject({ name: 'shop', template: 'simple-api', description: 'a shop', cloneUrl: `${server.config.publicUrl}/git/shop.git` });
-    expect(created.body.app.environments.map((e: { url: string }) => e.url)).toEqual([`http://shop-preview.localhost:${server.port}/`, `http://shop.localhost:${server.port}/`]);
+    expect(created.body.app).toMatchObject({
+      name: 'shop',
+      template: 'simple-api',
+      description: 'a shop',
+      cloneUrl: `${server.config.publicUrl}/git/shop.git`,
+    });
+    expect(created.body.app.environments.map((e: { url: string }) => e.url)).toEqual([
+      `http://shop-preview.localhost:${server.port}/`,
+      `http://shop.localhost:${server.port}/`,
+    ]);
     const repo = join(server.dataDir, 'repos', 'shop.git');
     expect(fs.readFileSync(join(repo, 'HEAD'), 'utf8').trim()).toBe('ref: refs/heads/main');
     expect(fs.readFileSync(join(repo, 'config'), 'utf8')).toMatch(/hooksPath = .*\/hooks/);
@@ -59,7 +73,11 @@ describe('API', () => {
   });
 
   it('answers malformed JSON with 400, not 500', async () => {
-    const res = await fetch(`${server.url}/api/apps`, { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: '{"name":' });
+    const res = await fetch(`${server.url}/api/apps`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: '{"name":',
+    });
     expect(res.status).toBe(400);
   });
 });

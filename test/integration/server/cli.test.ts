@@ -11,7 +11,10 @@ import { authenticateToken } from '../../../src/pipeline/authenticate-token.js';
 const root = join(import.meta.dirname, '..', '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'slipway-cli-'));
 const slipway = (...args: string[]) =>
-  spawnSync(process.execPath, [join(root, 'dist', 'src', 'main.js'), ...args], { env: { PATH: process.env.PATH, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+  spawnSync(process.execPath, [join(root, 'dist', 'src', 'main.js'), ...args], {
+    env: { PATH: process.env.PATH, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+  });
 
 describe('slipway CLI', () => {
   it('creates, lists and deletes apps', () => {
@@ -32,7 +35,11 @@ describe('slipway CLI', () => {
   it('keeps the data folder private: created so, and closed when it was open to others', () => {
     const parent = mkdtempSync(join(tmpdir(), 'slipway-cli-private-'));
     const fresh = join(parent, 'new-data');
-    const run = (dir: string) => spawnSync(process.execPath, [join(root, 'dist', 'src', 'main.js'), 'apps', 'list'], { env: { PATH: process.env.PATH, SLIPWAY_DATA_DIR: dir, SLIPWAY_LOG_LEVEL: 'info' }, encoding: 'utf8' });
+    const run = (dir: string) =>
+      spawnSync(process.execPath, [join(root, 'dist', 'src', 'main.js'), 'apps', 'list'], {
+        env: { PATH: process.env.PATH, SLIPWAY_DATA_DIR: dir, SLIPWAY_LOG_LEVEL: 'info' },
+        encoding: 'utf8',
+      });
     expect(run(fresh).status).toBe(0);
     expect(statSync(fresh).mode & 0o777).toBe(0o700);
     const open = mkdtempSync(join(tmpdir(), 'slipway-cli-open-'));
@@ -63,7 +70,10 @@ describe('slipway CLI', () => {
   });
 
   it('stops start-up with a message naming a bad variable', () => {
-    const r = spawnSync(process.execPath, [join(root, 'dist', 'src', 'main.js'), 'serve'], { env: { PATH: process.env.PATH, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PORT: 'abc' }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(root, 'dist', 'src', 'main.js'), 'serve'], {
+      env: { PATH: process.env.PATH, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PORT: 'abc' },
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/SLIPWAY_PORT="abc": expected a port number/);
   });

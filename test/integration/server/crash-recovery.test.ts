@@ -38,7 +38,12 @@ describe('crash between a push and its processing', () => {
     expect(push.stderr).toMatch(/remote: .*recorded and will be processed when it resumes/);
 
     const db = new Database(join(dataDir, 'slipway.db'), { readonly: true });
-    const rows = () => db.prepare('SELECT id, processed_at, outcome FROM ref_updates WHERE app = ?').all('crashy') as { id: number; processed_at: string | null; outcome: string | null }[];
+    const rows = () =>
+      db.prepare('SELECT id, processed_at, outcome FROM ref_updates WHERE app = ?').all('crashy') as {
+        id: number;
+        processed_at: string | null;
+        outcome: string | null;
+      }[];
     expect(rows()).toEqual([{ id: expect.any(Number), processed_at: null, outcome: null }]);
 
     await first.kill('SIGKILL');

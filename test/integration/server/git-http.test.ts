@@ -81,7 +81,15 @@ describe('git over HTTP', () => {
 
   it('clones with isomorphic-git as an independent client', async () => {
     const dir = work();
-    await git.clone({ fs, http, dir, url: `${server.url}/git/web.git`, onAuth: () => ({ username: 'iso', password: server.token }), singleBranch: true, ref: 'main' });
+    await git.clone({
+      fs,
+      http,
+      dir,
+      url: `${server.url}/git/web.git`,
+      onAuth: () => ({ username: 'iso', password: server.token }),
+      singleBranch: true,
+      ref: 'main',
+    });
     const [commit] = await git.log({ fs, dir, depth: 1 });
     expect(commit?.oid).toBe(headOf('web'));
     expect(fs.existsSync(join(dir, 'hello.txt'))).toBe(true);
@@ -197,7 +205,15 @@ describe('git authentication', () => {
         req.on('error', reject);
         req.end();
       });
-    for (const p of ['/git/../etc/passwd', '/git/web.git/../../etc/passwd', '/git/%2e%2e/web.git/info/refs?service=git-upload-pack', '/git/web.git/objects/info/packs', '/git/web.git/info/refs?service=git-evil', '/git/Web.git/info/refs?service=git-upload-pack', '/git/web.git/config']) {
+    for (const p of [
+      '/git/../etc/passwd',
+      '/git/web.git/../../etc/passwd',
+      '/git/%2e%2e/web.git/info/refs?service=git-upload-pack',
+      '/git/web.git/objects/info/packs',
+      '/git/web.git/info/refs?service=git-evil',
+      '/git/Web.git/info/refs?service=git-upload-pack',
+      '/git/web.git/config',
+    ]) {
       expect(await rawStatus(p), p).toBe(404);
     }
   });

@@ -91,7 +91,11 @@ describe('buildImage against a fake engine', () => {
       } else {
         pushed.url = req.url;
         pushed.auth = req.headers['x-registry-auth'] as string | undefined;
-        res.writeHead(200).end('{"status":"The push refers to repository [localhost:5050/fake]"}\n{"errorDetail":{"message":"connection refused"},"error":"connection refused"}\n');
+        res
+          .writeHead(200)
+          .end(
+            '{"status":"The push refers to repository [localhost:5050/fake]"}\n{"errorDetail":{"message":"connection refused"},"error":"connection refused"}\n',
+          );
       }
     };
     await expect(run('localhost:5050')).rejects.toMatchObject({

@@ -26,7 +26,13 @@ function listEntries(stream: Readable): Promise<Entry[]> {
         chunks.push(b as Buffer);
       });
       body.on('end', () => {
-        entries.push({ name: header.name, type: header.type ?? 'file', mode: header.mode ?? 0, linkname: header.linkname, content: Buffer.concat(chunks).toString('utf8') });
+        entries.push({
+          name: header.name,
+          type: header.type ?? 'file',
+          mode: header.mode ?? 0,
+          linkname: header.linkname,
+          content: Buffer.concat(chunks).toString('utf8'),
+        });
         next();
       });
     });
@@ -95,7 +101,10 @@ describe('createCommitTar', () => {
       const blob = (await gitOk(['rev-parse', `${r.first}:a.txt`], { cwd: r.work })).stdout.trim();
       rmSync(join(r.work, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
       const stream = await createCommitTar({ gitdir: join(r.work, '.git'), commit: r.first });
-      await expect(listEntries(stream)).rejects.toMatchObject({ code: 'GIT', message: expect.stringMatching(/git archive of [0-9a-f]{40} failed \(exit \d+\)/) });
+      await expect(listEntries(stream)).rejects.toMatchObject({
+        code: 'GIT',
+        message: expect.stringMatching(/git archive of [0-9a-f]{40} failed \(exit \d+\)/),
+      });
     } finally {
       rmSync(broken, { recursive: true, force: true });
     }

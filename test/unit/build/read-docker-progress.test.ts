@@ -7,7 +7,9 @@ describe('readDockerProgress', () => {
     const s = new PassThrough();
     const events: DockerProgressEvent[] = [];
     const done = readDockerProgress(s, (e) => events.push(e));
-    const body = Buffer.from('{"stream":"Step 1/1 : FROM x"}\r\n{"stream":"caf\u00e9 \u2713\\n"}\nnot json\n{"errorDetail":{"code":3,"message":"boom"},"error":"boom"}');
+    const body = Buffer.from(
+      '{"stream":"Step 1/1 : FROM x"}\r\n{"stream":"caf\u00e9 \u2713\\n"}\nnot json\n{"errorDetail":{"code":3,"message":"boom"},"error":"boom"}',
+    );
     for (let i = 0; i < body.length; i += 5) s.write(body.subarray(i, i + 5));
     s.end();
     await done;

@@ -10,7 +10,13 @@ describe('buildMessages', () => {
   });
 
   it('turns earlier exchanges into alternating user and assistant text, latest ones only', () => {
-    const history = Array.from({ length: MAX_HISTORY_EXCHANGES + 2 }, (_, i) => ({ request: `request ${i}`, summary: `Summary ${i}`, text: `text ${i}`, files: [`f${i}.txt`], commit: `${String(i).padStart(2, '0')}${'a'.repeat(38)}` }));
+    const history = Array.from({ length: MAX_HISTORY_EXCHANGES + 2 }, (_, i) => ({
+      request: `request ${i}`,
+      summary: `Summary ${i}`,
+      text: `text ${i}`,
+      files: [`f${i}.txt`],
+      commit: `${String(i).padStart(2, '0')}${'a'.repeat(38)}`,
+    }));
     history.push({ request: 'failed one', summary: '', text: '', files: [], commit: null, outcome: 'Claude used all 8 turns' } as never);
     const messages = buildMessages(history, 'now this', []);
     expect(messages).toHaveLength(MAX_HISTORY_EXCHANGES * 2 + 1);

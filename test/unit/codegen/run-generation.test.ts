@@ -20,7 +20,17 @@ async function start(script: FakeReply[], apiKey?: string): Promise<FakeAnthropi
 }
 
 function settings(url: string, extra: Partial<CodegenSettings> = {}): CodegenSettings {
-  return { apiKey: KEY, baseURL: url, model: MODEL, maxTurns: 8, maxTokensPerTurn: 4096, maxTotalTokens: 100_000, maxRetries: 2, retryBaseDelayMs: 1, ...extra };
+  return {
+    apiKey: KEY,
+    baseURL: url,
+    model: MODEL,
+    maxTurns: 8,
+    maxTokensPerTurn: 4096,
+    maxTotalTokens: 100_000,
+    maxRetries: 2,
+    retryBaseDelayMs: 1,
+    ...extra,
+  };
 }
 
 function generate(url: string, over: Partial<GenerationOptions> = {}, events: GenerationEvent[] = []) {
@@ -29,7 +39,7 @@ function generate(url: string, over: Partial<GenerationOptions> = {}, events: Ge
     systemPrompt: 'You are the developer of a static site.',
     history: [],
     prompt: 'Make a site about otters',
-    source: createMemoryTreeSource({ 'Dockerfile': 'ARG NGINX_IMAGE=nginx:alpine\nFROM ${NGINX_IMAGE}\n', 'public/index.html': '<h1>Hello</h1>\n' }),
+    source: createMemoryTreeSource({ Dockerfile: 'ARG NGINX_IMAGE=nginx:alpine\nFROM ${NGINX_IMAGE}\n', 'public/index.html': '<h1>Hello</h1>\n' }),
     onEvent: (e) => events.push(e),
     ...over,
   });
@@ -49,7 +59,12 @@ const done = (summary = 'Done') => ({ blocks: [{ type: 'text' as const, text: 'A
 describe('runGeneration', () => {
   it('writes a static site in several files and returns them with the summary from finish', async () => {
     const f = await start([
-      { blocks: [{ type: 'text', text: 'Let me look at the current page first.' }, { type: 'tool_use', name: 'read_file', input: { path: 'public/index.html' } }] },
+      {
+        blocks: [
+          { type: 'text', text: 'Let me look at the current page first.' },
+          { type: 'tool_use', name: 'read_file', input: { path: 'public/index.html' } },
+        ],
+      },
       {
         blocks: [
           { type: 'text', text: 'Writing the otter site: a page, a stylesheet and a script.' },
@@ -98,7 +113,13 @@ describe('runGeneration', () => {
       { type: 'file', op: 'write', path: 'public/css/site.css', bytes: 22 },
       { type: 'file', op: 'write', path: 'public/js/app.js', bytes: 23 },
     ]);
-    expect(events.filter((e) => e.type === 'tool').map((e) => e.type === 'tool' && e.name)).toEqual(['read_file', 'write_file', 'write_file', 'write_file', 'finish']);
+    expect(events.filter((e) => e.type === 'tool').map((e) => e.type === 'tool' && e.name)).toEqual([
+      'read_file',
+      'write_file',
+      'write_file',
+      'write_file',
+      'finish',
+    ]);
     expect(events.filter((e) => e.type === 'usage').at(-1)).toEqual({ type: 'usage', input: 300, output: 150 });
   });
 
@@ -175,7 +196,10 @@ describe('runGeneration', () => {
   });
 
   it('takes the first line of the final text as the summary when the model ends without finish', async () => {
-    const f = await start([{ blocks: [{ type: 'text', text: '## Added a footer\n\nThe footer links home.' }, write('public/footer.html', '<footer/>')] }, { blocks: [{ type: 'text', text: '**Added a footer** to the page.\nMore words.' }] }]);
+    const f = await start([
+      { blocks: [{ type: 'text', text: '## Added a footer\n\nThe footer links home.' }, write('public/footer.html', '<footer/>')] },
+      { blocks: [{ type: 'text', text: '**Added a footer** to the page.\nMore words.' }] },
+    ]);
     const result = await generate(f.url);
     expect(result).toMatchObject({ status: 'done', summary: 'Added a footer to the page.' });
   });
@@ -208,7 +232,9 @@ describe('runGeneration', () => {
     const result = await generate(f.url, {}, events);
     expect(result).toMatchObject({ status: 'done', summary: 'Add a.txt' });
     expect(f.requests).toHaveLength(2);
-    expect(events.filter((e) => e.type === 'retry')).toEqual([{ type: 'retry', attempt: 1, reason: 'rate limited by the Anthropic API', delayMs: 1, restartsTurn: false }]);
+    expect(events.filter((e) => e.type === 'retry')).toEqual([
+      { type: 'retry', attempt: 1, reason: 'rate limited by the Anthropic API', delayMs: 1, restartsTurn: false },
+    ]);
   });
 
   it('retries a 429 with retry-after 0 (the SDK falls back to its backoff) and then succeeds', async () => {
@@ -234,7 +260,11 @@ describe('runGeneration', () => {
   it('sends a turn again after a mid-stream error event, without applying its partial tool calls', async () => {
     const f = await start([
       // Breaks off after the first write_file call has fully arrived (message_start, ping, 3 text events, 5 tool events).
-      { blocks: [{ type: 'text', text: 'Writing.' , chunks: 1 }, write('partial.txt', 'from the failed turn'), write('second.txt', 'also failed')], errorAfterEvents: 9, errorType: 'overloaded_error' },
+      {
+        blocks: [{ type: 'text', text: 'Writing.', chunks: 1 }, write('partial.txt', 'from the failed turn'), write('second.txt', 'also failed')],
+        errorAfterEvents: 9,
+        errorType: 'overloaded_error',
+      },
       { blocks: [{ type: 'text', text: 'Writing again.' }, write('final.txt', 'from the good turn'), finish('Add final.txt')] },
     ]);
     const events: GenerationEvent[] = [];
@@ -278,11 +308,7 @@ describe('runGeneration', () => {
   });
 
   it('stops at the turn cap: TURN_CAP, and the partial work is not returned as committed', async () => {
-    const f = await start([
-      { blocks: [write('one.txt', '1')] },
-      { blocks: [write('two.txt', '2')] },
-      { blocks: [write('three.txt', '3')] },
-    ]);
+    const f = await start([{ blocks: [write('one.txt', '1')] }, { blocks: [write('two.txt', '2')] }, { blocks: [write('three.txt', '3')] }]);
     const result = await generate(f.url, { settings: settings(f.url, { maxTurns: 2 }) });
     expect(result).toMatchObject({ status: 'failed', code: 'TURN_CAP', turns: 2 });
     expect(result).not.toHaveProperty('changes');
@@ -320,17 +346,24 @@ describe('runGeneration', () => {
     const controller = new AbortController();
     const f = await start([{ blocks: [{ type: 'text', text: 'slowly '.repeat(20), chunks: 20 }], eventDelayMs: 20 }]);
     const events: GenerationEvent[] = [];
-    const pending = generate(f.url, { signal: controller.signal, onEvent: (e) => {
-      events.push(e);
-      if (e.type === 'text') controller.abort();
-    } });
+    const pending = generate(f.url, {
+      signal: controller.signal,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === 'text') controller.abort();
+      },
+    });
     const result = await pending;
     expect(result).toMatchObject({ status: 'failed', code: 'ABORTED' });
   });
 
   it('keeps a throwing event listener from breaking the generation', async () => {
     const f = await start([{ blocks: [{ type: 'text', text: 'hi' }, write('a.txt', 'a'), finish('Add a.txt')] }]);
-    const result = await generate(f.url, { onEvent: () => { throw new Error('listener gone'); } });
+    const result = await generate(f.url, {
+      onEvent: () => {
+        throw new Error('listener gone');
+      },
+    });
     expect(result.status).toBe('done');
   });
 });

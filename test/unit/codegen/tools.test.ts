@@ -3,7 +3,8 @@ import { CODEGEN_TOOLS, runTool } from '../../../src/codegen/tools.js';
 import { createMemoryTreeSource, type TreeSource } from '../../../src/codegen/tree-source.js';
 import { createWorkspace } from '../../../src/codegen/workspace.js';
 
-const ws = () => createWorkspace(createMemoryTreeSource({ 'Dockerfile': 'FROM x\n', 'public/index.html': '<h1>hi</h1>', 'logo.png': Buffer.from([0x89, 0x50, 0x00, 0x01]) }));
+const ws = () =>
+  createWorkspace(createMemoryTreeSource({ Dockerfile: 'FROM x\n', 'public/index.html': '<h1>hi</h1>', 'logo.png': Buffer.from([0x89, 0x50, 0x00, 0x01]) }));
 
 describe('CODEGEN_TOOLS', () => {
   it('defines the four file tools and finish, each with an object schema and a description', () => {
@@ -48,14 +49,24 @@ describe('runTool', () => {
 
   it('writes and deletes, with effects the generation reports', async () => {
     const w = ws();
-    expect(await runTool(w, 'write_file', { path: 'a/b.txt', content: 'hello' })).toEqual({ content: 'created a/b.txt (5 bytes)', isError: false, effect: { kind: 'write', path: 'a/b.txt', bytes: 5 } });
+    expect(await runTool(w, 'write_file', { path: 'a/b.txt', content: 'hello' })).toEqual({
+      content: 'created a/b.txt (5 bytes)',
+      isError: false,
+      effect: { kind: 'write', path: 'a/b.txt', bytes: 5 },
+    });
     expect(await runTool(w, 'write_file', { path: 'Dockerfile', content: 'FROM y\n' })).toMatchObject({ content: 'wrote Dockerfile (7 bytes)' });
-    expect(await runTool(w, 'delete_file', { path: './logo.png' })).toEqual({ content: 'deleted logo.png', isError: false, effect: { kind: 'delete', path: 'logo.png' } });
+    expect(await runTool(w, 'delete_file', { path: './logo.png' })).toEqual({
+      content: 'deleted logo.png',
+      isError: false,
+      effect: { kind: 'delete', path: 'logo.png' },
+    });
   });
 
   it('finish keeps one line and cuts long summaries', async () => {
     const w = ws();
-    expect(await runTool(w, 'finish', { summary: '  Add a page\n\nwith details ' })).toMatchObject({ effect: { kind: 'finish', summary: 'Add a page with details' } });
+    expect(await runTool(w, 'finish', { summary: '  Add a page\n\nwith details ' })).toMatchObject({
+      effect: { kind: 'finish', summary: 'Add a page with details' },
+    });
     const long = await runTool(w, 'finish', { summary: 'x'.repeat(300) });
     expect(long.effect).toMatchObject({ kind: 'finish' });
     if (long.effect?.kind === 'finish') expect(long.effect.summary).toHaveLength(100);
@@ -64,7 +75,12 @@ describe('runTool', () => {
   });
 
   it('throws faults of the tree itself instead of hiding them from the pipeline', async () => {
-    const broken: TreeSource = { listFiles: async () => ['a.txt'], readFile: async () => { throw new Error('object store corrupt'); } };
+    const broken: TreeSource = {
+      listFiles: async () => ['a.txt'],
+      readFile: async () => {
+        throw new Error('object store corrupt');
+      },
+    };
     await expect(runTool(createWorkspace(broken), 'read_file', { path: 'a.txt' })).rejects.toThrow(/corrupt/);
   });
 });

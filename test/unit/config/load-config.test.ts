@@ -37,7 +37,10 @@ describe('loadConfig', () => {
   });
 
   it('parses build arguments', () => {
-    expect(loadConfig({ SLIPWAY_BUILD_ARGS: 'PYTHON_IMAGE=base/python:3,NGINX_IMAGE=base/nginx:1' }).build.buildArgs).toEqual({ PYTHON_IMAGE: 'base/python:3', NGINX_IMAGE: 'base/nginx:1' });
+    expect(loadConfig({ SLIPWAY_BUILD_ARGS: 'PYTHON_IMAGE=base/python:3,NGINX_IMAGE=base/nginx:1' }).build.buildArgs).toEqual({
+      PYTHON_IMAGE: 'base/python:3',
+      NGINX_IMAGE: 'base/nginx:1',
+    });
   });
 
   it('names the environment file and the field that is wrong', () => {
@@ -54,6 +57,12 @@ describe('loadConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'envs-'));
     writeFileSync(join(dir, 'staging.yaml'), 'ref: refs/heads/staging\nhost: "{app}-staging.{domain}"\nresources: {cpu: 1, memory: 1Gi}\n');
     const [staging] = loadConfig({ SLIPWAY_ENVIRONMENTS_DIR: dir }).environments;
-    expect(staging).toMatchObject({ name: 'staging', ref: 'refs/heads/staging', replicas: 1, resources: { cpu: '1', memory: '1Gi' }, health: { path: '/health' } });
+    expect(staging).toMatchObject({
+      name: 'staging',
+      ref: 'refs/heads/staging',
+      replicas: 1,
+      resources: { cpu: '1', memory: '1Gi' },
+      health: { path: '/health' },
+    });
   });
 });

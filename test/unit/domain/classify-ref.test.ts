@@ -31,8 +31,14 @@ describe('classifyRefUpdate', () => {
 
 describe('checkRefUpdate', () => {
   it('refuses deleting main and prod, with the reason', () => {
-    expect(checkRefUpdate({ ref: 'refs/heads/main', oldSha: A, newSha: ZERO_SHA }, envs)).toEqual({ ok: false, reason: expect.stringMatching(/deleting main is not allowed/) });
-    expect(checkRefUpdate({ ref: 'refs/heads/prod', oldSha: A, newSha: ZERO_SHA }, envs)).toEqual({ ok: false, reason: expect.stringMatching(/deleting prod/) });
+    expect(checkRefUpdate({ ref: 'refs/heads/main', oldSha: A, newSha: ZERO_SHA }, envs)).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/deleting main is not allowed/),
+    });
+    expect(checkRefUpdate({ ref: 'refs/heads/prod', oldSha: A, newSha: ZERO_SHA }, envs)).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/deleting prod/),
+    });
   });
   it('allows deleting other branches', () => {
     expect(checkRefUpdate({ ref: 'refs/heads/feature', oldSha: A, newSha: ZERO_SHA }, envs)).toEqual({ ok: true });

@@ -7,8 +7,20 @@ const envs = loadEnvironments(join(import.meta.dirname, '../../../environments')
 
 describe('hosts', () => {
   it('names preview and production hosts', () => {
-    expect(hostFor(envs.find((e) => e.name === 'preview')!, 'shop', 'localhost')).toBe('shop-preview.localhost');
-    expect(hostFor(envs.find((e) => e.name === 'prod')!, 'shop', '1-2-3-4.nip.io')).toBe('shop.1-2-3-4.nip.io');
+    expect(
+      hostFor(
+        envs.find((e) => e.name === 'preview')!,
+        'shop',
+        'localhost',
+      ),
+    ).toBe('shop-preview.localhost');
+    expect(
+      hostFor(
+        envs.find((e) => e.name === 'prod')!,
+        'shop',
+        '1-2-3-4.nip.io',
+      ),
+    ).toBe('shop.1-2-3-4.nip.io');
   });
   it('routes a host back to its app and environment', () => {
     expect(routeForHost('shop-preview.localhost', envs, 'localhost')).toEqual({ app: 'shop', environment: 'preview' });

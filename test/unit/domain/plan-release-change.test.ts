@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { planReleaseChange, type ReleaseChangeInput } from '../../../src/domain/plan-release-change.js';
 
 const sha = (c: string) => c.repeat(40);
-const commit = (c: string, subject: string) => ({ sha: sha(c), subject, authorName: 'Claude', authorEmail: 'claude@slipway.local', authoredAt: '2026-01-01T00:00:00Z', generationId: null });
+const commit = (c: string, subject: string) => ({
+  sha: sha(c),
+  subject,
+  authorName: 'Claude',
+  authorEmail: 'claude@slipway.local',
+  authoredAt: '2026-01-01T00:00:00Z',
+  generationId: null,
+});
 const input = (over: Partial<ReleaseChangeInput>): ReleaseChangeInput => ({
   action: 'publish',
   environment: 'production',
@@ -13,14 +20,23 @@ const input = (over: Partial<ReleaseChangeInput>): ReleaseChangeInput => ({
   commitsInTotal: 1,
   commitsOut: [],
   commitsOutTotal: 0,
-  files: [{ path: 'public/index.html', status: 'modified', additions: 3, deletions: 1 }, { path: 'logo.png', status: 'added', additions: null, deletions: null }],
+  files: [
+    { path: 'public/index.html', status: 'modified', additions: 3, deletions: 1 },
+    { path: 'logo.png', status: 'added', additions: null, deletions: null },
+  ],
   ...over,
 });
 
 describe('planReleaseChange', () => {
   it('plans a publish forward with the next release name and totals', () => {
     const plan = planReleaseChange(input({}));
-    expect(plan).toMatchObject({ direction: 'forward', tag: 'v2', createsTag: true, blockers: [], totals: { files: 2, additions: 3, deletions: 1, binary: 1 } });
+    expect(plan).toMatchObject({
+      direction: 'forward',
+      tag: 'v2',
+      createsTag: true,
+      blockers: [],
+      totals: { files: 2, additions: 3, deletions: 1, binary: 1 },
+    });
     expect(plan.headline).toBe('production moves forward from v1 to v2: 1 commit goes live');
   });
 
@@ -31,7 +47,18 @@ describe('planReleaseChange', () => {
   });
 
   it('plans a rollback back to an existing release without minting a tag', () => {
-    const plan = planReleaseChange(input({ action: 'rollback', current: { commit: sha('b'), tag: 'v2' }, target: { commit: sha('a'), tag: 'v1', build: 'succeeded' }, releaseTags: ['v1', 'v2'], commitsIn: [], commitsInTotal: 0, commitsOut: [commit('b', 'Add otters')], commitsOutTotal: 1 }));
+    const plan = planReleaseChange(
+      input({
+        action: 'rollback',
+        current: { commit: sha('b'), tag: 'v2' },
+        target: { commit: sha('a'), tag: 'v1', build: 'succeeded' },
+        releaseTags: ['v1', 'v2'],
+        commitsIn: [],
+        commitsInTotal: 0,
+        commitsOut: [commit('b', 'Add otters')],
+        commitsOutTotal: 1,
+      }),
+    );
     expect(plan).toMatchObject({ direction: 'back', tag: 'v1', createsTag: false, blockers: [] });
     expect(plan.headline).toBe('production moves back from v2 to v1: 1 commit stops being live');
   });

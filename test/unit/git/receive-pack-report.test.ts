@@ -27,7 +27,9 @@ describe('reading receive-pack’s side-band answer', () => {
   it('reports the updated and refused refs once, and holds back only the closing flush, however the bytes are cut', () => {
     for (const size of [1, 2, 3, 5, 7, 64, answer.length]) {
       const { through, reports, ended } = feed(answer, size);
-      expect(reports, `pieces of ${size}`).toEqual([{ unpackOk: true, updated: ['refs/heads/main'], refused: [{ ref: 'refs/heads/prod', reason: 'failed to lock' }] }]);
+      expect(reports, `pieces of ${size}`).toEqual([
+        { unpackOk: true, updated: ['refs/heads/main'], refused: [{ ref: 'refs/heads/prod', reason: 'failed to lock' }] },
+      ]);
       expect(through.equals(answer.subarray(0, answer.length - 4)), `pieces of ${size}`).toBe(true);
       expect(ended).toBe(true);
     }
@@ -68,7 +70,7 @@ describe('reading receive-pack’s side-band answer', () => {
     expect(progressPackets('hello', 'side-band-64k').toString('latin1')).toBe('000b\x02hello\n');
     const long = progressPackets('x'.repeat(2500), 'side-band');
     const sizes: number[] = [];
-    for (let at = 0; at < long.length; ) {
+    for (let at = 0; at < long.length;) {
       const n = Number.parseInt(long.toString('latin1', at, at + 4), 16);
       expect(long[at + 4]).toBe(2);
       sizes.push(n);
@@ -83,7 +85,11 @@ describe('against git receive-pack itself', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('finds the report of a real push before the post-receive hook’s output, and the end after it', () => {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: dir,
+        env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+      });
     git('init', '-q', '--bare', 'srv.git');
     git('init', '-q', 'work');
     writeFileSync(join(dir, 'work', 'a.txt'), 'hello\n');

@@ -28,7 +28,14 @@ describe('podResources', () => {
 
 describe('containerLimits', () => {
   it('gives defaults that fit the quota several times', () => {
-    expect(containerLimits(DEFAULT_APP_QUOTA)).toEqual({ defaultCpu: '250m', defaultMemory: '128Mi', defaultRequestCpu: '62m', defaultRequestMemory: '32Mi', maxCpu: '1', maxMemory: '512Mi' });
+    expect(containerLimits(DEFAULT_APP_QUOTA)).toEqual({
+      defaultCpu: '250m',
+      defaultMemory: '128Mi',
+      defaultRequestCpu: '62m',
+      defaultRequestMemory: '32Mi',
+      maxCpu: '1',
+      maxMemory: '512Mi',
+    });
   });
 });
 

@@ -27,7 +27,13 @@ describe('app manifests', () => {
     expect(objs.slice(1).every((o) => o.metadata.namespace === 'app-shop')).toBe(true);
   });
   it('set the seed quota and defaults for containers that name no resources', () => {
-    expect(at(byKind(objs, 'ResourceQuota'), 'spec.hard')).toEqual({ 'requests.cpu': '500m', 'requests.memory': '256Mi', 'limits.cpu': '1', 'limits.memory': '512Mi', pods: '6' });
+    expect(at(byKind(objs, 'ResourceQuota'), 'spec.hard')).toEqual({
+      'requests.cpu': '500m',
+      'requests.memory': '256Mi',
+      'limits.cpu': '1',
+      'limits.memory': '512Mi',
+      pods: '6',
+    });
     expect(at(byKind(objs, 'LimitRange'), 'spec.limits.0.default')).toEqual({ cpu: '250m', memory: '128Mi' });
     expect(at(byKind(objs, 'Namespace'), 'metadata.labels')['pod-security.kubernetes.io/enforce']).toBe('baseline');
   });
@@ -71,10 +77,15 @@ describe('environment manifests of a web app', () => {
     expect(cm['data']).toEqual({ ON: 'on', MODE: '0755' });
     expect(cm.metadata.name).toMatch(/^preview-env-[0-9a-f]{10}$/);
     expect(at(byKind(m.objects, 'Secret'), 'data')).toEqual({ API_TOKEN: Buffer.from('s3cret-value').toString('base64') });
-    expect(at(deployment, 'spec.template.spec.containers.0.envFrom')).toEqual([{ configMapRef: { name: m.configMapName } }, { secretRef: { name: m.secretName } }]);
+    expect(at(deployment, 'spec.template.spec.containers.0.envFrom')).toEqual([
+      { configMapRef: { name: m.configMapName } },
+      { secretRef: { name: m.secretName } },
+    ]);
     // Same content, same name; other content, another name.
     expect(environmentManifests(templates, spec, envOptions).configMapName).toBe(m.configMapName);
-    expect(environmentManifests(templates, { ...spec, settings: { ...spec.settings, env: { ON: 'off' } } }, envOptions).configMapName).not.toBe(m.configMapName);
+    expect(environmentManifests(templates, { ...spec, settings: { ...spec.settings, env: { ON: 'off' } } }, envOptions).configMapName).not.toBe(
+      m.configMapName,
+    );
   });
   it('route the preview host and the production host with Traefik', () => {
     expect(at(byKind(m.objects, 'Ingress'), 'spec.rules.0.host')).toBe(`shop-preview.${TEST_DOMAIN}`);
@@ -99,14 +110,39 @@ describe('every template', () => {
   it('reads the same as YAML 1.1 and 1.2, after rendering with awkward values', () => {
     const values = {
       ...bootstrapValues({ publicIp: '203.0.113.7', builderImage: 'localhost:5050/slipway-builder:abc' }),
-      app: 'on', namespace: 'app-on', environment: 'yes', name: 'yes', commit: '0'.repeat(40), deploymentId: '0755', image: 'x:1e3', port: 8080, portText: '8080',
-      healthPath: '/health', replicas: 1, progressDeadlineSeconds: 60, resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-      probes: { periodSeconds: 1, timeoutSeconds: 1, startupFailureThreshold: 1 }, configMapName: 'c', secretName: 's', env: { A: 'no', B: '~' }, secretData: {},
-      host: 'on.example', ingressClassName: 'traefik', schedule: '0 0 * * *', jobDeadlineSeconds: 60,
-      quota: { ...DEFAULT_APP_QUOTA, pods: '6' }, limits: { defaultCpu: '1', defaultMemory: '1Mi', defaultRequestCpu: '1', defaultRequestMemory: '1Mi', maxCpu: '1', maxMemory: '1Mi' },
-      builder: { namespace: 'n', name: 'off' }, builderRole: 'r',
+      app: 'on',
+      namespace: 'app-on',
+      environment: 'yes',
+      name: 'yes',
+      commit: '0'.repeat(40),
+      deploymentId: '0755',
+      image: 'x:1e3',
+      port: 8080,
+      portText: '8080',
+      healthPath: '/health',
+      replicas: 1,
+      progressDeadlineSeconds: 60,
+      resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      probes: { periodSeconds: 1, timeoutSeconds: 1, startupFailureThreshold: 1 },
+      configMapName: 'c',
+      secretName: 's',
+      env: { A: 'no', B: '~' },
+      secretData: {},
+      host: 'on.example',
+      ingressClassName: 'traefik',
+      schedule: '0 0 * * *',
+      jobDeadlineSeconds: 60,
+      quota: { ...DEFAULT_APP_QUOTA, pods: '6' },
+      limits: { defaultCpu: '1', defaultMemory: '1Mi', defaultRequestCpu: '1', defaultRequestMemory: '1Mi', maxCpu: '1', maxMemory: '1Mi' },
+      builder: { namespace: 'n', name: 'off' },
+      builderRole: 'r',
     };
-    const files = [...TEMPLATE_NAMES.map((n) => join(TEMPLATES_DIR, `${n}.yaml`)), ...readdirSync(BOOTSTRAP_DIR).filter((f) => f.endsWith('.yaml')).map((f) => join(BOOTSTRAP_DIR, f))];
+    const files = [
+      ...TEMPLATE_NAMES.map((n) => join(TEMPLATES_DIR, `${n}.yaml`)),
+      ...readdirSync(BOOTSTRAP_DIR)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => join(BOOTSTRAP_DIR, f)),
+    ];
     expect(files.length).toBeGreaterThan(TEMPLATE_NAMES.length);
     for (const file of files) {
       const text = renderTemplate(file, readFileSync(file, 'utf8'), values);
@@ -124,9 +160,17 @@ describe('bootstrap manifests', () => {
     expect(objs[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'slipway-system' } });
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(
       expect.arrayContaining([
-        'ServiceAccount/slipway-builder', 'ClusterRole/slipway-app', 'ClusterRole/slipway-builder', 'ClusterRoleBinding/slipway-builder',
-        'ValidatingAdmissionPolicy/slipway-builder-app-namespaces-only', 'ValidatingAdmissionPolicyBinding/slipway-builder-app-namespaces-only',
-        'Deployment/registry', 'Deployment/slipway-builder', 'Service/slipway-builder', 'Ingress/slipway-builder', 'PersistentVolumeClaim/slipway-data',
+        'ServiceAccount/slipway-builder',
+        'ClusterRole/slipway-app',
+        'ClusterRole/slipway-builder',
+        'ClusterRoleBinding/slipway-builder',
+        'ValidatingAdmissionPolicy/slipway-builder-app-namespaces-only',
+        'ValidatingAdmissionPolicyBinding/slipway-builder-app-namespaces-only',
+        'Deployment/registry',
+        'Deployment/slipway-builder',
+        'Service/slipway-builder',
+        'Ingress/slipway-builder',
+        'PersistentVolumeClaim/slipway-data',
       ]),
     );
   });

@@ -2,11 +2,37 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { parseManifests, renderTemplate, TemplateError } from '../../../src/runtime/kubernetes/render-template.js';
 
-const template = ['apiVersion: "v1"', 'kind: "ConfigMap"', 'metadata:', '  name: {{ name }}', '  labels:', '    a.b/c: {{ labels.c }}', 'data: {{ data }}', 'list:', '  - {{ item }}  # a comment'].join('\n');
+const template = [
+  'apiVersion: "v1"',
+  'kind: "ConfigMap"',
+  'metadata:',
+  '  name: {{ name }}',
+  '  labels:',
+  '    a.b/c: {{ labels.c }}',
+  'data: {{ data }}',
+  'list:',
+  '  - {{ item }}  # a comment',
+].join('\n');
 
 describe('renderTemplate', () => {
   it('puts every value in as JSON, so YAML 1.1 and 1.2 read the same strings', () => {
-    const tricky = { yes: 'yes', on: 'on', off: 'Off', no: 'NO', y: 'y', octal: '0755', float: '1e3', sexagesimal: '12:30', nul: 'null', tilde: '~', multi: 'a\nb: c', quote: 'say "hi"', unicode: 'café ✓', hash: '# not a comment', empty: '' };
+    const tricky = {
+      yes: 'yes',
+      on: 'on',
+      off: 'Off',
+      no: 'NO',
+      y: 'y',
+      octal: '0755',
+      float: '1e3',
+      sexagesimal: '12:30',
+      nul: 'null',
+      tilde: '~',
+      multi: 'a\nb: c',
+      quote: 'say "hi"',
+      unicode: 'café ✓',
+      hash: '# not a comment',
+      empty: '',
+    };
     const text = renderTemplate('t.yaml', template, { name: 'on', labels: { c: '0755' }, data: tricky, item: 'yes' });
     for (const version of ['1.1', '1.2'] as const) {
       const doc = YAML.parse(text, { version }) as { metadata: { name: string; labels: Record<string, string> }; data: Record<string, string>; list: string[] };
@@ -38,7 +64,10 @@ describe('renderTemplate', () => {
 
 describe('parseManifests', () => {
   it('parses each document into an object and skips empty ones', () => {
-    const objs = parseManifests('m', '---\napiVersion: v1\nkind: A\nmetadata: {name: a}\n---\n# only a comment\n---\napiVersion: v1\nkind: B\nmetadata: {name: b}\n');
+    const objs = parseManifests(
+      'm',
+      '---\napiVersion: v1\nkind: A\nmetadata: {name: a}\n---\n# only a comment\n---\napiVersion: v1\nkind: B\nmetadata: {name: b}\n',
+    );
     expect(objs.map((o) => o.kind)).toEqual(['A', 'B']);
   });
   it('refuses documents that are not Kubernetes objects, and duplicate keys', () => {

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { replicaFailure, rolloutStatus, type DeploymentState } from '../../../src/runtime/kubernetes/rollout-status.js';
 
-const d = (generation: number, status: NonNullable<DeploymentState['status']>, replicas = 1): DeploymentState => ({ metadata: { name: 'preview', generation }, spec: { replicas }, status });
+const d = (generation: number, status: NonNullable<DeploymentState['status']>, replicas = 1): DeploymentState => ({
+  metadata: { name: 'preview', generation },
+  spec: { replicas },
+  status,
+});
 
 describe('rolloutStatus', () => {
   it('waits until the controller has observed the new generation', () => {
@@ -13,7 +17,10 @@ describe('rolloutStatus', () => {
     expect(rolloutStatus(d(2, { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 0 })).message).toBe('0 of 1 new pods ready');
   });
   it('is complete when all replicas are updated and available', () => {
-    expect(rolloutStatus(d(3, { observedGeneration: 3, replicas: 2, updatedReplicas: 2, availableReplicas: 2 }, 2))).toEqual({ state: 'complete', message: '2 of 2 pods ready' });
+    expect(rolloutStatus(d(3, { observedGeneration: 3, replicas: 2, updatedReplicas: 2, availableReplicas: 2 }, 2))).toEqual({
+      state: 'complete',
+      message: '2 of 2 pods ready',
+    });
   });
   it('fails on ProgressDeadlineExceeded with the condition message', () => {
     const s = rolloutStatus(
@@ -22,13 +29,17 @@ describe('rolloutStatus', () => {
         replicas: 2,
         updatedReplicas: 1,
         availableReplicas: 1,
-        conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "preview-abc" has timed out progressing.' }],
+        conditions: [
+          { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "preview-abc" has timed out progressing.' },
+        ],
       }),
     );
     expect(s).toEqual({ state: 'failed', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "preview-abc" has timed out progressing.' });
   });
   it('reports a quota refusal of the pods', () => {
-    expect(replicaFailure(d(1, { conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'exceeded quota: app-quota' }] }))).toBe('FailedCreate: exceeded quota: app-quota');
+    expect(
+      replicaFailure(d(1, { conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'exceeded quota: app-quota' }] })),
+    ).toBe('FailedCreate: exceeded quota: app-quota');
     expect(replicaFailure(d(1, {}))).toBeNull();
   });
 });

@@ -36,6 +36,7 @@ describe('UI sessions', () => {
     expect(signInWithToken(deps(ADMIN), 'slw_unknown')).toBeNull();
     expect(signInWithToken(deps(ADMIN), '')).toBeNull();
     expect(signInWithToken(deps(ADMIN), 42)).toBeNull();
-    for (const claim of [null, 'x', {}, { name: 'admin' }, { name: 'admin', tokenId: 'tok_nope' }, { name: 'admin', tokenId: 'env:000' }]) expect(checkSession(deps(ADMIN), claim)).toBeNull();
+    for (const claim of [null, 'x', {}, { name: 'admin' }, { name: 'admin', tokenId: 'tok_nope' }, { name: 'admin', tokenId: 'env:000' }])
+      expect(checkSession(deps(ADMIN), claim)).toBeNull();
   });
 });

@@ -38,7 +38,18 @@ describe('store', () => {
   it('processes a recorded ref update exactly once, and deleting an app removes its records', () => {
     const store = createStore(tmpDb());
     store.apps.insert({ name: 'shop', template: 'static-site', description: '', createdAt: new Date().toISOString() });
-    const [u] = store.refUpdates.record([{ app: 'shop', ref: 'refs/heads/main', oldSha: 'a'.repeat(40), newSha: 'b'.repeat(40), kind: 'preview', environment: 'preview', pusher: 'me', pushOptions: ['async'] }]);
+    const [u] = store.refUpdates.record([
+      {
+        app: 'shop',
+        ref: 'refs/heads/main',
+        oldSha: 'a'.repeat(40),
+        newSha: 'b'.repeat(40),
+        kind: 'preview',
+        environment: 'preview',
+        pusher: 'me',
+        pushOptions: ['async'],
+      },
+    ]);
     expect(u).toMatchObject({ app: 'shop', processedAt: null, pushOptions: ['async'] });
     expect(store.refUpdates.pending()).toHaveLength(1);
     expect(store.refUpdates.markProcessed(u!.id, 'done')).toBe(true);

@@ -13,7 +13,9 @@ describe('describeDockerEndpoint', () => {
   });
 
   it('refuses hosts it cannot talk to', () => {
-    expect(() => describeDockerEndpoint({ host: 'ssh://me@box' })).toThrow(expect.objectContaining({ code: 'CONFIG', message: expect.stringContaining('ssh is not supported') }));
+    expect(() => describeDockerEndpoint({ host: 'ssh://me@box' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG', message: expect.stringContaining('ssh is not supported') }),
+    );
   });
 });
 
