@@ -144,13 +144,13 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     pipeline,
     firstAdminToken,
     async close() {
-      await pipeline.reconciler.stop();
-      pipeline.scheduler.stopAll();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      pipeline.deps.store.close();
+      // Stop taking requests, let the pipeline stop taking work and wait (bounded) for what runs to record where
+      // it stopped, then drop what is still connected (hooks following a push) and close the store.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await pipeline.close();
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

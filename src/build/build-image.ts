@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import type { SlipwayError } from '../shared/errors.js';
+import { isTransientMessage } from '../shared/classify-failure.js';
 import { BuildError } from './build-errors.js';
 import { openLineLog, type LineLog, type OnLine } from '../shared/line-log.js';
 import { classifyDockerError, toDockerUnreachable } from './classify-docker-error.js';
@@ -152,7 +153,7 @@ async function runBuild(
     // see whether the engine goes away.
     const killed = dockerErrorCode === 137 || dockerErrorCode === 143;
     await throwIfEngineGoes(o.docker, o.endpoint, killed ? KILLED_STEP_WATCH_MS : 0);
-    throw new BuildError(o.image, `building ${o.image} failed: ${dockerError}`);
+    throw new BuildError(o.image, `building ${o.image} failed: ${dockerError}`, { needsPerson: !isTransientMessage(dockerError) });
   }
   return imageId;
 }

@@ -3,6 +3,7 @@
 import { isSlipwayError, messageOf, type SlipwayError } from '../shared/errors.js';
 import { toDockerUnreachable } from '../shared/docker/docker-unreachable.js';
 import { BuildError } from './build-errors.js';
+import { isTransientMessage } from '../shared/classify-failure.js';
 
 export { toDockerUnreachable };
 
@@ -22,5 +23,6 @@ export function classifyDockerError(error: unknown, context: { endpoint: string;
   if (isSlipwayError(error)) return error;
   const unreachable = toDockerUnreachable(error, context.endpoint);
   if (unreachable) return unreachable;
-  return new BuildError(context.image, `${context.doing} failed: ${dockerErrorMessage(error)}`, { cause: error, needsPerson: context.needsPerson ?? true });
+  const message = dockerErrorMessage(error);
+  return new BuildError(context.image, `${context.doing} failed: ${message}`, { cause: error, needsPerson: context.needsPerson ?? !isTransientMessage(message) });
 }

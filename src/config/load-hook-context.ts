@@ -9,6 +9,8 @@ export interface HookContext {
   readonly app: string;
   readonly pushOptions: readonly string[];
   readonly pusher: string;
+  /** receive-pack's quarantine folder during pre-receive (the pushed objects before refs move), if any. */
+  readonly quarantine: string | undefined;
 }
 
 export function loadHookContext(env: Readonly<Record<string, string | undefined>> = process.env, cwd: string = process.cwd()): HookContext {
@@ -25,5 +27,5 @@ export function loadHookContext(env: Readonly<Record<string, string | undefined>
     const v = env[`GIT_PUSH_OPTION_${i}`];
     if (v !== undefined) pushOptions.push(v);
   }
-  return Object.freeze({ url, secret, app, pushOptions, pusher: env.REMOTE_USER ?? '' });
+  return Object.freeze({ url, secret, app, pushOptions, pusher: env.REMOTE_USER ?? '', quarantine: env.GIT_QUARANTINE_PATH || undefined });
 }

@@ -1,8 +1,11 @@
 // The "what will change" of a publish or a rollback, planned with no I/O from what git says differs between
 // what production runs and the commit it would move to. The publish and rollback views show this plan, and
 // its blockers are the reasons the action would be refused.
+import { decideProductionMove, type BuildFacts, type ChangeDirection } from './decide-production-move.js';
 import { nextReleaseName } from './release-name.js';
 import { shortSha } from './types.js';
+
+export type { ChangeDirection };
 
 export type ReleaseAction = 'publish' | 'rollback';
 
@@ -28,7 +31,9 @@ export interface ReleaseChangeInput {
   environment: string;
   /** What the environment runs now (null: nothing yet). */
   current: { commit: string; tag: string | null } | null;
-  target: { commit: string; tag: string | null; build: 'succeeded' | 'failed' | 'building' | 'queued' | 'superseded' | 'none' };
+  target: { commit: string; tag: string | null; build: BuildFacts };
+  /** Where production's ref points now: applying the plan moves it only if it still points there. */
+  productionRef: string | null;
   /** Every release tag of the app (to name the next one). */
   releaseTags: readonly string[];
   /** Commits the target has and the current commit has not, newest first. */
@@ -40,8 +45,6 @@ export interface ReleaseChangeInput {
   files: readonly PlanFileInput[];
 }
 
-export type ChangeDirection = 'first' | 'forward' | 'back' | 'sideways' | 'none';
-
 export interface ReleaseChangePlan {
   action: ReleaseAction;
   environment: string;
@@ -52,6 +55,9 @@ export interface ReleaseChangePlan {
   /** Publishing creates `tag` (no release points at the target yet). */
   createsTag: boolean;
   direction: ChangeDirection;
+  /** What the records will call the move: `rollback` only when production goes back. */
+  trigger: 'publish' | 'rollback';
+  productionRef: string | null;
   headline: string;
   commitsIn: readonly PlanCommitInput[];
   commitsInTotal: number;
@@ -88,11 +94,8 @@ export function planReleaseChange(input: ReleaseChangeInput): ReleaseChangePlan 
     back: `${environment} moves back from ${current?.tag ?? shortSha(current?.commit ?? '')} to ${name}: ${stopLive(input.commitsOutTotal)}`,
     sideways: `${environment} moves from ${current?.tag ?? shortSha(current?.commit ?? '')} to ${name}: ${goLive(input.commitsInTotal)} and ${stopLive(input.commitsOutTotal)}`,
   }[direction];
-  const blockers: string[] = [];
-  if (direction === 'none') blockers.push(`${environment} already runs ${shortSha(target.commit)}.`);
-  if (target.build === 'failed') blockers.push(`The build of ${shortSha(target.commit)} failed, so it cannot go to ${environment}.`);
-  else if (target.build !== 'succeeded')
-    blockers.push(`${shortSha(target.commit)} has not been built yet (publish and rollback never build): wait for its build.`);
+  const decision = decideProductionMove({ via: action, environment, target: target.commit, direction, build: target.build });
+  const blockers = decision.allowed ? [] : [decision.reason];
   let additions = 0;
   let deletions = 0;
   let binary = 0;
@@ -111,6 +114,8 @@ export function planReleaseChange(input: ReleaseChangeInput): ReleaseChangePlan 
     tag,
     createsTag: action === 'publish' && existingTag === null,
     direction,
+    trigger: direction === 'back' ? 'rollback' : 'publish',
+    productionRef: input.productionRef,
     headline,
     commitsIn: input.commitsIn,
     commitsInTotal: input.commitsInTotal,

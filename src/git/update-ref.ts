@@ -19,3 +19,8 @@ export async function createTag(gitdir: string, name: string, commit: string, me
   );
   if (r.code !== 0) throw new ConflictError(`could not create tag ${name}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
 }
+
+/** Deletes `ref` (a tag this process just created, when the act it belonged to could not go on). */
+export async function deleteRef(gitdir: string, ref: string): Promise<void> {
+  await exec('git', ['--git-dir', gitdir, 'update-ref', '-d', ref]);
+}

@@ -9,7 +9,8 @@ import { readFileAt } from '../git/read-file-at.js';
 import { resolveRef } from '../git/read-refs.js';
 import { repoPath } from '../git/repo-path.js';
 import type { Instance } from '../runtime/runtime.js';
-import { isSlipwayError, messageOf } from '../shared/errors.js';
+import { messageOf } from '../shared/errors.js';
+import { needsPerson } from '../shared/classify-failure.js';
 import type { DeploymentRecord } from '../store/deployments-store.js';
 import { environmentUrl } from './app-view.js';
 import type { PipelineDeps } from './deps.js';
@@ -151,8 +152,8 @@ async function runDeployment(
     log.line(`live at ${environmentUrl(config, env, app)}`);
     return { status: 'live', instance: result.instance };
   } catch (e) {
-    // Docker went away or similar: not the app's fault, so the next pass tries again.
-    return fail(messageOf(e), isSlipwayError(e) ? e.needsPerson : false);
+    // Docker went away, a shutdown or a delete cut it short: classified once, in src/shared/classify-failure.ts.
+    return fail(messageOf(e), needsPerson(e, signal?.aborted ?? false));
   } finally {
     log.close();
   }

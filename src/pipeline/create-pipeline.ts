@@ -1,33 +1,43 @@
 // The use cases bound to their dependencies: what the web layer and the CLI call.
+import type { ReleaseAction } from '../domain/plan-release-change.js';
+import { SlipwayError } from '../shared/errors.js';
+import type { DeploymentRecord } from '../store/deployments-store.js';
+import type { GenerationRecord } from '../store/generations-store.js';
+import type { JobRunRecord } from '../store/job-runs-store.js';
+import { createAppLocks } from './app-locks.js';
+import { authenticateToken, tokenFromBasic, tokenFromBearer, type Principal } from './authenticate-token.js';
 import { createApp, type CreateAppInput } from './create-app.js';
 import { deleteApp } from './delete-app.js';
 import type { PipelineDeps } from './deps.js';
+import { startGeneration } from './generate.js';
 import { createJobScheduler, type JobScheduler } from './job-scheduler.js';
 import { logPath } from './log-paths.js';
-import { publish, type PublishResult } from './publish.js';
+import { planProductionMove, type ProductionMovePlan } from './plan-production-move.js';
+import { release, type ReleaseResult } from './publish.js';
 import { createReconciler, type Reconciler } from './reconciler.js';
 import { postReceive, preReceive, type HookInput, type Say } from './receive-hooks.js';
-import { rollback, type RollbackResult } from './rollback.js';
-import { startJobRun } from './run-job.js';
-import { authenticateToken, tokenFromBasic, tokenFromBearer, type Principal } from './authenticate-token.js';
-import { waitForDeployment } from './wait-for-deployment.js';
-import { startGeneration } from './generate.js';
+import { recordRefUpdates } from './record-ref-updates.js';
 import { revertGeneration } from './revert-generation.js';
-import type { GenerationRecord } from '../store/generations-store.js';
-import type { DeploymentRecord } from '../store/deployments-store.js';
-import type { JobRunRecord } from '../store/job-runs-store.js';
+import { startJobRun } from './run-job.js';
+import { waitForDeployment } from './wait-for-deployment.js';
+import { createWorkTracker } from './work-tracker.js';
+import { MAIN_REF } from '../domain/environments.js';
+import { ZERO_SHA } from '../domain/types.js';
 
 export interface Pipeline {
   readonly deps: PipelineDeps;
   readonly reconciler: Reconciler;
   readonly scheduler: JobScheduler;
   createApp(input: CreateAppInput): ReturnType<typeof createApp>;
+  /** Cancels what deploys the app, waits for it, then removes what runs, the repo and the records. */
   deleteApp(name: string): Promise<void>;
-  preReceive(input: HookInput, say: Say): boolean;
+  preReceive(input: HookInput, say: Say): Promise<boolean>;
   postReceive(input: HookInput, say: Say): Promise<void>;
+  /** What publishing or rolling back would change, decided by the production rule; what publish and rollback apply. */
+  releasePlan(app: string, action: ReleaseAction, options?: { to?: string }): Promise<ProductionMovePlan>;
   /** Publishes and waits (up to `waitMs`) for production to be live. */
-  publish(app: string, options: { commit?: string; by: string; waitMs?: number }): Promise<PublishResult & { deployment: DeploymentRecord }>;
-  rollback(app: string, options: { to?: string; waitMs?: number }): Promise<RollbackResult & { deployment: DeploymentRecord }>;
+  publish(app: string, options: { commit?: string; by: string; waitMs?: number }): Promise<ReleaseResult>;
+  rollback(app: string, options: { to?: string; by: string; waitMs?: number }): Promise<ReleaseResult>;
   runJob(app: string, environment: string): Promise<JobRunRecord>;
   generate(app: string, prompt: unknown, by: string): GenerationRecord;
   revertGeneration(id: string, by: string): Promise<GenerationRecord>;
@@ -35,52 +45,57 @@ export interface Pipeline {
   restartEnvironment(app: string, environment: string): DeploymentRecord | null;
   authenticateBearer(authorization: string | undefined): Principal | null;
   authenticateBasic(authorization: string | undefined): Principal | null;
+  /**
+   * Orderly shutdown: stops taking work, cancels builds, deployments, generations and job runs, waits (at most
+   * `graceMs`) until each has recorded where it stopped, then closes the store.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  const scheduler = createJobScheduler(deps);
-  const reconciler = createReconciler(deps, (app) => scheduler.sync(app));
-  const settle = async (deployment: DeploymentRecord, waitMs = 120_000) => {
-    void reconciler.wake(deployment.app);
-    return waitForDeployment(deps, deployment.id, waitMs);
+  const work = createWorkTracker(() => new SlipwayError('SHUTTING_DOWN', 'Slipway is shutting down; try again when it is back', { needsPerson: false }));
+  const locks = createAppLocks();
+  const scheduler = createJobScheduler(deps, work);
+  const reconciler = createReconciler(deps, locks, (app) => scheduler.sync(app));
+  const settle = async (result: ReleaseResult, waitMs = 120_000): Promise<ReleaseResult> => {
+    void reconciler.wake(result.deployment.app);
+    return { ...result, deployment: await waitForDeployment(deps, result.deployment.id, waitMs, work.signal) };
+  };
+  const releaseOf = (app: string, action: ReleaseAction, to: string | undefined, by: string) => {
+    work.checkOpen();
+    return locks.release(app, () => release(deps, app, action, { ...(to ? { to } : {}), by }));
   };
   return {
     deps,
     reconciler,
     scheduler,
     createApp: async (input) => {
+      work.checkOpen();
       const app = await createApp(deps, input);
-      const preview = deps.config.environments.find((e) => e.ref === 'refs/heads/main');
-      if (preview)
-        deps.store.deployments.create({
-          app: app.name,
-          environment: preview.name,
-          commit: app.commit,
-          trigger: 'create',
-          previousCommit: null,
-          logPath: (id) => logPath(deps.config.dataDir, 'deployments', id),
-        });
+      await recordRefUpdates(deps, app.name, [{ ref: MAIN_REF, oldSha: ZERO_SHA, newSha: app.commit }], { by: 'slipway', trigger: 'create' });
       void reconciler.wake(app.name);
       return app;
     },
     deleteApp: async (name) => {
-      await deleteApp(deps, name);
+      // Queue for the app exclusively first, so no new pass slips in, then cancel the pass that deploys it.
+      const deleting = locks.exclusive(name, () => deleteApp(deps, name));
+      await reconciler.cancel(name);
+      await deleting;
       await scheduler.sync(name);
     },
     preReceive: (input, say) => preReceive(deps, input, say),
     postReceive: (input, say) => postReceive(deps, reconciler, input, say),
-    publish: async (app, options) => {
-      const result = await publish(deps, app, options);
-      return { ...result, deployment: await settle(result.deployment, options.waitMs) };
+    releasePlan: (app, action, options = {}) => planProductionMove(deps, app, action, options),
+    publish: async (app, options) => settle(await releaseOf(app, 'publish', options.commit, options.by), options.waitMs),
+    rollback: async (app, options) => settle(await releaseOf(app, 'rollback', options.to, options.by), options.waitMs),
+    generate: (app, prompt, by) => startGeneration(deps, reconciler, work, app, prompt, by),
+    revertGeneration: (id, by) => {
+      work.checkOpen();
+      return revertGeneration(deps, reconciler, id, by);
     },
-    rollback: async (app, options) => {
-      const result = await rollback(deps, app, options);
-      return { ...result, deployment: await settle(result.deployment, options.waitMs) };
-    },
-    generate: (app, prompt, by) => startGeneration(deps, reconciler, app, prompt, by),
-    revertGeneration: (id, by) => revertGeneration(deps, reconciler, id, by),
-    runJob: async (app, environment) => (await startJobRun(deps, app, environment, 'manual')).run,
+    runJob: async (app, environment) => (await startJobRun(deps, app, environment, 'manual', work)).run,
     restartEnvironment: (app, environment) => {
+      work.checkOpen();
       const live = deps.store.deployments.live(app, environment);
       if (!live) return null;
       const d = deps.store.deployments.create({
@@ -96,5 +111,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     },
     authenticateBearer: (a) => authenticateToken(deps, tokenFromBearer(a)),
     authenticateBasic: (a) => authenticateToken(deps, tokenFromBasic(a)),
+    async close(graceMs = 20_000) {
+      const left = work.drain(graceMs);
+      scheduler.stopAll();
+      let timer: NodeJS.Timeout | undefined;
+      const passes = await Promise.race([reconciler.stop().then(() => 0), new Promise<number>((r) => (timer = setTimeout(() => r(1), graceMs)))]);
+      clearTimeout(timer);
+      const unfinished = (await left) + passes;
+      if (unfinished > 0) deps.log.warn('shut down with work still running; it is recovered at the next start', { unfinished });
+      deps.store.close();
+    },
   };
 }

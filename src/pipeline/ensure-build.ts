@@ -3,7 +3,8 @@
 import { buildImage } from '../build/build-image.js';
 import { imageName } from '../build/image-name.js';
 import { repoPath } from '../git/repo-path.js';
-import { isSlipwayError, messageOf } from '../shared/errors.js';
+import { messageOf } from '../shared/errors.js';
+import { needsPerson as needsPersonFor } from '../shared/classify-failure.js';
 import type { PipelineDeps } from './deps.js';
 import { logPath } from './log-paths.js';
 
@@ -37,7 +38,7 @@ export async function ensureBuild(deps: PipelineDeps, app: string, commit: strin
     events.emit({ type: 'build', app, buildId: record.id, commit, status: 'succeeded', reused: result.reused });
     return { ok: true, image: result.image, buildId: record.id };
   } catch (e) {
-    const needsPerson = isSlipwayError(e) ? e.needsPerson : true;
+    const needsPerson = needsPersonFor(e, signal?.aborted ?? false);
     const error = messageOf(e);
     store.builds.finish(record.id, { status: 'failed', error, needsPerson });
     events.emit({ type: 'build', app, buildId: record.id, commit, status: 'failed', error });

@@ -16,8 +16,10 @@ import { ConflictError, InvalidInputError, NotFoundError, SlipwayError, messageO
 import { readFileSync } from 'node:fs';
 import type { GenerationRecord } from '../store/generations-store.js';
 import { environmentUrl } from './app-view.js';
+import { environmentFollowing, MAIN_REF } from '../domain/environments.js';
+import { recordRefUpdates } from './record-ref-updates.js';
+import type { WorkTracker } from './work-tracker.js';
 import type { PipelineDeps } from './deps.js';
-import { logPath } from './log-paths.js';
 import type { Reconciler } from './reconciler.js';
 import { waitForDeployment } from './wait-for-deployment.js';
 
@@ -39,19 +41,21 @@ export function checkCanGenerate(deps: PipelineDeps, app: string): void {
   if (running) throw new ConflictError(`a generation is already running for ${app} (${running.id}); wait for it to finish`);
 }
 
-export function startGeneration(deps: PipelineDeps, reconciler: Reconciler, app: string, prompt: unknown, by: string): GenerationRecord {
+export function startGeneration(deps: PipelineDeps, reconciler: Reconciler, work: WorkTracker, app: string, prompt: unknown, by: string): GenerationRecord {
+  work.checkOpen();
   if (typeof prompt !== 'string' || prompt.trim() === '') throw new InvalidInputError('describe what you want: the prompt is empty');
   if (prompt.length > MAX_PROMPT) throw new InvalidInputError(`a prompt has at most ${MAX_PROMPT} characters`);
   checkCanGenerate(deps, app);
   const gen = deps.store.generations.create({ app, kind: 'request', prompt: prompt.trim(), requestedBy: by, model: deps.config.codegen.model });
   const emit = emitter(deps, gen.id, app);
   emit('generation', { id: gen.id, app, prompt: gen.prompt, model: gen.model });
-  void runFlow(deps, reconciler, gen, gen.id, deps.config.codegen.fixAttempts).catch((e: unknown) => {
+  const flow = runFlow(deps, reconciler, work.signal, gen, gen.id, deps.config.codegen.fixAttempts).catch((e: unknown) => {
     deps.log.error('generation crashed', { id: gen.id, error: messageOf(e) });
     deps.store.generations.update(gen.id, { status: 'failed', errorCode: 'INTERNAL', error: messageOf(e), finishedAt: new Date().toISOString() });
     emit('error', { code: 'INTERNAL', message: 'Slipway failed while running this generation (see the server log)' });
     emit('end', { status: 'failed' });
   });
+  void work.track(flow);
   return gen;
 }
 
@@ -70,16 +74,18 @@ function history(deps: PipelineDeps, app: string, excluding: string): PastExchan
     }));
 }
 
-async function runFlow(deps: PipelineDeps, reconciler: Reconciler, gen: GenerationRecord, rootId: string, fixesLeft: number): Promise<void> {
+async function runFlow(deps: PipelineDeps, reconciler: Reconciler, signal: AbortSignal, gen: GenerationRecord, rootId: string, fixesLeft: number): Promise<void> {
   const emit = emitter(deps, rootId, gen.app);
-  const commit = await generateAndCommit(deps, gen, emit);
-  if (!commit) return emit('end', { status: deps.store.generations.get(gen.id)?.status ?? 'failed' });
-  const outcome = await followPreview(deps, reconciler, gen, commit, emit);
-  if (outcome.live) {
+  const made = await generateAndCommit(deps, gen, emit, signal);
+  if (!made) return emit('end', { status: deps.store.generations.get(gen.id)?.status ?? 'failed' });
+  const { commit } = made;
+  const outcome = await followPreview(deps, reconciler, gen, made, emit, signal);
+  if (outcome.kind === 'live') {
     deps.store.generations.update(gen.id, { status: 'live' });
     return emit('end', { status: 'live', url: outcome.url });
   }
-  if (outcome.superseded) return emit('end', { status: 'committed', message: 'a newer commit on main took over the preview' });
+  if (outcome.kind === 'superseded') return emit('end', { status: 'committed', message: 'a newer commit on main took over the preview' });
+  if (outcome.kind === 'retry') return emit('end', { status: 'committed', message: `the deploy did not finish (${outcome.reason}); Slipway tries again by itself` });
   if (fixesLeft <= 0) {
     emit('error', {
       code: 'FIX_BUDGET_SPENT',
@@ -96,15 +102,20 @@ async function runFlow(deps: PipelineDeps, reconciler: Reconciler, gen: Generati
     model: gen.model,
   });
   emit('fix', { generationId: fix.id, attempt: deps.config.codegen.fixAttempts - fixesLeft + 1, of: deps.config.codegen.fixAttempts, reason: outcome.what });
-  await runFlow(deps, reconciler, fix, rootId, fixesLeft - 1);
+  await runFlow(deps, reconciler, signal, fix, rootId, fixesLeft - 1);
 }
 
 /** Runs the model and commits what it wrote; null when nothing was committed (the stream says why). */
-async function generateAndCommit(deps: PipelineDeps, gen: GenerationRecord, emit: (event: string, data: unknown) => void): Promise<string | null> {
+async function generateAndCommit(
+  deps: PipelineDeps,
+  gen: GenerationRecord,
+  emit: (event: string, data: unknown) => void,
+  signal: AbortSignal,
+): Promise<{ commit: string; parent: string } | null> {
   const { config, store } = deps;
   const gitdir = repoPath(config.dataDir, gen.app);
   const app = store.apps.get(gen.app)!;
-  const base = await resolveRef(gitdir, 'refs/heads/main');
+  const base = await resolveRef(gitdir, MAIN_REF);
   if (!base) throw new ConflictError('main does not exist');
   let text = '';
   const result = await runGeneration({
@@ -118,6 +129,7 @@ async function generateAndCommit(deps: PipelineDeps, gen: GenerationRecord, emit
       emit(e.type, e);
     },
     logger: deps.log.child('codegen'),
+    signal,
   });
   const finished = new Date().toISOString();
   const usage = result.usage as unknown as Record<string, number>;
@@ -144,7 +156,7 @@ async function generateAndCommit(deps: PipelineDeps, gen: GenerationRecord, emit
   try {
     const { commit, rebasedOnto } = await commitChanges({
       gitdir,
-      ref: 'refs/heads/main',
+      ref: MAIN_REF,
       base,
       changes: result.changes as FileChange[],
       message,
@@ -152,7 +164,7 @@ async function generateAndCommit(deps: PipelineDeps, gen: GenerationRecord, emit
     });
     store.generations.update(gen.id, { status: 'committed', summary: result.summary, text: result.text, files, usage, commit, finishedAt: finished });
     emit('commit', { commit, summary: result.summary, files, rebasedOnto, kind: gen.kind });
-    return commit;
+    return { commit, parent: rebasedOnto ?? base };
   } catch (e) {
     store.generations.update(gen.id, {
       status: 'failed',
@@ -169,31 +181,29 @@ async function generateAndCommit(deps: PipelineDeps, gen: GenerationRecord, emit
   }
 }
 
-type PreviewOutcome = { live: true; url: string } | { live: false; superseded: true } | { live: false; superseded?: false; what: string; detail: string };
+type PreviewOutcome =
+  | { kind: 'live'; url: string }
+  | { kind: 'superseded' }
+  /** Not the code's fault (Docker down, a pull that failed on DNS, a shutdown): Slipway retries, the model is not asked. */
+  | { kind: 'retry'; reason: string }
+  | { kind: 'broken'; what: string; detail: string };
 
 /** Sends the commit through the pipeline like a push to main and reports its build and deploy. */
 async function followPreview(
   deps: PipelineDeps,
   reconciler: Reconciler,
   gen: GenerationRecord,
-  commit: string,
+  { commit, parent }: { commit: string; parent: string },
   emit: (event: string, data: unknown) => void,
+  signal: AbortSignal,
 ): Promise<PreviewOutcome> {
   const { store, config } = deps;
-  const env = config.environments.find((e) => e.ref === 'refs/heads/main');
-  if (!env) return { live: false, superseded: true };
+  const env = environmentFollowing(config.environments, MAIN_REF);
+  if (!env) return { kind: 'superseded' };
   // The server moved main itself, so no hook ran: record the update as a push would have.
-  const [update] = store.refUpdates.record([
-    { app: gen.app, ref: env.ref, oldSha: '0'.repeat(40), newSha: commit, kind: 'preview', environment: env.name, pusher: 'claude', pushOptions: [] },
-  ]);
-  const deployment = store.deployments.create({
-    app: gen.app,
-    environment: env.name,
-    commit,
-    trigger: 'generation',
-    previousCommit: store.deployments.live(gen.app, env.name)?.commit ?? null,
-    logPath: (id) => logPath(config.dataDir, 'deployments', id),
-  });
+  const [update] = await recordRefUpdates(deps, gen.app, [{ ref: env.ref, oldSha: parent, newSha: commit }], { by: 'claude', trigger: 'generation' });
+  const deployment = update?.deployment;
+  if (!update || !deployment) return { kind: 'superseded' };
   const stop = deps.events.subscribe(gen.app, (e) => {
     if (e.type === 'build' && e.commit === commit) emit('build', { status: e.status, buildId: e.buildId, error: e.error });
     else if (e.type === 'build-line' && deps.store.builds.get(e.buildId)?.commit === commit) emit('build-line', { line: e.line });
@@ -202,17 +212,19 @@ async function followPreview(
   });
   try {
     void reconciler.wake(gen.app);
-    const done = await waitForDeployment(deps, deployment.id, 15 * 60_000);
-    if (update) store.refUpdates.markProcessed(update.id, `${env.name}: ${done.status} ${shortSha(commit)}`);
+    const done = await waitForDeployment(deps, deployment.id, 15 * 60_000, signal);
+    store.refUpdates.markProcessed(update.id, `${env.name}: ${done.status} ${shortSha(commit)}`);
     if (done.status === 'live') {
       const url = environmentUrl(config, env, gen.app);
       emit('preview', { url, commit });
-      return { live: true, url };
+      return { kind: 'live', url };
     }
-    if (done.status !== 'failed') return { live: false, superseded: true };
+    if (done.status !== 'failed') return { kind: 'superseded' };
+    // Docker down, a pull that failed on DNS, a shutdown: not the code's fault, so not the model's to fix.
+    if (!done.needsPerson) return { kind: 'retry', reason: (done.reason ?? '').split('\n')[0] ?? '' };
     const build = done.buildId ? store.builds.get(done.buildId) : undefined;
-    if (build?.status === 'failed') return { live: false, what: 'failed to build', detail: `The build log ends with:\n${logTail(build.logPath, 40)}` };
-    return { live: false, what: 'built, but its container never answered the health check', detail: `What happened:\n${done.reason ?? ''}` };
+    if (build?.status === 'failed') return { kind: 'broken', what: 'failed to build', detail: `The build log ends with:\n${logTail(build.logPath, 40)}` };
+    return { kind: 'broken', what: 'built, but its container never answered the health check', detail: `What happened:\n${done.reason ?? ''}` };
   } finally {
     stop();
   }

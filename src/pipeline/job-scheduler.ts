@@ -6,6 +6,7 @@ import { repoPath } from '../git/repo-path.js';
 import { messageOf } from '../shared/errors.js';
 import type { PipelineDeps } from './deps.js';
 import { startJobRun } from './run-job.js';
+import type { WorkTracker } from './work-tracker.js';
 
 export interface JobScheduler {
   /** Re-reads what the app's environments run and (re)schedules their jobs. */
@@ -13,7 +14,7 @@ export interface JobScheduler {
   stopAll(): void;
 }
 
-export function createJobScheduler(deps: PipelineDeps): JobScheduler {
+export function createJobScheduler(deps: PipelineDeps, work: WorkTracker): JobScheduler {
   const timers = new Map<string, { cron: Cron; commit: string; schedule: string }>();
   const log = deps.log.child('jobs');
   return {
@@ -36,7 +37,7 @@ export function createJobScheduler(deps: PipelineDeps): JobScheduler {
         }
         if (live && schedule && !timers.has(key)) {
           const cron = new Cron(schedule, { timezone: 'UTC', protect: true }, () => {
-            void startJobRun(deps, app, env.name, 'schedule').catch((e: unknown) =>
+            void startJobRun(deps, app, env.name, 'schedule', work).catch((e: unknown) =>
               log.warn('scheduled run could not start', { app, environment: env.name, error: messageOf(e) }),
             );
           });

@@ -1,51 +1,84 @@
-// Publishing and rolling back are the same act: move the production environment's ref to a commit that was
-// built, with a compare-and-swap update, and queue its deployment. The image is reused, never rebuilt.
-import { shortSha } from '../domain/types.js';
-import type { EnvironmentDef } from '../domain/types.js';
+// Moving production: the one place where production's ref moves, after the production rule
+// (src/domain/decide-production-move.ts) said yes. Publish and rollback apply the plan they were shown; a pushed
+// release tag is applied by the reconciler with the same rule. The ref moves with a compare-and-swap from the
+// value the decision saw, and the move goes through the one intake (a ref-update row and a queued deployment).
+import { decideProductionMove, type BuildFacts } from '../domain/decide-production-move.js';
+import { productionEnvironment as productionOf } from '../domain/environments.js';
+import type { ReleaseChangePlan } from '../domain/plan-release-change.js';
+import { shortSha, ZERO_SHA, type EnvironmentDef } from '../domain/types.js';
+import { peelToCommit } from '../git/peel-commit.js';
+import { readDirection } from '../git/read-direction.js';
 import { resolveRef } from '../git/read-refs.js';
 import { repoPath } from '../git/repo-path.js';
-import { updateRefCas } from '../git/update-ref.js';
+import { createTag, deleteRef, updateRefCas } from '../git/update-ref.js';
 import { ConflictError, SlipwayError } from '../shared/errors.js';
-import type { DeploymentRecord, DeploymentTrigger } from '../store/deployments-store.js';
+import type { BuildRecord } from '../store/builds-store.js';
+import type { RefUpdateRecord } from '../store/ref-updates-store.js';
 import type { PipelineDeps } from './deps.js';
-import { logPath } from './log-paths.js';
+import { ensureBuild } from './ensure-build.js';
+import { recordRefUpdates, type IntakeRecord } from './record-ref-updates.js';
 
 export function productionEnvironment(deps: Pick<PipelineDeps, 'config'>): EnvironmentDef {
-  const env = deps.config.environments.find((e) => e.releaseTags !== undefined);
+  const env = productionOf(deps.config.environments);
   if (!env) throw new SlipwayError('CONFIG', 'no environment takes release tags (releaseTags in environments/*.yaml)');
   return env;
 }
 
-/** Refuses a commit whose build failed or that was never built (publish never builds). */
-export function checkPublishable(deps: Pick<PipelineDeps, 'store'>, app: string, commit: string, options: { requireBuilt: boolean }): void {
-  const build = deps.store.builds.latestFor(app, commit);
-  if (build?.status === 'failed')
-    throw new ConflictError(`commit ${shortSha(commit)} cannot go to production: its build failed (${(build.error ?? '').split('\n')[0]})`);
-  if (options.requireBuilt && build?.status !== 'succeeded')
-    throw new ConflictError(`commit ${shortSha(commit)} has not been built yet: push it to main first, or wait for its build`);
+export function buildFacts(build: BuildRecord | undefined): BuildFacts {
+  return build ? { status: build.status, needsPerson: build.needsPerson === 1, error: build.error } : { status: 'none', needsPerson: false, error: null };
 }
 
-export async function moveProduction(deps: PipelineDeps, app: string, commit: string, trigger: DeploymentTrigger, why: string): Promise<DeploymentRecord> {
+const SLIPWAY = { name: 'Slipway', email: 'slipway@slipway.local' };
+
+/** Applies a publish or rollback plan exactly as shown: its commit, its tag, from the ref value it saw. */
+export async function applyProductionMove(deps: PipelineDeps, app: string, plan: ReleaseChangePlan, by: string): Promise<IntakeRecord> {
+  if (plan.blockers.length > 0) throw new ConflictError(plan.blockers.join(' '));
   const env = productionEnvironment(deps);
   const gitdir = repoPath(deps.config.dataDir, app);
-  // A push may move prod at the same moment: retry the compare-and-swap against what is there now.
-  for (let attempt = 0; ; attempt++) {
-    const current = await resolveRef(gitdir, env.ref);
-    if (current === commit) break;
-    try {
-      await updateRefCas(gitdir, env.ref, commit, current, why);
-      break;
-    } catch (e) {
-      if (attempt >= 3) throw e;
-    }
+  const commit = plan.to.commit;
+  if (plan.createsTag && plan.tag) await createTag(gitdir, plan.tag, commit, `Release ${plan.tag} (published by ${by})\n`, SLIPWAY);
+  const what = `${plan.action} ${plan.tag ?? shortSha(commit)}`;
+  try {
+    if (plan.productionRef !== commit) await updateRefCas(gitdir, env.ref, commit, plan.productionRef, `${what} (by ${by})`);
+  } catch (e) {
+    // The plan is stale (production moved meanwhile): take back the tag it made, so no release is used up.
+    if (plan.createsTag && plan.tag) await deleteRef(gitdir, `refs/tags/${plan.tag}`).catch(() => undefined);
+    if (e instanceof ConflictError) throw new ConflictError(`${env.title} moved while this ${plan.action} was being applied; look at the plan again`);
+    throw e;
   }
-  const previous = deps.store.deployments.live(app, env.name)?.commit ?? null;
-  return deps.store.deployments.create({
-    app,
-    environment: env.name,
-    commit,
-    trigger,
-    previousCommit: previous,
-    logPath: (id) => logPath(deps.config.dataDir, 'deployments', id),
-  });
+  const [record] = await recordRefUpdates(deps, app, [{ ref: env.ref, oldSha: plan.productionRef ?? ZERO_SHA, newSha: commit }], { by, trigger: 'push' });
+  return record!;
+}
+
+/**
+ * A pushed release tag, recorded by post-receive: peeled to its commit, decided by the production rule, built
+ * first when the pusher sent code not built yet, then production moves to it. Returns the outcome to record, or
+ * null when it must be tried again (a build that failed for a reason Slipway retries).
+ */
+export async function applyReleaseTag(deps: PipelineDeps, update: RefUpdateRecord, signal?: AbortSignal): Promise<string | null> {
+  const env = productionEnvironment(deps);
+  const app = update.app;
+  const tag = update.ref.replace(/^refs\/tags\//, '');
+  const gitdir = repoPath(deps.config.dataDir, app);
+  const commit = await peelToCommit(gitdir, update.newSha);
+  if (!commit) return `not published: ${tag} does not point at a commit`;
+  // The tag must still name what was pushed (release tags are never moved; a deleted one publishes nothing).
+  if ((await resolveRef(gitdir, update.ref)) !== commit) return `not published: ${tag} no longer points at ${shortSha(commit)}`;
+  const decide = async () => {
+    const current = await resolveRef(gitdir, env.ref);
+    const direction = await readDirection(gitdir, current, commit);
+    const build = buildFacts(deps.store.builds.latestFor(app, commit));
+    return { current, direction, decision: decideProductionMove({ via: 'tag', environment: env.title, target: commit, direction, build }) };
+  };
+  let { current, direction, decision } = await decide();
+  if (decision.allowed && decision.waitsForBuild) {
+    const build = await ensureBuild(deps, app, commit, signal);
+    if (!build.ok && !build.needsPerson) return null;
+    ({ current, direction, decision } = await decide());
+  }
+  if (!decision.allowed) return `not published: ${decision.reason}`;
+  if (direction === 'none') return `${env.title} already runs ${tag} (${shortSha(commit)})`;
+  await updateRefCas(gitdir, env.ref, commit, current, `publish ${tag} (pushed by ${update.pusher || 'a push'})`);
+  await recordRefUpdates(deps, app, [{ ref: env.ref, oldSha: current ?? ZERO_SHA, newSha: commit }], { by: update.pusher, trigger: 'push' });
+  return `${env.title}: moved to ${tag} (${shortSha(commit)})`;
 }

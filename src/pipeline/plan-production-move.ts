@@ -6,10 +6,12 @@ import { listReleases, type Release } from '../git/list-releases.js';
 import { readChangeSet, type Patch } from '../git/read-change-set.js';
 import { readCommits, type CommitInfo } from '../git/read-commits.js';
 import { repoPath } from '../git/repo-path.js';
+import { previewEnvironment } from '../domain/environments.js';
+import { resolveRef } from '../git/read-refs.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
+import { resolveCommitish } from '../git/resolve-commitish.js';
 import type { PipelineDeps } from './deps.js';
-import { productionEnvironment } from './move-production.js';
-import { resolveCommitish } from './publish.js';
+import { buildFacts, productionEnvironment } from './move-production.js';
 
 export interface ProductionMovePlan {
   plan: ReleaseChangePlan;
@@ -22,10 +24,6 @@ export interface RollbackChoice extends Release {
   /** Production runs this release now. */
   current: boolean;
   build: string;
-}
-
-function previewEnvironment(deps: Pick<PipelineDeps, 'config'>) {
-  return deps.config.environments.find((e) => e.releaseTags === undefined && e.ref === 'refs/heads/main') ?? deps.config.environments[0]!;
 }
 
 export async function planProductionMove(
@@ -42,9 +40,9 @@ export async function planProductionMove(
   let target: string;
   if (options.to) target = await resolveCommitish(gitdir, options.to);
   else if (action === 'publish') {
-    const preview = previewEnvironment(deps);
-    const live = deps.store.deployments.live(app, preview.name)?.commit;
-    if (!live) throw new ConflictError(`${preview.title} runs nothing yet: push to main first, or wait for its first build`);
+    const preview = previewEnvironment(deps.config.environments);
+    const live = preview ? deps.store.deployments.live(app, preview.name)?.commit : undefined;
+    if (!live) throw new ConflictError(`${preview?.title ?? 'Preview'} runs nothing yet: push to main first, or name a commit to publish`);
     target = live;
   } else {
     const i = releases.findIndex((r) => r.commit === current);
@@ -58,7 +56,8 @@ export async function planProductionMove(
     action,
     environment: prod.title,
     current: current ? { commit: current, tag: tagOf(current) } : null,
-    target: { commit: target, tag: tagOf(target), build: deps.store.builds.latestFor(app, target)?.status ?? 'none' },
+    target: { commit: target, tag: tagOf(target), build: buildFacts(deps.store.builds.latestFor(app, target)) },
+    productionRef: await resolveRef(gitdir, prod.ref),
     releaseTags: releases.map((r) => r.tag),
     commitsIn: change.added,
     commitsInTotal: change.addedTotal,

@@ -1,22 +1,30 @@
 // The server side of the git hooks: policy before refs move (pre-receive), durable intake after (post-receive),
-// and the pipeline's progress streamed back to the pusher.
+// and the pipeline's progress streamed back to the pusher — only what this push caused.
 import { parseAppName } from '../domain/app-name.js';
 import { checkRefUpdate, classifyRefUpdate, type RefUpdate } from '../domain/classify-ref.js';
+import { decideProductionMove } from '../domain/decide-production-move.js';
+import { previewEnvironment } from '../domain/environments.js';
 import { isSha, shortSha, ZERO_SHA } from '../domain/types.js';
+import { peelToCommit } from '../git/peel-commit.js';
+import { readDirection } from '../git/read-direction.js';
+import { resolveRef } from '../git/read-refs.js';
+import { repoPath } from '../git/repo-path.js';
 import { InvalidInputError, NotFoundError, messageOf } from '../shared/errors.js';
-import type { RefUpdateRecord } from '../store/ref-updates-store.js';
 import { environmentUrl } from './app-view.js';
 import type { PipelineDeps } from './deps.js';
-import { logPath } from './log-paths.js';
+import { buildFacts, productionEnvironment } from './move-production.js';
 import type { PipelineEvent } from './pipeline-events.js';
+import { release } from './publish.js';
 import type { Reconciler } from './reconciler.js';
-import { publish } from './publish.js';
+import { recordRefUpdates, type IntakeRecord } from './record-ref-updates.js';
 
 export interface HookInput {
   app: string;
   updates: RefUpdate[];
   pushOptions: string[];
   pusher: string;
+  /** receive-pack's quarantine folder (pre-receive): the pushed objects, before refs move. */
+  quarantine?: string;
 }
 
 /** Where hook output goes; each line reaches the pusher as `remote: …`. */
@@ -29,44 +37,55 @@ export function parseHookInput(body: unknown): HookInput {
   if (!Array.isArray(b.updates) || b.updates.length === 0 || b.updates.length > 1000) throw new InvalidInputError('expected 1–1000 ref updates');
   const updates = b.updates.map((u: unknown) => {
     const x = u as Partial<Record<keyof RefUpdate, unknown>>;
-    if (
-      typeof x.ref !== 'string' ||
-      !x.ref.startsWith('refs/') ||
-      typeof x.oldSha !== 'string' ||
-      typeof x.newSha !== 'string' ||
-      !isSha(x.oldSha) ||
-      !isSha(x.newSha)
-    ) {
+    if (typeof x.ref !== 'string' || !x.ref.startsWith('refs/') || typeof x.oldSha !== 'string' || typeof x.newSha !== 'string' || !isSha(x.oldSha) || !isSha(x.newSha)) {
       throw new InvalidInputError('malformed ref update');
     }
     return { ref: x.ref, oldSha: x.oldSha, newSha: x.newSha };
   });
   const pushOptions = Array.isArray(b.pushOptions) ? b.pushOptions.filter((o): o is string => typeof o === 'string').slice(0, 20) : [];
-  return { app, updates, pushOptions, pusher: typeof b.pusher === 'string' ? b.pusher.slice(0, 100) : '' };
+  return {
+    app,
+    updates,
+    pushOptions,
+    pusher: typeof b.pusher === 'string' ? b.pusher.slice(0, 100) : '',
+    ...(typeof b.quarantine === 'string' && b.quarantine ? { quarantine: b.quarantine } : {}),
+  };
 }
 
 /** Returns whether the push may go on; refusals are said with their reason. */
-export function preReceive(deps: PipelineDeps, input: HookInput, say: Say): boolean {
+export async function preReceive(deps: PipelineDeps, input: HookInput, say: Say): Promise<boolean> {
   if (!deps.store.apps.get(input.app)) throw new NotFoundError(`no app named ${input.app}`);
   let ok = true;
   for (const update of input.updates) {
     const verdict = checkRefUpdate(update, deps.config.environments);
-    if (!verdict.ok) {
-      say(`refused ${update.ref}: ${verdict.reason}`);
+    const reason = verdict.ok ? await refuseProductionMove(deps, input, update) : verdict.reason;
+    if (reason) {
+      say(`refused ${update.ref}: ${reason}`);
       ok = false;
-      continue;
-    }
-    const c = classifyRefUpdate(update, deps.config.environments);
-    if (c.kind === 'publish' || c.kind === 'production-move') {
-      const build = deps.store.builds.latestFor(input.app, update.newSha);
-      if (build?.status === 'failed' && build.needsPerson) {
-        say(`refused ${update.ref}: commit ${shortSha(update.newSha)} cannot go to production because its build failed:`);
-        say(`  ${(build.error ?? '').split('\n')[0]}`);
-        ok = false;
-      }
     }
   }
   return ok;
+}
+
+/** A release tag or a push to production's branch, asked of the production rule; null when it may go on. */
+async function refuseProductionMove(deps: PipelineDeps, input: HookInput, update: RefUpdate): Promise<string | null> {
+  const c = classifyRefUpdate(update, deps.config.environments);
+  if (c.kind !== 'publish' && c.kind !== 'production-move') return null;
+  const gitdir = repoPath(deps.config.dataDir, input.app);
+  // An annotated tag is an object of its own: what goes to production is the commit it points at.
+  const quarantine = input.quarantine ? { dir: input.quarantine, path: deps.config.path } : undefined;
+  const target = await peelToCommit(gitdir, update.newSha, quarantine);
+  if (!target) return 'a release tag must point at a commit';
+  const env = productionEnvironment(deps);
+  const current = c.kind === 'production-move' ? (update.oldSha === ZERO_SHA ? null : update.oldSha) : await resolveRef(gitdir, env.ref);
+  const decision = decideProductionMove({
+    via: c.kind === 'publish' ? 'tag' : 'branch',
+    environment: env.title,
+    target,
+    direction: await readDirection(gitdir, current, target, quarantine),
+    build: buildFacts(deps.store.builds.latestFor(input.app, target)),
+  });
+  return decision.allowed ? null : decision.reason;
 }
 
 /**
@@ -83,45 +102,31 @@ export function acceptsWithoutHook(deps: PipelineDeps, input: Pick<HookInput, 'a
   });
 }
 
+/** What one push caused, followed through the pipeline: its deployments and its release tags. */
+interface Followed {
+  deployments: Set<string>;
+  commits: Set<string>;
+  builds: Set<string>;
+  tags: IntakeRecord[];
+}
+
 /** Records every ref update (committed before anything else), then runs the pipeline and reports on it. */
 export async function postReceive(deps: PipelineDeps, reconciler: Reconciler, input: HookInput, say: Say): Promise<void> {
   if (!deps.store.apps.get(input.app)) throw new NotFoundError(`no app named ${input.app}`);
-  const { config, store } = deps;
-  const records = store.refUpdates.record(
-    input.updates.map((u) => {
-      const c = classifyRefUpdate(u, config.environments);
-      return {
-        app: input.app,
-        ...u,
-        kind: c.kind,
-        environment: c.kind === 'ignore' ? null : c.environment,
-        pusher: input.pusher,
-        pushOptions: input.pushOptions,
-      };
-    }),
-  );
-  // Queued deployments show up at once in history; a newer push supersedes them.
-  const watched = new Map<string, string>(); // environment → commit this push asks for
+  const records = await recordRefUpdates(deps, input.app, input.updates, { by: input.pusher, pushOptions: input.pushOptions, trigger: 'push' });
+  const followed: Followed = { deployments: new Set(), commits: new Set(), builds: new Set(), tags: [] };
   for (const r of records) {
-    if (r.newSha === ZERO_SHA || !r.environment) continue;
-    if (r.kind === 'preview' || r.kind === 'production-move') {
-      store.deployments.create({
-        app: input.app,
-        environment: r.environment,
-        commit: r.newSha,
-        trigger: r.kind === 'preview' ? 'push' : 'rollback',
-        previousCommit: store.deployments.live(input.app, r.environment)?.commit ?? null,
-        logPath: (id) => logPath(config.dataDir, 'deployments', id),
-      });
-    }
-    watched.set(r.environment, r.newSha);
-    say(describeUpdate(r));
+    if (r.deployment) {
+      followed.deployments.add(r.deployment.id);
+      followed.commits.add(r.deployment.commit);
+    } else if (r.kind === 'publish') followed.tags.push(r);
+    if (r.kind !== 'ignore') say(describeUpdate(r));
   }
-  if (config.pipeline.paused) {
+  if (deps.config.pipeline.paused) {
     say('the pipeline is paused on this server: the update is recorded and will be processed when it resumes');
     return;
   }
-  if (watched.size === 0) {
+  if (followed.deployments.size === 0 && followed.tags.length === 0) {
     void reconciler.wake(input.app);
     return;
   }
@@ -130,72 +135,85 @@ export async function postReceive(deps: PipelineDeps, reconciler: Reconciler, in
     say('async: not waiting for the build and deploy; follow them in Slipway');
     return;
   }
-  const stop = deps.events.subscribe(input.app, (e) => relay(e, watched, say));
+  await follow(deps, reconciler, input.app, followed, say);
+  if (input.pushOptions.includes('publish')) await publishAfterPush(deps, reconciler, input, records, say);
+}
+
+async function follow(deps: PipelineDeps, reconciler: Reconciler, app: string, followed: Followed, say: Say): Promise<void> {
+  const stop = deps.events.subscribe(app, (e) => relay(e, followed, say));
   try {
-    await reconciler.wake(input.app);
+    await reconciler.wake(app);
   } finally {
     stop();
   }
-  report(deps, input.app, watched, say);
-  if (input.pushOptions.includes('publish')) await publishAfterPush(deps, reconciler, input.app, watched, say);
+  report(deps, app, followed, say);
 }
 
 /** `git push -o publish`: once preview is healthy on the pushed commit, publish that commit. */
-async function publishAfterPush(deps: PipelineDeps, reconciler: Reconciler, app: string, watched: Map<string, string>, say: Say): Promise<void> {
-  const preview = deps.config.environments.find((e) => e.ref === 'refs/heads/main');
-  const commit = preview ? watched.get(preview.name) : undefined;
-  if (!preview || !commit) return say('publish: this push did not move main; nothing to publish');
-  if (deps.store.deployments.live(app, preview.name)?.commit !== commit) return say(`publish: not publishing ${shortSha(commit)}, its preview is not live`);
+async function publishAfterPush(deps: PipelineDeps, reconciler: Reconciler, input: HookInput, records: IntakeRecord[], say: Say): Promise<void> {
+  const preview = previewEnvironment(deps.config.environments);
+  const d = records.find((r) => r.deployment && r.environment === preview?.name)?.deployment;
+  if (!preview || !d) return say('publish: this push did not move main; nothing to publish');
+  if (deps.store.deployments.get(d.id)?.status !== 'live') return say(`publish: not publishing ${shortSha(d.commit)}, its preview is not live`);
   try {
-    const result = await publish(deps, app, { commit, by: 'git push -o publish' });
-    say(`publishing ${shortSha(commit)} as ${result.tag}…`);
-    const prod = new Map([[result.deployment.environment, commit]]);
-    const stop = deps.events.subscribe(app, (e) => relay(e, prod, say));
-    try {
-      await reconciler.wake(app);
-    } finally {
-      stop();
-    }
-    report(deps, app, prod, say);
+    const result = await release(deps, input.app, 'publish', { to: d.commit, by: `${input.pusher || 'git push'} (git push -o publish)` });
+    say(`publishing ${shortSha(d.commit)} as ${result.tag}…`);
+    await follow(deps, reconciler, input.app, { deployments: new Set([result.deployment.id]), commits: new Set([d.commit]), builds: new Set(), tags: [] }, say);
   } catch (e) {
     say(`publish: ${messageOf(e)}`);
   }
 }
 
-function describeUpdate(r: RefUpdateRecord): string {
+function describeUpdate(r: IntakeRecord): string {
   const name = r.ref.replace(/^refs\/(heads|tags)\//, '');
   if (r.kind === 'publish') return `${name} → ${shortSha(r.newSha)}: publishing to ${r.environment}`;
   return `${name} → ${shortSha(r.newSha)}: deploying to ${r.environment}`;
 }
 
-/** Streams what concerns this push's commits: build output and deploy progress. */
-function relay(e: PipelineEvent, watched: Map<string, string>, say: Say): void {
-  const commits = new Set(watched.values());
-  if (e.type === 'build' && commits.has(e.commit)) {
+/** Streams what concerns this push: the builds and deploys it caused, not later pushes' work. */
+function relay(e: PipelineEvent, followed: Followed, say: Say): void {
+  if (e.type === 'deployment' && !followed.deployments.has(e.deploymentId)) {
+    // A pushed release tag queues production's deployment during the pass: follow it too.
+    if (e.status === 'building' && followed.tags.some((t) => t.environment === e.environment)) {
+      followed.deployments.add(e.deploymentId);
+      followed.commits.add(e.commit);
+    }
+    return;
+  }
+  if (e.type === 'build' && followed.commits.has(e.commit)) {
+    followed.builds.add(e.buildId);
     if (e.status === 'building') say(`building ${shortSha(e.commit)}…`);
     if (e.status === 'succeeded') say(e.reused ? `image of ${shortSha(e.commit)} reused (no rebuild)` : `built ${shortSha(e.commit)}`);
-  } else if (e.type === 'build-line' || e.type === 'deploy-line') {
+  } else if (e.type === 'build-line' && followed.builds.has(e.buildId)) {
     say(`  ${e.line}`);
-  } else if (e.type === 'deployment' && watched.get(e.environment) !== undefined && e.status === 'superseded') {
+  } else if (e.type === 'deploy-line' && followed.deployments.has(e.deploymentId)) {
+    say(`  ${e.line}`);
+  } else if (e.type === 'deployment' && e.status === 'superseded') {
     say(`${e.environment}: ${shortSha(e.commit)} superseded by a newer commit`);
   }
 }
 
-/** The closing lines: each environment's URL, or the failure and where to read the full log. */
-function report(deps: PipelineDeps, app: string, watched: Map<string, string>, say: Say): void {
-  for (const [envName, commit] of watched) {
-    const env = deps.config.environments.find((e) => e.name === envName);
-    if (!env) continue;
-    const d = deps.store.deployments.list(app, 200).find((x) => x.environment === envName && x.commit === commit);
-    const live = deps.store.deployments.live(app, envName);
-    if (live?.commit === commit) say(`${env.title} is live: ${environmentUrl(deps.config, env, app)}`);
-    else if (d?.status === 'failed') {
-      say(`${env.title} deploy of ${shortSha(commit)} FAILED: ${(d.reason ?? '').split('\n')[0]}`);
+/** The closing lines: each deployment's URL, or the failure and where to read the full log; each tag's outcome. */
+function report(deps: PipelineDeps, app: string, followed: Followed, say: Say): void {
+  for (const t of followed.tags) {
+    const outcome = deps.store.refUpdates.get(t.id)?.outcome;
+    const tag = t.ref.replace(/^refs\/tags\//, '');
+    if (outcome?.startsWith('not published')) say(`${tag} ${outcome}`);
+    else if (!outcome) say(`${tag}: publishing waits (its build will be tried again); Slipway will finish it`);
+  }
+  for (const id of followed.deployments) {
+    const d = deps.store.deployments.get(id);
+    const env = d && deps.config.environments.find((e) => e.name === d.environment);
+    if (!d || !env) continue;
+    const live = deps.store.deployments.live(app, env.name);
+    if (d.status === 'live' || (d.status === 'replaced' && live?.commit === d.commit)) say(`${env.title} is live: ${environmentUrl(deps.config, env, app)}`);
+    else if (d.status === 'failed') {
+      say(`${env.title} deploy of ${shortSha(d.commit)} FAILED: ${(d.reason ?? '').split('\n')[0]}`);
       if (d.buildId) say(`  full build log: ${deps.config.publicUrl}/api/builds/${d.buildId}/log`);
       say(`  deployment log: ${deps.config.publicUrl}/api/deployments/${d.id}/log`);
       say(`  ${env.title} still serves ${live ? shortSha(live.commit) : 'nothing'}`);
       if (!d.needsPerson) say('  nothing in the commit needs fixing: Slipway tries again by itself');
-    } else if (d?.status === 'superseded') say(`${env.title}: ${shortSha(commit)} was superseded by a newer commit`);
-    else say(`${env.title}: ${shortSha(commit)} is ${d?.status ?? 'queued'}; Slipway will finish it`);
+    } else if (d.status === 'superseded') say(`${env.title}: ${shortSha(d.commit)} was superseded by a newer commit`);
+    else say(`${env.title}: ${shortSha(d.commit)} is ${d.status}; Slipway will finish it`);
   }
 }

@@ -1,25 +1,29 @@
 // The reconciler: the truth behind every hook. It converges each app's environments (desired: their refs;
 // actual: what the runtime serves) when a hook records an update, at start-up, on a timer and on demand —
-// one app at a time, different apps in parallel. Every step is idempotent, so a pass cut off by a crash is
-// simply run again.
+// one app at a time (under the app's lock, shared with releases, exclusive for delete), different apps in
+// parallel. Every step is idempotent, so a pass cut off by a crash is simply run again.
 import { shortSha } from '../domain/types.js';
 import { messageOf } from '../shared/errors.js';
 import type { RefUpdateRecord } from '../store/ref-updates-store.js';
+import type { AppLocks } from './app-locks.js';
 import { convergeApp } from './converge-app.js';
 import type { PipelineDeps } from './deps.js';
-import { checkPublishable, moveProduction } from './move-production.js';
+import { applyReleaseTag } from './move-production.js';
 
 export interface Reconciler {
   /** Recovers from an earlier crash, then runs a first pass over every app and one every interval. */
   start(): Promise<void>;
+  /** Stops taking work, cancels what runs and waits until every pass has recorded where it stopped. */
   stop(): Promise<void>;
   /** Reconciles one app (or every app); resolves when that pass is done. */
   wake(app?: string): Promise<void>;
+  /** Cancels the app's running pass (its deploy stops and cleans up) and waits for it to end. */
+  cancel(app: string): Promise<void>;
 }
 
-export function createReconciler(deps: PipelineDeps, afterPass: (app: string) => Promise<void> = async () => undefined): Reconciler {
+export function createReconciler(deps: PipelineDeps, locks: AppLocks, afterPass: (app: string) => Promise<void> = async () => undefined): Reconciler {
   const log = deps.log.child('reconciler');
-  const running = new Map<string, Promise<void>>();
+  const running = new Map<string, { done: Promise<void>; abort: AbortController }>();
   const again = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   const stopping = new AbortController();
@@ -29,17 +33,17 @@ export function createReconciler(deps: PipelineDeps, afterPass: (app: string) =>
   let removingLeftovers: Promise<void> | undefined;
 
   /** Release tags pushed since the last pass move production (recorded first, so a crash loses none). */
-  async function applyPublishes(app: string, updates: RefUpdateRecord[]): Promise<void> {
+  async function applyReleaseTags(updates: RefUpdateRecord[], signal: AbortSignal): Promise<void> {
     for (const u of updates.filter((x) => x.kind === 'publish')) {
-      let outcome: string;
+      let outcome: string | null;
       try {
-        checkPublishable(deps, app, u.newSha, { requireBuilt: false });
-        await moveProduction(deps, app, u.newSha, 'publish', `publish ${u.ref.replace('refs/tags/', '')}`);
-        outcome = `${u.environment ?? 'production'}: moved to ${shortSha(u.newSha)}`;
+        outcome = await applyReleaseTag(deps, u, signal);
       } catch (e) {
+        if (signal.aborted) return;
         outcome = `not published: ${messageOf(e)}`;
       }
-      deps.store.refUpdates.markProcessed(u.id, outcome);
+      if (outcome === null) log.info('release tag waits for a build that will be retried', { app: u.app, ref: u.ref });
+      else deps.store.refUpdates.markProcessed(u.id, outcome);
     }
   }
 
@@ -49,11 +53,12 @@ export function createReconciler(deps: PipelineDeps, afterPass: (app: string) =>
     return `${u.environment}: ${d ? `${d.status} ${shortSha(d.commit)}` : 'nothing deployed'}`;
   }
 
-  async function pass(app: string): Promise<void> {
+  async function pass(app: string, signal: AbortSignal): Promise<void> {
     if (!deps.store.apps.get(app)) return;
     const pending = deps.store.refUpdates.pending().filter((u) => u.app === app);
-    await applyPublishes(app, pending);
-    await convergeApp(deps, app, stopping.signal);
+    await applyReleaseTags(pending, signal);
+    await convergeApp(deps, app, signal);
+    if (signal.aborted) return;
     for (const u of pending.filter((x) => x.kind !== 'publish')) {
       if (deps.store.refUpdates.markProcessed(u.id, describe(app, u))) log.info('ref update processed', { id: u.id, app, ref: u.ref });
     }
@@ -61,24 +66,29 @@ export function createReconciler(deps: PipelineDeps, afterPass: (app: string) =>
   }
 
   function schedule(app: string): Promise<void> {
-    if (running.has(app)) {
+    const current = running.get(app);
+    if (current) {
       // A pass is under way: run once more after it, so nothing recorded meanwhile waits for the timer.
       again.add(app);
-      return running.get(app)!;
+      return current.done;
     }
-    const run = (async () => {
-      do {
-        again.delete(app);
-        try {
-          await pass(app);
-        } catch (e) {
-          // Typically Docker or the cluster is unreachable: pending updates stay pending, the timer retries.
-          log.warn('reconcile pass failed; will retry', { app, error: messageOf(e) });
-        }
-      } while (again.has(app) && !stopping.signal.aborted);
-    })().finally(() => running.delete(app));
-    running.set(app, run);
-    return run;
+    const abort = new AbortController();
+    const signal = AbortSignal.any([abort.signal, stopping.signal]);
+    const done = locks
+      .shared(app, async () => {
+        do {
+          again.delete(app);
+          try {
+            await pass(app, signal);
+          } catch (e) {
+            // Typically Docker or the cluster is unreachable: pending updates stay pending, the timer retries.
+            if (!signal.aborted) log.warn('reconcile pass failed; will retry', { app, error: messageOf(e) });
+          }
+        } while (again.has(app) && !signal.aborted);
+      })
+      .finally(() => running.delete(app));
+    running.set(app, { done, abort });
+    return done;
   }
 
   async function wake(app?: string): Promise<void> {
@@ -127,10 +137,17 @@ export function createReconciler(deps: PipelineDeps, afterPass: (app: string) =>
       timer.unref();
     },
     async stop() {
-      stopping.abort();
+      stopping.abort(new Error('Slipway is shutting down'));
       if (timer) clearInterval(timer);
-      await Promise.allSettled(running.values());
+      await Promise.allSettled([...running.values()].map((r) => r.done));
     },
     wake,
+    async cancel(app) {
+      const r = running.get(app);
+      if (!r) return;
+      again.delete(app);
+      r.abort.abort(new Error(`${app} is being deleted`));
+      await r.done.catch(() => undefined);
+    },
   };
 }

@@ -9,7 +9,8 @@ import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { exec } from '../shared/exec.js';
 import type { GenerationRecord } from '../store/generations-store.js';
 import type { PipelineDeps } from './deps.js';
-import { logPath } from './log-paths.js';
+import { MAIN_REF } from '../domain/environments.js';
+import { recordRefUpdates } from './record-ref-updates.js';
 import type { Reconciler } from './reconciler.js';
 
 export async function revertGeneration(deps: PipelineDeps, reconciler: Reconciler, id: string, by: string): Promise<GenerationRecord> {
@@ -19,7 +20,7 @@ export async function revertGeneration(deps: PipelineDeps, reconciler: Reconcile
   if (!target.commit) throw new ConflictError(`generation ${id} made no commit, so there is nothing to revert`);
   if (target.revertedBy) throw new ConflictError(`generation ${id} was already reverted by ${target.revertedBy}`);
   const gitdir = repoPath(config.dataDir, target.app);
-  const head = await resolveRef(gitdir, 'refs/heads/main');
+  const head = await resolveRef(gitdir, MAIN_REF);
   if (!head) throw new ConflictError('main does not exist');
   const { stdout } = await exec('git', ['--git-dir', gitdir, 'diff', '--name-only', '-z', '--no-renames', `${target.commit}^`, target.commit]);
   const paths = stdout.split('\0').filter(Boolean);
@@ -39,7 +40,7 @@ export async function revertGeneration(deps: PipelineDeps, reconciler: Reconcile
   const revert = store.generations.create({ app: target.app, kind: 'revert', parentId: target.id, prompt: summary, requestedBy: by, model: '' });
   const { commit } = await commitChanges({
     gitdir,
-    ref: 'refs/heads/main',
+    ref: MAIN_REF,
     base: head,
     changes,
     message: `${summary}\n\nThis reverts commit ${target.commit}\n(generation ${target.id}), as asked by ${by}.\n\nSlipway-Reverts: ${target.id}\n`,
@@ -48,20 +49,7 @@ export async function revertGeneration(deps: PipelineDeps, reconciler: Reconcile
   store.generations.update(revert.id, { status: 'committed', summary, files: paths, commit, finishedAt: new Date().toISOString() });
   store.generations.update(target.id, { revertedBy: revert.id });
   store.generations.appendEvent(revert.id, 'commit', { commit, summary, files: paths, kind: 'revert' });
-  const env = config.environments.find((e) => e.ref === 'refs/heads/main');
-  if (env) {
-    store.refUpdates.record([
-      { app: target.app, ref: env.ref, oldSha: head, newSha: commit, kind: 'preview', environment: env.name, pusher: by, pushOptions: [] },
-    ]);
-    store.deployments.create({
-      app: target.app,
-      environment: env.name,
-      commit,
-      trigger: 'revert',
-      previousCommit: store.deployments.live(target.app, env.name)?.commit ?? null,
-      logPath: (i) => logPath(config.dataDir, 'deployments', i),
-    });
-  }
+  await recordRefUpdates(deps, target.app, [{ ref: MAIN_REF, oldSha: head, newSha: commit }], { by, trigger: 'revert' });
   store.generations.appendEvent(revert.id, 'end', { status: 'committed' });
   void reconciler.wake(target.app);
   return store.generations.get(revert.id)!;

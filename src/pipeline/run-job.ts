@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, messageOf } from '../shared/errors.js';
 import type { JobRunRecord } from '../store/job-runs-store.js';
 import type { PipelineDeps } from './deps.js';
 import { logPath } from './log-paths.js';
+import type { WorkTracker } from './work-tracker.js';
 
 /** Starts a run and returns its record at once; the run goes on in the background. */
 export async function startJobRun(
@@ -14,7 +15,9 @@ export async function startJobRun(
   app: string,
   environment: string,
   trigger: 'schedule' | 'manual',
+  work: WorkTracker,
 ): Promise<{ run: JobRunRecord; done: Promise<JobRunRecord> }> {
+  work.checkOpen();
   const env = deps.config.environments.find((e) => e.name === environment);
   if (!env) throw new NotFoundError(`no environment named ${environment}`);
   const live = deps.store.deployments.live(app, environment);
@@ -38,6 +41,7 @@ export async function startJobRun(
           deploymentId: live.id,
         },
         (line) => log.line(line),
+        work.signal,
       );
       exitCode = result.exitCode;
       log.line(`exited with code ${exitCode ?? 'unknown'}`);
@@ -50,5 +54,5 @@ export async function startJobRun(
     deps.events.emit({ type: 'job-run', app, runId: run.id, status: exitCode === 0 ? 'succeeded' : 'failed', exitCode });
     return deps.store.jobRuns.get(run.id)!;
   })();
-  return { run, done };
+  return { run, done: work.track(done) };
 }

@@ -4,7 +4,8 @@ import type { PipelineDeps } from './deps.js';
 
 const ENDED = new Set(['live', 'failed', 'superseded', 'replaced']);
 
-export function waitForDeployment(deps: Pick<PipelineDeps, 'store' | 'events'>, id: string, timeoutMs: number): Promise<DeploymentRecord> {
+/** Resolves with the record as it stands when it ends, when `timeoutMs` passes, or when `signal` aborts. */
+export function waitForDeployment(deps: Pick<PipelineDeps, 'store' | 'events'>, id: string, timeoutMs: number, signal?: AbortSignal): Promise<DeploymentRecord> {
   return new Promise((resolve, reject) => {
     const check = () => {
       const d = deps.store.deployments.get(id);
@@ -24,9 +25,15 @@ export function waitForDeployment(deps: Pick<PipelineDeps, 'store' | 'events'>, 
       done();
       resolve(deps.store.deployments.get(id)!);
     }, timeoutMs);
+    const onAbort = () => {
+      done();
+      resolve(deps.store.deployments.get(id)!);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     const done = () => {
       stop();
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
     };
     check();
   });

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'BUILD_FAILED'
   | 'DEPLOY_FAILED'
   | 'NO_API_KEY'
+  | 'SHUTTING_DOWN'
   | 'INTERNAL';
 
 const statusOf: Record<ErrorCode, number> = {
@@ -38,6 +39,7 @@ const statusOf: Record<ErrorCode, number> = {
   BUILD_FAILED: 422,
   DEPLOY_FAILED: 422,
   NO_API_KEY: 503,
+  SHUTTING_DOWN: 503,
   INTERNAL: 500,
 };
 

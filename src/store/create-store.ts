@@ -20,6 +20,8 @@ export interface Store {
   readonly secrets: SecretsStore;
   readonly jobRuns: JobRunsStore;
   readonly generations: GenerationsStore;
+  /** Runs `fn` in one transaction: every write in it is committed together or not at all. */
+  transaction<T>(fn: () => T): T;
   close(): void;
 }
 
@@ -39,6 +41,7 @@ export function createStore(path: string): Store {
     secrets: createSecretsStore(db),
     jobRuns: createJobRunsStore(db),
     generations: createGenerationsStore(db),
+    transaction: (fn) => db.transaction(fn)(),
     close: () => db.close(),
   };
 }

@@ -51,6 +51,7 @@ const toRecord = (r: Row): RefUpdateRecord => ({
 export interface RefUpdatesStore {
   /** Inserts all updates of one push in one transaction; returns them with their ids. */
   record(updates: readonly NewRefUpdate[]): RefUpdateRecord[];
+  get(id: number): RefUpdateRecord | undefined;
   pending(): RefUpdateRecord[];
   /** Marks an update processed; false when it already was (so it is handled exactly once). */
   markProcessed(id: number, outcome: string): boolean;
@@ -74,6 +75,10 @@ export function createRefUpdatesStore(db: Db): RefUpdatesStore {
   });
   return {
     record: (updates) => recordAll(updates),
+    get: (id) => {
+      const row = byId.get(id);
+      return row ? toRecord(row) : undefined;
+    },
     pending: () => pending.all().map(toRecord),
     markProcessed: (id, outcome) => mark.run(new Date().toISOString(), outcome, id).changes === 1,
     listForApp: (app, limit = 50) => forApp.all(app, limit).map(toRecord),

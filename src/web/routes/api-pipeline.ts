@@ -46,8 +46,17 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
     ctx.body = await pipeline.publish(app(ctx), { ...(commit ? { commit } : {}), by: principal.name });
   });
   router.post('/apps/:name/rollback', async (ctx) => {
+    const principal = ctx.state.principal as Principal;
     const to = optionalString(body(ctx).to, 'to');
-    ctx.body = await pipeline.rollback(app(ctx), to ? { to } : {});
+    ctx.body = await pipeline.rollback(app(ctx), { ...(to ? { to } : {}), by: principal.name });
+  });
+  // The plan publish or rollback would apply: target, tag, direction, commits and files, and what blocks it.
+  router.get('/apps/:name/release-plan', async (ctx) => {
+    const action = ctx.query.action ?? 'publish';
+    if (action !== 'publish' && action !== 'rollback') throw new InvalidInputError('action is publish or rollback');
+    const to = optionalString(ctx.query.to, 'to');
+    const { plan } = await pipeline.releasePlan(app(ctx), action, to ? { to } : {});
+    ctx.body = { plan };
   });
 
   router.get('/builds/:id', (ctx) => {

@@ -27,7 +27,7 @@ export function internalHookRoutes(pipeline: Pipeline, hookSecret: string): Rout
     setImmediate(() => {
       void (async () => {
         try {
-          if (hook === 'pre-receive') finish(pipeline.preReceive(input, say) ? 0 : 1);
+          if (hook === 'pre-receive') finish((await pipeline.preReceive(input, say)) ? 0 : 1);
           else if (hook === 'post-receive') {
             await pipeline.postReceive(input, say);
             finish(0);

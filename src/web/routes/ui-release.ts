@@ -4,7 +4,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Principal } from '../../pipeline/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
-import { listRollbackChoices, planProductionMove } from '../../pipeline/plan-production-move.js';
+import { listRollbackChoices } from '../../pipeline/plan-production-move.js';
 import { isSlipwayError } from '../../shared/errors.js';
 import { field, seeOther } from '../ui/form.js';
 import type { PageRenderer } from '../ui/page-renderer.js';
@@ -21,7 +21,7 @@ export function uiReleaseRoutes(pipeline: Pipeline, pages: PageRenderer): Router
   router.get('/publish', async (ctx) => {
     const name = appName(ctx);
     const layout = parseLayout(ctx.query.view);
-    const move = await planProductionMove(deps, name, 'publish');
+    const move = await pipeline.releasePlan(name, 'publish');
     await pages.render(ctx, 'pages/release.njk', {
       title: `Publish ${name}`,
       tab: 'overview',
@@ -40,7 +40,7 @@ export function uiReleaseRoutes(pipeline: Pipeline, pages: PageRenderer): Router
     const commit = field(ctx, 'commit');
     // waitMs 0: the page follows the deployment live instead of holding the request open.
     const result = await pipeline.publish(name, { ...(commit ? { commit } : {}), by: principal.name, waitMs: 0 });
-    seeOther(ctx, `/apps/${name}?published=${encodeURIComponent(result.tag)}#environments`);
+    seeOther(ctx, `/apps/${name}?published=${encodeURIComponent(result.tag ?? result.commit.slice(0, 12))}#environments`);
   });
 
   router.get('/rollback', async (ctx) => {
@@ -57,7 +57,7 @@ export function uiReleaseRoutes(pipeline: Pipeline, pages: PageRenderer): Router
     let view = null;
     let problem: string | null = null;
     try {
-      view = releasePlanView(name, deps.store, await planProductionMove(deps, name, 'rollback', to ? { to } : {}), layout);
+      view = releasePlanView(name, deps.store, await pipeline.releasePlan(name, 'rollback', to ? { to } : {}), layout);
     } catch (e) {
       // No earlier release yet: the page still lists the releases and says why.
       if (!isSlipwayError(e) || e.status >= 500 || to) throw e;
@@ -80,7 +80,8 @@ export function uiReleaseRoutes(pipeline: Pipeline, pages: PageRenderer): Router
   router.post('/rollback', async (ctx) => {
     const name = appName(ctx);
     const to = field(ctx, 'to');
-    const result = await pipeline.rollback(name, { ...(to ? { to } : {}), waitMs: 0 });
+    const principal = ctx.state.principal as Principal;
+    const result = await pipeline.rollback(name, { ...(to ? { to } : {}), by: principal.name, waitMs: 0 });
     seeOther(ctx, `/apps/${name}?rolledBack=${encodeURIComponent(result.tag ?? result.commit.slice(0, 12))}#environments`);
   });
 

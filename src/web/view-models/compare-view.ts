@@ -4,7 +4,7 @@ import { readChangeSet } from '../../git/read-change-set.js';
 import { readRefs } from '../../git/read-refs.js';
 import { repoPath } from '../../git/repo-path.js';
 import type { PipelineDeps } from '../../pipeline/deps.js';
-import { resolveCommitish } from '../../pipeline/publish.js';
+import { resolveCommitish } from '../../git/resolve-commitish.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { commitSummaryView, type CommitSummaryView } from './commit-summary-view.js';
 import { diffView, type DiffLayout, type DiffView } from './diff-view.js';

@@ -39,11 +39,14 @@ describe('crash between a push and its processing', () => {
 
     const db = new Database(join(dataDir, 'slipway.db'), { readonly: true });
     const rows = () =>
-      db.prepare('SELECT id, processed_at, outcome FROM ref_updates WHERE app = ?').all('crashy') as {
+      db.prepare('SELECT id, processed_at, outcome FROM ref_updates WHERE app = ? AND pusher <> ? ORDER BY id').all('crashy', 'slipway') as {
         id: number;
         processed_at: string | null;
         outcome: string | null;
       }[];
+    // The app's first commit is recorded as Slipway's own update of main; the push is the next row.
+    const creation = db.prepare('SELECT old_sha, kind, environment FROM ref_updates WHERE app = ? AND pusher = ?').all('crashy', 'slipway');
+    expect(creation).toEqual([{ old_sha: '0'.repeat(40), kind: 'preview', environment: 'preview' }]);
     expect(rows()).toEqual([{ id: expect.any(Number), processed_at: null, outcome: null }]);
 
     await first.kill('SIGKILL');

@@ -10,11 +10,13 @@ const commit = (c: string, subject: string) => ({
   authoredAt: '2026-01-01T00:00:00Z',
   generationId: null,
 });
+const built = (status: 'succeeded' | 'failed' | 'none', needsPerson = status === 'failed') => ({ status, needsPerson, error: status === 'failed' ? 'RUN pip install: exit 1' : null });
 const input = (over: Partial<ReleaseChangeInput>): ReleaseChangeInput => ({
   action: 'publish',
   environment: 'production',
   current: { commit: sha('a'), tag: 'v1' },
-  target: { commit: sha('b'), tag: null, build: 'succeeded' },
+  target: { commit: sha('b'), tag: null, build: built('succeeded') },
+  productionRef: sha('a'),
   releaseTags: ['v1'],
   commitsIn: [commit('b', 'Add otters')],
   commitsInTotal: 1,
@@ -32,6 +34,7 @@ describe('planReleaseChange', () => {
     const plan = planReleaseChange(input({}));
     expect(plan).toMatchObject({
       direction: 'forward',
+      trigger: 'publish',
       tag: 'v2',
       createsTag: true,
       blockers: [],
@@ -51,7 +54,7 @@ describe('planReleaseChange', () => {
       input({
         action: 'rollback',
         current: { commit: sha('b'), tag: 'v2' },
-        target: { commit: sha('a'), tag: 'v1', build: 'succeeded' },
+        target: { commit: sha('a'), tag: 'v1', build: built('succeeded') },
         releaseTags: ['v1', 'v2'],
         commitsIn: [],
         commitsInTotal: 0,
@@ -59,19 +62,25 @@ describe('planReleaseChange', () => {
         commitsOutTotal: 1,
       }),
     );
-    expect(plan).toMatchObject({ direction: 'back', tag: 'v1', createsTag: false, blockers: [] });
+    expect(plan).toMatchObject({ direction: 'back', trigger: 'rollback', tag: 'v1', createsTag: false, blockers: [] });
     expect(plan.headline).toBe('production moves back from v2 to v1: 1 commit stops being live');
   });
 
   it('says when commits go and come (diverged) and when nothing changes', () => {
     expect(planReleaseChange(input({ commitsOutTotal: 2, commitsOut: [commit('c', 'x')] })).direction).toBe('sideways');
-    const same = planReleaseChange(input({ target: { commit: sha('a'), tag: 'v1', build: 'succeeded' }, commitsInTotal: 0, commitsIn: [], files: [] }));
+    const same = planReleaseChange(input({ target: { commit: sha('a'), tag: 'v1', build: built('succeeded') }, commitsInTotal: 0, commitsIn: [], files: [] }));
     expect(same.direction).toBe('none');
     expect(same.blockers).toEqual(['production already runs aaaaaaaaaaaa.']);
   });
 
   it('blocks a target whose build failed or that was never built', () => {
-    expect(planReleaseChange(input({ target: { commit: sha('b'), tag: null, build: 'failed' } })).blockers[0]).toMatch(/build of bbbbbbbbbbbb failed/);
-    expect(planReleaseChange(input({ target: { commit: sha('b'), tag: null, build: 'none' } })).blockers[0]).toMatch(/has not been built yet/);
+    expect(planReleaseChange(input({ target: { commit: sha('b'), tag: null, build: built('failed') } })).blockers[0]).toMatch(/build of bbbbbbbbbbbb failed/);
+    expect(planReleaseChange(input({ target: { commit: sha('b'), tag: null, build: built('none') } })).blockers[0]).toMatch(/has not been built yet/);
+    // A build that failed for a reason Slipway retries (Docker was down) blocks only until it is built.
+    expect(planReleaseChange(input({ target: { commit: sha('b'), tag: null, build: built('failed', false) } })).blockers[0]).toMatch(/has not been built yet/);
+  });
+
+  it('calls a forward move a publish even when asked as a rollback', () => {
+    expect(planReleaseChange(input({ action: 'rollback' })).trigger).toBe('publish');
   });
 });

@@ -1,0 +1,11 @@
+// What a person named — a full or short sha, a tag, a branch — as a commit of the app's repo.
+import { InvalidInputError, NotFoundError } from '../shared/errors.js';
+import { resolveRef } from './read-refs.js';
+
+export async function resolveCommitish(gitdir: string, what: string): Promise<string> {
+  if (!/^[A-Za-z0-9._/-]{1,200}$/.test(what) || what.includes('..') || what.startsWith('-'))
+    throw new InvalidInputError(`"${what.slice(0, 60)}" is not a commit, tag or branch name`);
+  const commit = await resolveRef(gitdir, what);
+  if (!commit) throw new NotFoundError(`no commit, tag or branch "${what}" in this app`);
+  return commit;
+}

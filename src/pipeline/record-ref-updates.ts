@@ -1,0 +1,70 @@
+// The one intake: every ref update that should move an environment — a push, a generation's commit, a revert, a
+// fix, a publish or a rollback, the first commit of a new app — is recorded here. The ref-update row (with the
+// ref's real old value and the kind the environment files give it) and the queued deployment are written in one
+// transaction, so a crash between the two cannot leave a ref update that no deployment answers, or the reverse.
+import { classifyRefUpdate, type RefUpdate } from '../domain/classify-ref.js';
+import { ZERO_SHA } from '../domain/types.js';
+import { readDirection } from '../git/read-direction.js';
+import { repoPath } from '../git/repo-path.js';
+import type { DeploymentRecord, DeploymentTrigger } from '../store/deployments-store.js';
+import type { RefUpdateRecord } from '../store/ref-updates-store.js';
+import type { PipelineDeps } from './deps.js';
+import { logPath } from './log-paths.js';
+
+export interface IntakeOrigin {
+  /** Who moved the refs: the pusher's token name, `claude`, the person who published. */
+  by: string;
+  pushOptions?: readonly string[];
+  /** What moved a branch other than production's: a push, a generation's commit, a revert, app creation. */
+  trigger: Extract<DeploymentTrigger, 'push' | 'generation' | 'revert' | 'create'>;
+}
+
+export interface IntakeRecord extends RefUpdateRecord {
+  /** The deployment this update queued (null for release tags, which move production when applied, and ignored refs). */
+  deployment: DeploymentRecord | null;
+}
+
+export async function recordRefUpdates(
+  deps: Pick<PipelineDeps, 'config' | 'store'>,
+  app: string,
+  updates: readonly RefUpdate[],
+  origin: IntakeOrigin,
+): Promise<IntakeRecord[]> {
+  const { config, store } = deps;
+  const gitdir = repoPath(config.dataDir, app);
+  const planned = await Promise.all(
+    updates.map(async (u) => {
+      const c = classifyRefUpdate(u, config.environments);
+      // Moving production's branch back is a rollback; any other move of it publishes.
+      const trigger: DeploymentTrigger | null =
+        c.kind === 'preview'
+          ? origin.trigger
+          : c.kind === 'production-move'
+            ? (await readDirection(gitdir, u.oldSha === ZERO_SHA ? null : u.oldSha, u.newSha)) === 'back'
+              ? 'rollback'
+              : 'publish'
+            : null;
+      return { update: u, kind: c.kind, environment: c.kind === 'ignore' ? null : c.environment, trigger };
+    }),
+  );
+  return store.transaction(() => {
+    const rows = store.refUpdates.record(
+      planned.map((p) => ({ app, ...p.update, kind: p.kind, environment: p.environment, pusher: origin.by, pushOptions: [...(origin.pushOptions ?? [])] })),
+    );
+    return rows.map((row, i) => {
+      const { trigger, environment } = planned[i]!;
+      const deployment =
+        trigger && environment
+          ? store.deployments.create({
+              app,
+              environment,
+              commit: row.newSha,
+              trigger,
+              previousCommit: store.deployments.live(app, environment)?.commit ?? null,
+              logPath: (id) => logPath(config.dataDir, 'deployments', id),
+            })
+          : null;
+      return { ...row, deployment };
+    });
+  });
+}
