@@ -24,5 +24,8 @@ export function classifyDockerError(error: unknown, context: { endpoint: string;
   const unreachable = toDockerUnreachable(error, context.endpoint);
   if (unreachable) return unreachable;
   const message = dockerErrorMessage(error);
-  return new BuildError(context.image, `${context.doing} failed: ${message}`, { cause: error, needsPerson: context.needsPerson ?? !isTransientMessage(message) });
+  return new BuildError(context.image, `${context.doing} failed: ${message}`, {
+    cause: error,
+    needsPerson: context.needsPerson ?? !isTransientMessage(message),
+  });
 }

@@ -31,7 +31,11 @@ export async function runHook(name: string, loadContext: () => HookContext): Pro
     });
   if (updates.length === 0) return 0;
   try {
-    const res = await post(`${ctx.url}/${name}`, ctx.secret, JSON.stringify({ app: ctx.app, updates, pushOptions: ctx.pushOptions, pusher: ctx.pusher, quarantine: ctx.quarantine }));
+    const res = await post(
+      `${ctx.url}/${name}`,
+      ctx.secret,
+      JSON.stringify({ app: ctx.app, updates, pushOptions: ctx.pushOptions, pusher: ctx.pusher, quarantine: ctx.quarantine }),
+    );
     if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) {
       say(`slipway: the server answered ${res.statusCode}: ${(await readAll(res)).slice(0, 300)}`);
       return name === 'pre-receive' ? 1 : 0;

@@ -7,7 +7,8 @@ export async function readDirection(gitdir: string, from: string | null, to: str
   if (!from) return 'first';
   if (from === to) return 'none';
   const env = quarantine ? { env: quarantineEnv(gitdir, quarantine) } : {};
-  const isAncestor = async (a: string, b: string) => (await exec('git', ['--git-dir', gitdir, 'merge-base', '--is-ancestor', a, b], { okCodes: [0, 1], ...env })).code === 0;
+  const isAncestor = async (a: string, b: string) =>
+    (await exec('git', ['--git-dir', gitdir, 'merge-base', '--is-ancestor', a, b], { okCodes: [0, 1], ...env })).code === 0;
   if (await isAncestor(from, to)) return 'forward';
   if (await isAncestor(to, from)) return 'back';
   return 'sideways';

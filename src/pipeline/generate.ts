@@ -74,7 +74,14 @@ function history(deps: PipelineDeps, app: string, excluding: string): PastExchan
     }));
 }
 
-async function runFlow(deps: PipelineDeps, reconciler: Reconciler, signal: AbortSignal, gen: GenerationRecord, rootId: string, fixesLeft: number): Promise<void> {
+async function runFlow(
+  deps: PipelineDeps,
+  reconciler: Reconciler,
+  signal: AbortSignal,
+  gen: GenerationRecord,
+  rootId: string,
+  fixesLeft: number,
+): Promise<void> {
   const emit = emitter(deps, rootId, gen.app);
   const made = await generateAndCommit(deps, gen, emit, signal);
   if (!made) return emit('end', { status: deps.store.generations.get(gen.id)?.status ?? 'failed' });
@@ -85,7 +92,8 @@ async function runFlow(deps: PipelineDeps, reconciler: Reconciler, signal: Abort
     return emit('end', { status: 'live', url: outcome.url });
   }
   if (outcome.kind === 'superseded') return emit('end', { status: 'committed', message: 'a newer commit on main took over the preview' });
-  if (outcome.kind === 'retry') return emit('end', { status: 'committed', message: `the deploy did not finish (${outcome.reason}); Slipway tries again by itself` });
+  if (outcome.kind === 'retry')
+    return emit('end', { status: 'committed', message: `the deploy did not finish (${outcome.reason}); Slipway tries again by itself` });
   if (fixesLeft <= 0) {
     emit('error', {
       code: 'FIX_BUDGET_SPENT',

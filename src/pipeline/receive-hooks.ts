@@ -37,7 +37,14 @@ export function parseHookInput(body: unknown): HookInput {
   if (!Array.isArray(b.updates) || b.updates.length === 0 || b.updates.length > 1000) throw new InvalidInputError('expected 1–1000 ref updates');
   const updates = b.updates.map((u: unknown) => {
     const x = u as Partial<Record<keyof RefUpdate, unknown>>;
-    if (typeof x.ref !== 'string' || !x.ref.startsWith('refs/') || typeof x.oldSha !== 'string' || typeof x.newSha !== 'string' || !isSha(x.oldSha) || !isSha(x.newSha)) {
+    if (
+      typeof x.ref !== 'string' ||
+      !x.ref.startsWith('refs/') ||
+      typeof x.oldSha !== 'string' ||
+      typeof x.newSha !== 'string' ||
+      !isSha(x.oldSha) ||
+      !isSha(x.newSha)
+    ) {
       throw new InvalidInputError('malformed ref update');
     }
     return { ref: x.ref, oldSha: x.oldSha, newSha: x.newSha };

@@ -5,7 +5,12 @@ import type { PipelineDeps } from './deps.js';
 const ENDED = new Set(['live', 'failed', 'superseded', 'replaced']);
 
 /** Resolves with the record as it stands when it ends, when `timeoutMs` passes, or when `signal` aborts. */
-export function waitForDeployment(deps: Pick<PipelineDeps, 'store' | 'events'>, id: string, timeoutMs: number, signal?: AbortSignal): Promise<DeploymentRecord> {
+export function waitForDeployment(
+  deps: Pick<PipelineDeps, 'store' | 'events'>,
+  id: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<DeploymentRecord> {
   return new Promise((resolve, reject) => {
     const check = () => {
       const d = deps.store.deployments.get(id);

@@ -81,15 +81,21 @@ describe('a commit that cannot go live', () => {
       expect(preview.status).toBe(200);
       expect(preview.body).toContain('good commit');
 
-      // Publishing the broken commit is refused before any ref moves.
+      // Publishing the broken commit is refused before any ref moves: a lightweight tag and an annotated one
+      // (a tag object of its own, peeled to the commit it names) alike, so the release name is not used up.
       expect((await git(['tag', 'v1'], { cwd: clone.dir })).code).toBe(0);
       const tagged = await clone.push('origin', 'v1');
       expect(tagged.code, tagged.output).not.toBe(0);
-      expect(tagged.output).toContain(`remote: refused refs/tags/v1: commit ${broken.slice(0, 12)} cannot go to production because its build failed:`);
-      expect(tagged.output).toMatch(/remote: .*returned a non-zero code: 3/);
+      expect(tagged.output).toContain(`remote: refused refs/tags/v1: The build of ${broken.slice(0, 12)} failed, so it cannot go to production: `);
+      expect(tagged.output).toMatch(/remote: refused refs\/tags\/v1: .*returned a non-zero code: 3/);
       expect(tagged.output).toMatch(/\[remote rejected\] v1 -> v1 \(pre-receive hook declined\)/);
+      expect((await git(['tag', '-a', 'v2', '-m', 'Release 2'], { cwd: clone.dir })).code).toBe(0);
+      const annotated = await clone.push('origin', 'v2');
+      expect(annotated.code, annotated.output).not.toBe(0);
+      expect(annotated.output).toContain(`remote: refused refs/tags/v2: The build of ${broken.slice(0, 12)} failed, so it cannot go to production: `);
+      expect(annotated.output).toMatch(/\[remote rejected\] v2 -> v2 \(pre-receive hook declined\)/);
       const remoteRefs = await git(['ls-remote', 'origin'], { cwd: clone.dir });
-      expect(remoteRefs.stdout).not.toMatch(/refs\/tags\/v1|refs\/heads\/prod/);
+      expect(remoteRefs.stdout).not.toMatch(/refs\/tags\/v1|refs\/tags\/v2|refs\/heads\/prod/);
       expect((await getViaProxy(server.port, `${app}.localhost`)).status).toBe(502);
     },
   );

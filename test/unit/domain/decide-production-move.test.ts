@@ -21,7 +21,10 @@ describe('decideProductionMove (the production rule)', () => {
   it('refuses a commit whose build failed, by every way of asking, with the build error', () => {
     for (const via of ['tag', 'branch', 'publish', 'rollback'] as const) {
       const d = decideProductionMove(facts({ via, build: failed }));
-      expect(d).toEqual({ allowed: false, reason: 'The build of bbbbbbbbbbbb failed, so it cannot go to Production: dockerfile parse error line 3: unknown instruction: RUNN' });
+      expect(d).toEqual({
+        allowed: false,
+        reason: 'The build of bbbbbbbbbbbb failed, so it cannot go to Production: dockerfile parse error line 3: unknown instruction: RUNN',
+      });
     }
   });
 
@@ -29,7 +32,10 @@ describe('decideProductionMove (the production rule)', () => {
     const unbuilt = { status: 'none' as const, needsPerson: false, error: null };
     expect(decideProductionMove(facts({ via: 'tag', build: unbuilt }))).toMatchObject({ allowed: true, waitsForBuild: true });
     expect(decideProductionMove(facts({ via: 'branch', build: unbuilt }))).toMatchObject({ allowed: true, waitsForBuild: true });
-    expect(decideProductionMove(facts({ via: 'publish', build: unbuilt }))).toMatchObject({ allowed: false, reason: expect.stringMatching(/not been built yet/) });
+    expect(decideProductionMove(facts({ via: 'publish', build: unbuilt }))).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/not been built yet/),
+    });
   });
 
   it('does not let a retryable build failure block production for good', () => {
@@ -44,7 +50,10 @@ describe('decideProductionMove (the production rule)', () => {
   });
 
   it('refuses publishing or rolling back to what production already runs, but a tag may name it', () => {
-    expect(decideProductionMove(facts({ via: 'publish', direction: 'none' }))).toMatchObject({ allowed: false, reason: 'Production already runs bbbbbbbbbbbb.' });
+    expect(decideProductionMove(facts({ via: 'publish', direction: 'none' }))).toMatchObject({
+      allowed: false,
+      reason: 'Production already runs bbbbbbbbbbbb.',
+    });
     expect(decideProductionMove(facts({ via: 'tag', direction: 'none' }))).toMatchObject({ allowed: true });
   });
 });

@@ -10,7 +10,11 @@ const commit = (c: string, subject: string) => ({
   authoredAt: '2026-01-01T00:00:00Z',
   generationId: null,
 });
-const built = (status: 'succeeded' | 'failed' | 'none', needsPerson = status === 'failed') => ({ status, needsPerson, error: status === 'failed' ? 'RUN pip install: exit 1' : null });
+const built = (status: 'succeeded' | 'failed' | 'none', needsPerson = status === 'failed') => ({
+  status,
+  needsPerson,
+  error: status === 'failed' ? 'RUN pip install: exit 1' : null,
+});
 const input = (over: Partial<ReleaseChangeInput>): ReleaseChangeInput => ({
   action: 'publish',
   environment: 'production',
