@@ -1,5 +1,6 @@
 // What the use cases need, passed in by the composition root.
 import type Docker from 'dockerode';
+import type { buildImage } from '../build/build-image.js';
 import type { Config } from '../config/load-config.js';
 import type { AppTemplate } from '../git/app-templates.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -17,4 +18,6 @@ export interface PipelineDeps {
   runtime: Runtime;
   /** The Docker Engine that builds images (both runtimes build with Docker). */
   docker: Docker;
+  /** Builds a commit into its image; `buildImage` when not given (tests pass a fake: no Docker needed). */
+  build?: typeof buildImage;
 }

@@ -22,7 +22,8 @@ export async function ensureBuild(deps: PipelineDeps, app: string, commit: strin
   store.builds.start(record.id);
   events.emit({ type: 'build', app, buildId: record.id, commit, status: 'building' });
   try {
-    const result = await buildImage({
+    const build = deps.build ?? buildImage;
+    const result = await build({
       docker: deps.docker,
       gitdir: repoPath(config.dataDir, app),
       app,

@@ -25,6 +25,8 @@ export interface WebAppOptions {
   hookEnv: () => Record<string, string>;
   /** Middleware placed before everything else that reads the body (the app-traffic proxy). */
   before?: Middleware[];
+  /** Templates fail on a variable their view model lacks (nunjucks throwOnUndefined): on in tests. */
+  strictViews?: boolean;
 }
 
 export function createWebApp(options: WebAppOptions): Koa {
@@ -58,7 +60,7 @@ export function createWebApp(options: WebAppOptions): Koa {
   const hooks = internalHookRoutes(pipeline, options.hookSecret);
   app.use(hooks.routes());
 
-  const ui = createUi(pipeline);
+  const ui = createUi(pipeline, { strictViews: options.strictViews ?? false });
   app.use(ui.assets);
   // Sessions are read lazily (only routes that look at ctx.session parse the cookie).
   app.use(createSessionMiddleware(app, loadSessionKeys(config.dataDir), config.publicUrl));

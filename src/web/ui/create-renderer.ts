@@ -38,10 +38,11 @@ export function duration(from: string | null | undefined, to: string | null | un
   return `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
-export function createRenderer(viewsDir: string, options: { watch?: boolean } = {}): Render {
+/** `strict`: a variable a template reads that the model lacks is an error, not an empty string (tests turn it on). */
+export function createRenderer(viewsDir: string, options: { watch?: boolean; strict?: boolean } = {}): Render {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(viewsDir, { noCache: options.watch ?? false }), {
     autoescape: true,
-    throwOnUndefined: false,
+    throwOnUndefined: options.strict ?? false,
     trimBlocks: true,
     lstripBlocks: true,
   });

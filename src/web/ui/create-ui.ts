@@ -31,11 +31,12 @@ export function isUiPath(path: string): boolean {
   return !/^\/(api|git|internal)(\/|$)/.test(path) && path !== '/healthz';
 }
 
-export function createUi(pipeline: Pipeline): Ui {
+/** `strictViews`: templates fail on a variable their model lacks (on in tests; off in production, where it renders empty). */
+export function createUi(pipeline: Pipeline, options: { strictViews?: boolean } = {}): Ui {
   const { config, log } = pipeline.deps;
   const assets = createStaticAssets(config.projectRoot);
   const renderer = createPageRenderer({
-    render: createRenderer(join(config.projectRoot, 'views')),
+    render: createRenderer(join(config.projectRoot, 'views'), { strict: options.strictViews ?? false }),
     assets,
     platform: createPlatformStatus(pipeline.deps),
     site: { publicUrl: config.publicUrl, domain: config.domain, runtime: config.runtime },

@@ -1,0 +1,123 @@
+// Every page of the UI renders with the view models the app produces, with nunjucks throwOnUndefined on: a template
+// that reads something its model lacks fails here instead of rendering an empty string. The real web app runs
+// in-process over the fake pipeline (no Docker).
+import { readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWebApp } from '../../../src/web/create-web-app.js';
+import { createFakePipeline, type FakePipeline } from '../../helpers/fake-pipeline.js';
+
+const TOKEN = 'ui-pages-test-admin-token-0123456789';
+let fp: FakePipeline;
+let server: Server;
+let base: string;
+let cookie: string;
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  fp = await createFakePipeline({ env: { SLIPWAY_ADMIN_TOKEN: TOKEN } });
+  const app = createWebApp({ pipeline: fp.pipeline, hookSecret: 'unused-in-this-test', hookEnv: () => ({}), strictViews: true });
+  server = createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  // An app with history: a first commit, a published release, a second release, a failed build and a failed deploy.
+  const first = await fp.createApp('shop');
+  const v1 = await fp.push('shop', { files: { 'app/main.py': 'print("v1")\n' } });
+  await v1.done;
+  await fp.pipeline.publish('shop', { by: 'test', waitMs: 5000 });
+  const v2 = await fp.push('shop', { files: { 'app/main.py': 'print("v2")\n', 'README.md': '# shop\n' } });
+  await v2.done;
+  await fp.pipeline.publish('shop', { by: 'test', waitMs: 5000 });
+  fp.build.next({ fail: 'Step 2/4 : RUN pip install\nERROR: no such package' });
+  const broken = await fp.push('shop');
+  await broken.done;
+  fp.runtime.next('deploy', { fail: 'never answered on /health', logTail: 'Traceback: boom' });
+  const unhealthy = await fp.push('shop');
+  await unhealthy.done;
+  fp.store.secrets.set('shop', 'preview', 'API_KEY', 'secret-value');
+  // A scheduled job and an app that never went live.
+  await fp.createApp('nightly', 'scheduled-job');
+  fp.runtime.next('deploy', { fail: 'never healthy' });
+  await fp.createApp('site', 'static-site');
+
+  const deployments = fp.store.deployments.list('shop', 100);
+  ids.first = first;
+  ids.v1 = v1.commit;
+  ids.v2 = v2.commit;
+  ids.build = fp.store.builds.latestFor('shop', broken.commit)!.id;
+  ids.deployment = deployments.find((d) => d.commit === unhealthy.commit)!.id;
+  ids.run = (await fp.pipeline.runJob('nightly', 'preview')).id;
+
+  const signIn = await fetch(`${base}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: TOKEN, next: '/' }).toString(),
+  });
+  expect(signIn.status).toBe(303);
+  cookie = signIn.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  await fp?.dispose();
+});
+
+/** The URLs that render each page template, with the states worth seeing. */
+const pages = (): Record<string, string[]> => ({
+  'about.njk': ['/about'],
+  'app.njk': ['/apps/shop', '/apps/nightly', '/apps/site'],
+  'commit.njk': [`/apps/shop/commits/${ids.v2}`, `/apps/shop/commits/${ids.first}`, `/apps/shop/commits/${ids.v2}?view=split`],
+  'compare.njk': [`/apps/shop/compare?from=${ids.v1}&to=${ids.v2}`, '/apps/shop/compare'],
+  'error.njk': ['/nothing-here', '/apps/nope'],
+  'history.njk': ['/apps/shop/history', '/apps/site/history'],
+  'home.njk': ['/'],
+  'log.njk': [`/apps/shop/builds/${ids.build}`, `/apps/shop/deployments/${ids.deployment}`, `/apps/nightly/job-runs/${ids.run}`],
+  'new-app.njk': ['/new-app'],
+  'release.njk': ['/apps/shop/publish', '/apps/shop/rollback', '/apps/site/rollback'],
+  'runtime-logs.njk': ['/apps/shop/logs', '/apps/shop/logs?environment=prod'],
+  'settings.njk': ['/apps/shop/settings', '/apps/nightly/settings'],
+  'sign-in.njk': ['/sign-in'],
+});
+
+describe('UI pages with throwOnUndefined', () => {
+  it('has a URL for every page template', () => {
+    const templates = readdirSync(join(fp.config.projectRoot, 'views', 'pages')).filter((f) => f.endsWith('.njk'));
+    expect(Object.keys(pages()).sort()).toEqual(templates.sort());
+  });
+
+  for (const [template, urls] of Object.entries(pages())) {
+    it(`renders pages/${template}`, async () => {
+      for (const url of pages()[template] ?? urls) {
+        const signedIn = template !== 'sign-in.njk';
+        const res = await fetch(`${base}${url}`, { headers: signedIn ? { cookie } : {}, redirect: 'manual' });
+        const html = await res.text();
+        const expected = template === 'error.njk' ? 404 : 200;
+        expect(res.status, `${url}: ${html.slice(0, 2000)}`).toBe(expected);
+        expect(html, url).toMatch(/^<!doctype html>/i);
+        if (template !== 'error.njk') expect(html, url).not.toMatch(/Something went wrong|undefined/);
+      }
+    });
+  }
+
+  it('renders the live-update fragments', async () => {
+    for (const url of [
+      '/apps/shop/fragments/card',
+      '/apps/shop/fragments/environments',
+      '/apps/shop/fragments/activity',
+      '/apps/shop/fragments/generations',
+      '/apps/nightly/fragments/environments',
+    ]) {
+      const res = await fetch(`${base}${url}`, { headers: { cookie }, redirect: 'manual' });
+      const html = await res.text();
+      expect(res.status, `${url}: ${html.slice(0, 2000)}`).toBe(200);
+      expect(html, url).not.toMatch(/Something went wrong|undefined/);
+    }
+  });
+});
