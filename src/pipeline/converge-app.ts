@@ -145,7 +145,8 @@ async function runDeployment(
       signal,
     );
     if (!result.ok) {
-      return fail(`${result.reason}${result.logTail ? `\n--- container log ---\n${result.logTail}` : ''}`, true);
+      // A deploy cut short (shutdown, the app being deleted) is not the app's fault; a failing health check is.
+      return fail(`${result.reason}${result.logTail ? `\n--- container log ---\n${result.logTail}` : ''}`, !(signal?.aborted ?? false));
     }
     store.deployments.replaceLive(app, env.name, d.id);
     finish(deps, d, 'live', { appliedCommit: d.commit });
