@@ -1,5 +1,6 @@
 // What a ref update means, from the environment definitions alone (pure: no I/O).
-import { isReleaseName, matchesTagGlob } from './release-name.js';
+import { environmentFollowing, isProduction, releaseTarget } from './environments.js';
+import { isReleaseName } from './release-name.js';
 import { ZERO_SHA, type EnvironmentDef } from './types.js';
 
 export interface RefUpdate {
@@ -21,18 +22,14 @@ export type RefVerdict = { ok: true } | { ok: false; reason: string };
 
 const TAGS = 'refs/tags/';
 
-function isProduction(env: EnvironmentDef): boolean {
-  return env.releaseTags !== undefined;
-}
-
 export function classifyRefUpdate(update: RefUpdate, environments: readonly EnvironmentDef[]): RefClass {
   if (update.newSha === ZERO_SHA) return { kind: 'ignore' };
-  const followed = environments.find((e) => e.ref === update.ref);
+  const followed = environmentFollowing(environments, update.ref);
   if (followed) return isProduction(followed) ? { kind: 'production-move', environment: followed.name } : { kind: 'preview', environment: followed.name };
   if (update.ref.startsWith(TAGS)) {
     const tag = update.ref.slice(TAGS.length);
-    const target = environments.find((e) => e.releaseTags !== undefined && matchesTagGlob(tag, e.releaseTags));
-    if (target && isReleaseName(tag)) return { kind: 'publish', environment: target.name, tag };
+    const target = releaseTarget(environments, tag);
+    if (target) return { kind: 'publish', environment: target.name, tag };
   }
   return { kind: 'ignore' };
 }
@@ -42,7 +39,7 @@ export function classifyRefUpdate(update: RefUpdate, environments: readonly Envi
  * build records). Refuses deleting a followed branch, malformed or moved release tags.
  */
 export function checkRefUpdate(update: RefUpdate, environments: readonly EnvironmentDef[]): RefVerdict {
-  const followed = environments.find((e) => e.ref === update.ref);
+  const followed = environmentFollowing(environments, update.ref);
   const short = update.ref.replace(/^refs\/(heads|tags)\//, '');
   if (update.newSha === ZERO_SHA) {
     if (followed) return { ok: false, reason: `deleting ${short} is not allowed: the ${followed.title} environment follows it` };

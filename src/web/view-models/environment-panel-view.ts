@@ -1,5 +1,6 @@
 // Each environment of an app as the app page shows it: the commit it runs (message, author, Claude badge),
 // release tag, image, status, URL and since when, and where a deploy in progress is taking it.
+import { isProduction } from '../../domain/environments.js';
 import { readCommits } from '../../git/read-commits.js';
 import { repoPath } from '../../git/repo-path.js';
 import type { PipelineDeps } from '../../pipeline/deps.js';
@@ -46,7 +47,7 @@ export async function environmentPanels(deps: Pick<PipelineDeps, 'config' | 'sto
       branch: v.ref.replace(/^refs\/heads\//, ''),
       url: v.url,
       schedule: v.schedule,
-      isProduction: def?.releaseTags !== undefined,
+      isProduction: def !== undefined && isProduction(def),
       ...statusView(v.status),
       commit: summary(v.appliedCommit),
       pending: v.commit && v.commit !== v.appliedCommit ? summary(v.commit) : null,
