@@ -15,6 +15,7 @@ import type { DeploymentRecord } from '../store/deployments-store.js';
 import { environmentUrl } from './app-view.js';
 import type { PipelineDeps } from './deps.js';
 import { ensureBuild } from './ensure-build.js';
+import { secretValues } from './secrets.js';
 import { logPath } from './log-paths.js';
 
 /** Brings every environment of `app` to its ref's commit. Throws when the runtime cannot be reached. */
@@ -140,7 +141,7 @@ async function runDeployment(
       return fail(messageOf(e), true);
     }
     const result = await runtime.deploy(
-      { app, environment: env, commit: d.commit, image: build.image, settings, secrets: store.secrets.values(app, env.name), deploymentId: d.id },
+      { app, environment: env, commit: d.commit, image: build.image, settings, secrets: secretValues(deps, app, env.name), deploymentId: d.id },
       (line) => log.line(line),
       signal,
     );

@@ -18,6 +18,7 @@ import { createReconciler, type Reconciler } from './reconciler.js';
 import { postReceive, preReceive, type HookInput, type Say } from './receive-hooks.js';
 import { recordRefUpdates } from './record-ref-updates.js';
 import { revertGeneration } from './revert-generation.js';
+import { createSecrets, type Secrets } from './secrets.js';
 import { startJobRun } from './run-job.js';
 import { waitForDeployment } from './wait-for-deployment.js';
 import { createWorkTracker } from './work-tracker.js';
@@ -28,6 +29,8 @@ export interface Pipeline {
   readonly deps: PipelineDeps;
   readonly reconciler: Reconciler;
   readonly scheduler: JobScheduler;
+  /** An app's secrets per environment: names to show, values write-only; a change restarts the environment. */
+  readonly secrets: Secrets;
   createApp(input: CreateAppInput): ReturnType<typeof createApp>;
   /** Cancels what deploys the app, waits for it, then removes what runs, the repo and the records. */
   deleteApp(name: string): Promise<void>;
@@ -65,10 +68,26 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     work.checkOpen();
     return locks.release(app, () => release(deps, app, action, { ...(to ? { to } : {}), by }));
   };
+  const restartEnvironment = (app: string, environment: string): DeploymentRecord | null => {
+    work.checkOpen();
+    const live = deps.store.deployments.live(app, environment);
+    if (!live) return null;
+    const d = deps.store.deployments.create({
+      app,
+      environment,
+      commit: live.commit,
+      trigger: 'config',
+      previousCommit: live.commit,
+      logPath: (id) => logPath(deps.config.dataDir, 'deployments', id),
+    });
+    void reconciler.wake(app);
+    return d;
+  };
   return {
     deps,
     reconciler,
     scheduler,
+    secrets: createSecrets(deps, restartEnvironment),
     createApp: async (input) => {
       work.checkOpen();
       const app = await createApp(deps, input);
@@ -94,21 +113,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       return revertGeneration(deps, reconciler, id, by);
     },
     runJob: async (app, environment) => (await startJobRun(deps, app, environment, 'manual', work)).run,
-    restartEnvironment: (app, environment) => {
-      work.checkOpen();
-      const live = deps.store.deployments.live(app, environment);
-      if (!live) return null;
-      const d = deps.store.deployments.create({
-        app,
-        environment,
-        commit: live.commit,
-        trigger: 'config',
-        previousCommit: live.commit,
-        logPath: (id) => logPath(deps.config.dataDir, 'deployments', id),
-      });
-      void reconciler.wake(app);
-      return d;
-    },
+    restartEnvironment,
     authenticateBearer: (a) => authenticateToken(deps, tokenFromBearer(a)),
     authenticateBasic: (a) => authenticateToken(deps, tokenFromBasic(a)),
     async close(graceMs = 20_000) {

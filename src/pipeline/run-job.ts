@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, messageOf } from '../shared/errors.js';
 import type { JobRunRecord } from '../store/job-runs-store.js';
 import type { PipelineDeps } from './deps.js';
 import { logPath } from './log-paths.js';
+import { secretValues } from './secrets.js';
 import type { WorkTracker } from './work-tracker.js';
 
 /** Starts a run and returns its record at once; the run goes on in the background. */
@@ -37,7 +38,7 @@ export async function startJobRun(
           commit: live.commit,
           image: live.image!,
           settings,
-          secrets: deps.store.secrets.values(app, environment),
+          secrets: secretValues(deps, app, environment),
           deploymentId: live.id,
         },
         (line) => log.line(line),

@@ -9,9 +9,6 @@ import { InvalidInputError, NotFoundError } from '../../shared/errors.js';
 import { serveLog } from '../serve-log.js';
 import { existingAppName } from '../existing-app-name.js';
 
-const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-const MAX_SECRET_BYTES = 64 * 1024;
-
 export function apiPipelineRoutes(pipeline: Pipeline): Router {
   const router = new Router({ prefix: '/api' });
   const { deps } = pipeline;
@@ -86,22 +83,14 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
   });
 
   router.get('/apps/:name/secrets/:environment', (ctx) => {
-    ctx.body = { names: store.secrets.names(app(ctx), env(ctx)) };
+    ctx.body = { names: pipeline.secrets.names(app(ctx), env(ctx)) };
   });
   router.put('/apps/:name/secrets/:environment/:key', (ctx) => {
-    const [a, e, key] = [app(ctx), env(ctx), String(ctx.params.key)];
-    if (!SECRET_NAME.test(key)) throw new InvalidInputError(`"${key.slice(0, 60)}" is not a valid variable name`);
-    const value = body(ctx).value;
-    if (typeof value !== 'string' || Buffer.byteLength(value) > MAX_SECRET_BYTES)
-      throw new InvalidInputError(`a secret value is a string of at most ${MAX_SECRET_BYTES} bytes`);
-    store.secrets.set(a, e, key, value);
-    pipeline.restartEnvironment(a, e);
+    pipeline.secrets.set(app(ctx), env(ctx), String(ctx.params.key), body(ctx).value);
     ctx.status = 204;
   });
   router.delete('/apps/:name/secrets/:environment/:key', (ctx) => {
-    const [a, e] = [app(ctx), env(ctx)];
-    if (!store.secrets.remove(a, e, String(ctx.params.key))) throw new NotFoundError(`no secret ${ctx.params.key}`);
-    pipeline.restartEnvironment(a, e);
+    pipeline.secrets.remove(app(ctx), env(ctx), String(ctx.params.key));
     ctx.status = 204;
   });
 

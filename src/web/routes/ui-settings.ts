@@ -3,7 +3,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
-import { removeSecret, setSecret } from '../../pipeline/manage-secrets.js';
 import { InvalidInputError } from '../../shared/errors.js';
 import { field, seeOther } from '../ui/form.js';
 import type { PageRenderer } from '../ui/page-renderer.js';
@@ -14,7 +13,6 @@ export function uiSettingsRoutes(pipeline: Pipeline, pages: PageRenderer): Route
   const router = new Router({ prefix: '/apps/:name' });
   const { deps } = pipeline;
   const appName = (ctx: Context): string => existingAppName(deps.store, ctx);
-  const restart = (app: string, environment: string) => pipeline.restartEnvironment(app, environment);
 
   router.get('/settings', async (ctx) => {
     const name = appName(ctx);
@@ -22,7 +20,7 @@ export function uiSettingsRoutes(pipeline: Pipeline, pages: PageRenderer): Route
       title: `${name}: settings`,
       tab: 'settings',
       app: { name },
-      settings: await settingsView(deps, name),
+      settings: await settingsView(deps, pipeline.secrets, name),
       saved: typeof ctx.query.saved === 'string' ? ctx.query.saved : null,
     });
   });
@@ -31,13 +29,13 @@ export function uiSettingsRoutes(pipeline: Pipeline, pages: PageRenderer): Route
     const name = appName(ctx);
     const environment = field(ctx, 'environment');
     const key = field(ctx, 'name').trim();
-    setSecret(deps, restart, name, environment, key, field(ctx, 'value'));
+    pipeline.secrets.set(name, environment, key, field(ctx, 'value'));
     seeOther(ctx, `/apps/${name}/settings?saved=${encodeURIComponent(key)}#secrets`);
   });
 
   router.post('/secrets/remove', (ctx) => {
     const name = appName(ctx);
-    removeSecret(deps, restart, name, field(ctx, 'environment'), field(ctx, 'name'));
+    pipeline.secrets.remove(name, field(ctx, 'environment'), field(ctx, 'name'));
     seeOther(ctx, `/apps/${name}/settings#secrets`);
   });
 

@@ -6,6 +6,7 @@ import { readFileAt } from '../../git/read-file-at.js';
 import { resolveRef } from '../../git/read-refs.js';
 import { repoPath } from '../../git/repo-path.js';
 import type { PipelineDeps } from '../../pipeline/deps.js';
+import type { Secrets } from '../../pipeline/secrets.js';
 import { messageOf, NotFoundError } from '../../shared/errors.js';
 
 export interface SettingsView {
@@ -30,7 +31,7 @@ export interface SettingsView {
   }[];
 }
 
-export async function settingsView(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string): Promise<SettingsView> {
+export async function settingsView(deps: Pick<PipelineDeps, 'config' | 'store'>, secrets: Pick<Secrets, 'names'>, app: string): Promise<SettingsView> {
   if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
   const gitdir = repoPath(deps.config.dataDir, app);
   const cloneUrl = `${deps.config.publicUrl}/git/${app}.git`;
@@ -60,7 +61,7 @@ export async function settingsView(deps: Pick<PipelineDeps, 'config' | 'store'>,
           settings.error = messageOf(e);
         }
       }
-      return { name: env.name, title: env.title, branch: env.ref.replace(/^refs\/heads\//, ''), settings, secrets: deps.store.secrets.names(app, env.name) };
+      return { name: env.name, title: env.title, branch: env.ref.replace(/^refs\/heads\//, ''), settings, secrets: secrets.names(app, env.name) };
     }),
   );
   return {
