@@ -6,8 +6,9 @@ import type { Middleware } from 'koa';
 import type { RefUpdate } from '../domain/classify-ref.js';
 import { messageOf } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
-import { readPushCommands } from './read-push-commands.js';
-import { FLUSH_PACKET, progressPackets, readSidebandAnswer, type ReceivePackReport } from './receive-pack-report.js';
+import { readPushCommands } from './receive-pack/read-push-commands.js';
+import { FLUSH_PACKET } from './receive-pack/pkt-line.js';
+import { progressPackets, readSidebandAnswer, type ReceivePackReport } from './receive-pack/receive-pack-report.js';
 
 export interface GitUser {
   name: string;
