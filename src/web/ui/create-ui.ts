@@ -64,7 +64,7 @@ export function createUi(pipeline: Pipeline): Ui {
     renderer,
     pages: [
       handleUiErrors(renderer, log.child('ui'), (name) => pipeline.deps.store.apps.get(name) !== undefined),
-      checkOrigin(config.publicUrl),
+      checkOrigin([config.publicUrl]),
       bodyParser({ enableTypes: ['form'], formLimit: '256kb' }),
       auth.routes() as unknown as Middleware,
       requireSignIn(pipeline.deps),
