@@ -125,6 +125,8 @@ describe('API', () => {
     const put = await server.api('PUT', '/api/apps', { name: 'x' });
     expect(put.status).toBe(405);
     expect(put.body.error).toMatchObject({ code: 'METHOD_NOT_ALLOWED', message: expect.stringMatching(/method not allowed.*GET.*POST/i) });
+    const options = await fetch(`${server.url}/api/apps`, { method: 'OPTIONS', headers: { authorization: `Bearer ${server.token}` } });
+    expect([options.status, options.headers.get('allow')]).toEqual([204, 'HEAD, GET, POST']);
     const res = await fetch(`${server.url}/api/apps`, {
       method: 'POST',
       headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/x-www-form-urlencoded' },
