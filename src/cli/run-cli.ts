@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import type { Config } from '../config/load-config.js';
 import type { HookContext } from '../config/load-hook-context.js';
+import { parseAppName } from '../domain/app-name.js';
 import { toAppView } from '../pipeline/app-view.js';
 import type { Pipeline } from '../pipeline/create-pipeline.js';
 import { createToken } from '../pipeline/create-token.js';
@@ -85,7 +86,8 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
     .command('delete <name>')
     .option('--yes', 'confirm: the repo and its history are removed')
     .description('delete an app, its repo and its records')
-    .action(async (name: string, opts: { yes?: boolean }) => {
+    .action(async (input: string, opts: { yes?: boolean }) => {
+      const name = parseAppName(input);
       if (!opts.yes) {
         process.stderr.write(`this deletes ${name}, its repo and all its history; run again with --yes to confirm\n`);
         process.exitCode = 2;

@@ -17,6 +17,11 @@ export interface Config {
   readonly domain: string;
   /** The URL people use to reach this server (clone URLs, links). */
   readonly publicUrl: string;
+  /**
+   * Origins whose pages may post to the UI: the public URL's. Left unset on a loopback server, the public URL is
+   * `http://localhost:PORT`, and `http://127.0.0.1:PORT` (what `npm start` prints) is accepted too.
+   */
+  readonly trustedOrigins: readonly string[];
   readonly adminToken: string | undefined;
   readonly runtime: RuntimeKind;
   readonly logLevel: LogLevel;
@@ -176,6 +181,11 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
     host,
     domain,
     publicUrl: publicUrl ?? `http://${domain}:${port}`,
+    trustedOrigins: publicUrl
+      ? [new URL(publicUrl).origin]
+      : domain === 'localhost'
+        ? [`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`]
+        : [new URL(`http://${domain}:${port}`).origin],
     adminToken,
     runtime,
     logLevel: parseLogLevel(env),

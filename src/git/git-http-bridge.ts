@@ -6,8 +6,9 @@ import type { Middleware } from 'koa';
 import type { RefUpdate } from '../domain/classify-ref.js';
 import { messageOf } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
-import { readPushCommands } from './read-push-commands.js';
-import { FLUSH_PACKET, progressPackets, readSidebandAnswer, type ReceivePackReport } from './receive-pack-report.js';
+import { readPushCommands } from './receive-pack/read-push-commands.js';
+import { FLUSH_PACKET } from './receive-pack/pkt-line.js';
+import { progressPackets, readSidebandAnswer, type ReceivePackReport } from './receive-pack/receive-pack-report.js';
 
 export interface GitUser {
   name: string;
@@ -52,10 +53,18 @@ const SERVICES = new Set(['git-upload-pack', 'git-receive-pack']);
 export function createGitHttpBridge(options: GitHttpBridgeOptions): Middleware {
   return async (ctx, next) => {
     if (!ctx.path.startsWith('/git/')) return next();
+    const query = new URLSearchParams(ctx.querystring);
+    // `?service=a&service=b`: the bridge would vet one and git http-backend might act on the other.
+    const repeated = [...new Set(query.keys())].find((k) => query.getAll(k).length > 1);
+    if (repeated !== undefined) {
+      ctx.status = 400;
+      ctx.body = `the query parameter "${repeated.slice(0, 40)}" is given more than once\n`;
+      return;
+    }
     const match = ROUTE.exec(ctx.path);
     const action = match?.[2];
     const validMethod = action === 'info/refs' || action === 'HEAD' ? ctx.method === 'GET' : ctx.method === 'POST';
-    const service = action === 'info/refs' ? new URLSearchParams(ctx.querystring).get('service') : action;
+    const service = action === 'info/refs' ? query.get('service') : action;
     if (!match || !validMethod || !service || (action !== 'HEAD' && !SERVICES.has(service))) {
       ctx.status = 404;
       ctx.body = 'not a git smart-HTTP URL (clone http://HOST/git/APP.git)\n';

@@ -24,7 +24,7 @@ export async function createApp(deps: PipelineDeps, input: CreateAppInput): Prom
   if (typeof description !== 'string' || description.length > 2000) throw new InvalidInputError('a description is text of at most 2000 characters');
   if (deps.store.apps.get(name)) throw new ConflictError(`an app named ${name} already exists`, 'APP_EXISTS');
   const gitdir = repoPath(deps.config.dataDir, name);
-  if (fs.existsSync(gitdir)) throw new ConflictError(`an app named ${name} already exists (its repo is at ${gitdir})`, 'APP_EXISTS');
+  if (fs.existsSync(gitdir)) throw new ConflictError(`an app named ${name} already exists (its repo does)`, 'APP_EXISTS');
 
   const commit = await createRepo({
     gitdir,

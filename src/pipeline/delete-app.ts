@@ -1,13 +1,15 @@
 // Deleting an app: its records and its repo (and, with a runtime, what it runs).
 import fs from 'node:fs';
+import { parseAppName } from '../domain/app-name.js';
 import { repoPath } from '../git/repo-path.js';
 import { NotFoundError } from '../shared/errors.js';
 import type { PipelineDeps } from './deps.js';
 
-export async function deleteApp(deps: PipelineDeps, name: string): Promise<void> {
+export async function deleteApp(deps: PipelineDeps, input: string): Promise<void> {
+  // Only an app that exists, by a name that parses: a name from outside never becomes a path to remove.
+  const name = parseAppName(input);
+  if (!deps.store.apps.get(name)) throw new NotFoundError(`no app named ${name}`);
   const gitdir = repoPath(deps.config.dataDir, name);
-  const known = deps.store.apps.get(name);
-  if (!known && !fs.existsSync(gitdir)) throw new NotFoundError(`no app named ${name}`);
   // What runs goes first: if the runtime is unreachable, nothing is deleted and the person can retry.
   await deps.runtime.removeApp(name);
   // Move the repo aside first: a crash after this point leaves no half-deleted repo under the app's name.

@@ -19,7 +19,10 @@ export type ErrorCode =
   | 'DEPLOY_FAILED'
   | 'NO_API_KEY'
   | 'SHUTTING_DOWN'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'METHOD_NOT_ALLOWED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'PAYLOAD_TOO_LARGE';
 
 const statusOf: Record<ErrorCode, number> = {
   INVALID_INPUT: 400,
@@ -41,6 +44,9 @@ const statusOf: Record<ErrorCode, number> = {
   NO_API_KEY: 503,
   SHUTTING_DOWN: 503,
   INTERNAL: 500,
+  METHOD_NOT_ALLOWED: 405,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  PAYLOAD_TOO_LARGE: 413,
 };
 
 export class SlipwayError extends Error {
@@ -107,6 +113,21 @@ export class ExecError extends SlipwayError {
     super('EXEC', `${command} exited with ${exitCode ?? 'a signal'}${stderrTail ? `: ${stderrTail}` : ''}`);
     this.exitCode = exitCode;
     this.stderrTail = stderrTail;
+  }
+}
+
+export class MethodNotAllowedError extends SlipwayError {
+  /** The methods the path does answer (the Allow header). */
+  readonly allowed: string[];
+  constructor(method: string, path: string, allowed: string[]) {
+    super('METHOD_NOT_ALLOWED', `method not allowed: ${path} answers ${allowed.join(', ')}, not ${method}`);
+    this.allowed = allowed;
+  }
+}
+
+export class UnsupportedMediaTypeError extends SlipwayError {
+  constructor(message: string) {
+    super('UNSUPPORTED_MEDIA_TYPE', message);
   }
 }
 

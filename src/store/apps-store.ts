@@ -1,4 +1,5 @@
 // App rows: the index of what repos exist (the repos themselves are the truth).
+import { ConflictError } from '../shared/errors.js';
 import type { Db } from './open-database.js';
 
 export interface AppRecord {
@@ -18,6 +19,7 @@ interface Row {
 const toRecord = (r: Row): AppRecord => ({ name: r.name, template: r.template, description: r.description, createdAt: r.created_at });
 
 export interface AppsStore {
+  /** Throws ConflictError (APP_EXISTS) when the name is taken. */
   insert(app: AppRecord): void;
   get(name: string): AppRecord | undefined;
   list(): AppRecord[];
@@ -30,7 +32,16 @@ export function createAppsStore(db: Db): AppsStore {
   const list = db.prepare<[], Row>('SELECT * FROM apps ORDER BY name');
   const remove = db.prepare('DELETE FROM apps WHERE name = ?');
   return {
-    insert: (app) => void insert.run(app),
+    insert: (app) => {
+      try {
+        insert.run(app);
+      } catch (e) {
+        // Two creates of one name that both got past the existence check: the second row is the loser's.
+        if ((e as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || (e as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+          throw new ConflictError(`an app named ${app.name} already exists`, 'APP_EXISTS');
+        throw e;
+      }
+    },
     get: (name) => {
       const row = get.get(name);
       return row ? toRecord(row) : undefined;

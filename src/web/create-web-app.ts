@@ -6,9 +6,12 @@ import { createGitHttpBridge } from '../git/git-http-bridge.js';
 import { reposDir, repoPath } from '../git/repo-path.js';
 import type { Pipeline } from '../pipeline/create-pipeline.js';
 import { acceptsWithoutHook } from '../pipeline/receive-hooks.js';
+import { NotFoundError } from '../shared/errors.js';
 import { redact } from '../shared/redact.js';
 import { existsSync } from 'node:fs';
 import { handleErrors } from './middleware/handle-errors.js';
+import { refuseOtherMethods } from './middleware/refuse-other-methods.js';
+import { requireJsonBody } from './middleware/require-json-body.js';
 import { requireToken } from './middleware/require-token.js';
 import { apiAppsRoutes } from './routes/api-apps.js';
 import { apiPipelineRoutes } from './routes/api-pipeline.js';
@@ -28,6 +31,10 @@ export interface WebAppOptions {
   /** Templates fail on a variable their view model lacks (nunjucks throwOnUndefined): on in tests. */
   strictViews?: boolean;
 }
+
+const notFound: Middleware = async (ctx) => {
+  throw new NotFoundError(`nothing at ${ctx.method} ${ctx.path}`);
+};
 
 export function createWebApp(options: WebAppOptions): Koa {
   const { pipeline } = options;
@@ -77,15 +84,16 @@ export function createWebApp(options: WebAppOptions): Koa {
       ),
     ),
   );
+  app.use(onlyApi(requireJsonBody()));
   app.use(onlyApi(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' })));
-  for (const router of [apiAppsRoutes(pipeline), apiPipelineRoutes(pipeline), apiGenerationsRoutes(pipeline)])
-    app.use(router.routes()).use(router.allowedMethods());
+  const apiRouters = [apiAppsRoutes(pipeline), apiPipelineRoutes(pipeline), apiGenerationsRoutes(pipeline)];
+  for (const router of apiRouters) app.use(router.routes());
+  // The API ends here: what no route answered is a 405 or a JSON 404, never one of the UI's pages.
+  app.use(onlyApi(refuseOtherMethods(apiRouters)));
+  app.use(onlyApi(notFound));
 
   for (const m of ui.pages) app.use(m);
 
-  app.use(async (ctx) => {
-    ctx.status = 404;
-    ctx.body = { error: { code: 'NOT_FOUND', message: `nothing at ${ctx.method} ${ctx.path}` } };
-  });
+  app.use(notFound);
   return app;
 }

@@ -1,22 +1,19 @@
-// Turns thrown errors into answers: JSON {error: {code, message}} with the error's status; never a stack trace.
+// Turns thrown errors into JSON answers {error: {code, message, requestId?}} through the one mapping
+// (src/web/map-error.ts); never a stack trace, and from 500 up never the error's own message.
 import type { Middleware } from 'koa';
-import { isSlipwayError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
+import { mapError } from '../map-error.js';
 
 export function handleErrors(log: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
     } catch (e) {
-      const known = isSlipwayError(e);
-      const httpStatus = (e as { status?: unknown; expose?: unknown }).status;
-      const clientHttpError = !known && typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500;
-      const status = known ? e.status : clientHttpError ? httpStatus : 500;
-      const code = known ? e.code : clientHttpError ? 'INVALID_INPUT' : 'INTERNAL';
-      const message = known || clientHttpError ? (e as Error).message : 'internal error (see the server log)';
-      if (status >= 500) log.error('request failed', { method: ctx.method, path: ctx.path, error: e });
-      ctx.status = status;
-      ctx.body = { error: { code, message } };
+      const answer = mapError(e, ctx, log);
+      if (ctx.headerSent) return;
+      ctx.status = answer.status;
+      ctx.set(answer.headers);
+      ctx.body = { error: { code: answer.code, message: answer.message, ...(answer.requestId ? { requestId: answer.requestId } : {}) } };
     }
   };
 }

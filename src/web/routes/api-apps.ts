@@ -2,7 +2,7 @@
 import Router from '@koa/router';
 import { toAppView } from '../../pipeline/app-view.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
-import { NotFoundError } from '../../shared/errors.js';
+import { existingAppName } from '../existing-app-name.js';
 
 export function apiAppsRoutes(pipeline: Pipeline): Router {
   const router = new Router({ prefix: '/api/apps' });
@@ -20,13 +20,11 @@ export function apiAppsRoutes(pipeline: Pipeline): Router {
   });
 
   router.get('/:name', (ctx) => {
-    const app = deps.store.apps.get(ctx.params.name ?? '');
-    if (!app) throw new NotFoundError(`no app named ${ctx.params.name}`);
-    ctx.body = { app: toAppView(deps, app) };
+    ctx.body = { app: toAppView(deps, deps.store.apps.get(existingAppName(deps.store, ctx))!) };
   });
 
   router.delete('/:name', async (ctx) => {
-    await pipeline.deleteApp(ctx.params.name ?? '');
+    await pipeline.deleteApp(existingAppName(deps.store, ctx));
     ctx.status = 204;
   });
 

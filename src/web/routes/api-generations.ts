@@ -4,6 +4,7 @@ import Router from '@koa/router';
 import type { Principal } from '../../pipeline/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { NotFoundError } from '../../shared/errors.js';
+import { existingAppName } from '../existing-app-name.js';
 import { openSse } from '../sse.js';
 
 export function apiGenerationsRoutes(pipeline: Pipeline): Router {
@@ -13,15 +14,13 @@ export function apiGenerationsRoutes(pipeline: Pipeline): Router {
   router.post('/apps/:name/generations', (ctx) => {
     const principal = ctx.state.principal as Principal;
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const generation = pipeline.generate(String(ctx.params.name), body.prompt, principal.name);
+    const generation = pipeline.generate(existingAppName(store, ctx), body.prompt, principal.name);
     ctx.status = 202;
     ctx.body = { generation, events: `/api/generations/${generation.id}/events` };
   });
 
   router.get('/apps/:name/generations', (ctx) => {
-    const app = String(ctx.params.name);
-    if (!store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
-    ctx.body = { generations: store.generations.list(app) };
+    ctx.body = { generations: store.generations.list(existingAppName(store, ctx)) };
   });
 
   router.get('/generations/:id', (ctx) => {

@@ -6,6 +6,7 @@ import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { environmentViews } from '../../pipeline/environment-views.js';
 import type { Principal } from '../../pipeline/authenticate-token.js';
 import { InvalidInputError, NotFoundError } from '../../shared/errors.js';
+import { buildAnswer, deploymentAnswer, jobRunAnswer } from '../api-records.js';
 import { serveLog } from '../serve-log.js';
 import { existingAppName } from '../existing-app-name.js';
 
@@ -32,20 +33,22 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
     ctx.body = { environments: await environmentViews(deps, app(ctx)) };
   });
   router.get('/apps/:name/builds', (ctx) => {
-    ctx.body = { builds: store.builds.list(app(ctx)) };
+    ctx.body = { builds: store.builds.list(app(ctx)).map(buildAnswer) };
   });
   router.get('/apps/:name/deployments', (ctx) => {
-    ctx.body = { deployments: store.deployments.list(app(ctx)) };
+    ctx.body = { deployments: store.deployments.list(app(ctx)).map(deploymentAnswer) };
   });
   router.post('/apps/:name/publish', async (ctx) => {
     const principal = ctx.state.principal as Principal;
     const commit = optionalString(body(ctx).commit, 'commit');
-    ctx.body = await pipeline.publish(app(ctx), { ...(commit ? { commit } : {}), by: principal.name });
+    const result = await pipeline.publish(app(ctx), { ...(commit ? { commit } : {}), by: principal.name });
+    ctx.body = { ...result, deployment: deploymentAnswer(result.deployment) };
   });
   router.post('/apps/:name/rollback', async (ctx) => {
     const principal = ctx.state.principal as Principal;
     const to = optionalString(body(ctx).to, 'to');
-    ctx.body = await pipeline.rollback(app(ctx), { ...(to ? { to } : {}), by: principal.name });
+    const result = await pipeline.rollback(app(ctx), { ...(to ? { to } : {}), by: principal.name });
+    ctx.body = { ...result, deployment: deploymentAnswer(result.deployment) };
   });
   // The plan publish or rollback would apply: target, tag, direction, commits and files, and what blocks it.
   router.get('/apps/:name/release-plan', async (ctx) => {
@@ -59,7 +62,7 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
   router.get('/builds/:id', (ctx) => {
     const build = store.builds.get(String(ctx.params.id));
     if (!build) throw new NotFoundError(`no build ${ctx.params.id}`);
-    ctx.body = { build };
+    ctx.body = { build: buildAnswer(build) };
   });
   router.get('/builds/:id/log', async (ctx) => {
     const id = String(ctx.params.id);
@@ -95,12 +98,12 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
   });
 
   router.get('/apps/:name/job-runs', (ctx) => {
-    ctx.body = { runs: store.jobRuns.list(app(ctx)) };
+    ctx.body = { runs: store.jobRuns.list(app(ctx)).map(jobRunAnswer) };
   });
   router.post('/apps/:name/jobs/run', async (ctx) => {
     const environment = optionalString(body(ctx).environment, 'environment') ?? 'preview';
     ctx.status = 202;
-    ctx.body = { run: await pipeline.runJob(app(ctx), environment) };
+    ctx.body = { run: jobRunAnswer(await pipeline.runJob(app(ctx), environment)) };
   });
   router.get('/job-runs/:id/log', async (ctx) => {
     const id = String(ctx.params.id);

@@ -1,24 +1,26 @@
 // Cross-site request forgery guard of the UI: an unsafe request (POST, PUT, PATCH, DELETE) must come from a
-// page of this server. Browsers send Origin on such requests (and Sec-Fetch-Site); a request with neither, or
-// from another origin, is refused. Together with the SameSite=Lax cookie this needs no token in forms.
+// page of this server at its public URL. Browsers send Origin on such requests (and Sec-Fetch-Site); a request
+// with neither, or from any other origin, is refused. Together with the SameSite=Lax cookie this needs no token
+// in forms.
 import type { Middleware } from 'koa';
 import { ForbiddenError } from '../../shared/errors.js';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+const REFUSED = 'this request came from another site, so it was refused; use the form on this site';
 
-export function checkOrigin(publicUrl: string): Middleware {
-  const ours = new URL(publicUrl).origin;
+/** `publicUrls`: the configured public URL(s); only their origins count as ours. */
+export function checkOrigin(publicUrls: readonly string[]): Middleware {
+  const ours = new Set(publicUrls.map((u) => new URL(u).origin));
   return async (ctx, next) => {
     if (SAFE.has(ctx.method)) return next();
     const origin = ctx.get('origin');
     const site = ctx.get('sec-fetch-site');
-    // Our origin as this request addressed it (the Host header, which a page cannot forge). Not ctx.origin:
-    // in Koa 3 that is the Origin header itself.
+    // Never the request's own Host: a page served from a name that resolves to this server (DNS rebinding, a
+    // stray alias) addresses it by that name, and its Origin matches that Host.
     const addressed = `${ctx.protocol}://${ctx.host}`;
-    const sameOrigin = origin ? origin === ours || origin === addressed : site === 'same-origin';
-    if (!sameOrigin) throw new ForbiddenError('this request came from another site, so it was refused; use the form on this site');
-    if (site && site !== 'same-origin' && site !== 'none')
-      throw new ForbiddenError('this request came from another site, so it was refused; use the form on this site');
+    const sameOrigin = origin ? ours.has(origin) : site === 'same-origin' && ours.has(addressed);
+    if (!sameOrigin) throw new ForbiddenError(REFUSED);
+    if (site && site !== 'same-origin' && site !== 'none') throw new ForbiddenError(REFUSED);
     await next();
   };
 }

@@ -11,6 +11,7 @@ import { uiHistoryRoutes } from '../routes/ui-history.js';
 import { uiHomeRoutes } from '../routes/ui-home.js';
 import { uiReleaseRoutes } from '../routes/ui-release.js';
 import { uiSettingsRoutes } from '../routes/ui-settings.js';
+import { refuseOtherMethods } from '../middleware/refuse-other-methods.js';
 import { checkOrigin } from './check-origin.js';
 import { createRenderer } from './create-renderer.js';
 import { handleUiErrors } from './handle-ui-errors.js';
@@ -65,11 +66,12 @@ export function createUi(pipeline: Pipeline, options: { strictViews?: boolean } 
     renderer,
     pages: [
       handleUiErrors(renderer, log.child('ui'), (name) => pipeline.deps.store.apps.get(name) !== undefined),
-      checkOrigin(config.publicUrl),
+      checkOrigin(config.trustedOrigins),
       bodyParser({ enableTypes: ['form'], formLimit: '256kb' }),
       auth.routes() as unknown as Middleware,
       requireSignIn(pipeline.deps),
       ...routers.map((r) => r.routes() as unknown as Middleware),
+      refuseOtherMethods([auth, ...routers]),
       notFound,
     ].map(only),
   };

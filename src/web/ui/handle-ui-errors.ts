@@ -1,8 +1,9 @@
 // Errors of UI pages and actions as pages: what went wrong in words, what to do next, and a way back; never a
-// stack trace. Fragments and live streams get a short text answer instead of a whole page.
+// stack trace. The words come from the one mapping the API uses too (src/web/map-error.ts). Fragments and live
+// streams get a short text answer instead of a whole page.
 import type { Middleware } from 'koa';
-import { isSlipwayError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
+import { mapError } from '../map-error.js';
 import type { PageRenderer } from './page-renderer.js';
 
 const TITLES: Record<number, string> = {
@@ -10,6 +11,7 @@ const TITLES: Record<number, string> = {
   401: 'Sign in first',
   403: 'Refused',
   404: 'Not found',
+  405: 'That cannot be done here',
   409: 'That cannot be done right now',
   422: 'That did not work',
   500: 'Something went wrong on our side',
@@ -21,23 +23,11 @@ export function handleUiErrors(pages: PageRenderer, log: Logger, appExists: (nam
     try {
       await next();
     } catch (e) {
-      const known = isSlipwayError(e);
-      const httpStatus = (e as { status?: unknown }).status;
-      const clientHttpError = !known && typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500;
-      const status = known ? e.status : clientHttpError ? httpStatus : 500;
-      const code = known ? e.code : clientHttpError ? 'INVALID_INPUT' : 'INTERNAL';
-      // A service that is away (503: Docker down, no API key) is the page's message; anything else from 500 up is
-      // a fault whose details (a git command's stderr, paths) belong in the server log, not on the page.
-      const internal = status >= 500 && status !== 503;
-      const raw =
-        internal || (!known && !clientHttpError)
-          ? 'Slipway hit an unexpected error. The details are in the server log; try again, and tell the operator if it happens again.'
-          : (e as Error).message;
+      const { status, code, message: raw, headers } = mapError(e, ctx, log);
       const message = raw.charAt(0).toUpperCase() + raw.slice(1);
-      if (internal) log.error('page failed', { method: ctx.method, path: ctx.path, error: e });
-      else if (status >= 500) log.warn('page could not be served', { method: ctx.method, path: ctx.path, code });
       if (ctx.headerSent) return;
       ctx.status = status;
+      ctx.set(headers);
       if (ctx.get('x-slipway-fragment') || ctx.get('accept').includes('text/event-stream')) {
         ctx.type = 'text/plain; charset=utf-8';
         ctx.body = message;

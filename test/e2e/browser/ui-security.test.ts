@@ -126,6 +126,15 @@ describe('UI doors', () => {
       expect(r.status, JSON.stringify(t)).toBe(403);
       expect(r.text).toContain('another site');
     }
+    // Another name for this very server (here its loopback address) is another site too: only the public URL counts.
+    const viaLoopback = await fetch(`${server.url}/apps/${app}/delete`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin: server.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `confirm=${app}`,
+    });
+    expect(server.url).not.toBe(base);
+    expect(viaLoopback.status).toBe(403);
     // Signing in from another site (login CSRF) is refused too.
     expect((await request('/sign-in', { method: 'POST', origin: 'http://evil.example', body: `token=${server.token}` })).status).toBe(403);
     expect((await server.api('GET', `/api/apps/${app}`)).status).toBe(200);

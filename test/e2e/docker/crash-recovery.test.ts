@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logPath } from '../../../src/pipeline/log-paths.js';
 import { eventually } from '../../helpers/app-http.js';
 import { createApi, unfinishedRecords, waitForPreview, type Api } from '../../helpers/e2e-api.js';
 import { createDockerForwarder } from '../../helpers/e2e-docker-forwarder.js';
@@ -114,7 +115,9 @@ describe('a server killed mid-pipeline', () => {
 
     // Killed while Docker runs the slow step.
     const build = await eventually(async () => (await builds()).find((b) => b.commit === commit && b.status === 'building'), 30_000, 'the build to start');
-    await eventually(() => existsSync(build.logPath) && readFileSync(build.logPath, 'utf8').includes('RUN sleep 6'), 30_000, 'the slow step');
+    // The API gives the log's URL, never its path; the test knows where the data folder keeps it.
+    const buildLog = logPath(dataDir, 'builds', build.id);
+    await eventually(() => existsSync(buildLog) && readFileSync(buildLog, 'utf8').includes('RUN sleep 6'), 30_000, 'the slow step');
     await killSlipway();
 
     server = await startSlipway();

@@ -1,8 +1,8 @@
 // The `slipway` command against a data folder: apps and tokens.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { openPipeline } from '../../../src/compose.js';
@@ -30,6 +30,24 @@ describe('slipway CLI', () => {
     expect(slipway('apps', 'delete', 'blog', '--yes').status).toBe(0);
     expect(existsSync(join(dataDir, 'repos', 'blog.git'))).toBe(false);
     expect(slipway('apps', 'list').stdout).toMatch(/no apps yet/);
+  });
+
+  it('deletes only apps: a name with ../ is refused, and nothing outside the data folder is removed', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'slipway-cli-decoy-'));
+    mkdirSync(join(parent, 'victim.git'));
+    writeFileSync(join(parent, 'victim.git', 'keep.txt'), 'not Slipway’s\n');
+    try {
+      const escape = relative(join(dataDir, 'repos'), join(parent, 'victim'));
+      const r = slipway('apps', 'delete', escape, '--yes');
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/invalid app name/);
+      expect(existsSync(join(parent, 'victim.git', 'keep.txt'))).toBe(true);
+      const unknown = slipway('apps', 'delete', 'nobody', '--yes');
+      expect(unknown.status).toBe(1);
+      expect(unknown.stderr).toMatch(/no app named nobody/);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 
   it('keeps the data folder private: created so, and closed when it was open to others', () => {

@@ -192,6 +192,20 @@ describe('git authentication', () => {
     expect(anon.code).not.toBe(0);
   });
 
+  it('refuses a query parameter given twice, which the bridge and git http-backend could read differently', async () => {
+    const auth = { authorization: basic(server.token) };
+    for (const query of [
+      'service=git-upload-pack&service=git-receive-pack',
+      'service=git-upload-pack&%73ervice=git-receive-pack',
+      'service=git-upload-pack&x=1&x=2',
+    ]) {
+      const res = await fetch(`${server.url}/git/web.git/info/refs?${query}`, { headers: auth });
+      expect(res.status, query).toBe(400);
+      expect(await res.text()).toMatch(/given more than once/);
+    }
+    expect((await fetch(`${server.url}/git/web.git/info/refs?service=git-upload-pack`, { headers: auth })).status).toBe(200);
+  });
+
   it('unknown repos answer 404 and malformed paths never reach git', async () => {
     const auth = { authorization: basic(server.token) };
     expect((await fetch(`${server.url}/git/nope.git/info/refs?service=git-upload-pack`, { headers: auth })).status).toBe(404);

@@ -2,7 +2,8 @@
 // capabilities the client asked for, and its push options (`git push -o …`, a second pkt-line list when it asked
 // for `push-options`), so that the server can vet a push before receive-pack runs. Anything not plainly a list of
 // commands is 'unsupported', and the caller then leaves the push to the hooks as usual.
-import type { RefUpdate } from '../domain/classify-ref.js';
+import type { RefUpdate } from '../../domain/classify-ref.js';
+import { packetLength } from './pkt-line.js';
 
 export type PushCommands =
   { status: 'complete'; updates: RefUpdate[]; capabilities: string[]; pushOptions: string[] } | { status: 'incomplete' } | { status: 'unsupported' };
@@ -20,9 +21,8 @@ function readUntilFlush(body: Buffer, at: number, max: number): Packets {
   const lines: string[] = [];
   for (;;) {
     if (body.length < at + 4) return { status: 'incomplete' };
-    const size = body.toString('latin1', at, at + 4);
-    if (!/^[0-9a-f]{4}$/.test(size)) return { status: 'unsupported' };
-    const length = Number.parseInt(size, 16);
+    const length = packetLength(body, at);
+    if (length === undefined) return { status: 'unsupported' };
     if (length === 0) return { status: 'complete', lines, next: at + 4 };
     if (length <= 4 || lines.length >= max) return { status: 'unsupported' };
     if (body.length < at + length) return { status: 'incomplete' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readPushCommands } from '../../../src/git/read-push-commands.js';
+import { readPushCommands } from '../../../../src/git/receive-pack/read-push-commands.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseReport, progressPackets, readSidebandAnswer, type ReceivePackReport } from '../../../src/git/receive-pack-report.js';
+import { parseReport, progressPackets, readSidebandAnswer, type ReceivePackReport } from '../../../../src/git/receive-pack/receive-pack-report.js';
 
 function pkt(data: string | Buffer): Buffer {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;

@@ -8,6 +8,7 @@
 //   0000                                        ← the end of the answer
 //
 // https://git-scm.com/docs/gitprotocol-pack (report-status, side-band-64k)
+import { packetLength } from './pkt-line.js';
 
 export interface ReceivePackReport {
   unpackOk: boolean;
@@ -98,12 +99,6 @@ export function parseReport(bytes: Buffer): ReceivePackReport | undefined {
   }
 }
 
-/** The length field of the packet at `at` (4 hex digits), or undefined when those bytes are no length. */
-function packetLength(bytes: Buffer, at: number): number | undefined {
-  const size = bytes.toString('latin1', at, at + 4);
-  return /^[0-9a-f]{4}$/.test(size) ? Number.parseInt(size, 16) : undefined;
-}
-
 /** A line of progress as side-band packets (band 2), split to the flavour's packet size. */
 export function progressPackets(line: string, flavour: keyof typeof SIDEBAND_DATA_MAX): Buffer {
   const data = Buffer.from(`${line}\n`, 'utf8');
@@ -115,5 +110,3 @@ export function progressPackets(line: string, flavour: keyof typeof SIDEBAND_DAT
   }
   return Buffer.concat(packets);
 }
-
-export const FLUSH_PACKET = Buffer.from('0000', 'latin1');

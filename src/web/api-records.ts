@@ -1,0 +1,16 @@
+// Records as the API answers them: never a path on the server (the store keeps where each log file lives);
+// instead the URL of the log endpoint that serves it.
+import type { BuildRecord } from '../store/builds-store.js';
+import type { DeploymentRecord } from '../store/deployments-store.js';
+import type { JobRunRecord } from '../store/job-runs-store.js';
+
+type WithLogUrl<T> = Omit<T, 'logPath'> & { logUrl: string };
+
+function withLogUrl<T extends { id: string; logPath: string }>(record: T, url: string): WithLogUrl<T> {
+  const { logPath: _logPath, ...rest } = record;
+  return { ...rest, logUrl: url };
+}
+
+export const buildAnswer = (b: BuildRecord) => withLogUrl(b, `/api/builds/${b.id}/log`);
+export const deploymentAnswer = (d: DeploymentRecord) => withLogUrl(d, `/api/deployments/${d.id}/log`);
+export const jobRunAnswer = (r: JobRunRecord) => withLogUrl(r, `/api/job-runs/${r.id}/log`);
