@@ -55,6 +55,8 @@ describe('crash between a push and its processing', () => {
     const second = startServerProcess(env);
     started.push(second);
     await second.waitFor(/ref update processed/);
+    // The creation's row and the push's are marked in one pass, one after the other.
+    for (let i = 0; i < 50 && rows()[0]?.processed_at === null; i++) await new Promise((r) => setTimeout(r, 100));
     const [row] = rows();
     expect(row?.processed_at).not.toBeNull();
     expect(row?.outcome).toMatch(/preview/);

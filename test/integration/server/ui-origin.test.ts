@@ -6,19 +6,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 
 let server: TestServer;
+let defaults: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ SLIPWAY_PUBLIC_URL: 'http://slipway.example' });
+  defaults = await startTestServer();
 });
-afterAll(() => server?.stop());
+afterAll(async () => {
+  await server?.stop();
+  await defaults?.stop();
+});
 
 /** POSTs the sign-in form with these headers (Host included) to the server's loopback address. */
-function signIn(headers: Record<string, string>): Promise<number> {
-  const body = `token=${encodeURIComponent(server.token)}`;
+function signIn(headers: Record<string, string>, to: TestServer = server): Promise<number> {
+  const body = `token=${encodeURIComponent(to.token)}`;
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: '127.0.0.1',
-        port: server.port,
+        port: to.port,
         method: 'POST',
         path: '/sign-in',
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...headers },
@@ -46,5 +51,14 @@ describe('UI origin check', () => {
     expect(await signIn({ host: loopback, origin: `http://${loopback}` })).toBe(403);
     expect(await signIn({ host: 'rebound.example', origin: 'http://rebound.example' })).toBe(403);
     expect(await signIn({ host: 'rebound.example', 'sec-fetch-site': 'same-origin' })).toBe(403);
+  });
+
+  it('with no public URL set, accepts the loopback names the server listens on and nothing else', async () => {
+    const port = defaults.port;
+    expect(defaults.config.publicUrl).toBe(`http://localhost:${port}`);
+    expect(await signIn({ host: `localhost:${port}`, origin: `http://localhost:${port}` }, defaults)).toBe(303);
+    expect(await signIn({ host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}` }, defaults)).toBe(303);
+    expect(await signIn({ host: 'rebound.example', origin: 'http://rebound.example' }, defaults)).toBe(403);
+    expect(await signIn({ host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port + 1}` }, defaults)).toBe(403);
   });
 });

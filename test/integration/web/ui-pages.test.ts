@@ -54,7 +54,7 @@ beforeAll(async () => {
   const signIn = await fetch(`${base}/sign-in`, {
     method: 'POST',
     redirect: 'manual',
-    headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { origin: new URL(fp.config.publicUrl).origin, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ token: TOKEN, next: '/' }).toString(),
   });
   expect(signIn.status).toBe(303);
