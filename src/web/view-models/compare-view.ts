@@ -49,7 +49,7 @@ export async function compareView(
     onlyInToTotal: change.addedTotal,
     onlyInFrom: change.removed.map((c) => commitSummaryView(app, c, deps.store)),
     onlyInFromTotal: change.removedTotal,
-    diff: diffView(change.patch, layout),
+    diff: diffView(change.files, change.patch, layout, { app, from: a, to: b }),
   };
   return view;
 }
