@@ -1,5 +1,5 @@
 // What differs between two commits of a bare repo: the commits only one side has, every changed file with git's
-// own line counts, and the patch of the first few files (bounded, so a diff of thousands of files stays cheap).
+// own line counts, and the patches of the files that fit on a page (bounded, so a diff of thousands of files stays cheap).
 // It reads only; the plan built from it lives in src/domain/plan-release-change.ts.
 import { exec } from '../shared/exec.js';
 import { commitFormat, parseCommits, type CommitInfo } from './read-commits.js';
@@ -37,7 +37,7 @@ export interface ChangeSet {
 
 /** How much of a diff's patch a page renders at once: about 400 KB of diff2html's HTML at most, so that with the
  * list of every changed file the page of a 2,500-file diff stays under 1 MB. */
-export const PATCH_LIMITS: PatchLimits = { maxFiles: 30, maxBytes: 128 * 1024, maxLines: 800, maxReadBytes: 512 * 1024 };
+export const PATCH_LIMITS: PatchLimits = { maxFiles: 30, maxBytes: 128 * 1024, maxLines: 800, maxReadBytes: 256 * 1024 };
 const statusOf: Record<string, FileStatus> = { A: 'added', M: 'modified', D: 'deleted', T: 'type-changed' };
 
 export async function readChangeSet(

@@ -1,4 +1,4 @@
-// One commit's message, its changed files and the patch of the first few of them, against its first parent
+// One commit's message, its changed files and the patches of those that fit on a page, against its first parent
 // (root commits: against the empty tree).
 import { NotFoundError } from '../shared/errors.js';
 import { changedFiles, diffArgs, EMPTY_TREE, PATCH_LIMITS, type ChangedFile, type Patch } from './read-change-set.js';

@@ -29,8 +29,6 @@ export interface PatchLimits {
 // Each file's patch starts with this line; lines inside a hunk start with ' ', '+', '-' or '\', so this cannot
 // appear in a file's content.
 const FILE_START = Buffer.from('\ndiff --git ');
-const MIN_FILE_LINES = 12;
-const MIN_FILE_BYTES = 1024;
 
 /** Runs a git command that prints a patch and keeps the whole-file patches that fit in `limits`. */
 export function readPatch(gitdir: string, args: readonly string[], limits: PatchLimits): Promise<Patch> {
@@ -80,9 +78,9 @@ export function readPatch(gitdir: string, args: readonly string[], limits: Patch
         finish(pending.subarray(0, at + 1));
         pending = pending.subarray(at + 1);
         from = 0;
-        // Another file starts and the count is reached, or what is left of the budgets would hold no ordinary
-        // file: stop git rather than read on for a file small enough.
-        if (files >= limits.maxFiles || keptLines + MIN_FILE_LINES > limits.maxLines || keptBytes + MIN_FILE_BYTES > limits.maxBytes) return stop();
+        // Another file starts and the count is reached, or less than a tenth of a budget is left: stop git rather
+        // than read on, file after file, for one small enough.
+        if (files >= limits.maxFiles || keptLines > limits.maxLines * 0.9 || keptBytes > limits.maxBytes * 0.9) return stop();
       }
       if (!skipping && !fits(pending)) skipping = true;
       if (skipping) pending = pending.subarray(Math.max(0, pending.length - FILE_START.length));

@@ -1,5 +1,5 @@
 // A diff as the UI shows it: every changed file with git's own counts (`--numstat`), and the patches of the
-// first few files rendered by diff2html on the server (escaped by diff2html; the page script only adds syntax
+// files that fit on a page rendered by diff2html on the server (escaped by diff2html; the page script only adds syntax
 // colours), unified or side by side. A file whose patch is not on the page is one click away, on its own page.
 import { html, parse } from 'diff2html';
 import { getHtmlId } from 'diff2html/lib/render-utils.js';
