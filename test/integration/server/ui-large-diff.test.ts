@@ -222,6 +222,16 @@ describe('a diff of 2,500 files', () => {
     expect(bytes).toBeLessThan(ONE_MB);
   });
 
+  it('compares names as well as commit ids, and says which name it does not know', async () => {
+    const { status, body } = await page(`/apps/${APP}/compare?from=${repo.commit(2990).slice(0, 12)}&to=main`);
+    expect(status).toBe(200);
+    expectGitsNumbers(body, repo.commit(2990), repo.commit(3000));
+    const unknown = await page(`/apps/${APP}/compare?from=main&to=v7`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toContain('o commit, tag or branch &quot;v7&quot; in this app');
+    expect((await page(`/apps/${APP}/compare?from=main~1..main&to=main`)).status).toBe(400);
+  });
+
   it("a commit page of 2,500 added files lists them all with git's counts, under 1 MB", async () => {
     const { status, body, bytes } = await page(`/apps/${APP}/commits/${repo.commit(1)}`);
     expect(status).toBe(200);
