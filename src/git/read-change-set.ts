@@ -1,11 +1,11 @@
-// What differs between two commits of a bare repo: the commits only one side has, and the changed files with
-// their line counts and the unified patch. It reads only; the plan built from it lives in
-// src/domain/plan-release-change.ts.
-import { spawn } from 'node:child_process';
-import { ExecError } from '../shared/errors.js';
+// What differs between two commits of a bare repo: the commits only one side has, every changed file with git's
+// own line counts, and the patches of the files that fit on a page (bounded, so a diff of thousands of files stays cheap).
+// It reads only; the plan built from it lives in src/domain/plan-release-change.ts.
 import { exec } from '../shared/exec.js';
-import { redact } from '../shared/redact.js';
 import { commitFormat, parseCommits, type CommitInfo } from './read-commits.js';
+import { readPatch, type Patch, type PatchLimits } from './read-patch.js';
+
+export type { Patch } from './read-patch.js';
 
 /** git's empty tree: the "before" of a first publish or a root commit. */
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -20,14 +20,6 @@ export interface ChangedFile {
   deletions: number | null;
 }
 
-export interface Patch {
-  /** Unified diff text (empty when truncated). */
-  text: string;
-  /** The patch was larger than the limit and is not given. */
-  truncated: boolean;
-  bytes: number;
-}
-
 export interface ChangeSet {
   from: string | null;
   to: string;
@@ -37,28 +29,31 @@ export interface ChangeSet {
   /** Commits in `from` and not in `to` (what going to `to` takes away), newest first. */
   removed: CommitInfo[];
   removedTotal: number;
+  /** Every changed file, in git's order, with `git diff --numstat`'s counts. */
   files: ChangedFile[];
+  /** The patches of the files that fit on a page, in the order of `files` (`patch.truncated` when not all of them). */
   patch: Patch;
 }
 
-const MAX_PATCH_BYTES = 2 * 1024 * 1024;
+/** How much of a diff's patch a page renders at once: about 400 KB of diff2html's HTML at most, so that with the
+ * list of every changed file the page of a 2,500-file diff stays under 1 MB. */
+export const PATCH_LIMITS: PatchLimits = { maxFiles: 30, maxBytes: 128 * 1024, maxLines: 800, maxReadBytes: 256 * 1024 };
 const statusOf: Record<string, FileStatus> = { A: 'added', M: 'modified', D: 'deleted', T: 'type-changed' };
 
 export async function readChangeSet(
   gitdir: string,
   from: string | null,
   to: string,
-  options: { commitLimit?: number; maxPatchBytes?: number } = {},
+  options: { commitLimit?: number; patchLimits?: PatchLimits } = {},
 ): Promise<ChangeSet> {
   const limit = options.commitLimit ?? 100;
   const base = from ?? EMPTY_TREE;
-  const [added, addedTotal, removed, removedTotal, files, patch] = await Promise.all([
+  const [added, [addedTotal, removedTotal], removed, files, patch] = await Promise.all([
     commitsBetween(gitdir, from, to, limit),
-    countBetween(gitdir, from, to),
+    countBoth(gitdir, from, to),
     from ? commitsBetween(gitdir, to, from, limit) : Promise.resolve([]),
-    from ? countBetween(gitdir, to, from) : Promise.resolve(0),
     changedFiles(gitdir, base, to),
-    readPatch(gitdir, ['diff', '--no-color', '--no-renames', '--no-ext-diff', base, to, '--'], options.maxPatchBytes ?? MAX_PATCH_BYTES),
+    readPatch(gitdir, diffArgs(base, to), options.patchLimits ?? PATCH_LIMITS),
   ]);
   return { from, to, added, addedTotal, removed, removedTotal, files, patch };
 }
@@ -78,56 +73,69 @@ async function commitsBetween(gitdir: string, from: string | null, to: string, l
   return parseCommits(r.stdout);
 }
 
-async function countBetween(gitdir: string, from: string | null, to: string): Promise<number> {
-  const r = await exec('git', ['--git-dir', gitdir, 'rev-list', '--count', to, ...(from ? ['--not', from] : []), '--']);
-  return Number(r.stdout.trim()) || 0;
+/** [commits only in `to`, commits only in `from`], counted by one `git rev-list`. */
+async function countBoth(gitdir: string, from: string | null, to: string): Promise<[number, number]> {
+  if (!from) {
+    const r = await exec('git', ['--git-dir', gitdir, 'rev-list', '--count', to, '--']);
+    return [Number(r.stdout.trim()) || 0, 0];
+  }
+  const r = await exec('git', ['--git-dir', gitdir, 'rev-list', '--count', '--left-right', `${from}...${to}`, '--']);
+  const [left = '0', right = '0'] = r.stdout.trim().split('\t');
+  return [Number(right) || 0, Number(left) || 0];
 }
 
-/** Changed files with line counts (`--numstat` and `--name-status`, both NUL-separated). */
-export async function changedFiles(gitdir: string, from: string, to: string): Promise<ChangedFile[]> {
-  const [numstat, names] = await Promise.all([
-    exec('git', ['--git-dir', gitdir, 'diff', '--numstat', '-z', '--no-renames', from, to, '--']),
-    exec('git', ['--git-dir', gitdir, 'diff', '--name-status', '-z', '--no-renames', from, to, '--']),
-  ]);
-  const counts = new Map<string, { additions: number | null; deletions: number | null }>();
-  for (const entry of numstat.stdout.split('\0')) {
-    const m = /^(\d+|-)\t(\d+|-)\t([\s\S]+)$/.exec(entry);
-    if (m) counts.set(m[3]!, { additions: m[1] === '-' ? null : Number(m[1]), deletions: m[2] === '-' ? null : Number(m[2]) });
-  }
-  const parts = names.stdout.split('\0');
-  const files: ChangedFile[] = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) {
-    const path = parts[i + 1]!;
-    const c = counts.get(path) ?? { additions: null, deletions: null };
-    files.push({ path, status: statusOf[parts[i]!.charAt(0)] ?? 'modified', ...c });
+/** `git diff` arguments for the patch from `from` to `to` (renames off, as in the file list), optionally of the given paths. */
+export function diffArgs(from: string, to: string, paths: readonly string[] = []): string[] {
+  return ['diff', '--no-color', '--no-renames', '--no-ext-diff', from, to, '--', ...paths.map(literal)];
+}
+
+/** A path as a pathspec that matches exactly that path (no globs, no magic). */
+const literal = (path: string): string => `:(literal)${path}`;
+
+// The file list between two commits never changes (a sha names its content), and `--numstat` reads every changed
+// blob: remembered, a second look at the same diff (the other layout, back from a file's page) skips it.
+const remembered = new Map<string, ChangedFile[]>();
+const MAX_REMEMBERED = 100;
+const MAX_REMEMBERED_FILES = 20_000;
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
+/** Changed files with line counts, in one process: `--raw` for the status, `--numstat` for the counts (`-` for binary). */
+export async function changedFiles(gitdir: string, from: string, to: string, paths: readonly string[] = []): Promise<ChangedFile[]> {
+  const key = paths.length === 0 && FULL_SHA.test(from) && FULL_SHA.test(to) ? `${gitdir}\0${from}\0${to}` : null;
+  const known = key ? remembered.get(key) : undefined;
+  if (known) return known.map((f) => ({ ...f }));
+  const files = await readChangedFiles(gitdir, from, to, paths);
+  if (key && files.length <= MAX_REMEMBERED_FILES) {
+    if (remembered.size >= MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
+    remembered.set(
+      key,
+      files.map((f) => ({ ...f })),
+    );
   }
   return files;
 }
 
-/** Runs a git command that prints a patch, keeping at most `maxBytes` (the child is stopped past that). */
-export function readPatch(gitdir: string, args: readonly string[], maxBytes: number): Promise<Patch> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['--git-dir', gitdir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    const err: Buffer[] = [];
-    let bytes = 0;
-    let truncated = false;
-    child.stdout.on('data', (b: Buffer) => {
-      bytes += b.length;
-      if (bytes > maxBytes) {
-        if (!truncated) child.kill('SIGKILL');
-        truncated = true;
-        return;
-      }
-      chunks.push(b);
-    });
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(new ExecError('git', null, redact(e.message))));
-    child.on('close', (code) => {
-      if (truncated) return resolve({ text: '', truncated: true, bytes });
-      if (code !== 0)
-        return reject(new ExecError(`git ${args[0] ?? ''}`, code, redact(Buffer.concat(err).toString('utf8').trim().split('\n').slice(-5).join('\n'))));
-      resolve({ text: Buffer.concat(chunks).toString('utf8'), truncated: false, bytes });
-    });
-  });
+async function readChangedFiles(gitdir: string, from: string, to: string, paths: readonly string[]): Promise<ChangedFile[]> {
+  const r = await exec('git', ['--git-dir', gitdir, 'diff', '--raw', '--numstat', '-z', '--no-renames', from, to, '--', ...paths.map(literal)]);
+  // -z: raw entries are ":modes shas STATUS\0path\0", then numstat entries are "added\tdeleted\tpath\0".
+  const parts = r.stdout.split('\0');
+  const files: ChangedFile[] = [];
+  const byPath = new Map<string, ChangedFile>();
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part.startsWith(':')) {
+      const path = parts[++i] ?? '';
+      const file: ChangedFile = { path, status: statusOf[part.charAt(part.length - 1)] ?? 'modified', additions: null, deletions: null };
+      files.push(file);
+      byPath.set(path, file);
+      continue;
+    }
+    const m = /^(\d+|-)\t(\d+|-)\t([\s\S]+)$/.exec(part);
+    const file = m ? byPath.get(m[3]!) : undefined;
+    if (file && m) {
+      file.additions = m[1] === '-' ? null : Number(m[1]);
+      file.deletions = m[2] === '-' ? null : Number(m[2]);
+    }
+  }
+  return files;
 }

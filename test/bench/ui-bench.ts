@@ -1,5 +1,7 @@
 // UI render bench: the home page with 200 apps and the history page of a repo with 5,000 commits, rendered by
 // the real Koa app (sign-in cookie, nunjucks, SQLite, git CLI) over loopback. Target: under 100 ms each.
+// Then large diffs on a synthetic repo (3,000 commits, 2,500 files, test/helpers/big-repo.ts): compare pages and
+// the publish plan, first request and median, with the page size. Target: under 300 ms and 1 MB.
 // `node --import tsx test/bench/ui-bench.ts` prints the figures; run-bench.ts calls runUiBench() at its end.
 // A bench, not a test: it exits 0 and says which targets are missed.
 import { execFileSync } from 'node:child_process';
@@ -16,12 +18,17 @@ import { createToken } from '../../src/pipeline/create-token.js';
 import { createLogger } from '../../src/shared/log.js';
 import { createWebApp } from '../../src/web/create-web-app.js';
 import type { Pipeline } from '../../src/pipeline/create-pipeline.js';
+import { createBigRepo, type BigRepo } from '../helpers/big-repo.js';
 
 const TARGET_MS = 100;
 const RUNS = Math.max(10, Number(process.env.BENCH_UI_RUNS ?? 30) || 30);
 const APPS = 200;
 const COMMITS = 5000;
 const HISTORY_APP = 'bench-history';
+const DIFF_APP = 'bench-diffs';
+const DIFF_TARGET_MS = 300;
+const DIFF_TARGET_BYTES = 1024 * 1024;
+const DIFF_RUNS = Math.max(5, Math.floor(RUNS / 3));
 
 interface Figure {
   what: string;
@@ -137,6 +144,61 @@ async function measure(base: string, cookie: string, path: string, what: string,
   return { what, median: percentile(samples, 50), p95: percentile(samples, 95), max: Math.max(...samples) };
 }
 
+/** The large-diff repo, with preview running its last commit and production its first (for the publish plan). */
+function seedDiffs(pipeline: Pipeline, dataDir: string): BigRepo {
+  const { store } = pipeline.deps;
+  store.apps.insert({ name: DIFF_APP, template: 'static-site', description: 'Large diffs', createdAt: new Date().toISOString() });
+  const repo = createBigRepo(repoPath(dataDir, DIFF_APP));
+  const logPath = () => '/dev/null';
+  for (const [env, n] of [
+    ['prod', 1],
+    ['preview', repo.commits],
+  ] as const) {
+    const commit = repo.commit(n);
+    const b = store.builds.create({ app: DIFF_APP, commit, image: `slipway/${DIFF_APP}:${commit.slice(0, 12)}`, logPath });
+    store.builds.finish(b.id, { status: 'succeeded' });
+    const d = store.deployments.create({ app: DIFF_APP, environment: env, commit, trigger: 'push', previousCommit: null, logPath });
+    store.deployments.replaceLive(DIFF_APP, env, d.id);
+    store.deployments.finish(d.id, 'live', { appliedCommit: commit });
+  }
+  return repo;
+}
+
+interface DiffFigure {
+  what: string;
+  first: number;
+  median: number;
+  bytes: number;
+}
+
+/** The first request (nothing remembered about this diff) and the median of the next ones, and the page size. */
+async function measureDiff(base: string, cookie: string, path: string, what: string): Promise<DiffFigure> {
+  const once = async () => {
+    const t = performance.now();
+    const res = await fetch(`${base}${path}`, { headers: { cookie } });
+    const body = Buffer.from(await res.arrayBuffer());
+    const ms = performance.now() - t;
+    if (res.status !== 200 || !body.includes('class="diff-totals"')) throw new Error(`${path} answered ${res.status} without a diff`);
+    return { ms, bytes: body.length };
+  };
+  const first = await once();
+  const samples: number[] = [];
+  for (let i = 0; i < DIFF_RUNS; i++) samples.push((await once()).ms);
+  return { what, first: first.ms, median: percentile(samples, 50), bytes: first.bytes };
+}
+
+/** What git alone takes to count the files and lines of the largest diff: the page cannot be faster than this. */
+function shortstatFloor(gitdir: string, from: string, to: string): { text: string; median: number } {
+  let text = '';
+  const samples: number[] = [];
+  for (let i = 0; i < DIFF_RUNS; i++) {
+    const t = performance.now();
+    text = execFileSync('git', ['--git-dir', gitdir, 'diff', '--shortstat', from, to]).toString().trim();
+    samples.push(performance.now() - t);
+  }
+  return { text, median: percentile(samples, 50) };
+}
+
 /** Sets up its own data folder and server (no Docker needed), measures, cleans up, and returns the report. */
 export async function runUiBench(): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-ui-bench-'));
@@ -147,6 +209,7 @@ export async function runUiBench(): Promise<string> {
     const t = performance.now();
     seedApps(pipeline);
     seedHistory(pipeline, dataDir);
+    const repo = seedDiffs(pipeline, dataDir);
     const seeded = performance.now() - t;
     const { token } = createToken(pipeline.deps, 'bench');
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -167,6 +230,31 @@ export async function runUiBench(): Promise<string> {
       await measure(base, cookie, `/apps/${HISTORY_APP}/history?page=50`, `history page 50 of ${COMMITS / 50}`, 'change 2550'),
       await measure(base, cookie, `/apps/${HISTORY_APP}/history?page=${COMMITS / 50}`, `history last page (${COMMITS / 50})`, 'Change 1:'),
     ];
+    // A page of another kind first, so that the diff figures do not carry template compilation.
+    await measureDiff(base, cookie, `/apps/${DIFF_APP}/compare?from=${repo.commit(10)}&to=${repo.commit(20)}`, 'warm-up');
+    const floor = shortstatFloor(repoPath(dataDir, DIFF_APP), repo.commit(1), repo.commit(repo.commits));
+    const diffs = [
+      await measureDiff(
+        base,
+        cookie,
+        `/apps/${DIFF_APP}/compare?from=${repo.commit(1)}&to=${repo.commit(repo.commits)}`,
+        `compare ${repo.commits - 1} commits apart`,
+      ),
+      await measureDiff(
+        base,
+        cookie,
+        `/apps/${DIFF_APP}/compare?from=${repo.commit(1)}&to=${repo.commit(repo.commits)}&view=split`,
+        '  the same, side by side',
+      ),
+      await measureDiff(
+        base,
+        cookie,
+        `/apps/${DIFF_APP}/compare?from=${repo.commit(repo.commits - 50)}&to=${repo.commit(repo.commits)}`,
+        'compare 50 commits apart',
+      ),
+      await measureDiff(base, cookie, `/apps/${DIFF_APP}/commits/${repo.commit(1)}`, `commit page, ${repo.files} files added`),
+      await measureDiff(base, cookie, `/apps/${DIFF_APP}/publish`, `publish plan, ${repo.commits - 1} commits`),
+    ];
     const out = [
       '',
       `Slipway UI render bench — server-side, over loopback, median of ${RUNS} after 5 warm-up requests (seeding took ${Math.round(seeded)} ms)`,
@@ -178,6 +266,18 @@ export async function runUiBench(): Promise<string> {
       );
     const missed = figures.filter((f) => f.median >= TARGET_MS);
     out.push(missed.length === 0 ? 'UI render targets met.' : `${missed.length} UI render target(s) MISSED.`);
+    out.push(
+      '',
+      `Large diffs (${repo.commits} commits; first to last: ${floor.text}), first request and median of ${DIFF_RUNS}`,
+      `  floor: \`git diff --shortstat\` of first to last, run from Node: median ${floor.median.toFixed(1)} ms`,
+    );
+    const dwidth = Math.max(...diffs.map((f) => f.what.length));
+    for (const f of diffs) {
+      const ok = f.first < DIFF_TARGET_MS && f.median < DIFF_TARGET_MS && f.bytes < DIFF_TARGET_BYTES;
+      out.push(
+        `  ${f.what.padEnd(dwidth)}  first ${f.first.toFixed(1).padStart(7)} ms   median ${f.median.toFixed(1).padStart(6)} ms   ${(f.bytes / 1024).toFixed(0).padStart(5)} KB   ${ok ? 'ok' : 'MISSED'} (target < ${DIFF_TARGET_MS} ms, < 1 MB)`,
+      );
+    }
     return out.join('\n');
   } finally {
     server.closeAllConnections();

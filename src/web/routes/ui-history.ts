@@ -7,7 +7,8 @@ import { InvalidInputError } from '../../shared/errors.js';
 import type { PageRenderer } from '../ui/page-renderer.js';
 import { commitPageView } from '../view-models/commit-page-view.js';
 import { compareView } from '../view-models/compare-view.js';
-import { parseLayout } from '../view-models/diff-view.js';
+import { fileDiffHref, parseLayout } from '../view-models/diff-view.js';
+import { fileDiffView } from '../view-models/file-diff-view.js';
 import { historyView } from '../view-models/history-view.js';
 import { existingAppName } from '../existing-app-name.js';
 
@@ -55,6 +56,25 @@ export function uiHistoryRoutes(pipeline: Pipeline, pages: PageRenderer): Router
       layout,
       view,
       selfUrl: `/apps/${name}/compare?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+    });
+  });
+
+  // One file of a diff, for files whose patch a large diff's page leaves out.
+  router.get('/compare/file', async (ctx) => {
+    const name = appName(ctx);
+    const layout = parseLayout(ctx.query.view);
+    const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+    const from = text(ctx.query.from);
+    const to = text(ctx.query.to);
+    const path = typeof ctx.query.path === 'string' ? ctx.query.path : '';
+    const view = await fileDiffView(deps, name, { from, to, path }, layout);
+    await pages.render(ctx, 'pages/file-diff.njk', {
+      title: `${name}: ${view.path}`,
+      tab: 'history',
+      app: { name },
+      layout,
+      view,
+      selfUrl: fileDiffHref({ app: name, from: from || null, to }, view.path, 'unified'),
     });
   });
 

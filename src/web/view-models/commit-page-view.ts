@@ -23,7 +23,7 @@ export async function commitPageView(deps: Pick<PipelineDeps, 'config' | 'store'
   if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
   if (!/^[0-9a-f]{40}$/.test(sha)) throw new InvalidInputError('a commit is named by its full 40-character id here');
   const gitdir = repoPath(deps.config.dataDir, app);
-  const [{ commit, patch }, refs] = await Promise.all([readCommitPatch(gitdir, sha), readRefs(gitdir)]);
+  const [{ commit, files, patch }, refs] = await Promise.all([readCommitPatch(gitdir, sha), readRefs(gitdir)]);
   const build = deps.store.builds.latestFor(app, sha);
   const running = build ? ['queued', 'building'].includes(build.status) : false;
   return {
@@ -35,7 +35,7 @@ export async function commitPageView(deps: Pick<PipelineDeps, 'config' | 'store'
       parents: commit.parents.map((p) => ({ sha: p, short: p.slice(0, 12), href: `/apps/${app}/commits/${p}` })),
     },
     markers: markersOf(deps, app, refs).get(sha) ?? [],
-    diff: diffView(patch, layout),
+    diff: diffView(files, patch, layout, { app, from: commit.parents[0] ?? null, to: commit.sha }),
     build: build
       ? {
           ...statusView(build.status),

@@ -4,7 +4,8 @@ import { readChangeSet } from '../../git/read-change-set.js';
 import { readRefs } from '../../git/read-refs.js';
 import { repoPath } from '../../git/repo-path.js';
 import type { PipelineDeps } from '../../pipeline/deps.js';
-import { resolveCommitish } from '../../git/resolve-commitish.js';
+import { resolveCommits } from '../../git/resolve-commits.js';
+import { checkCommitish } from '../../git/resolve-commitish.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { commitSummaryView, type CommitSummaryView } from './commit-summary-view.js';
 import { diffView, type DiffLayout, type DiffView } from './diff-view.js';
@@ -35,11 +36,14 @@ export async function compareView(
 ): Promise<CompareView> {
   if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
   const gitdir = repoPath(deps.config.dataDir, app);
-  const refs = await readRefs(gitdir);
+  const wanted = from && to ? [checkCommitish(from), checkCommitish(to)] : [];
+  // One process for both names: on a large repo every process start counts.
+  const [refs, [a, b]] = await Promise.all([readRefs(gitdir), resolveCommits(gitdir, wanted)]);
   const names = refs.map((r) => r.ref.replace(/^refs\/(heads|tags)\//, '')).filter((n) => !n.startsWith('refs/'));
   const view: CompareView = { app, from, to, names, result: null };
   if (!from || !to) return view;
-  const [a, b] = await Promise.all([resolveCommitish(gitdir, from), resolveCommitish(gitdir, to)]);
+  if (!a) throw new NotFoundError(`no commit, tag or branch "${from}" in this app`);
+  if (!b) throw new NotFoundError(`no commit, tag or branch "${to}" in this app`);
   const change = await readChangeSet(gitdir, a, b);
   const side = (name: string, sha: string) => ({ name, sha, short: sha.slice(0, 12), href: `/apps/${app}/commits/${sha}` });
   view.result = {
@@ -49,7 +53,7 @@ export async function compareView(
     onlyInToTotal: change.addedTotal,
     onlyInFrom: change.removed.map((c) => commitSummaryView(app, c, deps.store)),
     onlyInFromTotal: change.removedTotal,
-    diff: diffView(change.patch, layout),
+    diff: diffView(change.files, change.patch, layout, { app, from: a, to: b }),
   };
   return view;
 }

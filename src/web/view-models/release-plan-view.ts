@@ -20,6 +20,6 @@ export function releasePlanView(app: string, store: Pick<Store, 'generations'>, 
     plan: move.plan,
     commitsIn: move.plan.commitsIn.map(line),
     commitsOut: move.plan.commitsOut.map(line),
-    diff: diffView(move.patch, layout),
+    diff: diffView(move.plan.files, move.patch, layout, { app, from: move.plan.from?.commit ?? null, to: move.plan.to.commit }),
   };
 }
