@@ -134,6 +134,18 @@ describe('buildImage', () => {
     await expect(docker.getImage(imageName(app, repo.first)).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
+  // This machine reaches no public registry, so a base image Docker must pull fails on DNS, as on a server whose
+  // network is down: Slipway retries that by itself, it is not the code's fault.
+  it('fails a pull that cannot resolve the registry as retryable, not as needing a person', { timeout: 60_000 }, async () => {
+    const app = appName('pull');
+    const repo = await newRepo(app, [{ path: 'Dockerfile', content: 'FROM registry.invalid/slipway-missing/base:1\nRUN true\n' }]);
+    const { o, logFile } = options(app, repo.gitdir, repo.first);
+    const failure = await buildImage(o).catch((e: unknown) => e as { code: string; needsPerson: boolean; message: string });
+    expect(failure).toMatchObject({ code: 'BUILD_FAILED', needsPerson: false });
+    expect(failure.message).toMatch(/no such host|name resolution|server misbehaving|i\/o timeout/);
+    expect(readFileSync(logFile, 'utf8')).toContain('registry.invalid');
+  });
+
   it('fails clearly on a Dockerfile syntax error and on a missing Dockerfile', async () => {
     const app = appName('syntax');
     const repo = await newRepo(app, [{ path: 'Dockerfile', content: 'ARG BASE\nFROM ${BASE}\nCOPPY . /app\n' }]);
