@@ -75,6 +75,10 @@ const pages = (): Record<string, string[]> => ({
   'app.njk': ['/apps/shop', '/apps/nightly', '/apps/site'],
   'commit.njk': [`/apps/shop/commits/${ids.v2}`, `/apps/shop/commits/${ids.first}`, `/apps/shop/commits/${ids.v2}?view=split`],
   'compare.njk': [`/apps/shop/compare?from=${ids.v1}&to=${ids.v2}`, '/apps/shop/compare'],
+  'file-diff.njk': [
+    `/apps/shop/compare/file?from=${ids.v1}&to=${ids.v2}&path=app/main.py`,
+    `/apps/shop/compare/file?from=${ids.v1}&to=${ids.v2}&path=README.md`,
+  ],
   'error.njk': ['/nothing-here', '/apps/nope'],
   'history.njk': ['/apps/shop/history', '/apps/site/history'],
   'home.njk': ['/'],
