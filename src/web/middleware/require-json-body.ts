@@ -5,8 +5,9 @@ import { UnsupportedMediaTypeError } from '../../shared/errors.js';
 
 export function requireJsonBody(): Middleware {
   return async (ctx, next) => {
-    // type-is: null when there is no body, false when the body's type is not JSON.
-    if (ctx.request.is('application/json', '+json') === false)
+    // type-is: null when there is no body, false when the body's type is not JSON. An empty body
+    // (`content-length: 0`, as fetch sends for a bare POST) is no body either.
+    if (ctx.request.length !== 0 && ctx.request.is('application/json', '+json') === false)
       throw new UnsupportedMediaTypeError(
         `this endpoint takes a JSON body (Content-Type: application/json), not ${ctx.get('content-type') || 'a body of no type'}`,
       );

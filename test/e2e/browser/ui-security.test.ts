@@ -126,15 +126,17 @@ describe('UI doors', () => {
       expect(r.status, JSON.stringify(t)).toBe(403);
       expect(r.text).toContain('another site');
     }
-    // Another name for this very server (here its loopback address) is another site too: only the public URL counts.
-    const viaLoopback = await fetch(`${server.url}/apps/${app}/delete`, {
+    // Another name for this very server (a name that resolves to it, DNS rebinding) is another site too: only the
+    // public URL counts (and, with no public URL set, the loopback names of its port: test/integration/server/ui-origin).
+    const rebound = `http://rebound.localhost:${server.port}`;
+    const viaOtherName = await fetch(`${server.url}/apps/${app}/delete`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { cookie, origin: server.url, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { cookie, origin: rebound, 'content-type': 'application/x-www-form-urlencoded' },
       body: `confirm=${app}`,
     });
-    expect(server.url).not.toBe(base);
-    expect(viaLoopback.status).toBe(403);
+    expect(rebound).not.toBe(base);
+    expect(viaOtherName.status).toBe(403);
     // Signing in from another site (login CSRF) is refused too.
     expect((await request('/sign-in', { method: 'POST', origin: 'http://evil.example', body: `token=${server.token}` })).status).toBe(403);
     expect((await server.api('GET', `/api/apps/${app}`)).status).toBe(200);

@@ -75,6 +75,6 @@ describe('rapid pushes', () => {
       30_000,
       'every ref update to be processed',
     );
-    expect(updates).toHaveLength(21); // the slow-build commit and the twenty
+    expect(updates).toHaveLength(22); // the app's first commit, the slow-build commit and the twenty
   });
 });
