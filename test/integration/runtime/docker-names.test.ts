@@ -114,4 +114,32 @@ describe('Docker names', () => {
     expect((await r.current(ab)).map((i) => i.environment)).toEqual(['c']);
     expect((await r.current(a)).map((i) => i.environment)).toEqual(['b-c']);
   });
+
+  it('keep serving what an older Slipway started under slipway-APP-ENV until the next deploy takes over', async () => {
+    const r = runtime(first);
+    const old = `${tag}old`;
+    const legacy = await docker.createContainer({
+      name: `slipway-${old}-preview`,
+      Image: image,
+      Env: ['PORT=8080', `SLIPWAY_APP=${old}`, 'SLIPWAY_ENVIRONMENT=preview', `SLIPWAY_COMMIT=${'f'.repeat(40)}`],
+      Labels: {
+        'slipway.managed': 'true',
+        'slipway.instance': first,
+        'slipway.app': old,
+        'slipway.environment': 'preview',
+        'slipway.commit': 'f'.repeat(40),
+        'slipway.role': 'web',
+      },
+      ExposedPorts: { '8080/tcp': {} },
+      HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
+    });
+    await legacy.start();
+    expect(await r.removeStale(() => false)).toBe(0);
+    expect((await r.current(old)).map((i) => i.commit[0])).toEqual(['f']);
+    await expect.poll(() => ask(r, old, 'preview'), { timeout: 10_000 }).toBe(`${old} preview ${'f'.repeat(40)}`);
+
+    expect(await r.deploy(spec(old, preview, 'a'), () => undefined)).toMatchObject({ ok: true });
+    expect(await ask(r, old, 'preview')).toBe(`${old} preview ${'a'.repeat(40)}`);
+    await expect.poll(async () => (await legacy.inspect().catch(() => null))?.State.Running ?? false, { timeout: 15_000 }).toBe(false);
+  });
 });
