@@ -191,6 +191,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
 
   async function logs(app: string, environment: string, o: { tail: number; follow: boolean }, signal?: AbortSignal): Promise<AsyncIterable<string>> {
     const namespace = appNamespace(app);
+    await checkNamespaceOwner(api, namespace, app, options.installation);
     const pods = await api.list<PodState>(`/api/v1/namespaces/${namespace}/pods`, {
       labelSelector: selector({ [LABELS.app]: app, [LABELS.environment]: environment }),
     });
@@ -220,6 +221,8 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     },
     deploy,
     async current(app) {
+      // Another installation's app of the same name is not this one's, not even to read.
+      if ((await checkNamespaceOwner(api, appNamespace(app), app, options.installation)) === 'missing') return [];
       return (await readInstances(api, appNamespace(app))).filter((i) => i.state === 'live');
     },
     async removeStale(isActive) {

@@ -35,6 +35,11 @@ describe('an app namespace of another installation', () => {
     );
     await expect(refused).rejects.toMatchObject({ code: 'KUBERNETES', needsPerson: true });
     await expect(theirs.removeApp(shared)).rejects.toThrow(/belongs to another Slipway installation/);
+    // Not even read: what the other installation runs is not this one's to show or converge.
+    await expect(theirs.current(shared)).rejects.toThrow(/belongs to another Slipway installation/);
+    await expect(async () => {
+      for await (const _ of theirs.logs(shared, 'preview', { tail: 5, follow: false })) void _;
+    }).rejects.toThrow(/belongs to another Slipway installation/);
 
     expect(await labelsOf(shared)).toMatchObject({ 'slipway.dev/installation': TEST_INSTALLATION });
     expect((await ours.current(shared)).map((i) => `${i.environment}:${i.commit.slice(0, 2)}`)).toEqual(['preview:01']);
