@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from './config/load-config.js';
+import { checkAppsKeepTheirHosts } from './domain/app-name.js';
 import { loadTemplates } from './git/app-templates.js';
 import { reposDir } from './git/repo-path.js';
 import { createDockerClient, describeDockerEndpoint } from './shared/docker/create-docker-client.js';
@@ -24,8 +25,18 @@ import { createStore } from './store/create-store.js';
 import { databasePath } from './store/create-store.js';
 import { createWebApp } from './web/create-web-app.js';
 
+/**
+ * Which Slipway installation owns a container or namespace, so that two on one Docker Engine or cluster never take
+ * each other's. From the data folder; in a cluster every builder's data folder is /data, so its namespace counts too.
+ */
+function installationId(config: Config): string {
+  const where = config.runtime === 'kubernetes' ? `${config.kubernetes.builderServiceAccount.namespace}:${config.dataDir}` : config.dataDir;
+  return createHash('sha256').update(where).digest('hex').slice(0, 12);
+}
+
 /** The runtime chosen by configuration. */
 function createRuntime(config: Config, docker: ReturnType<typeof createDockerClient>, log: Logger): Runtime {
+  const installation = installationId(config);
   if (config.runtime === 'kubernetes') {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromDefault(); // KUBECONFIG, ~/.kube/config, or the in-cluster ServiceAccount
@@ -37,10 +48,10 @@ function createRuntime(config: Config, docker: ReturnType<typeof createDockerCli
       builder: config.kubernetes.builderServiceAccount,
       ...(config.build.registry ? { registry: config.build.registry } : {}),
       ingressClassName: config.kubernetes.ingressClass,
+      installation,
     });
   }
-  const instance = createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12);
-  return createDockerRuntime({ docker, endpoint: describeDockerEndpoint(config.docker), instance, log });
+  return createDockerRuntime({ docker, endpoint: describeDockerEndpoint(config.docker), installation, log });
 }
 
 /** The pipeline over this data folder, without a server (what the CLI's admin commands use). */
@@ -89,6 +100,15 @@ export interface RunningServer {
 
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const pipeline = openPipeline(config, log);
+  try {
+    checkAppsKeepTheirHosts(
+      pipeline.deps.store.apps.list().map((a) => a.name),
+      config,
+    );
+  } catch (e) {
+    pipeline.deps.store.close();
+    throw e;
+  }
   const firstAdminToken = ensureAdminToken(pipeline.deps);
   const hookSecret = newToken();
   registerSecret(hookSecret);

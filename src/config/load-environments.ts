@@ -12,7 +12,10 @@ const schema = z
   .object({
     title: z.string().min(1).optional(),
     ref: z.string().regex(/^refs\/heads\/[A-Za-z0-9._/-]+$/, 'a branch ref such as refs/heads/main'),
-    host: z.string().regex(/^[a-z0-9.{}-]*\{app\}[a-z0-9.{}-]*$/, 'a host pattern containing {app}, such as "{app}-preview.{domain}"'),
+    host: z
+      .string()
+      .regex(/^[a-z0-9.{}-]*\{app\}[a-z0-9.{}-]*$/, 'a host pattern containing {app}, such as "{app}-preview.{domain}"')
+      .refine((h) => h.split('{app}').length === 2, 'a host pattern contains {app} once'),
     releaseTags: z
       .string()
       .regex(/^[A-Za-z0-9._-]*\*?$/, 'a tag glob such as "v*"')
@@ -51,13 +54,24 @@ export function loadEnvironments(dir: string): EnvironmentDef[] {
     if (other) throw new ConfigError(`environments/${env.name}.yaml: ref ${env.ref} is already followed by ${other}`);
     refs.set(env.ref, env.name);
   }
+  const hosts = new Map<string, string>();
+  for (const env of envs) {
+    const other = hosts.get(env.host);
+    // Same pattern, same hosts: every app would have one host for two environments.
+    if (other) throw new ConfigError(`environments/${env.name}.yaml: host ${env.host} is already the host pattern of ${other}`);
+    hosts.set(env.host, env.name);
+  }
   if (envs.filter((e) => e.releaseTags).length > 1) throw new ConfigError(`${dir}: only one environment may take releaseTags`);
   return envs;
 }
 
 export function parseEnvironment(path: string, name: string): EnvironmentDef {
-  if (!/^[a-z][a-z0-9-]{0,19}$/.test(name))
-    throw new ConfigError(`${path}: an environment file is named like "staging.yaml" (lowercase, at most 20 characters)`);
+  // A DNS label (it is part of container and Kubernetes names), never with "_": Docker names join app and
+  // environment with "_", which only stays unambiguous while neither contains one.
+  if (!/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/.test(name))
+    throw new ConfigError(
+      `${path}: an environment file is named like "staging.yaml": lowercase letters, digits and "-", starting with a letter and not ending with "-", at most 20 characters`,
+    );
   let raw: unknown;
   try {
     raw = YAML.parse(readFileSync(path, 'utf8'));

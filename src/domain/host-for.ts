@@ -1,5 +1,11 @@
-// Host names of an app's environments, and the reverse lookup the proxy does.
+// Host names of an app's environments, the reverse lookup the proxy does, and which app names would lose a host.
 import type { EnvironmentDef } from './types.js';
+
+/** What host names are made of: the environments' patterns and the domain they fill in. */
+export interface HostLayout {
+  readonly environments: readonly EnvironmentDef[];
+  readonly domain: string;
+}
 
 export function hostFor(env: EnvironmentDef, app: string, domain: string): string {
   return env.host.replaceAll('{app}', app).replaceAll('{domain}', domain);
@@ -17,6 +23,34 @@ export function routeForHost(hostname: string, environments: readonly Environmen
       const app = host.slice(before.length, host.length - after.length);
       if (/^[a-z0-9-]+$/.test(app)) return { app, environment: env.name };
     }
+  }
+  return null;
+}
+
+export interface LostHost {
+  /** The environment whose host the app would not get. */
+  environment: EnvironmentDef;
+  host: string;
+  /** Who gets that host instead (the app name may not exist yet: it is the one the host always goes to). */
+  takenBy: { app: string; environment: EnvironmentDef };
+}
+
+/**
+ * The first environment in which `app` would not get its own host, because the same host name is also another
+ * app's host in another environment, and requests for it go there (app `x-preview` in production and app `x` in
+ * preview both make `x-preview.DOMAIN`). Defined by the routing itself, so it holds for any set of host patterns
+ * (a `staging.yaml` with `{app}-staging.{domain}` reserves `-staging` with no code change), and of two apps that
+ * would share a host exactly one is refused, whichever was created first. Null when every host is the app's own.
+ */
+export function findLostHost(app: string, layout: HostLayout): LostHost | null {
+  for (const environment of layout.environments) {
+    const host = hostFor(environment, app, layout.domain);
+    const route = routeForHost(host, layout.environments, layout.domain);
+    if (route && route.app === app && route.environment === environment.name) continue;
+    const other = layout.environments.find((e) => e.name === route?.environment);
+    // A pattern that cannot route its own hosts (not reached with validated environments) leaves no one to name.
+    if (!route || !other) continue;
+    return { environment, host, takenBy: { app: route.app, environment: other } };
   }
   return null;
 }

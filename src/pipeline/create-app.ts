@@ -15,7 +15,7 @@ export interface CreateAppInput {
 }
 
 export async function createApp(deps: PipelineDeps, input: CreateAppInput): Promise<AppRecord & { commit: string }> {
-  const name = parseAppName(input.name);
+  const name = parseAppName(input.name, deps.config);
   const template = deps.templates.find((t) => t.name === input.template);
   if (!template) {
     throw new SlipwayError('UNKNOWN_TEMPLATE', `unknown template "${String(input.template)}": choose one of ${deps.templates.map((t) => t.name).join(', ')}`);

@@ -45,17 +45,14 @@ export interface Runtime {
   readonly kind: 'docker' | 'kubernetes';
   /** Throws a clear error when the engine cannot be reached ("Docker is not reachable at …"). */
   ping(): Promise<void>;
-  /** Makes sure the app's shared resources exist (Kubernetes: namespace, quota, policies; Docker: network). */
-  ensureApp(app: string): Promise<void>;
   /**
-   * Starts `spec`, waits until healthy, switches traffic, retires the old instance.
+   * Creates what the app shares across environments when missing (Kubernetes: namespace, quota, policies; Docker:
+   * network), then starts `spec`, waits until healthy, switches traffic, retires the old instance.
    * When the new one never becomes healthy, what was serving keeps serving and the result says why.
    */
   deploy(spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<DeployResult>;
   /** What serves each environment of the app now (live instances only). */
   current(app: string): Promise<Instance[]>;
-  /** Everything the runtime runs for Slipway (all apps), including leftovers of cut-off deploys. */
-  list(): Promise<Instance[]>;
   /** Removes leftovers: instances in `starting` state whose deployment is not `active`. */
   removeStale(isActive: (deploymentId: string) => boolean): Promise<number>;
   /** Removes everything of the app. */

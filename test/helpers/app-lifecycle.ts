@@ -56,7 +56,12 @@ export async function liveThroughLifecycle(server: TestServer, probe: TemplatePr
 
   // What serves runs within the environment's limits (the start-up CPU boost has ended), without privileges.
   if (probe.read !== readJob) {
-    const info = await new Docker().getContainer(`slipway-${app}-preview`).inspect();
+    const docker = new Docker();
+    // The serving container's name carries the installation id; the labels find it without knowing that.
+    const [serving] = await docker.listContainers({
+      filters: { label: [`slipway.app=${app}`, 'slipway.environment=preview', 'slipway.role=web'], status: ['running'] },
+    });
+    const info = await docker.getContainer(serving?.Id ?? 'no serving preview container').inspect();
     expect(info.HostConfig).toMatchObject({ NanoCpus: 250_000_000, Memory: 128 * 2 ** 20, Privileged: false, SecurityOpt: ['no-new-privileges:true'] });
     expect(
       Object.values(info.NetworkSettings.Ports)

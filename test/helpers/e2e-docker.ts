@@ -1,7 +1,9 @@
 // What the real Docker Engine holds for an app, seen with the docker CLI on the default socket (independently
 // of Slipway's own client), and removing all of it after a test.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
+import { servingName } from '../../src/runtime/docker/container-names.js';
 
 const run = promisify(execFile);
 
@@ -9,6 +11,11 @@ export interface AppContainer {
   name: string;
   state: string;
   commit: string;
+}
+
+/** The name of what serves an environment for a server on `dataDir` (its installation id hashes the data folder, as src/compose.ts does). */
+export function servingContainerName(dataDir: string, app: string, environment = 'preview'): string {
+  return servingName(createHash('sha256').update(dataDir).digest('hex').slice(0, 12), app, environment);
 }
 
 /** Every container labelled with the app (running or not): `docker ps -a --filter label=slipway.app=APP`. */

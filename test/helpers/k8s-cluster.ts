@@ -13,6 +13,8 @@ export const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
 export const TEMPLATES_DIR = join(PROJECT_ROOT, 'k8s', 'templates');
 export const BOOTSTRAP_DIR = join(PROJECT_ROOT, 'k8s', 'bootstrap');
 export const TEST_DOMAIN = '203-0-113-7.nip.io';
+/** The installation id of test runtimes (the label on the app namespaces they make). */
+export const TEST_INSTALLATION = 'testinstallation';
 
 const HOW = 'start it with: SLIPWAY_TEST_KUBECONFIG="$(scripts/k8s-test-cluster.sh up | tail -n 1 | cut -d= -f2-)" npx vitest run test/integration/kubernetes';
 
@@ -108,6 +110,7 @@ export function testRuntime(overrides: Partial<KubernetesRuntimeOptions> = {}): 
     templatesDir: TEMPLATES_DIR,
     domain: TEST_DOMAIN,
     environments: TEST_ENVIRONMENTS,
+    installation: TEST_INSTALLATION,
     registry: 'localhost:5050',
     rolloutMarginSeconds: 6,
     namespaceDeleteTimeoutSeconds: 60,

@@ -14,10 +14,11 @@ export interface BuilderIdentity {
 }
 
 /** In apply order: the namespace first, and the RoleBinding before anything the builder needs it for. */
-export function appManifests(templates: Templates, app: string, o: { quota: AppQuota; builder: BuilderIdentity }): KubeObject[] {
+export function appManifests(templates: Templates, app: string, o: { quota: AppQuota; builder: BuilderIdentity; installation: string }): KubeObject[] {
   const values = {
     app,
     namespace: appNamespace(app),
+    installation: o.installation,
     quota: { ...o.quota, pods: String(o.quota.pods) },
     limits: containerLimits(o.quota),
     builder: { namespace: o.builder.namespace, name: o.builder.name },

@@ -6,11 +6,11 @@
 // say why (condition, pod states, events, log tail) and put back what served before.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { EnvironmentDef } from '../../domain/types.js';
-import { messageOf } from '../../shared/errors.js';
-import { NotFoundError } from '../../shared/errors.js';
+import { messageOf, NotFoundError, SlipwayError } from '../../shared/errors.js';
 import type { DeployResult, DeploySpec, Instance, JobRun, OnLine, Runtime } from '../runtime.js';
 import { appManifests, type BuilderIdentity } from './app-manifests.js';
 import { APP_NAMESPACE_PREFIX, appNamespace } from './app-namespace.js';
+import { checkNamespaceOwner } from './check-namespace-owner.js';
 import { checkQuotaFits, DEFAULT_APP_QUOTA, type AppQuota } from './app-quota.js';
 import { deleteNamespace } from './delete-namespace.js';
 import { diagnoseRollout } from './diagnose-rollout.js';
@@ -36,6 +36,11 @@ export interface KubernetesRuntimeOptions {
   domain: string;
   /** Checked against the quota at start-up. */
   environments: readonly EnvironmentDef[];
+  /**
+   * Which Slipway installation this is: the label on each app namespace it makes. A namespace `app-APP` with
+   * another installation's label, or without Slipway's labels, is refused, never adopted.
+   */
+  installation: string;
   /** The builder's ServiceAccount, bound to `role` in every app namespace. */
   builder?: Partial<BuilderIdentity>;
   /** When set, images must come from this registry (the one the cluster's nodes pull from). */
@@ -80,8 +85,13 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     }
   }
 
+  /** The app's namespace, quota and policies (re-applied every time, so a hand edit is put back). */
   async function ensureApp(app: string): Promise<void> {
-    await applyAll(appManifests(templates, app, { quota, builder }));
+    const namespace = appNamespace(app);
+    // Applying into a terminating namespace fails with a 403 that reads like a permission problem: say what it is.
+    if ((await checkNamespaceOwner(api, namespace, app, options.installation)) === 'terminating')
+      throw new SlipwayError('KUBERNETES', `namespace ${namespace} is still being deleted; the app is deployed again once it is gone`, { needsPerson: false });
+    await applyAll(appManifests(templates, app, { quota, builder, installation: options.installation }));
   }
 
   function refuse(spec: DeploySpec): string | null {
@@ -170,18 +180,18 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     return { ok: false, reason: diagnosis.reason, logTail: [...diagnosis.details, ...logs].join('\n') };
   }
 
+  /** This installation's app namespaces (and unlabelled ones from before installations were labelled). */
   async function appNamespaces(): Promise<string[]> {
-    const list = await api.list<{ metadata: { name: string } }>('/api/v1/namespaces', { labelSelector: managed });
-    return list.items.map((n) => n.metadata.name).filter((n) => n.startsWith(APP_NAMESPACE_PREFIX));
-  }
-
-  async function list(): Promise<Instance[]> {
-    const all = await Promise.all((await appNamespaces()).map((ns) => readInstances(api, ns)));
-    return all.flat();
+    const list = await api.list<KubeObject>('/api/v1/namespaces', { labelSelector: managed });
+    return list.items
+      .filter((n) => (n.metadata.labels?.[LABELS.installation] ?? options.installation) === options.installation)
+      .map((n) => n.metadata.name)
+      .filter((n) => n.startsWith(APP_NAMESPACE_PREFIX));
   }
 
   async function logs(app: string, environment: string, o: { tail: number; follow: boolean }, signal?: AbortSignal): Promise<AsyncIterable<string>> {
     const namespace = appNamespace(app);
+    await checkNamespaceOwner(api, namespace, app, options.installation);
     const pods = await api.list<PodState>(`/api/v1/namespaces/${namespace}/pods`, {
       labelSelector: selector({ [LABELS.app]: app, [LABELS.environment]: environment }),
     });
@@ -209,12 +219,12 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
         throw new KubernetesError(`Kubernetes is not reachable at ${api.server}: ${messageOf(e)}`, 0, 'Unreachable', { cause: e });
       }
     },
-    ensureApp,
     deploy,
     async current(app) {
+      // Another installation's app of the same name is not this one's, not even to read.
+      if ((await checkNamespaceOwner(api, appNamespace(app), app, options.installation)) === 'missing') return [];
       return (await readInstances(api, appNamespace(app))).filter((i) => i.state === 'live');
     },
-    list,
     async removeStale(isActive) {
       let removed = 0;
       for (const ns of await appNamespaces()) {
@@ -238,6 +248,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       return removed;
     },
     async removeApp(app) {
+      await checkNamespaceOwner(api, appNamespace(app), app, options.installation);
       await deleteNamespace(api, appNamespace(app), options.namespaceDeleteTimeoutSeconds ?? 300);
     },
     logs(app, environment, o, signal) {

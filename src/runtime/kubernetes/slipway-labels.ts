@@ -3,6 +3,8 @@
 export const LABELS = {
   managedBy: 'app.kubernetes.io/managed-by',
   app: 'slipway.dev/app',
+  /** On an app's namespace: which Slipway installation owns it (check-namespace-owner.ts). */
+  installation: 'slipway.dev/installation',
   environment: 'slipway.dev/environment',
   commit: 'slipway.dev/commit',
   /** What a ConfigMap or Secret holds for its environment: `env` or `secrets`. */

@@ -46,7 +46,7 @@ export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   // The same rules as the API (explainAppName), asked as the person types.
   router.get('/new-app/check-name', (ctx) => {
     const name = String(ctx.query.name ?? '');
-    const why = explainAppName(name) ?? (store.apps.get(name) ? `an app named ${name} already exists` : null);
+    const why = explainAppName(name, config) ?? (store.apps.get(name) ? `an app named ${name} already exists` : null);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { name, ok: why === null, message: why ?? `${name} is free: its preview will be at ${name}-preview.${config.domain}` };
   });

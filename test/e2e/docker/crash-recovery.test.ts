@@ -12,7 +12,8 @@ import { logPath } from '../../../src/pipeline/log-paths.js';
 import { eventually } from '../../helpers/app-http.js';
 import { createApi, unfinishedRecords, waitForPreview, type Api } from '../../helpers/e2e-api.js';
 import { createDockerForwarder } from '../../helpers/e2e-docker-forwarder.js';
-import { containersOf, removeAppFromDocker, uniqueAppName } from '../../helpers/e2e-docker.js';
+import { retiredName } from '../../../src/runtime/docker/container-names.js';
+import { containersOf, removeAppFromDocker, servingContainerName, uniqueAppName } from '../../helpers/e2e-docker.js';
 import { cloneApp, type Clone } from '../../helpers/e2e-git.js';
 import { freePort } from '../../helpers/free-port.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
@@ -20,6 +21,7 @@ import { startServerProcess, type ServerProcess } from '../../helpers/server-pro
 const app = uniqueAppName('crash');
 const dataDir = mkdtempSync(join(tmpdir(), 'slipway-crash-'));
 const token = randomBytes(24).toString('hex');
+const serving = servingContainerName(dataDir, app);
 const templateDockerfile = readFileSync(join(import.meta.dirname, '..', '..', '..', 'app-templates', 'static-site', 'Dockerfile'), 'utf8');
 // Slipway reaches Docker through a socket the test can take away (see docker-down.test.ts): a machine that
 // restarts may start Slipway before Docker.
@@ -74,7 +76,7 @@ async function expectConverged(commit: string, text: string): Promise<void> {
   } catch (e) {
     throw new Error(`${(e as Error).message}\ncontainers: ${JSON.stringify(await containersOf(app))}\nSlipway's output:\n${server?.output().slice(-4000)}`);
   }
-  expect(await containersOf(app)).toEqual([{ name: `slipway-${app}-preview`, state: 'running', commit }]);
+  expect(await containersOf(app)).toEqual([{ name: serving, state: 'running', commit }]);
   const envs = (await api('GET', `/api/apps/${app}/environments`)).body.environments;
   expect(envs.find((e: { name: string }) => e.name === 'preview')).toMatchObject({ commit, appliedCommit: commit, status: 'live' });
 }
@@ -143,9 +145,7 @@ describe('a server killed mid-pipeline', () => {
     await eventually(async () => (await containersOf(app)).some((c) => c.commit === commit), 30_000, 'the candidate container');
     await killSlipway();
     const left = await containersOf(app);
-    expect(left.map((c) => c.name)).toEqual(
-      expect.arrayContaining([`slipway-${app}-preview`, expect.stringMatching(new RegExp(`^slipway-${app}-preview-.+`))]),
-    );
+    expect(left.map((c) => c.name)).toEqual(expect.arrayContaining([serving, expect.stringMatching(new RegExp(`^${serving}_.+`))]));
 
     server = await startSlipway();
     await expectConverged(commit, 'deployed after a crash');
@@ -178,14 +178,13 @@ describe('a server killed mid-pipeline', () => {
   );
 
   it('killed between the two renames of a switch: what served before takes its name back and serves at once', { timeout: 120_000 }, async () => {
-    const serving = `slipway-${app}-preview`;
     const before = await containersOf(app);
     expect(before).toHaveLength(1);
     const { stdout: id } = await promisify(execFile)('docker', ['inspect', '--format', '{{.Id}}', serving]);
     const records = (await deployments()).length;
     await killSlipway();
     // The old container stepped aside; the new one never took the serving name (and was never started).
-    await promisify(execFile)('docker', ['rename', serving, `${serving}-retired-${Date.now()}`]);
+    await promisify(execFile)('docker', ['rename', serving, retiredName(serving, Date.now())]);
 
     server = await startSlipway();
     // Right after the start, before any new container could be deployed: the old one serves under its own name.

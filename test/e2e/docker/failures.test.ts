@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, getViaProxy } from '../../helpers/app-http.js';
 import { waitForPreview } from '../../helpers/e2e-api.js';
-import { containersOf, removeAppFromDocker, uniqueAppName } from '../../helpers/e2e-docker.js';
+import { containersOf, removeAppFromDocker, servingContainerName, uniqueAppName } from '../../helpers/e2e-docker.js';
 import { cloneApp, type Clone } from '../../helpers/e2e-git.js';
 import { git } from '../../helpers/git-cli.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
@@ -135,6 +135,6 @@ describe('a commit that cannot go live', () => {
         15_000,
         'only the serving container',
       ),
-    ).toEqual([{ name: `slipway-${app}-preview`, state: 'running', commit: good }]);
+    ).toEqual([{ name: servingContainerName(server.config.dataDir, app), state: 'running', commit: good }]);
   });
 });

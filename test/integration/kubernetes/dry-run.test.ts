@@ -10,7 +10,19 @@ import type { KubeApi, KubeObject } from '../../../src/runtime/kubernetes/kube-a
 import { KubernetesError } from '../../../src/runtime/kubernetes/kubernetes-error.js';
 import { loadTemplates } from '../../../src/runtime/kubernetes/load-templates.js';
 import { renderBootstrap } from '../../../src/runtime/kubernetes/render-bootstrap.js';
-import { adminApi, BOOTSTRAP_DIR, commitOf, jobSpec, PREVIEW, PROD, TEMPLATES_DIR, TEST_DOMAIN, uniqueApp, webSpec } from '../../helpers/k8s-cluster.js';
+import {
+  adminApi,
+  BOOTSTRAP_DIR,
+  commitOf,
+  jobSpec,
+  PREVIEW,
+  PROD,
+  TEMPLATES_DIR,
+  TEST_DOMAIN,
+  TEST_INSTALLATION,
+  uniqueApp,
+  webSpec,
+} from '../../helpers/k8s-cluster.js';
 
 let api: KubeApi;
 const templates = loadTemplates(TEMPLATES_DIR);
@@ -43,7 +55,7 @@ describe('server-side apply, dry run', () => {
 
   it('accepts every rendered app and environment template (web app and scheduled job)', async () => {
     const app = uniqueApp('dry');
-    const appObjects = appManifests(templates, app, { quota: DEFAULT_APP_QUOTA, builder: DEFAULT_BUILDER });
+    const appObjects = appManifests(templates, app, { quota: DEFAULT_APP_QUOTA, builder: DEFAULT_BUILDER, installation: TEST_INSTALLATION });
     await api.apply(appObjects[0]!);
     try {
       const accepted = await dryRun([
@@ -75,7 +87,7 @@ describe('server-side apply, dry run', () => {
   });
 
   it('refuses a misspelt field instead of dropping it', async () => {
-    const [namespace] = appManifests(templates, 'typo', { quota: DEFAULT_APP_QUOTA, builder: DEFAULT_BUILDER });
+    const [namespace] = appManifests(templates, 'typo', { quota: DEFAULT_APP_QUOTA, builder: DEFAULT_BUILDER, installation: TEST_INSTALLATION });
     const typo = { ...namespace!, metadata: { ...namespace!.metadata, lables: { a: 'b' } } } as unknown as KubeObject;
     const error = await api.apply(typo, { dryRun: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KubernetesError);

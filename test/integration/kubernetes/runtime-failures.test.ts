@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeApi } from '../../../src/runtime/kubernetes/kube-api.js';
 import { isNotFound } from '../../../src/runtime/kubernetes/kubernetes-error.js';
+import { readInstances } from '../../../src/runtime/kubernetes/read-instances.js';
 import type { Runtime } from '../../../src/runtime/runtime.js';
 import { adminApi, commitOf, lines, PREVIEW, testRuntime, uniqueApp, webSpec } from '../../helpers/k8s-cluster.js';
 
@@ -88,7 +89,7 @@ describe('Kubernetes runtime: failed deployments', () => {
     );
     await expect(deploying).rejects.toThrow('cut off');
     expect(await templateCommit(ns, 'preview')).toBe(commitOf(6));
-    const listed = (await runtime.list()).filter((i) => i.app === app);
+    const listed = await readInstances(api, ns);
     expect(listed.map((i) => `${i.state}:${i.commit.slice(0, 2)}`).sort()).toEqual(['live:01', 'starting:06']);
 
     // Only this deploy is inactive: other test files deploy on the same cluster at the same time.

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeApi } from '../../../src/runtime/kubernetes/kube-api.js';
 import { isNotFound } from '../../../src/runtime/kubernetes/kubernetes-error.js';
 import type { Runtime } from '../../../src/runtime/runtime.js';
-import { adminApi, commitOf, lines, PREVIEW, PROD, TEST_DOMAIN, testRuntime, uniqueApp, webSpec } from '../../helpers/k8s-cluster.js';
+import { adminApi, commitOf, lines, PREVIEW, PROD, TEST_DOMAIN, TEST_INSTALLATION, testRuntime, uniqueApp, webSpec } from '../../helpers/k8s-cluster.js';
 
 interface Obj {
   metadata: { name: string; labels?: Record<string, string>; resourceVersion?: string; generation?: number; uid?: string; ownerReferences?: { uid: string }[] };
@@ -44,20 +44,6 @@ describe('Kubernetes runtime: a web app', () => {
     await runtime.ping();
   });
 
-  it('ensureApp creates the namespace, quota, limit range, network policy and role binding', async () => {
-    await runtime.ensureApp(app);
-    const namespace = await api.get<Obj>(`/api/v1/namespaces/${ns}`);
-    expect(namespace.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'slipway', 'slipway.dev/app': app });
-    const quota = await api.get<Obj>(`/api/v1/namespaces/${ns}/resourcequotas/app-quota`);
-    expect(quota.spec?.['hard']).toEqual({ 'requests.cpu': '500m', 'requests.memory': '256Mi', 'limits.cpu': '1', 'limits.memory': '512Mi', pods: '6' });
-    await api.get(`/api/v1/namespaces/${ns}/limitranges/app-limits`);
-    await api.get(`/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/app-ingress`);
-    const rb = await api.get<{ subjects: { name: string; namespace: string }[] }>(
-      `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/slipway-builder`,
-    );
-    expect(rb.subjects).toEqual([{ kind: 'ServiceAccount', name: 'slipway-builder', namespace: 'slipway-system' }]);
-  });
-
   it('deploys preview: the Deployment rolls out, its pod passes quota admission, and the runtime reports it live', async () => {
     const progress = lines();
     const result = await runtime.deploy(webSpec(app, PREVIEW, commitOf(1)), progress.onLine);
@@ -87,6 +73,23 @@ describe('Kubernetes runtime: a web app', () => {
 
     const current = await runtime.current(app);
     expect(current.map((i) => [i.environment, i.commit, i.state])).toEqual([['preview', commitOf(1), 'live']]);
+  });
+
+  it('the first deploy created the namespace (labelled with the installation), quota, limit range, network policy and role binding', async () => {
+    const namespace = await api.get<Obj>(`/api/v1/namespaces/${ns}`);
+    expect(namespace.metadata.labels).toMatchObject({
+      'app.kubernetes.io/managed-by': 'slipway',
+      'slipway.dev/app': app,
+      'slipway.dev/installation': TEST_INSTALLATION,
+    });
+    const quota = await api.get<Obj>(`/api/v1/namespaces/${ns}/resourcequotas/app-quota`);
+    expect(quota.spec?.['hard']).toEqual({ 'requests.cpu': '500m', 'requests.memory': '256Mi', 'limits.cpu': '1', 'limits.memory': '512Mi', pods: '6' });
+    await api.get(`/api/v1/namespaces/${ns}/limitranges/app-limits`);
+    await api.get(`/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/app-ingress`);
+    const rb = await api.get<{ subjects: { name: string; namespace: string }[] }>(
+      `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/slipway-builder`,
+    );
+    expect(rb.subjects).toEqual([{ kind: 'ServiceAccount', name: 'slipway-builder', namespace: 'slipway-system' }]);
   });
 
   it('a second apply of the same app changes nothing: no new ReplicaSet, same generation', async () => {
@@ -181,16 +184,6 @@ describe('Kubernetes runtime: a web app', () => {
     await expect(async () => {
       for await (const _ of runtime.logs(app, 'staging', { tail: 10, follow: false })) void _;
     }).rejects.toThrow(/no pod of .* staging has a log/);
-  });
-
-  it('lists every instance of every app', async () => {
-    const all = await runtime.list();
-    expect(
-      all
-        .filter((i) => i.app === app)
-        .map((i) => `${i.environment}:${i.state}`)
-        .sort(),
-    ).toEqual(['preview:live', 'prod:live']);
   });
 
   it('removeApp deletes the namespace and waits until it is gone', async () => {

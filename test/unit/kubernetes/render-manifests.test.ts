@@ -12,7 +12,7 @@ import type { KubeObject } from '../../../src/runtime/kubernetes/kube-api.js';
 import { loadTemplates, TEMPLATE_NAMES } from '../../../src/runtime/kubernetes/load-templates.js';
 import { bootstrapValues, renderBootstrap, renderBootstrapYaml } from '../../../src/runtime/kubernetes/render-bootstrap.js';
 import { renderTemplate } from '../../../src/runtime/kubernetes/render-template.js';
-import { BOOTSTRAP_DIR, commitOf, jobSpec, PREVIEW, PROD, TEMPLATES_DIR, TEST_DOMAIN, webSpec } from '../../helpers/k8s-cluster.js';
+import { BOOTSTRAP_DIR, commitOf, jobSpec, PREVIEW, PROD, TEMPLATES_DIR, TEST_DOMAIN, TEST_INSTALLATION, webSpec } from '../../helpers/k8s-cluster.js';
 
 const templates = loadTemplates(TEMPLATES_DIR);
 const envOptions = { domain: TEST_DOMAIN, ingressClassName: 'traefik', rolloutMarginSeconds: 120, jobDeadlineSeconds: 3600 };
@@ -20,7 +20,7 @@ const byKind = (objs: KubeObject[], kind: string) => objs.find((o) => o.kind ===
 const at = (o: unknown, path: string): any => path.split('.').reduce<any>((x, k) => (x == null ? undefined : x[/^\d+$/.test(k) ? Number(k) : k]), o);
 
 describe('app manifests', () => {
-  const objs = appManifests(templates, 'shop', { quota: DEFAULT_APP_QUOTA, builder: DEFAULT_BUILDER });
+  const objs = appManifests(templates, 'shop', { quota: DEFAULT_APP_QUOTA, builder: DEFAULT_BUILDER, installation: TEST_INSTALLATION });
   it('are the namespace (first), the builder RoleBinding, quota, limit range and network policy', () => {
     expect(objs.map((o) => o.kind)).toEqual(['Namespace', 'RoleBinding', 'ResourceQuota', 'LimitRange', 'NetworkPolicy']);
     expect(objs.every((o) => o.metadata.labels?.['app.kubernetes.io/managed-by'] === 'slipway' && o.metadata.labels['slipway.dev/app'] === 'shop')).toBe(true);
@@ -36,6 +36,8 @@ describe('app manifests', () => {
     });
     expect(at(byKind(objs, 'LimitRange'), 'spec.limits.0.default')).toEqual({ cpu: '250m', memory: '128Mi' });
     expect(at(byKind(objs, 'Namespace'), 'metadata.labels')['pod-security.kubernetes.io/enforce']).toBe('baseline');
+    // Which installation owns the namespace: another one's is refused, never adopted.
+    expect(at(byKind(objs, 'Namespace'), 'metadata.labels')['slipway.dev/installation']).toBe(TEST_INSTALLATION);
   });
   it('admit traffic only from the namespace itself and kube-system', () => {
     expect(at(byKind(objs, 'NetworkPolicy'), 'spec')).toEqual({
@@ -112,6 +114,7 @@ describe('every template', () => {
       ...bootstrapValues({ publicIp: '203.0.113.7', builderImage: 'localhost:5050/slipway-builder:abc' }),
       app: 'on',
       namespace: 'app-on',
+      installation: '0755',
       environment: 'yes',
       name: 'yes',
       commit: '0'.repeat(40),

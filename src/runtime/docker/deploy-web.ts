@@ -1,0 +1,89 @@
+// Deploying a web app: a candidate starts next to what serves, waits for health, takes the serving name, and
+// the old one is retired after the grace period. What serves keeps serving whenever the candidate fails.
+import { messageOf } from '../../shared/errors.js';
+import type { DeployResult, DeploySpec, OnLine } from '../runtime.js';
+import { candidateName, retiredName } from './container-names.js';
+import { containerConfig } from './container-config.js';
+import type { DockerAccess } from './docker-access.js';
+import { LABELS } from './docker-labels.js';
+import { nanoCpus } from './parse-quantity.js';
+import { isServing } from './to-instance.js';
+import { waitHealthy } from './wait-healthy.js';
+
+export async function deployWeb(d: DockerAccess, spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<DeployResult> {
+  const { docker, call } = d;
+  const name = d.servingName(spec.app, spec.environment.name);
+  const network = await d.ensureNetwork(spec.app);
+  const candidate = candidateName(name, spec.deploymentId);
+  // One listing for both: what serves now (it steps aside once the new one is healthy; deploys of one app never
+  // overlap) and what a deploy of this record cut off earlier left behind (removed first).
+  const present = await d.listManaged([`${LABELS.app}=${spec.app}`, `${LABELS.env}=${spec.environment.name}`]);
+  const stale = present.filter((c) => c.Labels[LABELS.deployment] === spec.deploymentId);
+  for (const c of stale) await d.removeQuietly(c.Id);
+  const old = present.find((c) => isServing(c, d.installation) && !stale.includes(c));
+  onLine(`starting ${spec.image} as ${candidate}`);
+  const container = await call('creating the container', () =>
+    docker.createContainer(containerConfig(spec, { name: candidate, role: 'web', network, installation: d.installation })),
+  );
+  try {
+    await call('starting the container', () => container.start());
+  } catch (e) {
+    await d.removeQuietly(container.id);
+    return { ok: false, reason: `the container did not start: ${messageOf(e)}`, logTail: '' };
+  }
+  const info = await call('inspecting the container', () => container.inspect());
+  const port = Number(info.NetworkSettings.Ports[`${spec.settings.port}/tcp`]?.[0]?.HostPort);
+  if (!port) {
+    await d.removeQuietly(container.id);
+    return { ok: false, reason: `Docker published no port for ${spec.settings.port}/tcp`, logTail: '' };
+  }
+  const healthy = await waitHealthy(d, container.id, port, spec, onLine, signal);
+  if (!healthy.ok) {
+    const tail = await d.logTail(container.id);
+    await d.removeQuietly(container.id);
+    onLine(`deploy failed: ${healthy.reason}; what was serving keeps serving`);
+    return { ok: false, reason: healthy.reason, logTail: tail };
+  }
+  // The boost ends before any traffic arrives: from here on the container runs within its environment's limit.
+  await call('applying the CPU limit', () => container.update({ NanoCpus: nanoCpus(spec.environment.resources.cpu) }));
+  // Switch: the old container steps aside under another name, the new one takes the serving name, the route
+  // moves. Requests in flight to the old one finish during the grace period.
+  const oldName = old?.Names[0]?.replace(/^\//, '');
+  if (old) await call('renaming the old container', () => docker.getContainer(old.Id).rename({ name: retiredName(name, Date.now()) }));
+  try {
+    await call('renaming the new container', () => container.rename({ name }));
+  } catch (e) {
+    // The old one takes its name back and keeps serving; the candidate goes (the next pass deploys again).
+    if (old && oldName)
+      await docker
+        .getContainer(old.Id)
+        .rename({ name: oldName })
+        .catch((back: unknown) => d.log.warn('could not give the old container its name back', { id: old.Id, error: messageOf(back) }));
+    await d.removeQuietly(container.id);
+    throw e;
+  }
+  onLine(`traffic for ${spec.environment.title} now goes to ${spec.commit.slice(0, 12)}`);
+  if (old) setTimeout(() => void retire(d, old.Id), spec.environment.graceSeconds * 1000).unref();
+  return {
+    ok: true,
+    instance: {
+      app: spec.app,
+      environment: spec.environment.name,
+      commit: spec.commit,
+      image: spec.image,
+      state: 'live',
+      target: { host: '127.0.0.1', port },
+      since: new Date().toISOString(),
+      deploymentId: spec.deploymentId,
+    },
+  };
+}
+
+async function retire(d: DockerAccess, id: string): Promise<void> {
+  try {
+    await d.docker.getContainer(id).stop({ t: 5 });
+  } catch {
+    /* already stopped */
+  }
+  await d.removeQuietly(id);
+}
