@@ -2,7 +2,7 @@
 // for it (succeed, fail, throw, or hang until released or aborted), and every call is recorded.
 import type { DeployResult, DeploySpec, Instance, JobRun, OnLine, Runtime } from '../../src/runtime/runtime.js';
 
-export type FakeMethod = 'ping' | 'ensureApp' | 'deploy' | 'current' | 'list' | 'removeStale' | 'removeApp' | 'logs' | 'runJob';
+export type FakeMethod = 'ping' | 'deploy' | 'current' | 'removeStale' | 'removeApp' | 'logs' | 'runJob';
 
 /**
  * What one call does. `'ok'`: what a healthy engine does. `fail`: a deploy whose app never gets healthy (or a job
@@ -37,7 +37,7 @@ export interface FakeRuntime extends Runtime {
   readonly calls: readonly FakeCall[];
   /** Calls of one method, oldest first. */
   callsOf(method: FakeMethod): FakeCall[];
-  /** Everything the runtime runs now (live and starting), like `list()` without recording a call. */
+  /** Everything the runtime runs now (live and starting), without recording a call. */
   instances(app?: string): Instance[];
   /** Lines `logs()` returns for an environment. */
   setLogs(app: string, environment: string, lines: string[]): void;
@@ -129,9 +129,6 @@ export function createFakeRuntime(): FakeRuntime {
     async ping() {
       await step({ method: 'ping', result: 'pending' });
     },
-    async ensureApp(app) {
-      await step({ method: 'ensureApp', app, result: 'pending' });
-    },
     async deploy(spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<DeployResult> {
       const k = key(spec.app, spec.environment.name);
       const call: FakeCall = {
@@ -162,10 +159,6 @@ export function createFakeRuntime(): FakeRuntime {
     async current(app) {
       await step({ method: 'current', app, result: 'pending' });
       return [...live.values()].filter((i) => i.app === app);
-    },
-    async list() {
-      await step({ method: 'list', result: 'pending' });
-      return all();
     },
     async removeStale(isActive) {
       await step({ method: 'removeStale', result: 'pending' });
