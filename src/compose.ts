@@ -15,7 +15,7 @@ import { createAppProxy } from './runtime/proxy/create-app-proxy.js';
 import { createKubernetesRuntime } from './runtime/kubernetes/create-kubernetes-runtime.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Runtime } from './runtime/runtime.js';
-import { ensureAdminToken } from './pipeline/create-token.js';
+import { ensureAdminToken } from './auth/create-token.js';
 import { newToken } from './shared/ids.js';
 import { messageOf } from './shared/errors.js';
 import { createLogger, type Logger } from './shared/log.js';

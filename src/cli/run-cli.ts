@@ -5,7 +5,7 @@ import type { HookContext } from '../config/load-hook-context.js';
 import { parseAppName } from '../domain/app-name.js';
 import { toAppView } from '../pipeline/app-view.js';
 import type { Pipeline } from '../pipeline/create-pipeline.js';
-import { createToken } from '../pipeline/create-token.js';
+import { createToken } from '../auth/create-token.js';
 import { isSlipwayError, messageOf } from '../shared/errors.js';
 import { runHook } from './run-hook.js';
 

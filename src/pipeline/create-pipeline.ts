@@ -5,7 +5,7 @@ import type { DeploymentRecord } from '../store/deployments-store.js';
 import type { GenerationRecord } from '../store/generations-store.js';
 import type { JobRunRecord } from '../store/job-runs-store.js';
 import { createAppLocks } from './app-locks.js';
-import { authenticateToken, tokenFromBasic, tokenFromBearer, type Principal } from './authenticate-token.js';
+import { authenticateToken, tokenFromBasic, tokenFromBearer, type Principal } from '../auth/authenticate-token.js';
 import { createApp, type CreateAppInput } from './create-app.js';
 import { deleteApp } from './delete-app.js';
 import type { PipelineDeps } from './deps.js';

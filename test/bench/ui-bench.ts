@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../../src/config/load-config.js';
 import { openPipeline } from '../../src/compose.js';
 import { repoPath } from '../../src/git/repo-path.js';
-import { createToken } from '../../src/pipeline/create-token.js';
+import { createToken } from '../../src/auth/create-token.js';
 import { createLogger } from '../../src/shared/log.js';
 import { createWebApp } from '../../src/web/create-web-app.js';
 import type { Pipeline } from '../../src/pipeline/create-pipeline.js';

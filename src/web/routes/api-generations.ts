@@ -1,7 +1,7 @@
 // JSON API of generations: describe a change, follow it live (SSE, replayed from the start), list the
 // conversation, revert a generation.
 import Router from '@koa/router';
-import type { Principal } from '../../pipeline/authenticate-token.js';
+import type { Principal } from '../../auth/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { existingAppName } from '../existing-app-name.js';

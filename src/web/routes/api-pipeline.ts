@@ -4,7 +4,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { environmentViews } from '../../pipeline/environment-views.js';
-import type { Principal } from '../../pipeline/authenticate-token.js';
+import type { Principal } from '../../auth/authenticate-token.js';
 import { InvalidInputError, NotFoundError } from '../../shared/errors.js';
 import { buildAnswer, deploymentAnswer, jobRunAnswer } from '../api-records.js';
 import { serveLog } from '../serve-log.js';

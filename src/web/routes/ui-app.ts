@@ -2,7 +2,7 @@
 // that update live, build and deployment logs, and the runtime logs of each environment.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Principal } from '../../pipeline/authenticate-token.js';
+import type { Principal } from '../../auth/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { readRuntimeLogs } from '../../pipeline/read-runtime-logs.js';
 import { messageOf, NotFoundError } from '../../shared/errors.js';

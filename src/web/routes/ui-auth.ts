@@ -1,7 +1,7 @@
 // Signing in to the UI with a token, and signing out.
 import Router from '@koa/router';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
-import { signInWithToken } from '../../pipeline/authenticate-session.js';
+import { signInWithToken } from '../../auth/authenticate-session.js';
 import { field, localPath, seeOther } from '../ui/form.js';
 import type { PageRenderer } from '../ui/page-renderer.js';
 import { principalOf, setSessionClaim } from '../ui/ui-session.js';

@@ -3,7 +3,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { explainAppName } from '../../domain/app-name.js';
-import type { Principal } from '../../pipeline/authenticate-token.js';
+import type { Principal } from '../../auth/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { isSlipwayError, NotFoundError } from '../../shared/errors.js';
 import { openSse } from '../sse.js';

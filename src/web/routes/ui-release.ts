@@ -2,7 +2,7 @@
 // production runs and the target), then the action on the commit that view showed.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Principal } from '../../pipeline/authenticate-token.js';
+import type { Principal } from '../../auth/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { listRollbackChoices } from '../../pipeline/plan-production-move.js';
 import { isSlipwayError } from '../../shared/errors.js';

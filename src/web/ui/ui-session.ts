@@ -3,8 +3,8 @@
 import type Koa from 'koa';
 import type { Context, Middleware } from 'koa';
 import session from 'koa-session';
-import type { Principal } from '../../pipeline/authenticate-token.js';
-import { checkSession, type SessionClaim } from '../../pipeline/authenticate-session.js';
+import type { Principal } from '../../auth/authenticate-token.js';
+import { checkSession, type SessionClaim } from '../../auth/authenticate-session.js';
 import type { PipelineDeps } from '../../pipeline/deps.js';
 import { UnauthorizedError } from '../../shared/errors.js';
 

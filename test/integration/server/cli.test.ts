@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { openPipeline } from '../../../src/compose.js';
-import { authenticateToken } from '../../../src/pipeline/authenticate-token.js';
+import { authenticateToken } from '../../../src/auth/authenticate-token.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'slipway-cli-'));
