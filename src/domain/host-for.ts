@@ -1,8 +1,14 @@
-// Host names of an app's environments, and the reverse lookup the proxy does.
+// Host names and URLs of an app's environments, and the reverse lookup the proxy does.
 import type { EnvironmentDef } from './types.js';
 
 export function hostFor(env: EnvironmentDef, app: string, domain: string): string {
   return env.host.replaceAll('{app}', app).replaceAll('{domain}', domain);
+}
+
+/** The URL people open for an environment of an app (same scheme and port as the server's public URL). */
+export function environmentUrl(site: { publicUrl: string; domain: string }, env: EnvironmentDef, app: string): string {
+  const base = new URL(site.publicUrl);
+  return `${base.protocol}//${hostFor(env, app, site.domain)}${base.port ? `:${base.port}` : ''}/`;
 }
 
 /** Finds which app and environment a request's host name (without port) addresses. */

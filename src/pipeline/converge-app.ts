@@ -12,7 +12,7 @@ import type { Instance } from '../runtime/runtime.js';
 import { messageOf } from '../shared/errors.js';
 import { needsPerson } from '../shared/classify-failure.js';
 import type { DeploymentRecord } from '../store/deployments-store.js';
-import { environmentUrl } from './app-view.js';
+import { environmentUrl } from '../domain/host-for.js';
 import type { PipelineDeps } from './deps.js';
 import { ensureBuild } from './ensure-build.js';
 import { secretValues } from './secrets.js';

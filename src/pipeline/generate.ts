@@ -15,7 +15,7 @@ import { repoPath } from '../git/repo-path.js';
 import { ConflictError, InvalidInputError, NotFoundError, SlipwayError, messageOf } from '../shared/errors.js';
 import { readFileSync } from 'node:fs';
 import type { GenerationRecord } from '../store/generations-store.js';
-import { environmentUrl } from './app-view.js';
+import { environmentUrl } from '../domain/host-for.js';
 import { environmentFollowing, MAIN_REF } from '../domain/environments.js';
 import { recordRefUpdates } from './record-ref-updates.js';
 import type { WorkTracker } from './work-tracker.js';

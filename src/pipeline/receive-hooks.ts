@@ -10,7 +10,7 @@ import { readDirection } from '../git/read-direction.js';
 import { resolveRef } from '../git/read-refs.js';
 import { repoPath } from '../git/repo-path.js';
 import { InvalidInputError, NotFoundError, messageOf } from '../shared/errors.js';
-import { environmentUrl } from './app-view.js';
+import { environmentUrl } from '../domain/host-for.js';
 import type { PipelineDeps } from './deps.js';
 import { buildFacts, productionEnvironment } from './move-production.js';
 import type { PipelineEvent } from './pipeline-events.js';

@@ -3,7 +3,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
-import { environmentViews } from '../../pipeline/environment-views.js';
+import { environmentViews } from '../view-models/environment-views.js';
 import type { Principal } from '../../auth/authenticate-token.js';
 import { InvalidInputError, NotFoundError } from '../../shared/errors.js';
 import { buildAnswer, deploymentAnswer, jobRunAnswer } from '../api-records.js';

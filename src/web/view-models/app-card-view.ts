@@ -1,7 +1,7 @@
 // An app's card on the home page: template, description and each environment's status, commit and URL. It
 // reads only the database (no git), so that the home page of 200 apps stays fast.
 import type { AppTemplate } from '../../git/app-templates.js';
-import { environmentUrl } from '../../pipeline/app-view.js';
+import { environmentUrl } from '../../domain/host-for.js';
 import type { PipelineDeps } from '../../pipeline/deps.js';
 import type { AppRecord } from '../../store/apps-store.js';
 import { environmentStatus, statusView, type StatusView } from './status-view.js';

@@ -4,7 +4,7 @@ import { isProduction } from '../../domain/environments.js';
 import { readCommits } from '../../git/read-commits.js';
 import { repoPath } from '../../git/repo-path.js';
 import type { PipelineDeps } from '../../pipeline/deps.js';
-import { environmentViews } from '../../pipeline/environment-views.js';
+import { environmentViews } from './environment-views.js';
 import { commitSummaryView, type CommitSummaryView } from './commit-summary-view.js';
 import { statusView, type StatusView } from './status-view.js';
 

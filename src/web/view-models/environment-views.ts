@@ -1,10 +1,10 @@
 // Each environment of an app as people see it: what its ref asks for, what serves, and how the last deploy went.
-import { listReleases } from '../git/list-releases.js';
-import { resolveRef } from '../git/read-refs.js';
-import { repoPath } from '../git/repo-path.js';
-import { environmentUrl } from './app-view.js';
-import type { PipelineDeps } from './deps.js';
-import { readSchedule } from './read-schedule.js';
+import { environmentUrl } from '../../domain/host-for.js';
+import { listReleases } from '../../git/list-releases.js';
+import { resolveRef } from '../../git/read-refs.js';
+import { repoPath } from '../../git/repo-path.js';
+import type { PipelineDeps } from '../../pipeline/deps.js';
+import { readSchedule } from '../../pipeline/read-schedule.js';
 
 export interface EnvironmentView {
   name: string;
