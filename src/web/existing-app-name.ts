@@ -2,9 +2,9 @@
 import type { Context } from 'koa';
 import { parseAppName } from '../domain/app-name.js';
 import { NotFoundError } from '../shared/errors.js';
-import type { Store } from '../store/create-store.js';
+import type { ReadStore } from '../store/read-store.js';
 
-export function existingAppName(store: Pick<Store, 'apps'>, ctx: Context): string {
+export function existingAppName(store: Pick<ReadStore, 'apps'>, ctx: Context): string {
   const name = parseAppName(ctx.params.name ?? '');
   if (!store.apps.get(name)) throw new NotFoundError(`no app named ${name}`);
   return name;

@@ -9,7 +9,7 @@ import { openSse } from '../sse.js';
 
 export function apiGenerationsRoutes(pipeline: Pipeline): Router {
   const router = new Router({ prefix: '/api' });
-  const { store, events } = pipeline.deps;
+  const { store, events } = pipeline.read;
 
   router.post('/apps/:name/generations', (ctx) => {
     const principal = ctx.state.principal as Principal;

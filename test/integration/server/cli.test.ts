@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { openPipeline } from '../../../src/compose.js';
+import { composePipeline } from '../../../src/compose.js';
 import { authenticateToken } from '../../../src/auth/authenticate-token.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -81,10 +81,10 @@ describe('slipway CLI', () => {
     expect(r.status).toBe(0);
     const token = r.stdout.trim();
     expect(token).toMatch(/^slw_/);
-    const pipeline = openPipeline(loadConfig({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'silent' }));
-    expect(authenticateToken(pipeline.deps, token)).toEqual({ name: 'ci', role: 'admin' });
-    expect(JSON.stringify(pipeline.deps.store.db.prepare('SELECT * FROM tokens').all())).not.toContain(token);
-    pipeline.deps.store.close();
+    const { deps } = composePipeline(loadConfig({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'silent' }));
+    expect(authenticateToken(deps, token)).toEqual({ name: 'ci', role: 'admin' });
+    expect(JSON.stringify(deps.store.db.prepare('SELECT * FROM tokens').all())).not.toContain(token);
+    deps.store.close();
   });
 
   it('stops start-up with a message naming a bad variable', () => {
