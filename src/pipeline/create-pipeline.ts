@@ -62,8 +62,6 @@ export interface Pipeline {
   runtimeLogs(app: string, environment: string, options: { tail: number; follow: boolean }, signal?: AbortSignal): AsyncIterable<string>;
   generate(app: string, prompt: unknown, by: string): GenerationRecord;
   revertGeneration(id: string, by: string): Promise<GenerationRecord>;
-  /** After a settings change: redeploys what the environment runs (fresh container, same commit). */
-  restartEnvironment(app: string, environment: string): DeploymentRecord | null;
   authenticateBearer(authorization: string | undefined): Principal | null;
   authenticateBasic(authorization: string | undefined): Principal | null;
   /** Signing in to the UI with a token: the claim a session keeps (never the token), or null. */
@@ -92,6 +90,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     work.checkOpen();
     return locks.release(app, () => release(deps, app, action, { ...(to ? { to } : {}), by }));
   };
+  // After a settings change: redeploys what the environment runs (fresh container, same commit).
   const restartEnvironment = (app: string, environment: string): DeploymentRecord | null => {
     work.checkOpen();
     const live = deps.store.deployments.live(app, environment);
@@ -142,7 +141,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     rollbackChoices: (app) => listRollbackChoices(deps, app),
     runtimeLogs: (app, environment, options, signal) => readRuntimeLogs(deps, app, environment, options, signal),
     runJob: async (app, environment) => (await startJobRun(deps, app, environment, 'manual', work)).run,
-    restartEnvironment,
     authenticateBearer: (a) => authenticateToken(deps, tokenFromBearer(a)),
     authenticateBasic: (a) => authenticateToken(deps, tokenFromBasic(a)),
     signIn: (token) => signInWithToken(deps, token),
