@@ -1,9 +1,9 @@
 // Lint rules: typescript-eslint's recommended set, process.env only in src/config, and the layer directions
-// of ARCHITECTURE.md (main → web|cli → pipeline → git|build|runtime|codegen|store → domain; shared everywhere).
+// of ARCHITECTURE.md (main → web|cli → pipeline|auth → git|build|runtime|codegen|store → domain; shared everywhere).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const layers = ['config', 'domain', 'shared', 'store', 'git', 'build', 'runtime', 'codegen', 'pipeline', 'web', 'cli'];
+const layers = ['config', 'domain', 'shared', 'store', 'git', 'build', 'runtime', 'codegen', 'auth', 'pipeline', 'web', 'cli'];
 /** What each layer may import from, besides itself. */
 const allowed = {
   shared: [],
@@ -14,9 +14,10 @@ const allowed = {
   build: ['shared', 'domain', 'config'],
   runtime: ['shared', 'domain', 'config'],
   codegen: ['shared', 'domain', 'config'],
-  pipeline: ['shared', 'domain', 'config', 'store', 'git', 'build', 'runtime', 'codegen'],
-  web: ['shared', 'domain', 'config', 'pipeline', 'store', 'git'],
-  cli: ['shared', 'domain', 'config', 'pipeline'],
+  auth: ['shared', 'domain', 'config', 'store'],
+  pipeline: ['shared', 'domain', 'config', 'store', 'git', 'build', 'runtime', 'codegen', 'auth'],
+  web: ['shared', 'domain', 'config', 'pipeline', 'auth', 'store', 'git'],
+  cli: ['shared', 'domain', 'config', 'pipeline', 'auth'],
 };
 
 const layerRules = layers.map((layer) => {

@@ -10,13 +10,14 @@ import { loadTemplates } from './git/app-templates.js';
 import { reposDir } from './git/repo-path.js';
 import { createDockerClient, describeDockerEndpoint } from './shared/docker/create-docker-client.js';
 import { createPipeline, type Pipeline } from './pipeline/create-pipeline.js';
+import type { PipelineDeps } from './pipeline/deps.js';
 import { createPipelineEvents } from './pipeline/pipeline-events.js';
 import { createDockerRuntime, type DockerRuntime } from './runtime/docker/create-docker-runtime.js';
 import { createAppProxy } from './runtime/proxy/create-app-proxy.js';
 import { createKubernetesRuntime } from './runtime/kubernetes/create-kubernetes-runtime.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Runtime } from './runtime/runtime.js';
-import { ensureAdminToken } from './pipeline/create-token.js';
+import { ensureAdminToken } from './auth/create-token.js';
 import { newToken } from './shared/ids.js';
 import { messageOf } from './shared/errors.js';
 import { createLogger, type Logger } from './shared/log.js';
@@ -56,6 +57,11 @@ function createRuntime(config: Config, docker: ReturnType<typeof createDockerCli
 
 /** The pipeline over this data folder, without a server (what the CLI's admin commands use). */
 export function openPipeline(config: Config, log: Logger = createLogger(config.logLevel)): Pipeline {
+  return composePipeline(config, log).pipeline;
+}
+
+/** The pipeline and the parts it was made of (the server needs the runtime; tests and benches reach the store). */
+export function composePipeline(config: Config, log: Logger = createLogger(config.logLevel)): { pipeline: Pipeline; deps: PipelineDeps } {
   registerSecret(config.adminToken);
   registerSecret(config.codegen.apiKey);
   makePrivate(config.dataDir, log);
@@ -64,7 +70,8 @@ export function openPipeline(config: Config, log: Logger = createLogger(config.l
   const templates = loadTemplates(join(config.projectRoot, 'app-templates'));
   const docker = createDockerClient(config.docker);
   const runtime = createRuntime(config, docker, log);
-  return createPipeline({ config, store, templates, log, events: createPipelineEvents(), runtime, docker });
+  const deps: PipelineDeps = { config, store, templates, log, events: createPipelineEvents(), runtime, docker };
+  return { pipeline: createPipeline(deps), deps };
 }
 
 /**
@@ -93,35 +100,37 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly pipeline: Pipeline;
+  /** What the pipeline was made of: for tests and benches that seed or inspect the store, or watch Docker. */
+  readonly deps: PipelineDeps;
   /** The admin token made on this first start, to be shown once; null otherwise. */
   readonly firstAdminToken: string | null;
   close(): Promise<void>;
 }
 
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const pipeline = openPipeline(config, log);
+  const { pipeline, deps } = composePipeline(config, log);
   try {
     checkAppsKeepTheirHosts(
-      pipeline.deps.store.apps.list().map((a) => a.name),
+      deps.store.apps.list().map((a) => a.name),
       config,
     );
   } catch (e) {
-    pipeline.deps.store.close();
+    deps.store.close();
     throw e;
   }
-  const firstAdminToken = ensureAdminToken(pipeline.deps);
+  const firstAdminToken = ensureAdminToken(deps);
   const hookSecret = newToken();
   registerSecret(hookSecret);
   let port = config.port;
   const loopback = ['0.0.0.0', '::', '[::]'].includes(config.host) ? '127.0.0.1' : config.host;
   const cli = join(config.projectRoot, 'dist', 'src', 'main.js');
-  const { runtime } = pipeline.deps;
+  const { runtime } = deps;
   // App traffic: Slipway's own Host-header proxy with Docker; Traefik's Ingress does it on Kubernetes.
   const proxy = isDockerRuntime(runtime)
     ? createAppProxy({
         environments: config.environments,
         domain: config.domain,
-        appExists: (name) => pipeline.deps.store.apps.get(name) !== undefined,
+        appExists: (name) => deps.store.apps.get(name) !== undefined,
         route: (a, e) => runtime.route(a, e),
         onUpstreamError: () => void runtime.refreshRoutes().catch(() => undefined),
         log: log.child('proxy'),
@@ -162,6 +171,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     url,
     port,
     pipeline,
+    deps,
     firstAdminToken,
     async close() {
       // Stop taking requests, let the pipeline stop taking work and wait (bounded) for what runs to record where

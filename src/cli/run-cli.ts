@@ -3,9 +3,8 @@ import { Command, CommanderError } from 'commander';
 import type { Config } from '../config/load-config.js';
 import type { HookContext } from '../config/load-hook-context.js';
 import { parseAppName } from '../domain/app-name.js';
-import { toAppView } from '../pipeline/app-view.js';
+import { toAppView } from '../domain/app-view.js';
 import type { Pipeline } from '../pipeline/create-pipeline.js';
-import { createToken } from '../pipeline/create-token.js';
 import { isSlipwayError, messageOf } from '../shared/errors.js';
 import { runHook } from './run-hook.js';
 
@@ -29,7 +28,7 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
     try {
       return await fn(pipeline);
     } finally {
-      pipeline.deps.store.close();
+      await pipeline.close();
     }
   };
 
@@ -65,7 +64,7 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
     .action(async (name: string, opts: { template: string; description?: string }) => {
       await withPipeline(async (p) => {
         const app = await p.createApp({ name, template: opts.template, description: opts.description });
-        const view = toAppView(p.deps, app);
+        const view = toAppView(p.read.config, app);
         print(`created ${view.name} (${view.template}), first commit ${app.commit.slice(0, 12)}`);
         print(`  git clone ${view.cloneUrl}`);
       });
@@ -76,7 +75,7 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
     .description('list apps')
     .action(async (opts: { json?: boolean }) => {
       await withPipeline((p) => {
-        const list = p.deps.store.apps.list().map((a) => toAppView(p.deps, a));
+        const list = p.read.store.apps.list().map((a) => toAppView(p.read.config, a));
         if (opts.json) return print(JSON.stringify(list, null, 2));
         if (list.length === 0) return print('no apps yet: slipway apps create NAME --template static-site');
         for (const a of list) print(`${a.name.padEnd(24)} ${a.template.padEnd(14)} ${a.cloneUrl}`);
@@ -106,7 +105,7 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
     .requiredOption('-n, --name <name>', 'who or what the token is for')
     .description('create a token (shown once; only its hash is stored)')
     .action(async (opts: { name: string }) => {
-      await withPipeline((p) => print(createToken(p.deps, opts.name).token));
+      await withPipeline((p) => print(p.createToken(opts.name).token));
     });
 
   program

@@ -7,8 +7,6 @@ import { MAX_PATH_LENGTH } from './check-path.js';
 import { formatBytes } from './format-bytes.js';
 import type { Workspace } from './workspace.js';
 
-export type ToolName = 'list_files' | 'read_file' | 'write_file' | 'delete_file' | 'finish';
-
 /** Longest commit summary kept; longer ones are cut (git shows the first line in one row). */
 export const MAX_SUMMARY_LENGTH = 100;
 /** Reads longer than this are truncated in the tool result, so one file cannot fill the context. */

@@ -36,8 +36,6 @@ export interface Config {
     readonly buildArgs: Readonly<Record<string, string>>;
   };
   readonly docker: { readonly socketPath: string | undefined; readonly host: string | undefined };
-  /** Set in the environment of git hooks by the server that runs receive-pack. */
-  readonly hook: { readonly url: string | undefined; readonly secret: string | undefined };
   readonly codegen: {
     readonly apiKey: string | undefined;
     readonly baseURL: string | undefined;
@@ -193,7 +191,6 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
     pipeline: { paused: parseBool(env, 'SLIPWAY_PIPELINE_PAUSED'), intervalMs: parseInterval(env) },
     build: { registry, buildArgs: parseBuildArgs(env) },
     docker: { socketPath: pick(env, 'SLIPWAY_DOCKER_SOCKET'), host: pick(env, 'DOCKER_HOST') },
-    hook: { url: pick(env, 'SLIPWAY_HOOK_URL'), secret: pick(env, 'SLIPWAY_HOOK_SECRET') },
     kubernetes: { builderServiceAccount: { namespace: sa[1]!, name: sa[2]! }, ingressClass },
     codegen: {
       apiKey: pick(env, 'ANTHROPIC_API_KEY'),

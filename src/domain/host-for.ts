@@ -1,4 +1,5 @@
-// Host names of an app's environments, the reverse lookup the proxy does, and which app names would lose a host.
+// Host names and URLs of an app's environments, the reverse lookup the proxy does, and which app names would lose a
+// host.
 import type { EnvironmentDef } from './types.js';
 
 /** What host names are made of: the environments' patterns and the domain they fill in. */
@@ -9,6 +10,12 @@ export interface HostLayout {
 
 export function hostFor(env: EnvironmentDef, app: string, domain: string): string {
   return env.host.replaceAll('{app}', app).replaceAll('{domain}', domain);
+}
+
+/** The URL people open for an environment of an app (same scheme and port as the server's public URL). */
+export function environmentUrl(site: { publicUrl: string; domain: string }, env: EnvironmentDef, app: string): string {
+  const base = new URL(site.publicUrl);
+  return `${base.protocol}//${hostFor(env, app, site.domain)}${base.port ? `:${base.port}` : ''}/`;
 }
 
 /** Finds which app and environment a request's host name (without port) addresses. */

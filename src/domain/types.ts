@@ -5,10 +5,8 @@ export type Brand<T, B extends string> = T & { readonly [brand]: B };
 
 /** An app name that passed `parseAppName`. */
 export type AppName = Brand<string, 'AppName'>;
-/** A full 40-hex commit id. */
+/** A full 40-hex commit id (what `isSha` checked). */
 export type CommitSha = Brand<string, 'CommitSha'>;
-/** A full ref name such as `refs/heads/main`. */
-export type RefName = Brand<string, 'RefName'>;
 
 export const ZERO_SHA = '0000000000000000000000000000000000000000';
 

@@ -12,14 +12,18 @@ import type { Instance } from '../runtime/runtime.js';
 import { messageOf } from '../shared/errors.js';
 import { needsPerson } from '../shared/classify-failure.js';
 import type { DeploymentRecord } from '../store/deployments-store.js';
-import { environmentUrl } from './app-view.js';
+import { environmentUrl } from '../domain/host-for.js';
 import type { PipelineDeps } from './deps.js';
 import { ensureBuild } from './ensure-build.js';
 import { secretValues } from './secrets.js';
 import { logPath } from './log-paths.js';
 
 /** Brings every environment of `app` to its ref's commit. Throws when the runtime cannot be reached. */
-export async function convergeApp(deps: PipelineDeps, app: string, signal?: AbortSignal): Promise<void> {
+export async function convergeApp(
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build'>,
+  app: string,
+  signal?: AbortSignal,
+): Promise<void> {
   let live: Instance[];
   try {
     live = await deps.runtime.current(app);
@@ -43,7 +47,11 @@ export async function convergeApp(deps: PipelineDeps, app: string, signal?: Abor
  * and deployment records, and the pusher, say why nothing goes live. That failure needs no person: once the runtime
  * answers again, a pass retries it. Nothing is queued on the timer's passes, so they add no records meanwhile.
  */
-async function attemptQueued(deps: PipelineDeps, app: string, signal?: AbortSignal): Promise<void> {
+async function attemptQueued(
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build'>,
+  app: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const gitdir = repoPath(deps.config.dataDir, app);
   for (const env of deps.config.environments) {
     const desired = await resolveRef(gitdir, env.ref);
@@ -52,7 +60,13 @@ async function attemptQueued(deps: PipelineDeps, app: string, signal?: AbortSign
   }
 }
 
-async function convergeEnvironment(deps: PipelineDeps, app: string, env: EnvironmentDef, actual: Instance | undefined, signal?: AbortSignal): Promise<void> {
+async function convergeEnvironment(
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build'>,
+  app: string,
+  env: EnvironmentDef,
+  actual: Instance | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
   const { deployments } = deps.store;
   const gitdir = repoPath(deps.config.dataDir, app);
   // A newer push while we build makes this loop go round again with the new commit (older ones superseded).
@@ -104,7 +118,7 @@ type Outcome = { status: 'live'; instance: Instance } | { status: 'failed' } | {
 
 /** `applied` is the commit serving the environment now (null: nothing), which serves on if this deploy fails. */
 async function runDeployment(
-  deps: PipelineDeps,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build'>,
   app: string,
   env: EnvironmentDef,
   d: DeploymentRecord,
@@ -162,7 +176,7 @@ async function runDeployment(
 }
 
 function finish(
-  deps: PipelineDeps,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events'>,
   d: DeploymentRecord,
   status: 'live' | 'failed' | 'superseded',
   fields: { appliedCommit?: string | null; reason?: string; needsPerson?: number },
@@ -171,7 +185,7 @@ function finish(
   emitStatus(deps, d, status, fields.reason);
 }
 
-function emitStatus(deps: PipelineDeps, d: DeploymentRecord, status: string, reason?: string): void {
+function emitStatus(deps: Pick<PipelineDeps, 'config' | 'events'>, d: DeploymentRecord, status: string, reason?: string): void {
   const env = deps.config.environments.find((e) => e.name === d.environment);
   deps.events.emit({
     type: 'deployment',
@@ -186,7 +200,7 @@ function emitStatus(deps: PipelineDeps, d: DeploymentRecord, status: string, rea
 }
 
 /** The runtime serves something the records don't know as live (the database was lost or restored): record it. */
-function adoptRunning(deps: PipelineDeps, app: string, env: EnvironmentDef, actual: Instance): void {
+function adoptRunning(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, env: EnvironmentDef, actual: Instance): void {
   const d = deps.store.deployments.create({
     app,
     environment: env.name,

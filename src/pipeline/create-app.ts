@@ -14,7 +14,10 @@ export interface CreateAppInput {
   description?: unknown;
 }
 
-export async function createApp(deps: PipelineDeps, input: CreateAppInput): Promise<AppRecord & { commit: string }> {
+export async function createApp(
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'templates' | 'log'>,
+  input: CreateAppInput,
+): Promise<AppRecord & { commit: string }> {
   const name = parseAppName(input.name, deps.config);
   const template = deps.templates.find((t) => t.name === input.template);
   if (!template) {

@@ -5,17 +5,25 @@ import type { DeploymentRecord } from '../store/deployments-store.js';
 import type { GenerationRecord } from '../store/generations-store.js';
 import type { JobRunRecord } from '../store/job-runs-store.js';
 import { createAppLocks } from './app-locks.js';
-import { authenticateToken, tokenFromBasic, tokenFromBearer, type Principal } from './authenticate-token.js';
+import { checkSession, signInWithToken, type SessionClaim } from '../auth/authenticate-session.js';
+import { authenticateToken, tokenFromBasic, tokenFromBearer, type Principal } from '../auth/authenticate-token.js';
+import { createToken } from '../auth/create-token.js';
+import type { RefUpdate } from '../domain/classify-ref.js';
+import type { Logger } from '../shared/log.js';
+import type { TokenRecord } from '../store/tokens-store.js';
 import { createApp, type CreateAppInput } from './create-app.js';
 import { deleteApp } from './delete-app.js';
 import type { PipelineDeps } from './deps.js';
 import { startGeneration } from './generate.js';
 import { createJobScheduler, type JobScheduler } from './job-scheduler.js';
 import { logPath } from './log-paths.js';
-import { planProductionMove, type ProductionMovePlan } from './plan-production-move.js';
+import { listRollbackChoices, planProductionMove, type ProductionMovePlan, type RollbackChoice } from './plan-production-move.js';
+import { createPlatformStatus, type PlatformStatusSource } from './platform-status.js';
+import type { PipelineReads } from './pipeline-reads.js';
+import { readRuntimeLogs } from './read-runtime-logs.js';
 import { release, type ReleaseResult } from './publish.js';
 import { createReconciler, type Reconciler } from './reconciler.js';
-import { postReceive, preReceive, type HookInput, type Say } from './receive-hooks.js';
+import { acceptsWithoutHook, postReceive, preReceive, type HookInput, type Say } from './receive-hooks.js';
 import { recordRefUpdates } from './record-ref-updates.js';
 import { revertGeneration } from './revert-generation.js';
 import { createSecrets, type Secrets } from './secrets.js';
@@ -26,7 +34,11 @@ import { MAIN_REF } from '../domain/environments.js';
 import { ZERO_SHA } from '../domain/types.js';
 
 export interface Pipeline {
-  readonly deps: PipelineDeps;
+  /** What the web layer and the CLI may read: config, the store without writes, events, templates. */
+  readonly read: PipelineReads;
+  readonly log: Logger;
+  /** The UI banner: whether the runtime answers and whether Claude is set up. */
+  readonly platform: PlatformStatusSource;
   readonly reconciler: Reconciler;
   readonly scheduler: JobScheduler;
   /** An app's secrets per environment: names to show, values write-only; a change restarts the environment. */
@@ -34,6 +46,8 @@ export interface Pipeline {
   createApp(input: CreateAppInput): ReturnType<typeof createApp>;
   /** Cancels what deploys the app, waits for it, then removes what runs, the repo and the records. */
   deleteApp(name: string): Promise<void>;
+  /** Whether pre-receive would accept these updates whatever happens meanwhile (the bridge then skips the hook). */
+  acceptsPush(app: string, updates: RefUpdate[]): boolean;
   preReceive(input: HookInput, say: Say): Promise<boolean>;
   postReceive(input: HookInput, say: Say): Promise<void>;
   /** What publishing or rolling back would change, decided by the production rule; what publish and rollback apply. */
@@ -41,13 +55,21 @@ export interface Pipeline {
   /** Publishes and waits (up to `waitMs`) for production to be live. */
   publish(app: string, options: { commit?: string; by: string; waitMs?: number }): Promise<ReleaseResult>;
   rollback(app: string, options: { to?: string; by: string; waitMs?: number }): Promise<ReleaseResult>;
+  /** The releases production could roll back to, newest first. */
+  rollbackChoices(app: string): Promise<RollbackChoice[]>;
   runJob(app: string, environment: string): Promise<JobRunRecord>;
+  /** An environment's runtime log lines: the last `tail`, then new ones while `follow`. */
+  runtimeLogs(app: string, environment: string, options: { tail: number; follow: boolean }, signal?: AbortSignal): AsyncIterable<string>;
   generate(app: string, prompt: unknown, by: string): GenerationRecord;
   revertGeneration(id: string, by: string): Promise<GenerationRecord>;
-  /** After a settings change: redeploys what the environment runs (fresh container, same commit). */
-  restartEnvironment(app: string, environment: string): DeploymentRecord | null;
   authenticateBearer(authorization: string | undefined): Principal | null;
   authenticateBasic(authorization: string | undefined): Principal | null;
+  /** Signing in to the UI with a token: the claim a session keeps (never the token), or null. */
+  signIn(token: unknown): SessionClaim | null;
+  /** Who a session's claim stands for, while its token still exists. */
+  checkSession(claim: unknown): Principal | null;
+  /** A new token: its value is returned once, only its hash is kept. */
+  createToken(name: string): { token: string; record: TokenRecord };
   /**
    * Orderly shutdown: stops taking work, cancels builds, deployments, generations and job runs, waits (at most
    * `graceMs`) until each has recorded where it stopped, then closes the store.
@@ -68,6 +90,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     work.checkOpen();
     return locks.release(app, () => release(deps, app, action, { ...(to ? { to } : {}), by }));
   };
+  // After a settings change: redeploys what the environment runs (fresh container, same commit).
   const restartEnvironment = (app: string, environment: string): DeploymentRecord | null => {
     work.checkOpen();
     const live = deps.store.deployments.live(app, environment);
@@ -84,7 +107,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return d;
   };
   return {
-    deps,
+    read: { config: deps.config, store: deps.store, events: deps.events, templates: deps.templates },
+    log: deps.log,
+    platform: createPlatformStatus(deps),
     reconciler,
     scheduler,
     secrets: createSecrets(deps, restartEnvironment),
@@ -102,6 +127,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       await deleting;
       await scheduler.sync(name);
     },
+    acceptsPush: (app, updates) => acceptsWithoutHook(deps, { app, updates }),
     preReceive: (input, say) => preReceive(deps, input, say),
     postReceive: (input, say) => postReceive(deps, reconciler, input, say),
     releasePlan: (app, action, options = {}) => planProductionMove(deps, app, action, options),
@@ -112,10 +138,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       work.checkOpen();
       return revertGeneration(deps, reconciler, id, by);
     },
+    rollbackChoices: (app) => listRollbackChoices(deps, app),
+    runtimeLogs: (app, environment, options, signal) => readRuntimeLogs(deps, app, environment, options, signal),
     runJob: async (app, environment) => (await startJobRun(deps, app, environment, 'manual', work)).run,
-    restartEnvironment,
     authenticateBearer: (a) => authenticateToken(deps, tokenFromBearer(a)),
     authenticateBasic: (a) => authenticateToken(deps, tokenFromBasic(a)),
+    signIn: (token) => signInWithToken(deps, token),
+    checkSession: (claim) => checkSession(deps, claim),
+    createToken: (name) => createToken(deps, name),
     async close(graceMs = 20_000) {
       const left = work.drain(graceMs);
       scheduler.stopAll();

@@ -5,7 +5,7 @@ import { repoPath } from '../git/repo-path.js';
 import { NotFoundError } from '../shared/errors.js';
 import type { PipelineDeps } from './deps.js';
 
-export async function deleteApp(deps: PipelineDeps, input: string): Promise<void> {
+export async function deleteApp(deps: Pick<PipelineDeps, 'config' | 'store' | 'runtime' | 'log'>, input: string): Promise<void> {
   // Only an app that exists, by a name that parses: a name from outside never becomes a path to remove.
   const name = parseAppName(input);
   if (!deps.store.apps.get(name)) throw new NotFoundError(`no app named ${name}`);

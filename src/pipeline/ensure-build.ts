@@ -10,7 +10,12 @@ import { logPath } from './log-paths.js';
 
 export type BuildOutcome = { ok: true; image: string; buildId: string } | { ok: false; buildId: string; error: string; needsPerson: boolean };
 
-export async function ensureBuild(deps: PipelineDeps, app: string, commit: string, signal?: AbortSignal): Promise<BuildOutcome> {
+export async function ensureBuild(
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'docker' | 'build'>,
+  app: string,
+  commit: string,
+  signal?: AbortSignal,
+): Promise<BuildOutcome> {
   const { store, events, config } = deps;
   const previous = store.builds.latestFor(app, commit);
   if (previous?.status === 'succeeded') return { ok: true, image: previous.image, buildId: previous.id };

@@ -15,7 +15,7 @@ import { repoPath } from '../git/repo-path.js';
 import { ConflictError, InvalidInputError, NotFoundError, SlipwayError, messageOf } from '../shared/errors.js';
 import { readFileSync } from 'node:fs';
 import type { GenerationRecord } from '../store/generations-store.js';
-import { environmentUrl } from './app-view.js';
+import { environmentUrl } from '../domain/host-for.js';
 import { environmentFollowing, MAIN_REF } from '../domain/environments.js';
 import { recordRefUpdates } from './record-ref-updates.js';
 import type { WorkTracker } from './work-tracker.js';
@@ -27,21 +27,28 @@ export const CLAUDE = { name: 'Claude', email: 'claude@slipway.local' } as const
 const MAX_PROMPT = 20_000;
 
 /** Appends to the root generation's stream (fixes stream into the request that started them) and notifies. */
-function emitter(deps: PipelineDeps, rootId: string, app: string) {
+function emitter(deps: Pick<PipelineDeps, 'store' | 'events'>, rootId: string, app: string) {
   return (event: string, data: unknown) => {
     const seq = deps.store.generations.appendEvent(rootId, event, data);
     deps.events.emit({ type: 'generation', app, generationId: rootId, seq });
   };
 }
 
-export function checkCanGenerate(deps: PipelineDeps, app: string): void {
+export function checkCanGenerate(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string): void {
   if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
   if (!deps.config.codegen.apiKey) throw new SlipwayError('NO_API_KEY', NO_API_KEY_MESSAGE);
   const running = deps.store.generations.running(app);
   if (running) throw new ConflictError(`a generation is already running for ${app} (${running.id}); wait for it to finish`);
 }
 
-export function startGeneration(deps: PipelineDeps, reconciler: Reconciler, work: WorkTracker, app: string, prompt: unknown, by: string): GenerationRecord {
+export function startGeneration(
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'log'>,
+  reconciler: Reconciler,
+  work: WorkTracker,
+  app: string,
+  prompt: unknown,
+  by: string,
+): GenerationRecord {
   work.checkOpen();
   if (typeof prompt !== 'string' || prompt.trim() === '') throw new InvalidInputError('describe what you want: the prompt is empty');
   if (prompt.length > MAX_PROMPT) throw new InvalidInputError(`a prompt has at most ${MAX_PROMPT} characters`);
@@ -59,7 +66,7 @@ export function startGeneration(deps: PipelineDeps, reconciler: Reconciler, work
   return gen;
 }
 
-function history(deps: PipelineDeps, app: string, excluding: string): PastExchange[] {
+function history(deps: Pick<PipelineDeps, 'store'>, app: string, excluding: string): PastExchange[] {
   return deps.store.generations
     .list(app, 20)
     .filter((g) => g.id !== excluding && g.status !== 'running')
@@ -75,7 +82,7 @@ function history(deps: PipelineDeps, app: string, excluding: string): PastExchan
 }
 
 async function runFlow(
-  deps: PipelineDeps,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'log'>,
   reconciler: Reconciler,
   signal: AbortSignal,
   gen: GenerationRecord,
@@ -115,7 +122,7 @@ async function runFlow(
 
 /** Runs the model and commits what it wrote; null when nothing was committed (the stream says why). */
 async function generateAndCommit(
-  deps: PipelineDeps,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'log'>,
   gen: GenerationRecord,
   emit: (event: string, data: unknown) => void,
   signal: AbortSignal,
@@ -198,7 +205,7 @@ type PreviewOutcome =
 
 /** Sends the commit through the pipeline like a push to main and reports its build and deploy. */
 async function followPreview(
-  deps: PipelineDeps,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events'>,
   reconciler: Reconciler,
   gen: GenerationRecord,
   { commit, parent }: { commit: string; parent: string },

@@ -14,7 +14,7 @@ export interface JobScheduler {
   stopAll(): void;
 }
 
-export function createJobScheduler(deps: PipelineDeps, work: WorkTracker): JobScheduler {
+export function createJobScheduler(deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'log'>, work: WorkTracker): JobScheduler {
   const timers = new Map<string, { cron: Cron; commit: string; schedule: string }>();
   const log = deps.log.child('jobs');
   return {

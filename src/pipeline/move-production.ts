@@ -31,7 +31,12 @@ export function buildFacts(build: BuildRecord | undefined): BuildFacts {
 const SLIPWAY = { name: 'Slipway', email: 'slipway@slipway.local' };
 
 /** Applies a publish or rollback plan exactly as shown: its commit, its tag, from the ref value it saw. */
-export async function applyProductionMove(deps: PipelineDeps, app: string, plan: ReleaseChangePlan, by: string): Promise<IntakeRecord> {
+export async function applyProductionMove(
+  deps: Pick<PipelineDeps, 'config' | 'store'>,
+  app: string,
+  plan: ReleaseChangePlan,
+  by: string,
+): Promise<IntakeRecord> {
   if (plan.blockers.length > 0) throw new ConflictError(plan.blockers.join(' '));
   const env = productionEnvironment(deps);
   const gitdir = repoPath(deps.config.dataDir, app);
@@ -55,7 +60,11 @@ export async function applyProductionMove(deps: PipelineDeps, app: string, plan:
  * first when the pusher sent code not built yet, then production moves to it. Returns the outcome to record, or
  * null when it must be tried again (a build that failed for a reason Slipway retries).
  */
-export async function applyReleaseTag(deps: PipelineDeps, update: RefUpdateRecord, signal?: AbortSignal): Promise<string | null> {
+export async function applyReleaseTag(
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'docker' | 'build'>,
+  update: RefUpdateRecord,
+  signal?: AbortSignal,
+): Promise<string | null> {
   const env = productionEnvironment(deps);
   const app = update.app;
   const tag = update.ref.replace(/^refs\/tags\//, '');

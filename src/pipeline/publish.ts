@@ -15,7 +15,12 @@ export interface ReleaseResult {
   deployment: DeploymentRecord;
 }
 
-export async function release(deps: PipelineDeps, app: string, action: ReleaseAction, options: { to?: string; by: string }): Promise<ReleaseResult> {
+export async function release(
+  deps: Pick<PipelineDeps, 'config' | 'store'>,
+  app: string,
+  action: ReleaseAction,
+  options: { to?: string; by: string },
+): Promise<ReleaseResult> {
   const { plan } = await planProductionMove(deps, app, action, options.to ? { to: options.to } : {});
   const record = await applyProductionMove(deps, app, plan, options.by);
   return { action, tag: plan.tag, commit: plan.to.commit, deployment: record.deployment! };

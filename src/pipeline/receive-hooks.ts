@@ -10,7 +10,7 @@ import { readDirection } from '../git/read-direction.js';
 import { resolveRef } from '../git/read-refs.js';
 import { repoPath } from '../git/repo-path.js';
 import { InvalidInputError, NotFoundError, messageOf } from '../shared/errors.js';
-import { environmentUrl } from './app-view.js';
+import { environmentUrl } from '../domain/host-for.js';
 import type { PipelineDeps } from './deps.js';
 import { buildFacts, productionEnvironment } from './move-production.js';
 import type { PipelineEvent } from './pipeline-events.js';
@@ -60,7 +60,7 @@ export function parseHookInput(body: unknown): HookInput {
 }
 
 /** Returns whether the push may go on; refusals are said with their reason. */
-export async function preReceive(deps: PipelineDeps, input: HookInput, say: Say): Promise<boolean> {
+export async function preReceive(deps: Pick<PipelineDeps, 'config' | 'store'>, input: HookInput, say: Say): Promise<boolean> {
   if (!deps.store.apps.get(input.app)) throw new NotFoundError(`no app named ${input.app}`);
   let ok = true;
   for (const update of input.updates) {
@@ -75,7 +75,7 @@ export async function preReceive(deps: PipelineDeps, input: HookInput, say: Say)
 }
 
 /** A release tag or a push to production's branch, asked of the production rule; null when it may go on. */
-async function refuseProductionMove(deps: PipelineDeps, input: HookInput, update: RefUpdate): Promise<string | null> {
+async function refuseProductionMove(deps: Pick<PipelineDeps, 'config' | 'store'>, input: HookInput, update: RefUpdate): Promise<string | null> {
   const c = classifyRefUpdate(update, deps.config.environments);
   if (c.kind !== 'publish' && c.kind !== 'production-move') return null;
   const gitdir = repoPath(deps.config.dataDir, input.app);
@@ -100,7 +100,7 @@ async function refuseProductionMove(deps: PipelineDeps, input: HookInput, update
  * build record is consulted (so not for publishing or moving production). The git bridge checks this before
  * receive-pack runs and spares the pre-receive hook its process start-up; anything else goes through the hook.
  */
-export function acceptsWithoutHook(deps: PipelineDeps, input: Pick<HookInput, 'app' | 'updates'>): boolean {
+export function acceptsWithoutHook(deps: Pick<PipelineDeps, 'config' | 'store'>, input: Pick<HookInput, 'app' | 'updates'>): boolean {
   if (!deps.store.apps.get(input.app)) return false;
   return input.updates.every((update) => {
     if (!checkRefUpdate(update, deps.config.environments).ok) return false;
@@ -118,7 +118,7 @@ interface Followed {
 }
 
 /** Records every ref update (committed before anything else), then runs the pipeline and reports on it. */
-export async function postReceive(deps: PipelineDeps, reconciler: Reconciler, input: HookInput, say: Say): Promise<void> {
+export async function postReceive(deps: Pick<PipelineDeps, 'config' | 'store' | 'events'>, reconciler: Reconciler, input: HookInput, say: Say): Promise<void> {
   if (!deps.store.apps.get(input.app)) throw new NotFoundError(`no app named ${input.app}`);
   const records = await recordRefUpdates(deps, input.app, input.updates, { by: input.pusher, pushOptions: input.pushOptions, trigger: 'push' });
   const followed: Followed = { deployments: new Set(), commits: new Set(), builds: new Set(), tags: [] };
@@ -146,7 +146,13 @@ export async function postReceive(deps: PipelineDeps, reconciler: Reconciler, in
   if (input.pushOptions.includes('publish')) await publishAfterPush(deps, reconciler, input, records, say);
 }
 
-async function follow(deps: PipelineDeps, reconciler: Reconciler, app: string, followed: Followed, say: Say): Promise<void> {
+async function follow(
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events'>,
+  reconciler: Reconciler,
+  app: string,
+  followed: Followed,
+  say: Say,
+): Promise<void> {
   const stop = deps.events.subscribe(app, (e) => relay(e, followed, say));
   try {
     await reconciler.wake(app);
@@ -157,7 +163,13 @@ async function follow(deps: PipelineDeps, reconciler: Reconciler, app: string, f
 }
 
 /** `git push -o publish`: once preview is healthy on the pushed commit, publish that commit. */
-async function publishAfterPush(deps: PipelineDeps, reconciler: Reconciler, input: HookInput, records: IntakeRecord[], say: Say): Promise<void> {
+async function publishAfterPush(
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events'>,
+  reconciler: Reconciler,
+  input: HookInput,
+  records: IntakeRecord[],
+  say: Say,
+): Promise<void> {
   const preview = previewEnvironment(deps.config.environments);
   const d = records.find((r) => r.deployment && r.environment === preview?.name)?.deployment;
   if (!preview || !d) return say('publish: this push did not move main; nothing to publish');
@@ -201,7 +213,7 @@ function relay(e: PipelineEvent, followed: Followed, say: Say): void {
 }
 
 /** The closing lines: each deployment's URL, or the failure and where to read the full log; each tag's outcome. */
-function report(deps: PipelineDeps, app: string, followed: Followed, say: Say): void {
+function report(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, followed: Followed, say: Say): void {
   for (const t of followed.tags) {
     const outcome = deps.store.refUpdates.get(t.id)?.outcome;
     const tag = t.ref.replace(/^refs\/tags\//, '');

@@ -13,7 +13,12 @@ import { MAIN_REF } from '../domain/environments.js';
 import { recordRefUpdates } from './record-ref-updates.js';
 import type { Reconciler } from './reconciler.js';
 
-export async function revertGeneration(deps: PipelineDeps, reconciler: Reconciler, id: string, by: string): Promise<GenerationRecord> {
+export async function revertGeneration(
+  deps: Pick<PipelineDeps, 'config' | 'store'>,
+  reconciler: Reconciler,
+  id: string,
+  by: string,
+): Promise<GenerationRecord> {
   const { store, config } = deps;
   const target = store.generations.get(id);
   if (!target) throw new NotFoundError(`no generation ${id}`);

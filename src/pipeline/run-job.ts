@@ -12,7 +12,7 @@ import type { WorkTracker } from './work-tracker.js';
 
 /** Starts a run and returns its record at once; the run goes on in the background. */
 export async function startJobRun(
-  deps: PipelineDeps,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime'>,
   app: string,
   environment: string,
   trigger: 'schedule' | 'manual',

@@ -5,7 +5,6 @@ import { bodyParser } from '@koa/bodyparser';
 import { createGitHttpBridge } from '../git/git-http-bridge.js';
 import { reposDir, repoPath } from '../git/repo-path.js';
 import type { Pipeline } from '../pipeline/create-pipeline.js';
-import { acceptsWithoutHook } from '../pipeline/receive-hooks.js';
 import { NotFoundError } from '../shared/errors.js';
 import { redact } from '../shared/redact.js';
 import { existsSync } from 'node:fs';
@@ -38,7 +37,8 @@ const notFound: Middleware = async (ctx) => {
 
 export function createWebApp(options: WebAppOptions): Koa {
   const { pipeline } = options;
-  const { config, log } = pipeline.deps;
+  const { config } = pipeline.read;
+  const { log } = pipeline;
   const app = new Koa();
   app.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'ERR_STREAM_PREMATURE_CLOSE' || e.code === 'ECONNRESET' || e.code === 'EPIPE') return; // a client went away
@@ -56,9 +56,9 @@ export function createWebApp(options: WebAppOptions): Koa {
     createGitHttpBridge({
       reposDir: reposDir(config.dataDir),
       authenticate: (a) => pipeline.authenticateBasic(a),
-      repoExists: (name) => pipeline.deps.store.apps.get(name) !== undefined && existsSync(repoPath(config.dataDir, name)),
+      repoExists: (name) => pipeline.read.store.apps.get(name) !== undefined && existsSync(repoPath(config.dataDir, name)),
       hookEnv: options.hookEnv,
-      acceptsPush: (name, updates) => acceptsWithoutHook(pipeline.deps, { app: name, updates }),
+      acceptsPush: (name, updates) => pipeline.acceptsPush(name, updates),
       followPush: (push, say) => pipeline.postReceive(push, (line) => say(redact(line))),
       path: config.path,
       log: log.child('git'),
@@ -80,7 +80,7 @@ export function createWebApp(options: WebAppOptions): Koa {
     onlyApi(
       requireToken(
         (a) => pipeline.authenticateBearer(a),
-        (ctx) => principalOf(pipeline.deps, ctx),
+        (ctx) => principalOf(pipeline, ctx),
       ),
     ),
   );

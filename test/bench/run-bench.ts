@@ -85,7 +85,7 @@ function parseBuildArgs(raw: string): Record<string, string> {
 
 /** Waits until the app has no container left but those serving (retired ones stopped), so runs don't overlap. */
 async function waitSettled(server: TestServer, app: string): Promise<void> {
-  const docker = server.pipeline.deps.docker;
+  const docker = server.deps.docker;
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const all = await docker.listContainers({ all: true, filters: { label: [`slipway.app=${app}`] } });
@@ -182,7 +182,7 @@ async function benchApp(
     await waitSettled(server, app.name);
     const head = (await gitOk(['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
     await measureFloor({
-      docker: server.pipeline.deps.docker,
+      docker: server.deps.docker,
       gitdir,
       commit: head,
       image: `slipway-bench-floor/${app.name}:warm`,
@@ -203,7 +203,7 @@ async function benchApp(
       const floorMarker = `${marker} floor`;
       results.floor.push(
         await measureFloor({
-          docker: server.pipeline.deps.docker,
+          docker: server.deps.docker,
           gitdir,
           commit,
           image: `slipway-bench-floor/${app.name}:${i}`,
@@ -235,7 +235,7 @@ async function benchApp(
 
 /** What deleting the apps may have left (a network still in use by a container being retired), and the images. */
 async function removeBenchLeftovers(server: TestServer): Promise<void> {
-  const docker = server.pipeline.deps.docker;
+  const docker = server.deps.docker;
   for (const app of APPS) {
     for (const c of await docker.listContainers({ all: true, filters: { label: [`slipway.app=${app.name}`] } }))
       await docker
@@ -262,7 +262,7 @@ async function main(): Promise<void> {
   const buildArgs = parseBuildArgs(buildArgsRaw);
   const server = await startTestServer(buildArgsRaw ? { SLIPWAY_BUILD_ARGS: buildArgsRaw } : {});
   let current = '';
-  const trace = tracePipeline(server.pipeline, () => current);
+  const trace = tracePipeline(server.pipeline, server.deps, () => current);
   const stop = async () => {
     await server.stop().catch((e: unknown) => log(`stopping the server: ${(e as Error).message}`));
     await removeBenchLeftovers(server).catch((e: unknown) => log(`removing what the bench left: ${(e as Error).message}`));

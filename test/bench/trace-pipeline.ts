@@ -3,6 +3,7 @@
 // duration (wrapped at docker-modem's `dial`, which every dockerode call goes through).
 import type Docker from 'dockerode';
 import type { Pipeline } from '../../src/pipeline/create-pipeline.js';
+import type { PipelineDeps } from '../../src/pipeline/deps.js';
 
 export interface TraceMark {
   /** performance.now() when it happened. */
@@ -42,7 +43,7 @@ function foldPath(path: string): string {
     .replace(/^\/(containers|networks)\/(?!create$|json$|prune$)[^/]+/, '/$1/{id}');
 }
 
-export function tracePipeline(pipeline: Pipeline, app: () => string): PipelineTrace {
+export function tracePipeline(pipeline: Pipeline, deps: Pick<PipelineDeps, 'events' | 'docker'>, app: () => string): PipelineTrace {
   let current: Recording | undefined;
   const now = () => performance.now();
   const mark = (what: string) => current?.marks.push({ at: now(), what });
@@ -66,14 +67,14 @@ export function tracePipeline(pipeline: Pipeline, app: () => string): PipelineTr
     }
   };
 
-  pipeline.deps.events.subscribe('*', (e) => {
+  deps.events.subscribe('*', (e) => {
     if (e.app !== app()) return;
     if (e.type === 'build') mark(`build ${e.status}${e.reused ? ' (reused)' : ''}`);
     else if (e.type === 'deployment') mark(`deployment ${e.environment} ${e.status}`);
     else if (e.type === 'deploy-line') mark(`deploy: ${e.line}`);
   });
 
-  const modem = (pipeline.deps.docker as Docker).modem as unknown as { dial: Dial };
+  const modem = (deps.docker as Docker).modem as unknown as { dial: Dial };
   const dial = modem.dial.bind(modem);
   modem.dial = (options, callback) => {
     const recording = current;

@@ -12,13 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../../src/config/load-config.js';
-import { openPipeline } from '../../src/compose.js';
+import { composePipeline } from '../../src/compose.js';
 import { repoPath } from '../../src/git/repo-path.js';
-import { createToken } from '../../src/pipeline/create-token.js';
 import { createLogger } from '../../src/shared/log.js';
 import { createWebApp } from '../../src/web/create-web-app.js';
-import type { Pipeline } from '../../src/pipeline/create-pipeline.js';
 import { createBigRepo, type BigRepo } from '../helpers/big-repo.js';
+import type { PipelineDeps } from '../../src/pipeline/deps.js';
 
 const TARGET_MS = 100;
 const RUNS = Math.max(10, Number(process.env.BENCH_UI_RUNS ?? 30) || 30);
@@ -45,8 +44,8 @@ function percentile(xs: number[], p: number): number {
 const sha = (n: number) => n.toString(16).padStart(40, '0');
 
 /** 200 apps over the four templates, with live, building and failed environments. */
-function seedApps(pipeline: Pipeline): void {
-  const { store, templates } = pipeline.deps;
+function seedApps(deps: PipelineDeps): void {
+  const { store, templates } = deps;
   const logPath = () => '/dev/null';
   for (let i = 0; i < APPS; i++) {
     const name = `bench-app-${String(i).padStart(3, '0')}`;
@@ -68,8 +67,8 @@ function seedApps(pipeline: Pipeline): void {
 }
 
 /** A repo of 5,000 commits (one in ten by Claude, with a generation), releases, and main and prod apart. */
-function seedHistory(pipeline: Pipeline, dataDir: string): void {
-  const { store } = pipeline.deps;
+function seedHistory(deps: PipelineDeps, dataDir: string): void {
+  const { store } = deps;
   store.apps.insert({ name: HISTORY_APP, template: 'static-site', description: 'A long history', createdAt: new Date().toISOString() });
   const gitdir = repoPath(dataDir, HISTORY_APP);
   execFileSync('git', ['init', '-q', '--bare', '-b', 'main', gitdir]);
@@ -145,8 +144,8 @@ async function measure(base: string, cookie: string, path: string, what: string,
 }
 
 /** The large-diff repo, with preview running its last commit and production its first (for the publish plan). */
-function seedDiffs(pipeline: Pipeline, dataDir: string): BigRepo {
-  const { store } = pipeline.deps;
+function seedDiffs(deps: PipelineDeps, dataDir: string): BigRepo {
+  const { store } = deps;
   store.apps.insert({ name: DIFF_APP, template: 'static-site', description: 'Large diffs', createdAt: new Date().toISOString() });
   const repo = createBigRepo(repoPath(dataDir, DIFF_APP));
   const logPath = () => '/dev/null';
@@ -203,15 +202,15 @@ function shortstatFloor(gitdir: string, from: string, to: string): { text: strin
 export async function runUiBench(): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-ui-bench-'));
   const config = loadConfig({ PATH: process.env.PATH, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PORT: '0', SLIPWAY_LOG_LEVEL: 'error' });
-  const pipeline = openPipeline(config, createLogger('error'));
+  const { pipeline, deps } = composePipeline(config, createLogger('error'));
   const server = createServer(createWebApp({ pipeline, hookSecret: 'bench', hookEnv: () => ({}) }).callback());
   try {
     const t = performance.now();
-    seedApps(pipeline);
-    seedHistory(pipeline, dataDir);
-    const repo = seedDiffs(pipeline, dataDir);
+    seedApps(deps);
+    seedHistory(deps, dataDir);
+    const repo = seedDiffs(deps, dataDir);
     const seeded = performance.now() - t;
-    const { token } = createToken(pipeline.deps, 'bench');
+    const { token } = pipeline.createToken('bench');
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const signIn = await fetch(`${base}/sign-in`, {
@@ -282,7 +281,7 @@ export async function runUiBench(): Promise<string> {
   } finally {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
-    pipeline.deps.store.close();
+    deps.store.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

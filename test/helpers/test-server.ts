@@ -43,7 +43,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     api: createApi(base, token),
     async stop() {
       // Apps' containers outlive the server by design; tests remove theirs.
-      for (const app of running.pipeline.deps.store.apps.list()) await running.pipeline.deleteApp(app.name).catch(() => undefined);
+      for (const app of running.deps.store.apps.list()) await running.pipeline.deleteApp(app.name).catch(() => undefined);
       await running.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -2,7 +2,7 @@
 // session, so that the UI's pages can follow the API's live streams with EventSource, which sends no headers.
 import type { Context, Middleware } from 'koa';
 import { UnauthorizedError } from '../../shared/errors.js';
-import type { Principal } from '../../pipeline/authenticate-token.js';
+import type { Principal } from '../../auth/authenticate-token.js';
 
 export function requireToken(
   authenticate: (authorization: string | undefined) => Principal | null,

@@ -1,30 +1,30 @@
 // JSON API for apps: list, create, show, delete.
 import Router from '@koa/router';
-import { toAppView } from '../../pipeline/app-view.js';
+import { toAppView } from '../../domain/app-view.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { existingAppName } from '../existing-app-name.js';
 
 export function apiAppsRoutes(pipeline: Pipeline): Router {
   const router = new Router({ prefix: '/api/apps' });
-  const { deps } = pipeline;
+  const { read } = pipeline;
 
   router.get('/', (ctx) => {
-    ctx.body = { apps: deps.store.apps.list().map((a) => toAppView(deps, a)) };
+    ctx.body = { apps: read.store.apps.list().map((a) => toAppView(read.config, a)) };
   });
 
   router.post('/', async (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const app = await pipeline.createApp({ name: body.name, template: body.template, description: body.description });
     ctx.status = 201;
-    ctx.body = { app: { ...toAppView(deps, app), commit: app.commit } };
+    ctx.body = { app: { ...toAppView(read.config, app), commit: app.commit } };
   });
 
   router.get('/:name', (ctx) => {
-    ctx.body = { app: toAppView(deps, deps.store.apps.get(existingAppName(deps.store, ctx))!) };
+    ctx.body = { app: toAppView(read.config, read.store.apps.get(existingAppName(read.store, ctx))!) };
   });
 
   router.delete('/:name', async (ctx) => {
-    await pipeline.deleteApp(existingAppName(deps.store, ctx));
+    await pipeline.deleteApp(existingAppName(read.store, ctx));
     ctx.status = 204;
   });
 

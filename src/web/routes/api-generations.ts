@@ -1,7 +1,7 @@
 // JSON API of generations: describe a change, follow it live (SSE, replayed from the start), list the
 // conversation, revert a generation.
 import Router from '@koa/router';
-import type { Principal } from '../../pipeline/authenticate-token.js';
+import type { Principal } from '../../auth/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { existingAppName } from '../existing-app-name.js';
@@ -9,7 +9,7 @@ import { openSse } from '../sse.js';
 
 export function apiGenerationsRoutes(pipeline: Pipeline): Router {
   const router = new Router({ prefix: '/api' });
-  const { store, events } = pipeline.deps;
+  const { store, events } = pipeline.read;
 
   router.post('/apps/:name/generations', (ctx) => {
     const principal = ctx.state.principal as Principal;

@@ -3,8 +3,8 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
-import { environmentViews } from '../../pipeline/environment-views.js';
-import type { Principal } from '../../pipeline/authenticate-token.js';
+import { environmentViews } from '../view-models/environment-views.js';
+import type { Principal } from '../../auth/authenticate-token.js';
 import { InvalidInputError, NotFoundError } from '../../shared/errors.js';
 import { buildAnswer, deploymentAnswer, jobRunAnswer } from '../api-records.js';
 import { serveLog } from '../serve-log.js';
@@ -12,14 +12,14 @@ import { existingAppName } from '../existing-app-name.js';
 
 export function apiPipelineRoutes(pipeline: Pipeline): Router {
   const router = new Router({ prefix: '/api' });
-  const { deps } = pipeline;
-  const { store } = deps;
+  const { read } = pipeline;
+  const { store } = read;
 
   const app = (ctx: Context): string => existingAppName(store, ctx);
   const env = (ctx: Context): string => {
     const name = String(ctx.params.environment ?? '');
-    if (!deps.config.environments.some((e) => e.name === name))
-      throw new NotFoundError(`no environment named ${name} (there are ${deps.config.environments.map((e) => e.name).join(', ')})`);
+    if (!read.config.environments.some((e) => e.name === name))
+      throw new NotFoundError(`no environment named ${name} (there are ${read.config.environments.map((e) => e.name).join(', ')})`);
     return name;
   };
   const body = (ctx: Context) => (ctx.request.body ?? {}) as Record<string, unknown>;
@@ -30,7 +30,7 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
   };
 
   router.get('/apps/:name/environments', async (ctx) => {
-    ctx.body = { environments: await environmentViews(deps, app(ctx)) };
+    ctx.body = { environments: await environmentViews(read, app(ctx)) };
   });
   router.get('/apps/:name/builds', (ctx) => {
     ctx.body = { builds: store.builds.list(app(ctx)).map(buildAnswer) };
@@ -71,7 +71,7 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
     await serveLog(ctx, {
       path: build.logPath,
       isRunning: () => ['queued', 'building'].includes(store.builds.get(id)?.status ?? ''),
-      subscribe: (wake) => deps.events.subscribe(build.app, (e) => (e.type === 'build-line' || e.type === 'build') && e.buildId === id && wake()),
+      subscribe: (wake) => read.events.subscribe(build.app, (e) => (e.type === 'build-line' || e.type === 'build') && e.buildId === id && wake()),
     });
   });
   router.get('/deployments/:id/log', async (ctx) => {
@@ -81,7 +81,7 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
     await serveLog(ctx, {
       path: d.logPath,
       isRunning: () => ['queued', 'building', 'deploying'].includes(store.deployments.get(id)?.status ?? ''),
-      subscribe: (wake) => deps.events.subscribe(d.app, (e) => (e.type === 'deploy-line' || e.type === 'deployment') && e.deploymentId === id && wake()),
+      subscribe: (wake) => read.events.subscribe(d.app, (e) => (e.type === 'deploy-line' || e.type === 'deployment') && e.deploymentId === id && wake()),
     });
   });
 
@@ -112,7 +112,7 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
     await serveLog(ctx, {
       path: run.logPath,
       isRunning: () => store.jobRuns.get(id)?.status === 'running',
-      subscribe: (wake) => deps.events.subscribe(run.app, (e) => (e.type === 'job-line' || e.type === 'job-run') && e.runId === id && wake()),
+      subscribe: (wake) => read.events.subscribe(run.app, (e) => (e.type === 'job-line' || e.type === 'job-run') && e.runId === id && wake()),
     });
   });
 

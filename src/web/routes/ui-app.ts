@@ -2,9 +2,8 @@
 // that update live, build and deployment logs, and the runtime logs of each environment.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Principal } from '../../pipeline/authenticate-token.js';
+import type { Principal } from '../../auth/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
-import { readRuntimeLogs } from '../../pipeline/read-runtime-logs.js';
 import { messageOf, NotFoundError } from '../../shared/errors.js';
 import { openSse } from '../sse.js';
 import { field, seeOther } from '../ui/form.js';
@@ -18,28 +17,28 @@ import { existingAppName } from '../existing-app-name.js';
 
 export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   const router = new Router({ prefix: '/apps/:name' });
-  const { deps } = pipeline;
-  const { store, config } = deps;
+  const { read } = pipeline;
+  const { store, config } = read;
   const appName = (ctx: Context): string => existingAppName(store, ctx);
 
   router.get('/', async (ctx) => {
     const name = appName(ctx);
     const follow = typeof ctx.query.generation === 'string' ? ctx.query.generation : null;
-    const view = await appPageView(deps, deps.templates, name, follow);
+    const view = await appPageView(read, read.templates, name, follow);
     await pages.render(ctx, 'pages/app.njk', { title: name, tab: 'overview', ...view });
   });
 
   router.get('/fragments/environments', async (ctx) => {
     const name = appName(ctx);
-    await pages.fragment(ctx, 'fragments/environments.njk', { app: { name }, environments: await environmentPanels(deps, name) });
+    await pages.fragment(ctx, 'fragments/environments.njk', { app: { name }, environments: await environmentPanels(read, name) });
   });
   router.get('/fragments/activity', async (ctx) => {
     const name = appName(ctx);
-    await pages.fragment(ctx, 'fragments/activity.njk', { app: { name }, activity: await activityView(deps, name) });
+    await pages.fragment(ctx, 'fragments/activity.njk', { app: { name }, activity: await activityView(read, name) });
   });
   router.get('/fragments/generations', async (ctx) => {
     const name = appName(ctx);
-    await pages.fragment(ctx, 'fragments/generations.njk', { app: { name }, generations: generationList(deps, name) });
+    await pages.fragment(ctx, 'fragments/generations.njk', { app: { name }, generations: generationList(read, name) });
   });
 
   router.post('/generations', (ctx) => {
@@ -66,7 +65,7 @@ export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
       title: `Build ${build.id}`,
       tab: 'overview',
       app: { name },
-      log: await logPageView(deps, { kind: 'build', record: build }),
+      log: await logPageView(read, { kind: 'build', record: build }),
     });
   });
 
@@ -78,7 +77,7 @@ export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
       title: `Deployment ${d.id}`,
       tab: 'overview',
       app: { name },
-      log: await logPageView(deps, { kind: 'deployment', record: d }),
+      log: await logPageView(read, { kind: 'deployment', record: d }),
     });
   });
 
@@ -90,7 +89,7 @@ export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
       title: `Job run ${run.id}`,
       tab: 'overview',
       app: { name },
-      log: await logPageView(deps, { kind: 'job-run', record: run }),
+      log: await logPageView(read, { kind: 'job-run', record: run }),
     });
   });
 
@@ -125,7 +124,7 @@ export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   router.get('/logs/:environment/stream', (ctx) => {
     const name = appName(ctx);
     const controller = new AbortController();
-    const lines = readRuntimeLogs(deps, name, String(ctx.params.environment), { tail: 200, follow: true }, controller.signal);
+    const lines = pipeline.runtimeLogs(name, String(ctx.params.environment), { tail: 200, follow: true }, controller.signal);
     const sse = openSse(ctx);
     sse.onClose(() => controller.abort());
     void (async () => {

@@ -14,8 +14,8 @@ import { existingAppName } from '../existing-app-name.js';
 
 export function uiHistoryRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   const router = new Router({ prefix: '/apps/:name' });
-  const { deps } = pipeline;
-  const appName = (ctx: Context): string => existingAppName(deps.store, ctx);
+  const { read } = pipeline;
+  const appName = (ctx: Context): string => existingAppName(read.store, ctx);
 
   router.get('/history', async (ctx) => {
     const name = appName(ctx);
@@ -25,14 +25,14 @@ export function uiHistoryRoutes(pipeline: Pipeline, pages: PageRenderer): Router
       title: `${name}: history`,
       tab: 'history',
       app: { name },
-      history: await historyView(deps, name, Number(raw)),
+      history: await historyView(read, name, Number(raw)),
     });
   });
 
   router.get('/commits/:sha', async (ctx) => {
     const name = appName(ctx);
     const layout = parseLayout(ctx.query.view);
-    const view = await commitPageView(deps, name, String(ctx.params.sha), layout);
+    const view = await commitPageView(read, name, String(ctx.params.sha), layout);
     await pages.render(ctx, 'pages/commit.njk', {
       title: `${name}: ${view.commit.subject}`,
       tab: 'history',
@@ -48,7 +48,7 @@ export function uiHistoryRoutes(pipeline: Pipeline, pages: PageRenderer): Router
     const layout = parseLayout(ctx.query.view);
     const from = typeof ctx.query.from === 'string' ? ctx.query.from.trim() : '';
     const to = typeof ctx.query.to === 'string' ? ctx.query.to.trim() : '';
-    const view = await compareView(deps, name, from, to, layout);
+    const view = await compareView(read, name, from, to, layout);
     await pages.render(ctx, 'pages/compare.njk', {
       title: `${name}: compare`,
       tab: 'history',
@@ -67,7 +67,7 @@ export function uiHistoryRoutes(pipeline: Pipeline, pages: PageRenderer): Router
     const from = text(ctx.query.from);
     const to = text(ctx.query.to);
     const path = typeof ctx.query.path === 'string' ? ctx.query.path : '';
-    const view = await fileDiffView(deps, name, { from, to, path }, layout);
+    const view = await fileDiffView(read, name, { from, to, path }, layout);
     await pages.render(ctx, 'pages/file-diff.njk', {
       title: `${name}: ${view.path}`,
       tab: 'history',

@@ -3,7 +3,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { explainAppName } from '../../domain/app-name.js';
-import type { Principal } from '../../pipeline/authenticate-token.js';
+import type { Principal } from '../../auth/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { isSlipwayError, NotFoundError } from '../../shared/errors.js';
 import { openSse } from '../sse.js';
@@ -15,18 +15,18 @@ const FORM_ERRORS = new Set(['INVALID_APP_NAME', 'UNKNOWN_TEMPLATE', 'APP_EXISTS
 
 export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   const router = new Router();
-  const { deps } = pipeline;
-  const { store, config, templates } = deps;
+  const { read } = pipeline;
+  const { store, config, templates } = read;
 
   router.get('/', async (ctx) => {
-    const apps = store.apps.list().map((a) => appCardView(deps, templates, a));
+    const apps = store.apps.list().map((a) => appCardView(read, templates, a));
     await pages.render(ctx, 'pages/home.njk', { title: 'Your apps', apps });
   });
 
   router.get('/apps/:name/fragments/card', async (ctx) => {
     const app = store.apps.get(String(ctx.params.name));
     if (!app) throw new NotFoundError(`no app named ${ctx.params.name}`);
-    await pages.fragment(ctx, 'fragments/app-card.njk', { app: appCardView(deps, templates, app) });
+    await pages.fragment(ctx, 'fragments/app-card.njk', { app: appCardView(read, templates, app) });
   });
 
   const newAppForm = async (ctx: Context, values: { name: string; template: string; description: string; ask: boolean }, error: string | null) => {
@@ -104,7 +104,7 @@ export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
     const only = typeof ctx.query.app === 'string' && ctx.query.app ? ctx.query.app : '*';
     if (only !== '*' && !store.apps.get(only)) throw new NotFoundError(`no app named ${only}`);
     const sse = openSse(ctx);
-    const stop = deps.events.subscribe(only, (e) => {
+    const stop = read.events.subscribe(only, (e) => {
       if (e.type === 'build' || e.type === 'deployment' || e.type === 'job-run') sse.send('app', { app: e.app, what: e.type });
     });
     sse.onClose(stop);

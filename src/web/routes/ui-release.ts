@@ -2,9 +2,8 @@
 // production runs and the target), then the action on the commit that view showed.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Principal } from '../../pipeline/authenticate-token.js';
+import type { Principal } from '../../auth/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
-import { listRollbackChoices } from '../../pipeline/plan-production-move.js';
 import { isSlipwayError } from '../../shared/errors.js';
 import { field, seeOther } from '../ui/form.js';
 import type { PageRenderer } from '../ui/page-renderer.js';
@@ -15,8 +14,8 @@ import { existingAppName } from '../existing-app-name.js';
 
 export function uiReleaseRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   const router = new Router({ prefix: '/apps/:name' });
-  const { deps } = pipeline;
-  const appName = (ctx: Context): string => existingAppName(deps.store, ctx);
+  const { read } = pipeline;
+  const appName = (ctx: Context): string => existingAppName(read.store, ctx);
 
   router.get('/publish', async (ctx) => {
     const name = appName(ctx);
@@ -28,7 +27,7 @@ export function uiReleaseRoutes(pipeline: Pipeline, pages: PageRenderer): Router
       app: { name },
       action: 'publish',
       layout,
-      view: releasePlanView(name, deps.store, move, layout),
+      view: releasePlanView(name, read.store, move, layout),
       choices: null,
       selfUrl: `/apps/${name}/publish`,
     });
@@ -47,9 +46,9 @@ export function uiReleaseRoutes(pipeline: Pipeline, pages: PageRenderer): Router
     const name = appName(ctx);
     const layout = parseLayout(ctx.query.view);
     const to = typeof ctx.query.to === 'string' && ctx.query.to ? ctx.query.to : undefined;
-    const choices = (await listRollbackChoices(deps, name)).map((c) => ({
+    const choices = (await pipeline.rollbackChoices(name)).map((c) => ({
       tag: c.tag,
-      commit: c.commitInfo ? commitSummaryView(name, c.commitInfo, deps.store) : null,
+      commit: c.commitInfo ? commitSummaryView(name, c.commitInfo, read.store) : null,
       current: c.current,
       build: c.build,
       href: `/apps/${name}/rollback?to=${encodeURIComponent(c.tag)}`,
@@ -57,7 +56,7 @@ export function uiReleaseRoutes(pipeline: Pipeline, pages: PageRenderer): Router
     let view = null;
     let problem: string | null = null;
     try {
-      view = releasePlanView(name, deps.store, await pipeline.releasePlan(name, 'rollback', to ? { to } : {}), layout);
+      view = releasePlanView(name, read.store, await pipeline.releasePlan(name, 'rollback', to ? { to } : {}), layout);
     } catch (e) {
       // No earlier release yet: the page still lists the releases and says why.
       if (!isSlipwayError(e) || e.status >= 500 || to) throw e;

@@ -11,8 +11,8 @@ import { existingAppName } from '../existing-app-name.js';
 
 export function uiSettingsRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   const router = new Router({ prefix: '/apps/:name' });
-  const { deps } = pipeline;
-  const appName = (ctx: Context): string => existingAppName(deps.store, ctx);
+  const { read } = pipeline;
+  const appName = (ctx: Context): string => existingAppName(read.store, ctx);
 
   router.get('/settings', async (ctx) => {
     const name = appName(ctx);
@@ -20,7 +20,7 @@ export function uiSettingsRoutes(pipeline: Pipeline, pages: PageRenderer): Route
       title: `${name}: settings`,
       tab: 'settings',
       app: { name },
-      settings: await settingsView(deps, pipeline.secrets, name),
+      settings: await settingsView(read, pipeline.secrets, name),
       saved: typeof ctx.query.saved === 'string' ? ctx.query.saved : null,
     });
   });

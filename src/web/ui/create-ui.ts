@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { Middleware } from 'koa';
 import { bodyParser } from '@koa/bodyparser';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
-import { createPlatformStatus } from '../../pipeline/platform-status.js';
 import { uiAppRoutes } from '../routes/ui-app.js';
 import { uiAuthRoutes } from '../routes/ui-auth.js';
 import { uiHistoryRoutes } from '../routes/ui-history.js';
@@ -34,12 +33,13 @@ export function isUiPath(path: string): boolean {
 
 /** `strictViews`: templates fail on a variable their model lacks (on in tests; off in production, where it renders empty). */
 export function createUi(pipeline: Pipeline, options: { strictViews?: boolean } = {}): Ui {
-  const { config, log } = pipeline.deps;
+  const { config } = pipeline.read;
+  const { log } = pipeline;
   const assets = createStaticAssets(config.projectRoot);
   const renderer = createPageRenderer({
     render: createRenderer(join(config.projectRoot, 'views'), { strict: options.strictViews ?? false }),
     assets,
-    platform: createPlatformStatus(pipeline.deps),
+    platform: pipeline.platform,
     site: { publicUrl: config.publicUrl, domain: config.domain, runtime: config.runtime },
   });
   const only =
@@ -65,11 +65,11 @@ export function createUi(pipeline: Pipeline, options: { strictViews?: boolean } 
     assets: assets.middleware,
     renderer,
     pages: [
-      handleUiErrors(renderer, log.child('ui'), (name) => pipeline.deps.store.apps.get(name) !== undefined),
+      handleUiErrors(renderer, log.child('ui'), (name) => pipeline.read.store.apps.get(name) !== undefined),
       checkOrigin(config.trustedOrigins),
       bodyParser({ enableTypes: ['form'], formLimit: '256kb' }),
       auth.routes() as unknown as Middleware,
-      requireSignIn(pipeline.deps),
+      requireSignIn(pipeline),
       ...routers.map((r) => r.routes() as unknown as Middleware),
       refuseOtherMethods([auth, ...routers]),
       notFound,

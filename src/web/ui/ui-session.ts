@@ -3,9 +3,9 @@
 import type Koa from 'koa';
 import type { Context, Middleware } from 'koa';
 import session from 'koa-session';
-import type { Principal } from '../../pipeline/authenticate-token.js';
-import { checkSession, type SessionClaim } from '../../pipeline/authenticate-session.js';
-import type { PipelineDeps } from '../../pipeline/deps.js';
+import type { Principal } from '../../auth/authenticate-token.js';
+import type { SessionClaim } from '../../auth/authenticate-session.js';
+import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { UnauthorizedError } from '../../shared/errors.js';
 
 export const SESSION_COOKIE = 'slipway.session';
@@ -39,18 +39,18 @@ export function setSessionClaim(ctx: Context, claim: SessionClaim | null): void 
   else ctx.session = null;
 }
 
-export function principalOf(deps: Pick<PipelineDeps, 'config' | 'store'>, ctx: Context): Principal | null {
+export function principalOf(pipeline: Pick<Pipeline, 'checkSession'>, ctx: Context): Principal | null {
   const claim = sessionClaim(ctx);
-  return claim ? checkSession(deps, claim) : null;
+  return claim ? pipeline.checkSession(claim) : null;
 }
 
 /**
  * Pages need a session: a GET without one goes to the sign-in page (and back afterwards); anything else
  * gets 401, as do live streams and fragments, which a redirect would only confuse.
  */
-export function requireSignIn(deps: Pick<PipelineDeps, 'config' | 'store'>): Middleware {
+export function requireSignIn(pipeline: Pick<Pipeline, 'checkSession'>): Middleware {
   return async (ctx, next) => {
-    const principal = principalOf(deps, ctx);
+    const principal = principalOf(pipeline, ctx);
     if (!principal) {
       const quiet = ctx.get('accept').includes('text/event-stream') || ctx.get('x-slipway-fragment') !== '';
       if ((ctx.method === 'GET' || ctx.method === 'HEAD') && !quiet) {

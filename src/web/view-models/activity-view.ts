@@ -3,7 +3,7 @@
 import { shortSha } from '../../domain/types.js';
 import { readCommits } from '../../git/read-commits.js';
 import { repoPath } from '../../git/repo-path.js';
-import type { PipelineDeps } from '../../pipeline/deps.js';
+import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
 import { readSchedule } from '../../pipeline/read-schedule.js';
 import { statusView, type StatusView } from './status-view.js';
 
@@ -60,14 +60,14 @@ export interface ActivityView {
   runnable: Array<{ name: string; title: string; schedule: string }>;
 }
 
-export async function activityView(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, limit = 15): Promise<ActivityView> {
-  const gitdir = repoPath(deps.config.dataDir, app);
-  const builds = deps.store.builds.list(app, limit);
-  const deployments = deps.store.deployments.list(app, limit);
-  const jobRuns = deps.store.jobRuns.list(app, limit);
+export async function activityView(read: Pick<PipelineReads, 'config' | 'store'>, app: string, limit = 15): Promise<ActivityView> {
+  const gitdir = repoPath(read.config.dataDir, app);
+  const builds = read.store.builds.list(app, limit);
+  const deployments = read.store.deployments.list(app, limit);
+  const jobRuns = read.store.jobRuns.list(app, limit);
   const commits = await readCommits(gitdir, [...builds.map((b) => b.commit), ...deployments.map((d) => d.commit), ...jobRuns.map((r) => r.commit)]);
   const commit = (sha: string): CommitRefView => ({ sha, short: shortSha(sha), href: `/apps/${app}/commits/${sha}`, subject: commits.get(sha)?.subject ?? '' });
-  const title = (env: string) => deps.config.environments.find((e) => e.name === env)?.title ?? env;
+  const title = (env: string) => read.config.environments.find((e) => e.name === env)?.title ?? env;
   return {
     builds: builds.map((b) => ({
       id: b.id,
@@ -103,14 +103,14 @@ export async function activityView(deps: Pick<PipelineDeps, 'config' | 'store'>,
       startedAt: r.startedAt,
       finishedAt: r.finishedAt,
     })),
-    runnable: await runnableJobs(deps, app, gitdir),
+    runnable: await runnableJobs(read, app, gitdir),
   };
 }
 
-async function runnableJobs(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, gitdir: string): Promise<ActivityView['runnable']> {
+async function runnableJobs(read: Pick<PipelineReads, 'config' | 'store'>, app: string, gitdir: string): Promise<ActivityView['runnable']> {
   const out: ActivityView['runnable'] = [];
-  for (const env of deps.config.environments) {
-    const live = deps.store.deployments.live(app, env.name);
+  for (const env of read.config.environments) {
+    const live = read.store.deployments.live(app, env.name);
     const schedule = live ? await readSchedule(gitdir, live.commit) : null;
     if (schedule !== null) out.push({ name: env.name, title: env.title, schedule });
   }

@@ -1,8 +1,8 @@
 // An app's card on the home page: template, description and each environment's status, commit and URL. It
 // reads only the database (no git), so that the home page of 200 apps stays fast.
 import type { AppTemplate } from '../../git/app-templates.js';
-import { environmentUrl } from '../../pipeline/app-view.js';
-import type { PipelineDeps } from '../../pipeline/deps.js';
+import { environmentUrl } from '../../domain/host-for.js';
+import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
 import type { AppRecord } from '../../store/apps-store.js';
 import { environmentStatus, statusView, type StatusView } from './status-view.js';
 
@@ -24,22 +24,22 @@ export interface AppCardView {
   environments: EnvironmentBadgeView[];
 }
 
-export function appCardView(deps: Pick<PipelineDeps, 'config' | 'store'>, templates: readonly AppTemplate[], app: AppRecord): AppCardView {
+export function appCardView(read: Pick<PipelineReads, 'config' | 'store'>, templates: readonly AppTemplate[], app: AppRecord): AppCardView {
   const template = templates.find((t) => t.name === app.template);
   return {
     name: app.name,
     href: `/apps/${app.name}`,
     template: { name: app.template, title: template?.title ?? app.template },
     description: app.description,
-    environments: deps.config.environments.map((env) => {
-      const live = deps.store.deployments.live(app.name, env.name);
-      const latest = deps.store.deployments.latest(app.name, env.name);
+    environments: read.config.environments.map((env) => {
+      const live = read.store.deployments.live(app.name, env.name);
+      const latest = read.store.deployments.latest(app.name, env.name);
       const status = environmentStatus(latest, live);
       const busy = latest && ['queued', 'building', 'deploying'].includes(latest.status);
       return {
         name: env.name,
         title: env.title,
-        url: environmentUrl(deps.config, env, app.name),
+        url: environmentUrl(read.config, env, app.name),
         ...statusView(status),
         commit: live?.commit ?? null,
         movingTo: busy && latest.commit !== live?.commit ? latest.commit : null,

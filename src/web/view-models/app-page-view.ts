@@ -1,6 +1,6 @@
 // The app page: describe box and conversation, environments, builds and deployments.
 import type { AppTemplate } from '../../git/app-templates.js';
-import type { PipelineDeps } from '../../pipeline/deps.js';
+import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { activityView, type ActivityView } from './activity-view.js';
 import { environmentPanels, type EnvironmentPanelView } from './environment-panel-view.js';
@@ -18,21 +18,21 @@ export interface AppPageView {
 }
 
 export async function appPageView(
-  deps: Pick<PipelineDeps, 'config' | 'store'>,
+  read: Pick<PipelineReads, 'config' | 'store'>,
   templates: readonly AppTemplate[],
   name: string,
   follow: string | null,
 ): Promise<AppPageView> {
-  const record = deps.store.apps.get(name);
+  const record = read.store.apps.get(name);
   if (!record) throw new NotFoundError(`no app named ${name}`);
-  const [environments, activity] = await Promise.all([environmentPanels(deps, name), activityView(deps, name)]);
-  const generations = generationList(deps, name);
-  const running = deps.store.generations.running(name);
+  const [environments, activity] = await Promise.all([environmentPanels(read, name), activityView(read, name)]);
+  const generations = generationList(read, name);
+  const running = read.store.generations.running(name);
   const followId = follow ?? running?.id ?? null;
   let following = followId ? (generations.find((g) => g.id === followId) ?? null) : null;
   if (!following && followId) {
     // A fix follows in its request's stream; anything else named must belong to this app.
-    const g = deps.store.generations.get(followId);
+    const g = read.store.generations.get(followId);
     if (g && g.app === name) following = generations.find((x) => x.id === (g.parentId ?? '')) ?? null;
   }
   const template = templates.find((t) => t.name === record.template);
@@ -42,13 +42,13 @@ export async function appPageView(
       description: record.description,
       template: { name: record.template, title: template?.title ?? record.template },
       createdAt: record.createdAt,
-      cloneUrl: `${deps.config.publicUrl}/git/${name}.git`,
+      cloneUrl: `${read.config.publicUrl}/git/${name}.git`,
     },
     environments,
     generations,
     activity,
     following,
-    canGenerate: Boolean(deps.config.codegen.apiKey),
+    canGenerate: Boolean(read.config.codegen.apiKey),
     running: running !== undefined,
   };
 }

@@ -3,7 +3,7 @@
 import { readCommitPatch } from '../../git/read-commit-patch.js';
 import { readRefs } from '../../git/read-refs.js';
 import { repoPath } from '../../git/repo-path.js';
-import type { PipelineDeps } from '../../pipeline/deps.js';
+import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
 import { InvalidInputError, NotFoundError } from '../../shared/errors.js';
 import { commitSummaryView, type CommitSummaryView } from './commit-summary-view.js';
 import { diffView, type DiffLayout, type DiffView } from './diff-view.js';
@@ -19,7 +19,7 @@ export interface CommitPageView {
   build: (StatusView & { id: string; href: string; image: string; log: string; running: boolean; logUrl: string }) | null;
 }
 
-export async function commitPageView(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, sha: string, layout: DiffLayout): Promise<CommitPageView> {
+export async function commitPageView(deps: Pick<PipelineReads, 'config' | 'store'>, app: string, sha: string, layout: DiffLayout): Promise<CommitPageView> {
   if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
   if (!/^[0-9a-f]{40}$/.test(sha)) throw new InvalidInputError('a commit is named by its full 40-character id here');
   const gitdir = repoPath(deps.config.dataDir, app);

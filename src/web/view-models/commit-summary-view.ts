@@ -3,7 +3,7 @@
 import { shortSha } from '../../domain/types.js';
 import type { CommitInfo } from '../../git/read-commits.js';
 import { CLAUDE } from '../../pipeline/generate.js';
-import type { Store } from '../../store/create-store.js';
+import type { ReadStore } from '../../store/read-store.js';
 
 export interface CommitSummaryView {
   sha: string;
@@ -17,7 +17,7 @@ export interface CommitSummaryView {
   request: { generationId: string; prompt: string; kind: string } | null;
 }
 
-export function commitSummaryView(app: string, commit: CommitInfo, store: Pick<Store, 'generations'>): CommitSummaryView {
+export function commitSummaryView(app: string, commit: CommitInfo, store: Pick<ReadStore, 'generations'>): CommitSummaryView {
   return {
     sha: commit.sha,
     short: shortSha(commit.sha),
@@ -30,7 +30,7 @@ export function commitSummaryView(app: string, commit: CommitInfo, store: Pick<S
   };
 }
 
-function requestOf(store: Pick<Store, 'generations'>, generationId: string | null): CommitSummaryView['request'] {
+function requestOf(store: Pick<ReadStore, 'generations'>, generationId: string | null): CommitSummaryView['request'] {
   if (!generationId) return null;
   const g = store.generations.get(generationId);
   if (!g) return null;

@@ -3,7 +3,7 @@
 import { readChangeSet } from '../../git/read-change-set.js';
 import { readRefs } from '../../git/read-refs.js';
 import { repoPath } from '../../git/repo-path.js';
-import type { PipelineDeps } from '../../pipeline/deps.js';
+import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
 import { resolveCommits } from '../../git/resolve-commits.js';
 import { checkCommitish } from '../../git/resolve-commitish.js';
 import { NotFoundError } from '../../shared/errors.js';
@@ -28,7 +28,7 @@ export interface CompareView {
 }
 
 export async function compareView(
-  deps: Pick<PipelineDeps, 'config' | 'store'>,
+  deps: Pick<PipelineReads, 'config' | 'store'>,
   app: string,
   from: string,
   to: string,

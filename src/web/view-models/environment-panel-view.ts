@@ -3,8 +3,8 @@
 import { isProduction } from '../../domain/environments.js';
 import { readCommits } from '../../git/read-commits.js';
 import { repoPath } from '../../git/repo-path.js';
-import type { PipelineDeps } from '../../pipeline/deps.js';
-import { environmentViews } from '../../pipeline/environment-views.js';
+import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
+import { environmentViews } from './environment-views.js';
 import { commitSummaryView, type CommitSummaryView } from './commit-summary-view.js';
 import { statusView, type StatusView } from './status-view.js';
 
@@ -28,18 +28,18 @@ export interface EnvironmentPanelView extends StatusView {
   reason: string | null;
 }
 
-export async function environmentPanels(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string): Promise<EnvironmentPanelView[]> {
-  const views = await environmentViews(deps, app);
+export async function environmentPanels(read: Pick<PipelineReads, 'config' | 'store'>, app: string): Promise<EnvironmentPanelView[]> {
+  const views = await environmentViews(read, app);
   const commits = await readCommits(
-    repoPath(deps.config.dataDir, app),
+    repoPath(read.config.dataDir, app),
     views.flatMap((v) => [v.appliedCommit ?? '', v.commit ?? '']),
   );
   const summary = (sha: string | null) => {
     const c = sha ? commits.get(sha) : undefined;
-    return c ? commitSummaryView(app, c, deps.store) : null;
+    return c ? commitSummaryView(app, c, read.store) : null;
   };
   return views.map((v) => {
-    const def = deps.config.environments.find((e) => e.name === v.name);
+    const def = read.config.environments.find((e) => e.name === v.name);
     return {
       name: v.name,
       title: v.title,

@@ -4,7 +4,7 @@
 import { readCommits } from '../../git/read-commits.js';
 import { readFilePatch } from '../../git/read-file-patch.js';
 import { repoPath } from '../../git/repo-path.js';
-import type { PipelineDeps } from '../../pipeline/deps.js';
+import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
 import { InvalidInputError, NotFoundError } from '../../shared/errors.js';
 import { diffView, type DiffLayout, type DiffView } from './diff-view.js';
 
@@ -21,7 +21,7 @@ export interface FileDiffView {
 const FULL_SHA = /^[0-9a-f]{40}$/;
 
 export async function fileDiffView(
-  deps: Pick<PipelineDeps, 'config' | 'store'>,
+  deps: Pick<PipelineReads, 'config' | 'store'>,
   app: string,
   query: { from: string; to: string; path: string },
   layout: DiffLayout,

@@ -1,7 +1,7 @@
 // The app's conversation with Claude, newest first: each request with its outcome and commit, revertable
 // while nothing reverted it.
 import { shortSha } from '../../domain/types.js';
-import type { PipelineDeps } from '../../pipeline/deps.js';
+import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
 import { statusView, type StatusView } from './status-view.js';
 
 export interface GenerationItemView {
@@ -18,8 +18,8 @@ export interface GenerationItemView {
   streamUrl: string;
 }
 
-export function generationList(deps: Pick<PipelineDeps, 'store'>, app: string, limit = 30): GenerationItemView[] {
-  return deps.store.generations
+export function generationList(read: Pick<PipelineReads, 'store'>, app: string, limit = 30): GenerationItemView[] {
+  return read.store.generations
     .list(app, limit)
     .filter((g) => g.kind !== 'fix')
     .map((g) => ({

@@ -4,7 +4,7 @@
 import { readHistory } from '../../git/read-history.js';
 import { readRefs, type RefEntry } from '../../git/read-refs.js';
 import { repoPath } from '../../git/repo-path.js';
-import type { PipelineDeps } from '../../pipeline/deps.js';
+import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { commitSummaryView, type CommitSummaryView } from './commit-summary-view.js';
 import { statusView, type StatusView } from './status-view.js';
@@ -34,11 +34,11 @@ export interface HistoryView {
   next: string | null;
 }
 
-export async function historyView(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, page: number): Promise<HistoryView> {
-  if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
-  const gitdir = repoPath(deps.config.dataDir, app);
+export async function historyView(read: Pick<PipelineReads, 'config' | 'store'>, app: string, page: number): Promise<HistoryView> {
+  if (!read.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
+  const gitdir = repoPath(read.config.dataDir, app);
   const refs = await readRefs(gitdir);
-  const followed = [...new Set(deps.config.environments.map((e) => e.ref))].filter((r) => refs.some((x) => x.ref === r));
+  const followed = [...new Set(read.config.environments.map((e) => e.ref))].filter((r) => refs.some((x) => x.ref === r));
   const history = await readHistory(
     gitdir,
     refs.filter((r) => followed.includes(r.ref)),
@@ -47,11 +47,11 @@ export async function historyView(deps: Pick<PipelineDeps, 'config' | 'store'>, 
   const pages = Math.max(1, Math.ceil(history.total / HISTORY_PAGE_SIZE));
   if (page > pages) throw new NotFoundError(`the history of ${app} has ${pages} page${pages === 1 ? '' : 's'}`);
 
-  const markers = markersOf(deps, app, refs);
+  const markers = markersOf(read, app, refs);
   const rows = history.commits.map((c) => {
-    const build = deps.store.builds.latestFor(app, c.sha);
+    const build = read.store.builds.latestFor(app, c.sha);
     return {
-      ...commitSummaryView(app, c, deps.store),
+      ...commitSummaryView(app, c, read.store),
       markers: markers.get(c.sha) ?? [],
       build: { ...statusView(build?.status ?? 'none'), href: build ? `/apps/${app}/builds/${build.id}` : null },
     };
@@ -70,7 +70,7 @@ export async function historyView(deps: Pick<PipelineDeps, 'config' | 'store'>, 
 }
 
 /** Branch and tag markers from the refs, and environment markers from the deployments, by commit. */
-export function markersOf(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, refs: readonly RefEntry[]): Map<string, Marker[]> {
+export function markersOf(read: Pick<PipelineReads, 'config' | 'store'>, app: string, refs: readonly RefEntry[]): Map<string, Marker[]> {
   const markers = new Map<string, Marker[]>();
   const mark = (sha: string, m: Marker) => markers.set(sha, [...(markers.get(sha) ?? []), m]);
   for (const r of refs) {
@@ -78,8 +78,8 @@ export function markersOf(deps: Pick<PipelineDeps, 'config' | 'store'>, app: str
     else if (r.ref.startsWith('refs/tags/')) mark(r.sha, { kind: 'tag', label: r.ref.slice('refs/tags/'.length) });
   }
   // What each environment runs, and what it ran before (deployments that were live and were replaced).
-  const deployments = deps.store.deployments.list(app, 2000);
-  for (const env of deps.config.environments) {
+  const deployments = read.store.deployments.list(app, 2000);
+  for (const env of read.config.environments) {
     const mine = deployments.filter((d) => d.environment === env.name);
     const live = mine.find((d) => d.status === 'live');
     if (live) mark(live.commit, { kind: 'runs', label: env.title, at: live.finishedAt });

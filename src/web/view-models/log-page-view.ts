@@ -3,7 +3,7 @@
 import { shortSha } from '../../domain/types.js';
 import { readCommits } from '../../git/read-commits.js';
 import { repoPath } from '../../git/repo-path.js';
-import type { PipelineDeps } from '../../pipeline/deps.js';
+import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
 import type { BuildRecord } from '../../store/builds-store.js';
 import type { DeploymentRecord } from '../../store/deployments-store.js';
 import type { JobRunRecord } from '../../store/job-runs-store.js';
@@ -40,10 +40,10 @@ type LogItem = { kind: 'build'; record: BuildRecord } | { kind: 'deployment'; re
 const TITLES = { build: 'Build', deployment: 'Deployment', 'job-run': 'Job run' } as const;
 const API_LOGS = { build: 'builds', deployment: 'deployments', 'job-run': 'job-runs' } as const;
 
-export async function logPageView(deps: Pick<PipelineDeps, 'config' | 'store'>, item: LogItem): Promise<LogPageView> {
+export async function logPageView(read: Pick<PipelineReads, 'config' | 'store'>, item: LogItem): Promise<LogPageView> {
   const r = item.record;
   const running = ['queued', 'building', 'deploying', 'running'].includes(r.status);
-  const info = (await readCommits(repoPath(deps.config.dataDir, r.app), [r.commit])).get(r.commit);
+  const info = (await readCommits(repoPath(read.config.dataDir, r.app), [r.commit])).get(r.commit);
   const path = `/api/${API_LOGS[item.kind]}/${r.id}/log`;
   const environment = item.kind === 'build' ? null : item.record.environment;
   return {
@@ -52,7 +52,7 @@ export async function logPageView(deps: Pick<PipelineDeps, 'config' | 'store'>, 
     id: r.id,
     status: statusView(r.status),
     commit: { sha: r.commit, short: shortSha(r.commit), href: `/apps/${r.app}/commits/${r.commit}`, subject: info?.subject ?? '' },
-    environment: environment === null ? null : (deps.config.environments.find((e) => e.name === environment)?.title ?? environment),
+    environment: environment === null ? null : (read.config.environments.find((e) => e.name === environment)?.title ?? environment),
     trigger: item.kind === 'build' ? null : item.record.trigger,
     image: item.kind === 'job-run' ? null : item.record.image,
     reason: item.kind === 'deployment' ? item.record.reason : item.kind === 'build' ? item.record.error : null,

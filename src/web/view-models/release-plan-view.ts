@@ -3,7 +3,7 @@
 import type { ReleaseChangePlan } from '../../domain/plan-release-change.js';
 import type { CommitInfo } from '../../git/read-commits.js';
 import type { ProductionMovePlan } from '../../pipeline/plan-production-move.js';
-import type { Store } from '../../store/create-store.js';
+import type { ReadStore } from '../../store/read-store.js';
 import { commitSummaryView, type CommitSummaryView } from './commit-summary-view.js';
 import { diffView, type DiffLayout, type DiffView } from './diff-view.js';
 
@@ -14,7 +14,7 @@ export interface ReleasePlanView {
   diff: DiffView;
 }
 
-export function releasePlanView(app: string, store: Pick<Store, 'generations'>, move: ProductionMovePlan, layout: DiffLayout): ReleasePlanView {
+export function releasePlanView(app: string, store: Pick<ReadStore, 'generations'>, move: ProductionMovePlan, layout: DiffLayout): ReleasePlanView {
   const line = (c: ReleaseChangePlan['commitsIn'][number]) => commitSummaryView(app, { ...c, parents: [], body: '' } satisfies CommitInfo, store);
   return {
     plan: move.plan,

@@ -5,7 +5,7 @@ import { shortSha } from '../../domain/types.js';
 import { readFileAt } from '../../git/read-file-at.js';
 import { resolveRef } from '../../git/read-refs.js';
 import { repoPath } from '../../git/repo-path.js';
-import type { PipelineDeps } from '../../pipeline/deps.js';
+import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
 import type { Secrets } from '../../pipeline/secrets.js';
 import { messageOf, NotFoundError } from '../../shared/errors.js';
 
@@ -31,13 +31,13 @@ export interface SettingsView {
   }[];
 }
 
-export async function settingsView(deps: Pick<PipelineDeps, 'config' | 'store'>, secrets: Pick<Secrets, 'names'>, app: string): Promise<SettingsView> {
-  if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
-  const gitdir = repoPath(deps.config.dataDir, app);
-  const cloneUrl = `${deps.config.publicUrl}/git/${app}.git`;
+export async function settingsView(read: Pick<PipelineReads, 'config' | 'store'>, secrets: Pick<Secrets, 'names'>, app: string): Promise<SettingsView> {
+  if (!read.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
+  const gitdir = repoPath(read.config.dataDir, app);
+  const cloneUrl = `${read.config.publicUrl}/git/${app}.git`;
   const environments = await Promise.all(
-    deps.config.environments.map(async (env) => {
-      const commit = deps.store.deployments.live(app, env.name)?.commit ?? (await resolveRef(gitdir, env.ref));
+    read.config.environments.map(async (env) => {
+      const commit = read.store.deployments.live(app, env.name)?.commit ?? (await resolveRef(gitdir, env.ref));
       let settings: SettingsView['environments'][number]['settings'] = {
         commit,
         short: commit ? shortSha(commit) : '',

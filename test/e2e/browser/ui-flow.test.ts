@@ -376,7 +376,7 @@ describe('the web UI in a real browser', () => {
     );
     await page.locator('[data-error-status="404"]').waitFor();
     expect(await page.locator('.error-text').textContent()).toMatch(/no environment named nowhere/i);
-    expect(server.pipeline.deps.store.jobRuns.list(jobApp)).toHaveLength(1);
+    expect(server.deps.store.jobRuns.list(jobApp)).toHaveLength(1);
     await page.close();
 
     expect(browser.errors).toEqual([]);

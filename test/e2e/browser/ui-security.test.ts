@@ -170,10 +170,10 @@ describe('UI doors', () => {
     expect((await request(`/api/apps/${app}`, { cookie })).status).toBe(200);
     expect((await request(`/api/apps/${app}`, { method: 'DELETE', cookie })).status).toBe(401);
 
-    const extra = server.pipeline.deps.store.tokens.add('laptop', 'slw_browser-test-token-0123456789abcdef');
+    const extra = server.deps.store.tokens.add('laptop', 'slw_browser-test-token-0123456789abcdef');
     const second = await signIn('slw_browser-test-token-0123456789abcdef');
     expect((await request('/', { cookie: second.cookie })).status).toBe(200);
-    server.pipeline.deps.store.tokens.revoke(extra.id);
+    server.deps.store.tokens.revoke(extra.id);
     const after = await request('/', { cookie: second.cookie });
     expect(after.status).toBe(303);
     expect(after.location).toBe('/sign-in?next=%2F');

@@ -69,7 +69,7 @@ describe('rapid pushes', () => {
     // (the pass that deployed the last commit marks the updates it covered right after; wait for it)
     const updates = await eventually(
       () => {
-        const list = server.pipeline.deps.store.refUpdates.listForApp(app, 100);
+        const list = server.deps.store.refUpdates.listForApp(app, 100);
         return list.every((u) => u.processedAt !== null) && list;
       },
       30_000,

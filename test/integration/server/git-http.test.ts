@@ -53,7 +53,7 @@ describe('git over HTTP', () => {
     const sha = (await gitOk(['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
     expect(push.stderr).toMatch(new RegExp(`remote: main → ${sha.slice(0, 12)}: deploying to preview`));
     // Read right after the push command returned: the row is already committed.
-    const rows = server.pipeline.deps.store.refUpdates.listForApp('web');
+    const rows = server.deps.store.refUpdates.listForApp('web');
     expect(rows[0]).toMatchObject({ ref: 'refs/heads/main', newSha: sha, kind: 'preview', environment: 'preview', pusher: 'admin' });
     expect(headOf('web')).toBe(sha);
   });
@@ -108,7 +108,7 @@ describe('git over HTTP', () => {
     expect(result.refs['refs/heads/main']).toMatchObject({ ok: true });
     expect(messages.join('')).toContain(`main → ${sha.slice(0, 12)}: deploying to preview`);
     expect(headOf('web')).toBe(sha);
-    expect(server.pipeline.deps.store.refUpdates.listForApp('web')[0]).toMatchObject({ ref: 'refs/heads/main', newSha: sha, pusher: 'admin' });
+    expect(server.deps.store.refUpdates.listForApp('web')[0]).toMatchObject({ ref: 'refs/heads/main', newSha: sha, pusher: 'admin' });
   });
 
   it('refuses deleting main with the reason in the push output, and main stays', async () => {
@@ -181,7 +181,7 @@ describe('git authentication', () => {
     // The report as pkt-lines, ending in its flush: nothing is added to an answer that has no side-band.
     expect(await res.text()).toBe('000eunpack ok\n0017ok refs/heads/main\n0000');
     expect(headOf('web')).toBe(sha);
-    expect(server.pipeline.deps.store.refUpdates.listForApp('web')[0]).toMatchObject({ ref: 'refs/heads/main', oldSha: old, newSha: sha, kind: 'preview' });
+    expect(server.deps.store.refUpdates.listForApp('web')[0]).toMatchObject({ ref: 'refs/heads/main', oldSha: old, newSha: sha, kind: 'preview' });
   });
 
   it('a git clone with a wrong token fails and a clone without one is asked for credentials', async () => {

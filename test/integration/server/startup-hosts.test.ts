@@ -33,7 +33,7 @@ describe('start-up with an environment that takes an existing app’s host', () 
   it('refuses to start, naming the app, its host and the environment file', async () => {
     const before = openPipeline(await config(), createLogger('error'));
     await before.createApp({ name: 'x-staging', template: 'static-site' });
-    before.deps.store.close();
+    await before.close();
 
     writeFileSync(
       join(envDir, 'staging.yaml'),
@@ -53,7 +53,7 @@ describe('start-up with an environment that takes an existing app’s host', () 
         message: expect.stringContaining('the staging host of app "y" (environments/staging.yaml)'),
       });
     } finally {
-      after.deps.store.close();
+      await after.close();
     }
   });
 });

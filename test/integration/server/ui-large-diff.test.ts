@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { openPipeline } from '../../../src/compose.js';
+import { composePipeline } from '../../../src/compose.js';
 import { PATCH_LIMITS, readChangeSet } from '../../../src/git/read-change-set.js';
 import { repoPath } from '../../../src/git/repo-path.js';
 import type { Pipeline } from '../../../src/pipeline/create-pipeline.js';
-import { createToken } from '../../../src/pipeline/create-token.js';
+import type { PipelineDeps } from '../../../src/pipeline/deps.js';
 import { createLogger } from '../../../src/shared/log.js';
 import { createWebApp } from '../../../src/web/create-web-app.js';
 import { createBigRepo, pathOf, type BigRepo } from '../../helpers/big-repo.js';
@@ -24,6 +24,7 @@ const ONE_MB = 1024 * 1024;
 
 let dataDir: string;
 let pipeline: Pipeline;
+let deps: PipelineDeps;
 let server: Server;
 let base: string;
 let cookie: string;
@@ -33,14 +34,16 @@ let gitdir: string;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'slipway-large-diff-'));
   const config = loadConfig({ PATH: process.env.PATH, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PORT: '0', SLIPWAY_LOG_LEVEL: 'error' });
-  pipeline = openPipeline(config, createLogger('error'));
-  pipeline.deps.store.apps.insert({ name: APP, template: 'static-site', description: 'A large history', createdAt: new Date().toISOString() });
+  const composed = composePipeline(config, createLogger('error'));
+  pipeline = composed.pipeline;
+  deps = composed.deps;
+  deps.store.apps.insert({ name: APP, template: 'static-site', description: 'A large history', createdAt: new Date().toISOString() });
   gitdir = repoPath(dataDir, APP);
   repo = createBigRepo(gitdir);
   server = createServer(createWebApp({ pipeline, hookSecret: 'test', hookEnv: () => ({}) }).callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const { token } = createToken(pipeline.deps, 'test');
+  const { token } = pipeline.createToken('test');
   const signIn = await fetch(`${base}/sign-in`, {
     method: 'POST',
     redirect: 'manual',
@@ -56,7 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   server?.closeAllConnections();
   await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  pipeline?.deps.store.close();
+  await pipeline?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -246,7 +249,7 @@ describe('a diff of 2,500 files', () => {
   });
 
   it("the publish plan lists every file with git's counts and stays under 1 MB", async () => {
-    const { store } = pipeline.deps;
+    const { store } = deps;
     const logPath = () => '/dev/null';
     for (const [env, n] of [
       ['prod', 1],

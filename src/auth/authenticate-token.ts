@@ -1,13 +1,20 @@
 // Turns a presented token into who presented it: a stored token, or the one from SLIPWAY_ADMIN_TOKEN.
+import type { Config } from '../config/load-config.js';
 import { safeEqual } from '../shared/ids.js';
-import type { PipelineDeps } from './deps.js';
+import type { Store } from '../store/create-store.js';
+
+/** What authentication reads: the admin token from the configuration and the stored tokens. */
+export interface AuthDeps {
+  config: Pick<Config, 'adminToken'>;
+  store: Pick<Store, 'tokens'>;
+}
 
 export interface Principal {
   name: string;
   role: 'admin';
 }
 
-export function authenticateToken(deps: Pick<PipelineDeps, 'config' | 'store'>, token: string | undefined): Principal | null {
+export function authenticateToken(deps: AuthDeps, token: string | undefined): Principal | null {
   if (!token) return null;
   const fromEnv = deps.config.adminToken;
   if (fromEnv !== undefined && safeEqual(token, fromEnv)) return { name: 'admin', role: 'admin' };

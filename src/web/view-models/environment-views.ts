@@ -1,10 +1,10 @@
 // Each environment of an app as people see it: what its ref asks for, what serves, and how the last deploy went.
-import { listReleases } from '../git/list-releases.js';
-import { resolveRef } from '../git/read-refs.js';
-import { repoPath } from '../git/repo-path.js';
-import { environmentUrl } from './app-view.js';
-import type { PipelineDeps } from './deps.js';
-import { readSchedule } from './read-schedule.js';
+import { environmentUrl } from '../../domain/host-for.js';
+import { listReleases } from '../../git/list-releases.js';
+import { resolveRef } from '../../git/read-refs.js';
+import { repoPath } from '../../git/repo-path.js';
+import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
+import { readSchedule } from '../../pipeline/read-schedule.js';
 
 export interface EnvironmentView {
   name: string;
@@ -26,19 +26,19 @@ export interface EnvironmentView {
   lastDeployment: { id: string; commit: string; status: string; reason: string | null } | null;
 }
 
-export async function environmentViews(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string): Promise<EnvironmentView[]> {
-  const gitdir = repoPath(deps.config.dataDir, app);
+export async function environmentViews(read: Pick<PipelineReads, 'config' | 'store'>, app: string): Promise<EnvironmentView[]> {
+  const gitdir = repoPath(read.config.dataDir, app);
   const releases = await listReleases(gitdir);
   return Promise.all(
-    deps.config.environments.map(async (env) => {
-      const live = deps.store.deployments.live(app, env.name);
-      const latest = deps.store.deployments.latest(app, env.name);
+    read.config.environments.map(async (env) => {
+      const live = read.store.deployments.live(app, env.name);
+      const latest = read.store.deployments.latest(app, env.name);
       const status = latest && latest.status !== 'superseded' && latest.status !== 'replaced' ? latest.status : live ? 'live' : 'not deployed';
       return {
         name: env.name,
         title: env.title,
         ref: env.ref,
-        url: environmentUrl(deps.config, env, app),
+        url: environmentUrl(read.config, env, app),
         schedule: live ? await readSchedule(gitdir, live.commit) : null,
         commit: await resolveRef(gitdir, env.ref),
         appliedCommit: live?.commit ?? null,

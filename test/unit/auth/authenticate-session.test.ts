@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkSession, signInWithToken } from '../../../src/pipeline/authenticate-session.js';
+import { checkSession, signInWithToken } from '../../../src/auth/authenticate-session.js';
 import { createStore, type Store } from '../../../src/store/create-store.js';
 import type { Config } from '../../../src/config/load-config.js';
 

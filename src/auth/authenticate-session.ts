@@ -1,9 +1,7 @@
 // Browser sessions: signing in with a token keeps a claim in the signed cookie (never the token itself), and
 // each request checks that the token behind it still exists, so revoking a token signs its sessions out.
 import { hashToken, safeEqual } from '../shared/ids.js';
-import type { Principal } from './authenticate-token.js';
-import { authenticateToken } from './authenticate-token.js';
-import type { PipelineDeps } from './deps.js';
+import { authenticateToken, type AuthDeps, type Principal } from './authenticate-token.js';
 
 export interface SessionClaim {
   name: string;
@@ -14,7 +12,7 @@ export interface SessionClaim {
 
 const envFingerprint = (token: string) => `env:${hashToken(token).slice(0, 24)}`;
 
-export function signInWithToken(deps: Pick<PipelineDeps, 'config' | 'store'>, token: unknown): SessionClaim | null {
+export function signInWithToken(deps: AuthDeps, token: unknown): SessionClaim | null {
   if (typeof token !== 'string') return null;
   const trimmed = token.trim();
   if (trimmed === '' || trimmed.length > 512) return null;
@@ -26,7 +24,7 @@ export function signInWithToken(deps: Pick<PipelineDeps, 'config' | 'store'>, to
   return tokenId ? { name: principal.name, tokenId, signedInAt: new Date().toISOString() } : null;
 }
 
-export function checkSession(deps: Pick<PipelineDeps, 'config' | 'store'>, claim: unknown): Principal | null {
+export function checkSession(deps: AuthDeps, claim: unknown): Principal | null {
   if (!claim || typeof claim !== 'object') return null;
   const { name, tokenId } = claim as Partial<SessionClaim>;
   if (typeof name !== 'string' || typeof tokenId !== 'string') return null;

@@ -1,0 +1,13 @@
+// What the web layer and the CLI may read of the pipeline's world: the frozen configuration, the store without
+// its writes, the live events and the app templates. Changes go through the Pipeline's commands.
+import type { Config } from '../config/load-config.js';
+import type { AppTemplate } from '../git/app-templates.js';
+import type { ReadStore } from '../store/read-store.js';
+import type { PipelineEvents } from './pipeline-events.js';
+
+export interface PipelineReads {
+  readonly config: Config;
+  readonly store: ReadStore;
+  readonly events: Pick<PipelineEvents, 'subscribe'>;
+  readonly templates: readonly AppTemplate[];
+}
