@@ -135,9 +135,7 @@ export async function createFakePipeline(options: FakePipelineOptions = {}): Pro
     async close() {
       if (closed) return;
       closed = true;
-      await pipeline.reconciler.stop();
-      pipeline.scheduler.stopAll();
-      store.close();
+      await pipeline.close();
     },
     async reopen() {
       await self.close();
