@@ -44,9 +44,14 @@ export async function readChangeSet(
   gitdir: string,
   from: string | null,
   to: string,
-  options: { commitLimit?: number; patchLimits?: PatchLimits } = {},
+  options: { commitLimit?: number; patchLimits?: PatchLimits; counts?: 'only' } = {},
 ): Promise<ChangeSet> {
   const limit = options.commitLimit ?? 100;
+  // Applying a publish needs only which way production moves: one `git rev-list`, no file list or patch.
+  if (options.counts === 'only') {
+    const [addedTotal, removedTotal] = await countBoth(gitdir, from, to);
+    return { from, to, added: [], addedTotal, removed: [], removedTotal, files: [], patch: { text: '', truncated: false, bytes: 0, files: 0 } };
+  }
   const base = from ?? EMPTY_TREE;
   const [added, [addedTotal, removedTotal], removed, files, patch] = await Promise.all([
     commitsBetween(gitdir, from, to, limit),

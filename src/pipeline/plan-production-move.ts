@@ -30,7 +30,8 @@ export async function planProductionMove(
   deps: Pick<PipelineDeps, 'config' | 'store'>,
   app: string,
   action: ReleaseAction,
-  options: { to?: string } = {},
+  /** `summary`: counts only, what applying needs (no commit lists, files or patch). */
+  options: { to?: string; summary?: boolean } = {},
 ): Promise<ProductionMovePlan> {
   if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
   const gitdir = repoPath(deps.config.dataDir, app);
@@ -51,7 +52,7 @@ export async function planProductionMove(
     target = previous.commit;
   }
   const tagOf = (sha: string | null) => (sha ? (releases.find((r) => r.commit === sha)?.tag ?? null) : null);
-  const change = await readChangeSet(gitdir, current, target);
+  const change = await readChangeSet(gitdir, current, target, options.summary ? { counts: 'only' } : {});
   const plan = planReleaseChange({
     action,
     environment: prod.title,

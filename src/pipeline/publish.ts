@@ -21,7 +21,7 @@ export async function release(
   action: ReleaseAction,
   options: { to?: string; by: string },
 ): Promise<ReleaseResult> {
-  const { plan } = await planProductionMove(deps, app, action, options.to ? { to: options.to } : {});
+  const { plan } = await planProductionMove(deps, app, action, { ...(options.to ? { to: options.to } : {}), summary: true });
   const record = await applyProductionMove(deps, app, plan, options.by);
   return { action, tag: plan.tag, commit: plan.to.commit, deployment: record.deployment! };
 }
