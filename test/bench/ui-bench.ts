@@ -216,7 +216,7 @@ export async function runUiBench(): Promise<string> {
     const signIn = await fetch(`${base}/sign-in`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { origin: new URL(config.publicUrl).origin, 'content-type': 'application/x-www-form-urlencoded' },
       body: `token=${encodeURIComponent(token)}`,
     });
     const cookie = signIn.headers
