@@ -4,7 +4,7 @@ import type { DeployResult, DeploySpec, OnLine } from '../runtime.js';
 import { containerConfig } from './container-config.js';
 import type { DockerAccess } from './docker-access.js';
 import { LABELS } from './docker-labels.js';
-import { isServing } from './to-instance.js';
+import { isServing, liveInstance } from './to-instance.js';
 
 export async function deployJob(d: DockerAccess, spec: DeploySpec, onLine: OnLine): Promise<DeployResult> {
   const name = d.servingName(spec.app, spec.environment.name);
@@ -16,16 +16,5 @@ export async function deployJob(d: DockerAccess, spec: DeploySpec, onLine: OnLin
   );
   onLine(`scheduled job ${spec.settings.schedule ?? ''} now runs ${spec.commit.slice(0, 12)}`);
   const info = await d.call('inspecting the job container', () => container.inspect());
-  return {
-    ok: true,
-    instance: {
-      app: spec.app,
-      environment: spec.environment.name,
-      commit: spec.commit,
-      image: spec.image,
-      state: 'live',
-      since: info.Created,
-      deploymentId: spec.deploymentId,
-    },
-  };
+  return { ok: true, instance: liveInstance(spec, info.Created) };
 }

@@ -7,7 +7,7 @@ import { containerConfig } from './container-config.js';
 import type { DockerAccess } from './docker-access.js';
 import { LABELS } from './docker-labels.js';
 import { nanoCpus } from './parse-quantity.js';
-import { isServing } from './to-instance.js';
+import { isServing, liveInstance } from './to-instance.js';
 import { waitHealthy } from './wait-healthy.js';
 
 export async function deployWeb(d: DockerAccess, spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<DeployResult> {
@@ -64,19 +64,7 @@ export async function deployWeb(d: DockerAccess, spec: DeploySpec, onLine: OnLin
   }
   onLine(`traffic for ${spec.environment.title} now goes to ${spec.commit.slice(0, 12)}`);
   if (old) setTimeout(() => void retire(d, old.Id), spec.environment.graceSeconds * 1000).unref();
-  return {
-    ok: true,
-    instance: {
-      app: spec.app,
-      environment: spec.environment.name,
-      commit: spec.commit,
-      image: spec.image,
-      state: 'live',
-      target: { host: '127.0.0.1', port },
-      since: new Date().toISOString(),
-      deploymentId: spec.deploymentId,
-    },
-  };
+  return { ok: true, instance: liveInstance(spec, new Date().toISOString(), { host: '127.0.0.1', port }) };
 }
 
 async function retire(d: DockerAccess, id: string): Promise<void> {

@@ -1,7 +1,7 @@
 // What a container of this installation is, in the runtime's terms: which app and environment (from its labels),
 // and whether it serves (from its name).
 import type { ContainerInfo } from 'dockerode';
-import type { Instance } from '../runtime.js';
+import type { DeploySpec, Instance } from '../runtime.js';
 import { legacyServingName, servingName } from './container-names.js';
 import { LABELS } from './docker-labels.js';
 
@@ -33,5 +33,19 @@ export function toInstance(c: ContainerInfo, installation: string): Instance {
     ...(port && !job ? { target: { host: '127.0.0.1', port } } : {}),
     since: new Date(c.Created * 1000).toISOString(),
     ...(labels[LABELS.deployment] ? { deploymentId: labels[LABELS.deployment] } : {}),
+  };
+}
+
+/** What a deploy that just went live serves: the spec it was given, since `since`, at `target` for web apps. */
+export function liveInstance(spec: DeploySpec, since: string, target?: { host: string; port: number }): Instance {
+  return {
+    app: spec.app,
+    environment: spec.environment.name,
+    commit: spec.commit,
+    image: spec.image,
+    state: 'live',
+    ...(target ? { target } : {}),
+    since,
+    deploymentId: spec.deploymentId,
   };
 }
