@@ -68,8 +68,26 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
   };
   const managed = selector({ [LABELS.managedBy]: MANAGED_BY });
 
+  /**
+   * An immutable ConfigMap or Secret is named after its content, so one that exists already holds exactly what was
+   * rendered. It is never applied again: the apiserver stores an empty `data` as no data at all, so a second
+   * server-side apply of the same manifest reads as a change to an immutable field (422) — every app without
+   * secrets could be deployed once and never again.
+   */
+  async function existsAlready(object: KubeObject): Promise<boolean> {
+    if ((object as { immutable?: unknown }).immutable !== true) return false;
+    try {
+      await api.get(await api.pathOf(object));
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+  }
+
   async function applyAll(objects: readonly KubeObject[]): Promise<void> {
     for (const object of objects) {
+      if (await existsAlready(object)) continue;
       // Right after the RoleBinding is created, the apiserver's RBAC cache may not know it yet
       // (it is filled by a watch): a builder using its ServiceAccount sees 403 for a moment.
       const until = Date.now() + 5000;
