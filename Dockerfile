@@ -30,6 +30,7 @@ COPY package.json ./
 COPY environments ./environments
 COPY hooks ./hooks
 COPY views ./views
+COPY static ./static
 COPY app-templates ./app-templates
 COPY prompts ./prompts
 COPY k8s ./k8s
