@@ -51,7 +51,11 @@ export async function applyProductionMove(
     if (e instanceof ConflictError) throw new ConflictError(`${env.title} moved while this ${plan.action} was being applied; look at the plan again`);
     throw e;
   }
-  const [record] = await recordRefUpdates(deps, app, [{ ref: env.ref, oldSha: plan.productionRef ?? ZERO_SHA, newSha: commit }], { by, trigger: 'push' });
+  const [record] = await recordRefUpdates(deps, app, [{ ref: env.ref, oldSha: plan.productionRef ?? ZERO_SHA, newSha: commit }], {
+    by,
+    trigger: 'push',
+    productionTrigger: plan.trigger,
+  });
   return record!;
 }
 
@@ -88,6 +92,10 @@ export async function applyReleaseTag(
   if (!decision.allowed) return `not published: ${decision.reason}`;
   if (direction === 'none') return `${env.title} already runs ${tag} (${shortSha(commit)})`;
   await updateRefCas(gitdir, env.ref, commit, current, `publish ${tag} (pushed by ${update.pusher || 'a push'})`);
-  await recordRefUpdates(deps, app, [{ ref: env.ref, oldSha: current ?? ZERO_SHA, newSha: commit }], { by: update.pusher, trigger: 'push' });
+  await recordRefUpdates(deps, app, [{ ref: env.ref, oldSha: current ?? ZERO_SHA, newSha: commit }], {
+    by: update.pusher,
+    trigger: 'push',
+    productionTrigger: decision.trigger,
+  });
   return `${env.title}: moved to ${tag} (${shortSha(commit)})`;
 }

@@ -2,12 +2,12 @@
 // shown before a person confirms. The same rules as publish and rollback pick the target.
 import { planReleaseChange, type ReleaseAction, type ReleaseChangePlan } from '../domain/plan-release-change.js';
 import { shortSha } from '../domain/types.js';
-import { listReleases, type Release } from '../git/list-releases.js';
+import { listReleases, releasesOf, type Release } from '../git/list-releases.js';
 import { readChangeSet, type Patch } from '../git/read-change-set.js';
 import { readCommits, type CommitInfo } from '../git/read-commits.js';
 import { repoPath } from '../git/repo-path.js';
 import { previewEnvironment } from '../domain/environments.js';
-import { resolveRef } from '../git/read-refs.js';
+import { readRefs } from '../git/read-refs.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { resolveCommitish } from '../git/resolve-commitish.js';
 import type { PipelineDeps } from './deps.js';
@@ -36,7 +36,9 @@ export async function planProductionMove(
   if (!deps.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
   const gitdir = repoPath(deps.config.dataDir, app);
   const prod = productionEnvironment(deps);
-  const releases = await listReleases(gitdir);
+  // One `git for-each-ref` gives the releases and where production's ref points.
+  const refs = await readRefs(gitdir);
+  const releases = releasesOf(refs);
   const current = deps.store.deployments.live(app, prod.name)?.commit ?? null;
   let target: string;
   if (options.to) target = await resolveCommitish(gitdir, options.to);
@@ -58,7 +60,7 @@ export async function planProductionMove(
     environment: prod.title,
     current: current ? { commit: current, tag: tagOf(current) } : null,
     target: { commit: target, tag: tagOf(target), build: buildFacts(deps.store.builds.latestFor(app, target)) },
-    productionRef: await resolveRef(gitdir, prod.ref),
+    productionRef: refs.find((r) => r.ref === prod.ref)?.sha ?? null,
     releaseTags: releases.map((r) => r.tag),
     commitsIn: change.added,
     commitsInTotal: change.addedTotal,

@@ -17,6 +17,8 @@ export interface IntakeOrigin {
   pushOptions?: readonly string[];
   /** What moved a branch other than production's: a push, a generation's commit, a revert, app creation. */
   trigger: Extract<DeploymentTrigger, 'push' | 'generation' | 'revert' | 'create'>;
+  /** What a move of production's branch is, when the caller has asked git already (a plan, a release tag). */
+  productionTrigger?: 'publish' | 'rollback';
 }
 
 export interface IntakeRecord extends RefUpdateRecord {
@@ -40,9 +42,8 @@ export async function recordRefUpdates(
         c.kind === 'preview'
           ? origin.trigger
           : c.kind === 'production-move'
-            ? (await readDirection(gitdir, u.oldSha === ZERO_SHA ? null : u.oldSha, u.newSha)) === 'back'
-              ? 'rollback'
-              : 'publish'
+            ? (origin.productionTrigger ??
+              ((await readDirection(gitdir, u.oldSha === ZERO_SHA ? null : u.oldSha, u.newSha)) === 'back' ? 'rollback' : 'publish'))
             : null;
       return { update: u, kind: c.kind, environment: c.kind === 'ignore' ? null : c.environment, trigger };
     }),
