@@ -1,5 +1,6 @@
 // Reads refs of a bare repo with the git CLI (fast, and honest about packed refs).
 import { exec } from '../shared/exec.js';
+import { quarantineEnv, type Quarantine } from './quarantine-env.js';
 
 export interface RefEntry {
   ref: string;
@@ -18,7 +19,14 @@ export async function readRefs(gitdir: string): Promise<RefEntry[]> {
     });
 }
 
-export async function resolveRef(gitdir: string, ref: string): Promise<string | null> {
-  const { stdout, code } = await exec('git', ['--git-dir', gitdir, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { okCodes: [0, 1] });
+/**
+ * The commit a ref, a sha or a tag object names (annotated tags peeled); null when it names no commit. During
+ * pre-receive, `quarantine` lets git read the pushed objects before any ref moves.
+ */
+export async function resolveRef(gitdir: string, ref: string, quarantine?: Quarantine): Promise<string | null> {
+  const { stdout, code } = await exec('git', ['--git-dir', gitdir, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+    okCodes: [0, 1, 128],
+    ...(quarantine ? { env: quarantineEnv(gitdir, quarantine) } : {}),
+  });
   return code === 0 ? stdout.trim() : null;
 }

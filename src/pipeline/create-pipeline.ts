@@ -21,7 +21,7 @@ import { listRollbackChoices, planProductionMove, type ProductionMovePlan, type 
 import { createPlatformStatus, type PlatformStatusSource } from './platform-status.js';
 import type { PipelineReads } from './pipeline-reads.js';
 import { readRuntimeLogs } from './read-runtime-logs.js';
-import { release, type ReleaseResult } from './publish.js';
+import { release, type ReleaseResult } from './release.js';
 import { createReconciler, type Reconciler } from './reconciler.js';
 import { acceptsWithoutHook, postReceive, preReceive, type HookInput, type Say } from './receive-hooks.js';
 import { recordRefUpdates } from './record-ref-updates.js';

@@ -6,7 +6,6 @@ import { decideProductionMove, type BuildFacts } from '../domain/decide-producti
 import { productionEnvironment as productionOf } from '../domain/environments.js';
 import type { ReleaseChangePlan } from '../domain/plan-release-change.js';
 import { shortSha, ZERO_SHA, type EnvironmentDef } from '../domain/types.js';
-import { peelToCommit } from '../git/peel-commit.js';
 import { readDirection } from '../git/read-direction.js';
 import { resolveRef } from '../git/read-refs.js';
 import { repoPath } from '../git/repo-path.js';
@@ -73,7 +72,7 @@ export async function applyReleaseTag(
   const app = update.app;
   const tag = update.ref.replace(/^refs\/tags\//, '');
   const gitdir = repoPath(deps.config.dataDir, app);
-  const commit = await peelToCommit(gitdir, update.newSha);
+  const commit = await resolveRef(gitdir, update.newSha);
   if (!commit) return `not published: ${tag} does not point at a commit`;
   // The tag must still name what was pushed (release tags are never moved; a deleted one publishes nothing).
   if ((await resolveRef(gitdir, update.ref)) !== commit) return `not published: ${tag} no longer points at ${shortSha(commit)}`;

@@ -5,7 +5,6 @@ import { checkRefUpdate, classifyRefUpdate, type RefUpdate } from '../domain/cla
 import { decideProductionMove } from '../domain/decide-production-move.js';
 import { previewEnvironment } from '../domain/environments.js';
 import { isSha, shortSha, ZERO_SHA } from '../domain/types.js';
-import { peelToCommit } from '../git/peel-commit.js';
 import { readDirection } from '../git/read-direction.js';
 import { resolveRef } from '../git/read-refs.js';
 import { repoPath } from '../git/repo-path.js';
@@ -14,7 +13,7 @@ import { environmentUrl } from '../domain/host-for.js';
 import type { PipelineDeps } from './deps.js';
 import { buildFacts, productionEnvironment } from './move-production.js';
 import type { PipelineEvent } from './pipeline-events.js';
-import { release } from './publish.js';
+import { release } from './release.js';
 import type { Reconciler } from './reconciler.js';
 import { recordRefUpdates, type IntakeRecord } from './record-ref-updates.js';
 
@@ -81,7 +80,7 @@ async function refuseProductionMove(deps: Pick<PipelineDeps, 'config' | 'store'>
   const gitdir = repoPath(deps.config.dataDir, input.app);
   // An annotated tag is an object of its own: what goes to production is the commit it points at.
   const quarantine = input.quarantine ? { dir: input.quarantine, path: deps.config.path } : undefined;
-  const target = await peelToCommit(gitdir, update.newSha, quarantine);
+  const target = await resolveRef(gitdir, update.newSha, quarantine);
   if (!target) return 'a release tag must point at a commit';
   const env = productionEnvironment(deps);
   const current = c.kind === 'production-move' ? (update.oldSha === ZERO_SHA ? null : update.oldSha) : await resolveRef(gitdir, env.ref);
