@@ -354,7 +354,8 @@ describe('the web UI in a real browser', () => {
     expect(await page.locator('#activity').textContent()).toContain('*/5 * * * *');
     // Its environment says when it runs instead of offering a URL to open.
     const panel = page.locator('.environment[data-environment="preview"]');
-    expect(await panel.textContent()).toMatch(/Schedule\s*\*\/5 \* \* \* \* \(UTC\)/);
+    // Each live part reloads on its own: the environments may come a moment after the activity.
+    await expect.poll(() => panel.textContent(), { timeout: 30_000 }).toMatch(/Schedule\s*\*\/5 \* \* \* \* \(UTC\)/);
     expect(await panel.locator('a.env-url').count()).toBe(0);
     await runNow.click();
     await page.waitForURL(/\/job-runs\/j_/);
