@@ -49,6 +49,7 @@ function createRuntime(config: Config, docker: ReturnType<typeof createDockerCli
       builder: config.kubernetes.builderServiceAccount,
       ...(config.build.registry ? { registry: config.build.registry } : {}),
       ingressClassName: config.kubernetes.ingressClass,
+      nodeSelector: config.kubernetes.nodeSelector,
       installation,
     });
   }

@@ -52,6 +52,8 @@ export interface Config {
     /** `namespace/name` of the ServiceAccount the builder runs as (bound in every app namespace). */
     readonly builderServiceAccount: { readonly namespace: string; readonly name: string };
     readonly ingressClass: string;
+    /** Labels a node must have to run app pods; each also tolerates a `NoSchedule` taint of the same key and value. */
+    readonly nodeSelector: Readonly<Record<string, string>>;
   };
   /** Passed on to child processes (git) that need a PATH. */
   readonly path: string;
@@ -152,6 +154,27 @@ function parseInterval(env: Env): number {
   return n;
 }
 
+// A label key (optional DNS prefix, then a name of 63 at most) and value, as Kubernetes checks them.
+const LABEL_KEY = /^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(?:[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+function parseNodeSelector(env: Env): Record<string, string> {
+  const raw = pick(env, 'SLIPWAY_KUBE_NODE_SELECTOR');
+  const out: Record<string, string> = {};
+  if (raw === undefined) return out;
+  for (const pair of raw.split(',').map((p) => p.trim())) {
+    const eq = pair.indexOf('=');
+    const key = eq > 0 ? pair.slice(0, eq) : '';
+    const value = eq > 0 ? pair.slice(eq + 1) : '';
+    if (!LABEL_KEY.test(key) || key.length > 316 || !LABEL_VALUE.test(value) || key in out)
+      throw new ConfigError(
+        `SLIPWAY_KUBE_NODE_SELECTOR="${raw}": expected node labels such as slipway.dev/pool=apps (key=value, comma-separated, each key once)`,
+      );
+    out[key] = value;
+  }
+  return out;
+}
+
 export function loadConfig(env: Env = process.env, projectRoot: string = findProjectRoot()): Config {
   const port = parsePort(env, 'SLIPWAY_PORT', 8080);
   const host = parseHost(env);
@@ -162,6 +185,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
   if (!sa) throw new ConfigError(`SLIPWAY_KUBE_BUILDER_SERVICE_ACCOUNT="${builderSa}": expected NAMESPACE/NAME`);
   const ingressClass = pick(env, 'SLIPWAY_KUBE_INGRESS_CLASS') ?? 'traefik';
   if (!/^[a-z0-9.-]{1,63}$/.test(ingressClass)) throw new ConfigError(`SLIPWAY_KUBE_INGRESS_CLASS="${ingressClass}": expected an IngressClass name`);
+  const nodeSelector = parseNodeSelector(env);
   const adminToken = pick(env, 'SLIPWAY_ADMIN_TOKEN');
   if (adminToken !== undefined && adminToken.length < 16) throw new ConfigError('SLIPWAY_ADMIN_TOKEN: expected at least 16 characters');
   const publicUrl = pick(env, 'SLIPWAY_PUBLIC_URL');
@@ -191,7 +215,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
     pipeline: { paused: parseBool(env, 'SLIPWAY_PIPELINE_PAUSED'), intervalMs: parseInterval(env) },
     build: { registry, buildArgs: parseBuildArgs(env) },
     docker: { socketPath: pick(env, 'SLIPWAY_DOCKER_SOCKET'), host: pick(env, 'DOCKER_HOST') },
-    kubernetes: { builderServiceAccount: { namespace: sa[1]!, name: sa[2]! }, ingressClass },
+    kubernetes: { builderServiceAccount: { namespace: sa[1]!, name: sa[2]! }, ingressClass, nodeSelector },
     codegen: {
       apiKey: pick(env, 'ANTHROPIC_API_KEY'),
       baseURL: parseBaseUrl(env),

@@ -46,6 +46,8 @@ export interface KubernetesRuntimeOptions {
   /** When set, images must come from this registry (the one the cluster's nodes pull from). */
   registry?: string;
   ingressClassName?: string;
+  /** App pods run only on nodes with these labels, and tolerate `NoSchedule` taints of the same key and value. */
+  nodeSelector?: Readonly<Record<string, string>>;
   quota?: AppQuota;
   rolloutMarginSeconds?: number;
   jobDeadlineSeconds?: number;
@@ -63,6 +65,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
   const envOptions: EnvironmentOptions = {
     domain: options.domain,
     ingressClassName: options.ingressClassName ?? 'traefik',
+    nodeSelector: options.nodeSelector ?? {},
     rolloutMarginSeconds: options.rolloutMarginSeconds ?? 120,
     jobDeadlineSeconds: options.jobDeadlineSeconds ?? 3600,
   };

@@ -11,6 +11,8 @@ import type { Templates } from './load-templates.js';
 export interface EnvironmentOptions {
   readonly domain: string;
   readonly ingressClassName: string;
+  /** Dedicated nodes: pods go only where these labels are, and tolerate the matching `NoSchedule` taints. */
+  readonly nodeSelector: Readonly<Record<string, string>>;
   /** Added to the time the health check allows, for pulling the image and scheduling. */
   readonly rolloutMarginSeconds: number;
   /** How long one run of a scheduled job may take. */
@@ -72,6 +74,8 @@ export function environmentManifests(templates: Templates, spec: DeploySpec, o: 
     ingressClassName: o.ingressClassName,
     schedule: spec.settings.schedule ?? '',
     jobDeadlineSeconds: o.jobDeadlineSeconds,
+    nodeSelector: { ...o.nodeSelector },
+    tolerations: Object.entries(o.nodeSelector).map(([key, value]) => ({ key, operator: 'Equal', value, effect: 'NoSchedule' })),
   };
   const config = [templates.render('config-map', values), templates.render('secret', values)];
   if (spec.settings.kind === 'job') {

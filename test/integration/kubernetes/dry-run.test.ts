@@ -26,7 +26,7 @@ import {
 
 let api: KubeApi;
 const templates = loadTemplates(TEMPLATES_DIR);
-const envOptions = { domain: TEST_DOMAIN, ingressClassName: 'traefik', rolloutMarginSeconds: 60, jobDeadlineSeconds: 600 };
+const envOptions = { domain: TEST_DOMAIN, ingressClassName: 'traefik', nodeSelector: {}, rolloutMarginSeconds: 60, jobDeadlineSeconds: 600 };
 
 async function dryRun(objects: KubeObject[]): Promise<string[]> {
   const accepted: string[] = [];

@@ -27,6 +27,9 @@ describe('loadConfig', () => {
     [{ SLIPWAY_ADMIN_TOKEN: 'short' }, /SLIPWAY_ADMIN_TOKEN: expected at least 16/],
     [{ SLIPWAY_BUILD_ARGS: 'NOPE' }, /SLIPWAY_BUILD_ARGS: "NOPE" is not KEY=VALUE/],
     [{ SLIPWAY_PIPELINE_PAUSED: 'maybe' }, /SLIPWAY_PIPELINE_PAUSED="maybe": expected true or false/],
+    [{ SLIPWAY_KUBE_NODE_SELECTOR: 'pool' }, /SLIPWAY_KUBE_NODE_SELECTOR="pool": expected node labels/],
+    [{ SLIPWAY_KUBE_NODE_SELECTOR: 'a=1,a=2' }, /SLIPWAY_KUBE_NODE_SELECTOR/],
+    [{ SLIPWAY_KUBE_NODE_SELECTOR: 'pool=has space' }, /SLIPWAY_KUBE_NODE_SELECTOR/],
   ])('names the variable and what was expected: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
@@ -34,6 +37,14 @@ describe('loadConfig', () => {
   it('chooses kubernetes in a cluster, docker otherwise', () => {
     expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.0.0.1' }).runtime).toBe('kubernetes');
     expect(loadConfig({ SLIPWAY_RUNTIME: 'docker', KUBERNETES_SERVICE_HOST: '10.0.0.1' }).runtime).toBe('docker');
+  });
+
+  it('reads the nodes app pods may run on', () => {
+    expect(loadConfig({}).kubernetes.nodeSelector).toEqual({});
+    expect(loadConfig({ SLIPWAY_KUBE_NODE_SELECTOR: 'slipway.dev/pool=apps, zone=a' }).kubernetes.nodeSelector).toEqual({
+      'slipway.dev/pool': 'apps',
+      zone: 'a',
+    });
   });
 
   it('parses build arguments', () => {

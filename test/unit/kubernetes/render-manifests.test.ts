@@ -15,7 +15,7 @@ import { renderTemplate } from '../../../src/runtime/kubernetes/render-template.
 import { BOOTSTRAP_DIR, commitOf, jobSpec, PREVIEW, PROD, TEMPLATES_DIR, TEST_DOMAIN, TEST_INSTALLATION, webSpec } from '../../helpers/k8s-cluster.js';
 
 const templates = loadTemplates(TEMPLATES_DIR);
-const envOptions = { domain: TEST_DOMAIN, ingressClassName: 'traefik', rolloutMarginSeconds: 120, jobDeadlineSeconds: 3600 };
+const envOptions = { domain: TEST_DOMAIN, ingressClassName: 'traefik', nodeSelector: {}, rolloutMarginSeconds: 120, jobDeadlineSeconds: 3600 };
 const byKind = (objs: KubeObject[], kind: string) => objs.find((o) => o.kind === kind)!;
 const at = (o: unknown, path: string): any => path.split('.').reduce<any>((x, k) => (x == null ? undefined : x[/^\d+$/.test(k) ? Number(k) : k]), o);
 
@@ -96,6 +96,18 @@ describe('environment manifests of a web app', () => {
     expect(at(byKind(prod.objects, 'Ingress'), 'spec.rules.0.host')).toBe(`shop.${TEST_DOMAIN}`);
     expect(at(byKind(prod.objects, 'Service'), 'spec.ports.0')).toEqual({ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' });
   });
+  it('run anywhere by default, and only on dedicated nodes (tolerating their taint) when a node selector is set', () => {
+    expect(at(deployment, 'spec.template.spec.nodeSelector')).toEqual({});
+    expect(at(deployment, 'spec.template.spec.tolerations')).toEqual([]);
+    const pinned = { ...envOptions, nodeSelector: { 'slipway.dev/pool': 'apps' } };
+    const toleration = { key: 'slipway.dev/pool', operator: 'Equal', value: 'apps', effect: 'NoSchedule' };
+    const web = environmentManifests(templates, spec, pinned).workload;
+    expect(at(web, 'spec.template.spec.nodeSelector')).toEqual({ 'slipway.dev/pool': 'apps' });
+    expect(at(web, 'spec.template.spec.tolerations')).toEqual([toleration]);
+    const job = environmentManifests(templates, jobSpec('tick', PREVIEW, commitOf(2)), pinned).workload;
+    expect(at(job, 'spec.jobTemplate.spec.template.spec.nodeSelector')).toEqual({ 'slipway.dev/pool': 'apps' });
+    expect(at(job, 'spec.jobTemplate.spec.template.spec.tolerations')).toEqual([toleration]);
+  });
 });
 
 describe('environment manifests of a scheduled job', () => {
@@ -133,6 +145,8 @@ describe('every template', () => {
       secretData: {},
       host: 'on.example',
       ingressClassName: 'traefik',
+      nodeSelector: { on: 'yes' },
+      tolerations: [{ key: 'on', operator: 'Equal', value: 'yes', effect: 'NoSchedule' }],
       schedule: '0 0 * * *',
       jobDeadlineSeconds: 60,
       quota: { ...DEFAULT_APP_QUOTA, pods: '6' },
