@@ -2,11 +2,10 @@
 // actual = what the runtime serves. When they differ: build (or reuse) the image, deploy, wait for health,
 // record. Records keep the attempted commit apart from the applied one, so a failure never hides what serves.
 import { openLineLog } from '../shared/line-log.js';
-import { parseAppSettings } from '../domain/parse-app-settings.js';
+import { readAppSettings } from './read-app-settings.js';
 import { shortSha } from '../domain/types.js';
 import type { EnvironmentDef } from '../domain/types.js';
-import { readFileAt } from '../git/read-file-at.js';
-import { resolveRef } from '../git/read-refs.js';
+import { readRefs } from '../git/read-refs.js';
 import { repoPath } from '../git/repo-path.js';
 import type { Instance } from '../runtime/runtime.js';
 import { messageOf } from '../shared/errors.js';
@@ -18,17 +17,42 @@ import { ensureBuild } from './ensure-build.js';
 import { secretValues } from './secrets.js';
 import { logPath } from './log-paths.js';
 
+/** Where an app's refs point: read once per pass by one git process, and again after a wait (a build, a deploy). */
+interface RefReader {
+  get(ref: string): Promise<string | null>;
+  fresh(ref: string): Promise<string | null>;
+  /** Time passed: the next `get` reads again. */
+  expire(): void;
+}
+
+function readRefsOnce(gitdir: string): RefReader {
+  let snapshot: Promise<Map<string, string>> | undefined;
+  const get = async (ref: string) => {
+    snapshot ??= readRefs(gitdir).then((refs) => new Map(refs.map((r) => [r.ref, r.sha])));
+    return (await snapshot).get(ref) ?? null;
+  };
+  return {
+    get,
+    fresh: (ref) => {
+      snapshot = undefined;
+      return get(ref);
+    },
+    expire: () => (snapshot = undefined),
+  };
+}
+
 /** Brings every environment of `app` to its ref's commit. Throws when the runtime cannot be reached. */
 export async function convergeApp(
   deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build'>,
   app: string,
   signal?: AbortSignal,
 ): Promise<void> {
+  const refs = readRefsOnce(repoPath(deps.config.dataDir, app));
   let live: Instance[];
   try {
     live = await deps.runtime.current(app);
   } catch (e) {
-    await attemptQueued(deps, app, signal);
+    await attemptQueued(deps, app, refs, signal);
     throw e;
   }
   for (const env of deps.config.environments) {
@@ -37,6 +61,7 @@ export async function convergeApp(
       app,
       env,
       live.find((i) => i.environment === env.name),
+      refs,
       signal,
     );
   }
@@ -50,13 +75,13 @@ export async function convergeApp(
 async function attemptQueued(
   deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build'>,
   app: string,
+  refs: RefReader,
   signal?: AbortSignal,
 ): Promise<void> {
-  const gitdir = repoPath(deps.config.dataDir, app);
   for (const env of deps.config.environments) {
-    const desired = await resolveRef(gitdir, env.ref);
+    const desired = await refs.get(env.ref);
     const queued = deps.store.deployments.open(app, env.name).find((d) => d.commit === desired && d.status === 'queued');
-    if (queued) await runDeployment(deps, app, env, queued, deps.store.deployments.live(app, env.name)?.commit ?? null, signal);
+    if (queued) await runDeployment(deps, app, env, queued, deps.store.deployments.live(app, env.name)?.commit ?? null, refs, signal);
   }
 }
 
@@ -65,13 +90,13 @@ async function convergeEnvironment(
   app: string,
   env: EnvironmentDef,
   actual: Instance | undefined,
+  refs: RefReader,
   signal?: AbortSignal,
 ): Promise<void> {
   const { deployments } = deps.store;
-  const gitdir = repoPath(deps.config.dataDir, app);
   // A newer push while we build makes this loop go round again with the new commit (older ones superseded).
   for (let round = 0; round < 100 && !signal?.aborted; round++) {
-    const desired = await resolveRef(gitdir, env.ref);
+    const desired = round === 0 ? await refs.get(env.ref) : await refs.fresh(env.ref);
     const open = deployments.open(app, env.name);
     if (!desired) {
       for (const d of open) finish(deps, d, 'superseded', { reason: `${env.ref} no longer exists` });
@@ -107,7 +132,7 @@ async function convergeEnvironment(
         logPath: (id) => logPath(deps.config.dataDir, 'deployments', id),
       });
     for (const d of open) if (d.id !== deployment.id) finish(deps, d, 'superseded', { reason: `superseded by ${shortSha(desired)}` });
-    const outcome = await runDeployment(deps, app, env, deployment, actual?.commit ?? null, signal);
+    const outcome = await runDeployment(deps, app, env, deployment, actual?.commit ?? null, refs, signal);
     if (outcome.status === 'superseded') continue;
     if (outcome.status === 'live') actual = outcome.instance;
     return;
@@ -123,6 +148,7 @@ async function runDeployment(
   env: EnvironmentDef,
   d: DeploymentRecord,
   applied: string | null,
+  refs: RefReader,
   signal?: AbortSignal,
 ): Promise<Outcome> {
   const { store, events, runtime, config } = deps;
@@ -140,7 +166,8 @@ async function runDeployment(
     const build = await ensureBuild(deps, app, d.commit, signal);
     store.deployments.update(d.id, { buildId: build.buildId });
     if (!build.ok) return fail(`the build failed: ${build.error}`, build.needsPerson);
-    if ((await resolveRef(gitdir, env.ref)) !== d.commit) {
+    // After a build (which takes a while), the ref may have moved on; a build reused at once took no time.
+    if (build.builtNow && (await refs.fresh(env.ref)) !== d.commit) {
       log.line(`${env.ref} moved on while building: superseded`);
       finish(deps, d, 'superseded', { reason: `${env.ref} moved on` });
       return { status: 'superseded' };
@@ -150,7 +177,7 @@ async function runDeployment(
     emitStatus(deps, d, 'deploying');
     let settings;
     try {
-      settings = parseAppSettings(await readFileAt(gitdir, d.commit, 'slipway.yaml'));
+      settings = await readAppSettings(gitdir, d.commit);
     } catch (e) {
       return fail(messageOf(e), true);
     }
@@ -171,6 +198,7 @@ async function runDeployment(
     // Docker went away, a shutdown or a delete cut it short: classified once, in src/shared/classify-failure.ts.
     return fail(messageOf(e), needsPerson(e, signal?.aborted ?? false));
   } finally {
+    refs.expire();
     log.close();
   }
 }

@@ -8,7 +8,9 @@ import { needsPerson as needsPersonFor } from '../shared/classify-failure.js';
 import type { PipelineDeps } from './deps.js';
 import { logPath } from './log-paths.js';
 
-export type BuildOutcome = { ok: true; image: string; buildId: string } | { ok: false; buildId: string; error: string; needsPerson: boolean };
+/** `builtNow`: false when a build that had succeeded was reused at once (no time passed). */
+export type BuildOutcome =
+  { ok: true; image: string; buildId: string; builtNow: boolean } | { ok: false; buildId: string; error: string; needsPerson: boolean };
 
 export async function ensureBuild(
   deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'docker' | 'build'>,
@@ -18,7 +20,7 @@ export async function ensureBuild(
 ): Promise<BuildOutcome> {
   const { store, events, config } = deps;
   const previous = store.builds.latestFor(app, commit);
-  if (previous?.status === 'succeeded') return { ok: true, image: previous.image, buildId: previous.id };
+  if (previous?.status === 'succeeded') return { ok: true, image: previous.image, buildId: previous.id, builtNow: false };
   if (previous?.status === 'failed' && previous.needsPerson)
     return { ok: false, buildId: previous.id, error: previous.error ?? 'the build failed', needsPerson: true };
 
@@ -42,7 +44,7 @@ export async function ensureBuild(
     });
     store.builds.finish(record.id, { status: 'succeeded', reused: result.reused });
     events.emit({ type: 'build', app, buildId: record.id, commit, status: 'succeeded', reused: result.reused });
-    return { ok: true, image: result.image, buildId: record.id };
+    return { ok: true, image: result.image, buildId: record.id, builtNow: true };
   } catch (e) {
     const needsPerson = needsPersonFor(e, signal?.aborted ?? false);
     const error = messageOf(e);

@@ -1,7 +1,6 @@
 // Keeps one cron timer per live scheduled-job environment, following what is deployed.
 import { Cron } from 'croner';
-import { parseAppSettings } from '../domain/parse-app-settings.js';
-import { readFileAt } from '../git/read-file-at.js';
+import { readAppSettings } from './read-app-settings.js';
 import { repoPath } from '../git/repo-path.js';
 import { messageOf } from '../shared/errors.js';
 import type { PipelineDeps } from './deps.js';
@@ -25,7 +24,7 @@ export function createJobScheduler(deps: Pick<PipelineDeps, 'config' | 'store' |
         let schedule: string | undefined;
         if (live) {
           try {
-            schedule = parseAppSettings(await readFileAt(repoPath(deps.config.dataDir, app), live.commit, 'slipway.yaml')).schedule;
+            schedule = (await readAppSettings(repoPath(deps.config.dataDir, app), live.commit)).schedule;
           } catch {
             schedule = undefined;
           }

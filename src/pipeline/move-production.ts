@@ -9,7 +9,7 @@ import { shortSha, ZERO_SHA, type EnvironmentDef } from '../domain/types.js';
 import { readDirection } from '../git/read-direction.js';
 import { resolveRef } from '../git/read-refs.js';
 import { repoPath } from '../git/repo-path.js';
-import { createTag, deleteRef, updateRefCas } from '../git/update-ref.js';
+import { createTagWith, updateRefCas } from '../git/update-ref.js';
 import { ConflictError, SlipwayError } from '../shared/errors.js';
 import type { BuildRecord } from '../store/builds-store.js';
 import type { RefUpdateRecord } from '../store/ref-updates-store.js';
@@ -40,14 +40,16 @@ export async function applyProductionMove(
   const env = productionEnvironment(deps);
   const gitdir = repoPath(deps.config.dataDir, app);
   const commit = plan.to.commit;
-  if (plan.createsTag && plan.tag) await createTag(gitdir, plan.tag, commit, `Release ${plan.tag} (published by ${by})\n`, SLIPWAY);
-  const what = `${plan.action} ${plan.tag ?? shortSha(commit)}`;
+  const reason = `${plan.action} ${plan.tag ?? shortSha(commit)} (by ${by})`;
+  const moves = plan.productionRef === commit ? [] : [{ ref: env.ref, newSha: commit, expectedOld: plan.productionRef }];
   try {
-    if (plan.productionRef !== commit) await updateRefCas(gitdir, env.ref, commit, plan.productionRef, `${what} (by ${by})`);
+    // The new release tag and production's move are one transaction: a stale plan uses up no release name.
+    if (plan.createsTag && plan.tag)
+      await createTagWith(gitdir, { name: plan.tag, commit, message: `Release ${plan.tag} (published by ${by})\n`, tagger: SLIPWAY }, moves, reason);
+    else for (const m of moves) await updateRefCas(gitdir, m.ref, m.newSha, m.expectedOld, reason);
   } catch (e) {
-    // The plan is stale (production moved meanwhile): take back the tag it made, so no release is used up.
-    if (plan.createsTag && plan.tag) await deleteRef(gitdir, `refs/tags/${plan.tag}`).catch(() => undefined);
-    if (e instanceof ConflictError) throw new ConflictError(`${env.title} moved while this ${plan.action} was being applied; look at the plan again`);
+    if (e instanceof ConflictError && !e.message.includes(`tag ${plan.tag}`))
+      throw new ConflictError(`${env.title} moved while this ${plan.action} was being applied; look at the plan again`);
     throw e;
   }
   const [record] = await recordRefUpdates(deps, app, [{ ref: env.ref, oldSha: plan.productionRef ?? ZERO_SHA, newSha: commit }], {

@@ -1,7 +1,6 @@
 // Runs a scheduled job's image once (from the schedule or by hand), recording the run and its log.
 import { openLineLog } from '../shared/line-log.js';
-import { parseAppSettings } from '../domain/parse-app-settings.js';
-import { readFileAt } from '../git/read-file-at.js';
+import { readAppSettings } from './read-app-settings.js';
 import { repoPath } from '../git/repo-path.js';
 import { ConflictError, NotFoundError, messageOf } from '../shared/errors.js';
 import type { JobRunRecord } from '../store/job-runs-store.js';
@@ -23,7 +22,7 @@ export async function startJobRun(
   if (!env) throw new NotFoundError(`no environment named ${environment}`);
   const live = deps.store.deployments.live(app, environment);
   if (!live?.image) throw new ConflictError(`${env.title} of ${app} runs nothing yet`);
-  const settings = parseAppSettings(await readFileAt(repoPath(deps.config.dataDir, app), live.commit, 'slipway.yaml'));
+  const settings = await readAppSettings(repoPath(deps.config.dataDir, app), live.commit);
   if (settings.kind !== 'job') throw new ConflictError(`${app} is not a scheduled job (its slipway.yaml has no schedule)`);
   const run = deps.store.jobRuns.start({ app, environment, commit: live.commit, trigger, logPath: (id) => logPath(deps.config.dataDir, 'jobs', id) });
   deps.events.emit({ type: 'job-run', app, runId: run.id, status: 'running' });

@@ -4,7 +4,7 @@ import { shortSha } from '../../domain/types.js';
 import { readCommits } from '../../git/read-commits.js';
 import { repoPath } from '../../git/repo-path.js';
 import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
-import { readSchedule } from '../../pipeline/read-schedule.js';
+import { readSchedule } from '../../pipeline/read-app-settings.js';
 import { statusView, type StatusView } from './status-view.js';
 
 /** A commit as a row shows it: short id, link to its page, subject line. */

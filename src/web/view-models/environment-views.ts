@@ -4,7 +4,7 @@ import { listReleases } from '../../git/list-releases.js';
 import { resolveRef } from '../../git/read-refs.js';
 import { repoPath } from '../../git/repo-path.js';
 import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
-import { readSchedule } from '../../pipeline/read-schedule.js';
+import { readSchedule } from '../../pipeline/read-app-settings.js';
 
 export interface EnvironmentView {
   name: string;

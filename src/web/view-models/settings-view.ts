@@ -1,8 +1,7 @@
 // An app's settings page: the plain variables of slipway.yaml (they live in the repo, so they are shown, not
 // edited), the names of its secrets per environment (values are write-only), and how to clone and push.
-import { parseAppSettings } from '../../domain/parse-app-settings.js';
+import { readAppSettings } from '../../pipeline/read-app-settings.js';
 import { shortSha } from '../../domain/types.js';
-import { readFileAt } from '../../git/read-file-at.js';
 import { resolveRef } from '../../git/read-refs.js';
 import { repoPath } from '../../git/repo-path.js';
 import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
@@ -49,7 +48,7 @@ export async function settingsView(read: Pick<PipelineReads, 'config' | 'store'>
       };
       if (commit) {
         try {
-          const parsed = parseAppSettings(await readFileAt(gitdir, commit, 'slipway.yaml'));
+          const parsed = await readAppSettings(gitdir, commit);
           settings = {
             ...settings,
             vars: Object.entries(parsed.env).map(([name, value]) => ({ name, value })),
