@@ -1,6 +1,7 @@
 // The use cases bound to their dependencies: what the web layer and the CLI call.
 import type { ReleaseAction } from '../domain/plan-release-change.js';
-import { SlipwayError } from '../shared/errors.js';
+import type { EnvironmentHealth } from '../runtime/runtime.js';
+import { messageOf, SlipwayError } from '../shared/errors.js';
 import type { DeploymentRecord } from '../store/deployments-store.js';
 import type { GenerationRecord } from '../store/generations-store.js';
 import type { JobRunRecord } from '../store/job-runs-store.js';
@@ -107,7 +108,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return d;
   };
   return {
-    read: { config: deps.config, store: deps.store, events: deps.events, templates: deps.templates },
+    read: { config: deps.config, store: deps.store, events: deps.events, templates: deps.templates, health: (app) => readHealthQuickly(deps, app) },
     log: deps.log,
     platform: createPlatformStatus(deps),
     reconciler,
@@ -157,4 +158,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       deps.store.close();
     },
   };
+}
+
+const HEALTH_WAIT_MS = 2000;
+
+/** A page asks the runtime how its app is doing; a slow or unreachable engine leaves that part out (null). */
+async function readHealthQuickly(deps: Pick<PipelineDeps, 'runtime' | 'log'>, app: string): Promise<EnvironmentHealth[] | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), HEALTH_WAIT_MS)));
+  try {
+    return await Promise.race([deps.runtime.health(app), late]);
+  } catch (e) {
+    deps.log.debug('the runtime did not say how the app is doing', { app, error: messageOf(e) });
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -2,6 +2,7 @@
 // its writes, the live events and the app templates. Changes go through the Pipeline's commands.
 import type { Config } from '../config/load-config.js';
 import type { AppTemplate } from '../git/app-templates.js';
+import type { EnvironmentHealth } from '../runtime/runtime.js';
 import type { ReadStore } from '../store/read-store.js';
 import type { PipelineEvents } from './pipeline-events.js';
 
@@ -10,4 +11,6 @@ export interface PipelineReads {
   readonly store: ReadStore;
   readonly events: Pick<PipelineEvents, 'subscribe'>;
   readonly templates: readonly AppTemplate[];
+  /** Restarts and problems of what serves, as the runtime sees it now; null when it does not answer in time. */
+  health(app: string): Promise<EnvironmentHealth[] | null>;
 }

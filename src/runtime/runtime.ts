@@ -36,6 +36,15 @@ export interface Instance {
   deploymentId?: string;
 }
 
+/** How what serves an environment is doing between deploys: restarts and why it is not ready, as the engine sees it. */
+export interface EnvironmentHealth {
+  environment: string;
+  /** Times the engine restarted the app's container (its process exited or its liveness check failed). */
+  restarts: number;
+  /** Why it is not serving normally now (crash loop, not ready, exited), or null when nothing is wrong. */
+  problem: string | null;
+}
+
 export interface JobRun {
   exitCode: number | null;
   logTail: string;
@@ -53,6 +62,8 @@ export interface Runtime {
   deploy(spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<DeployResult>;
   /** What serves each environment of the app now (live instances only). */
   current(app: string): Promise<Instance[]>;
+  /** Restarts and problems of what serves each web environment of the app (jobs and stopped ones left out). */
+  health(app: string): Promise<EnvironmentHealth[]>;
   /** Removes leftovers: instances in `starting` state whose deployment is not `active`. */
   removeStale(isActive: (deploymentId: string) => boolean): Promise<number>;
   /** Removes everything of the app. */

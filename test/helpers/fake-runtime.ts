@@ -41,6 +41,8 @@ export interface FakeRuntime extends Runtime {
   instances(app?: string): Instance[];
   /** Lines `logs()` returns for an environment. */
   setLogs(app: string, environment: string, lines: string[]): void;
+  /** What `health()` says of an environment (by default: no restarts, no problem). */
+  setHealth(app: string, environment: string, health: { restarts: number; problem: string | null }): void;
 }
 
 interface Scripted {
@@ -57,6 +59,7 @@ export function createFakeRuntime(): FakeRuntime {
   // Keyed by app/environment; a deploy in progress adds a `starting` candidate beside what serves.
   const live = new Map<string, Instance>();
   const starting = new Map<string, Instance>();
+  const healths = new Map<string, { restarts: number; problem: string | null }>();
   const logLines = new Map<string, string[]>();
   const key = (app: string, env: string) => `${app}/${env}`;
 
@@ -155,6 +158,14 @@ export function createFakeRuntime(): FakeRuntime {
       } finally {
         if (starting.get(k)?.deploymentId === spec.deploymentId) starting.delete(k);
       }
+    },
+    async health(app) {
+      return [...live.values()]
+        .filter((i) => i.app === app)
+        .map((i) => ({ environment: i.environment, restarts: 0, problem: null, ...healths.get(`${app}/${i.environment}`) }));
+    },
+    setHealth(app, environment, h) {
+      healths.set(`${app}/${environment}`, h);
     },
     async current(app) {
       await step({ method: 'current', app, result: 'pending' });

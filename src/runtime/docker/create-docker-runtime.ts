@@ -2,6 +2,7 @@
 // environment while it serves (container-names.ts). A deploy starts a candidate next to it, waits for health,
 // renames it into place, moves traffic, and retires the old one after a grace period (deploy-web.ts). State
 // lives in Docker (names and labels), so a restart finds it again; routes are a cache of it for the proxy.
+import { readHealth } from './read-health.js';
 import type Docker from 'dockerode';
 import { messageOf } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
@@ -59,6 +60,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
       for (const i of live) if (i.target) routes.set(key(app, i.environment), i.target);
       return live;
     },
+    health: (app) => readHealth(d, app),
     removeStale: (isActive) => removeStale(d, isActive),
     async removeApp(app) {
       for (const c of await d.listManaged([`${LABELS.app}=${app}`])) await d.removeQuietly(c.Id);

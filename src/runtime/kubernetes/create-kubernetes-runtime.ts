@@ -4,6 +4,7 @@
 // deploy, top to bottom: app objects (namespace, quota, policies; re-applied every time, so a hand
 // edit is put back) → the environment's objects → wait for the rollout with a watch → on failure,
 // say why (condition, pod states, events, log tail) and put back what served before.
+import { readHealth } from './read-health.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { EnvironmentDef } from '../../domain/types.js';
 import { messageOf, NotFoundError, SlipwayError } from '../../shared/errors.js';
@@ -245,6 +246,10 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       // Another installation's app of the same name is not this one's, not even to read.
       if ((await checkNamespaceOwner(api, appNamespace(app), app, options.installation)) === 'missing') return [];
       return (await readInstances(api, appNamespace(app))).filter((i) => i.state === 'live');
+    },
+    async health(app) {
+      if ((await checkNamespaceOwner(api, appNamespace(app), app, options.installation)) === 'missing') return [];
+      return readHealth(api, appNamespace(app));
     },
     async removeStale(isActive) {
       let removed = 0;

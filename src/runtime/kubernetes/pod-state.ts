@@ -1,7 +1,14 @@
 // The parts of a Pod and an Event that Slipway reads, and a one-line summary of why a pod is not ready.
 
 export interface PodState {
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; creationTimestamp?: string; deletionTimestamp?: string };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    ownerReferences?: { kind: string; name: string }[];
+  };
   spec?: { containers?: { name: string; image?: string }[] };
   status?: {
     phase?: string;
@@ -17,6 +24,7 @@ export interface PodState {
         running?: { startedAt?: string };
         terminated?: { exitCode?: number; reason?: string; message?: string };
       };
+      lastState?: { terminated?: { exitCode?: number; reason?: string } };
     }[];
   };
 }

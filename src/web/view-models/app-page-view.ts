@@ -18,7 +18,7 @@ export interface AppPageView {
 }
 
 export async function appPageView(
-  read: Pick<PipelineReads, 'config' | 'store'>,
+  read: Pick<PipelineReads, 'config' | 'store' | 'health'>,
   templates: readonly AppTemplate[],
   name: string,
   follow: string | null,

@@ -26,9 +26,11 @@ export interface EnvironmentPanelView extends StatusView {
   since: string | null;
   /** Why the last deployment failed (what serves keeps serving). */
   reason: string | null;
+  /** The runtime restarted what serves, or it is not serving normally now. */
+  health: { restarts: number; problem: string | null } | null;
 }
 
-export async function environmentPanels(read: Pick<PipelineReads, 'config' | 'store'>, app: string): Promise<EnvironmentPanelView[]> {
+export async function environmentPanels(read: Pick<PipelineReads, 'config' | 'store' | 'health'>, app: string): Promise<EnvironmentPanelView[]> {
   const views = await environmentViews(read, app);
   const commits = await readCommits(
     repoPath(read.config.dataDir, app),
@@ -55,6 +57,7 @@ export async function environmentPanels(read: Pick<PipelineReads, 'config' | 'st
       image: v.image,
       since: v.since,
       reason: v.status === 'failed' ? (v.lastDeployment?.reason ?? null) : null,
+      health: v.health && (v.health.restarts > 0 || v.health.problem) ? v.health : null,
     };
   });
 }

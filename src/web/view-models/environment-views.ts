@@ -24,11 +24,13 @@ export interface EnvironmentView {
   /** When the applied commit went live. */
   since: string | null;
   lastDeployment: { id: string; commit: string; status: string; reason: string | null } | null;
+  /** What the runtime says of what serves: restarts and a problem now (null: a job, nothing serving, or no answer). */
+  health: { restarts: number; problem: string | null } | null;
 }
 
-export async function environmentViews(read: Pick<PipelineReads, 'config' | 'store'>, app: string): Promise<EnvironmentView[]> {
+export async function environmentViews(read: Pick<PipelineReads, 'config' | 'store' | 'health'>, app: string): Promise<EnvironmentView[]> {
   const gitdir = repoPath(read.config.dataDir, app);
-  const releases = await listReleases(gitdir);
+  const [releases, health] = await Promise.all([listReleases(gitdir), read.health(app)]);
   return Promise.all(
     read.config.environments.map(async (env) => {
       const live = read.store.deployments.live(app, env.name);
@@ -47,7 +49,11 @@ export async function environmentViews(read: Pick<PipelineReads, 'config' | 'sto
         status,
         since: live?.finishedAt ?? null,
         lastDeployment: latest ? { id: latest.id, commit: latest.commit, status: latest.status, reason: latest.reason } : null,
+        health: live ? pick(health?.find((h) => h.environment === env.name)) : null,
       };
     }),
   );
 }
+
+type Health = NonNullable<Awaited<ReturnType<PipelineReads['health']>>>[number];
+const pick = (h: Health | undefined) => (h ? { restarts: h.restarts, problem: h.problem } : null);

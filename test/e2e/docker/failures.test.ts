@@ -1,9 +1,11 @@
 // What a person sees when a commit cannot go live, on the real Docker Engine: a broken Dockerfile (the push shows
 // Docker's error, preview keeps the previous commit, a release tag on it is refused) and an app that never gets
-// healthy (the old container keeps serving, the deployment is failed with the container's log tail).
+// healthy (the old container keeps serving, the deployment is failed with the container's log tail); an app whose
+// process exits (Docker restarts it, and the environment counts the restarts).
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, getViaProxy } from '../../helpers/app-http.js';
 import { waitForPreview } from '../../helpers/e2e-api.js';
@@ -136,5 +138,18 @@ describe('a commit that cannot go live', () => {
         'only the serving container',
       ),
     ).toEqual([{ name: servingContainerName(server.config.dataDir, app), state: 'running', commit: good }]);
+  });
+
+  it('whose serving process exits: Docker starts it again, and the environment says how many times', { timeout: 60_000 }, async () => {
+    const preview = () =>
+      server.api('GET', `/api/apps/${app}/environments`).then((r) => r.body.environments.find((e: { name: string }) => e.name === 'preview'));
+    expect((await preview()).health).toEqual({ restarts: 0, problem: null });
+    // The app's main process exits on its own (nginx ends on SIGTERM), as a crash would end it.
+    const container = new Docker().getContainer(servingContainerName(server.config.dataDir, app));
+    const exec = await container.exec({ Cmd: ['sh', '-c', 'kill 1'], AttachStdout: true, AttachStderr: true });
+    await exec.start({ Detach: true });
+    const health = await eventually(async () => ((await preview()).health?.restarts > 0 ? (await preview()).health : null), 20_000, 'a restart');
+    expect(health.restarts).toBeGreaterThanOrEqual(1);
+    await waitForPreview(server.port, app, 'good commit', 15_000);
   });
 });

@@ -125,3 +125,23 @@ describe('UI pages with throwOnUndefined', () => {
     }
   });
 });
+
+describe('what the runtime says of what serves', () => {
+  it('shows restarts and the problem on the app page and in the environments API, and nothing when all is well', async () => {
+    const page = async () => (await (await fetch(`${base}/apps/shop/fragments/environments`, { headers: { cookie } })).text()).replace(/\s+/g, ' ');
+    expect(await page()).not.toContain('data-health');
+    fp.runtime.setHealth('shop', 'preview', { restarts: 3, problem: 'the app exited with code 1 (Error); restarting after a back-off (CrashLoopBackOff)' });
+    try {
+      const html = await page();
+      expect(html).toMatch(
+        /<dd class="reason" data-health>the app exited with code 1 \(Error\); restarting after a back-off \(CrashLoopBackOff\) <small>\(restarted 3 times\)<\/small>/,
+      );
+      const api = await fetch(`${base}/api/apps/shop/environments`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      const { environments } = (await api.json()) as { environments: { name: string; health: unknown }[] };
+      expect(environments.find((e) => e.name === 'preview')?.health).toEqual({ restarts: 3, problem: expect.stringContaining('CrashLoopBackOff') });
+      expect(environments.find((e) => e.name === 'prod')?.health).toEqual({ restarts: 0, problem: null });
+    } finally {
+      fp.runtime.setHealth('shop', 'preview', { restarts: 0, problem: null });
+    }
+  });
+});
