@@ -68,6 +68,7 @@ describe('environment manifests of a web app', () => {
     expect(c.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(c.startupProbe.failureThreshold).toBe(2);
+    expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
     expect(c.resources).toEqual({ requests: { cpu: '62m', memory: '32Mi' }, limits: { cpu: '250m', memory: '128Mi' } });
     expect(c.securityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['NET_RAW'] } });
     expect(at(deployment, 'spec.template.spec.automountServiceAccountToken')).toBe(false);
