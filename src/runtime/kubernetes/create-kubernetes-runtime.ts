@@ -4,7 +4,7 @@
 // deploy, top to bottom: app objects (namespace, quota, policies; re-applied every time, so a hand
 // edit is put back) → the environment's objects → wait for the rollout with a watch → on failure,
 // say why (condition, pod states, events, log tail) and put back what served before.
-import { readHealth } from './read-health.js';
+import { newPodsHopeless, readHealth } from './read-health.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { EnvironmentDef } from '../../domain/types.js';
 import { messageOf, NotFoundError, SlipwayError } from '../../shared/errors.js';
@@ -180,7 +180,10 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       return { ok: true, instance: instance('live') };
     }
     const deadline = Number((m.workload['spec'] as { progressDeadlineSeconds: number }).progressDeadlineSeconds);
-    const { status, deployment } = await waitForRollout(api, m.namespace, name, { onLine, timeoutSeconds: deadline + 30, signal });
+    // A new pod that the kubelet restarted and that is still not ready has used up its health check (the startup
+    // probe's allowance) or crashed: no need to wait for the progress deadline.
+    const giveUp = () => newPodsHopeless(api, m.namespace, { [LABELS.app]: spec.app, [LABELS.environment]: name, [LABELS.commit]: spec.commit });
+    const { status, deployment } = await waitForRollout(api, m.namespace, name, { onLine, timeoutSeconds: deadline + 30, signal, giveUp });
     signal?.throwIfAborted();
     if (status.state === 'complete') {
       await pruneConfig(api, m.namespace, spec.app, name);

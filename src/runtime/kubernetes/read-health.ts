@@ -31,6 +31,13 @@ export function healthOf(pods: readonly PodState[]): EnvironmentHealth[] {
   });
 }
 
+/** Why the pods with `labels` will never become ready (restarted and still not ready), or null. */
+export async function newPodsHopeless(api: KubeApi, namespace: string, labels: Record<string, string>): Promise<string | null> {
+  const pods = await api.list<PodState>(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: selector(labels) });
+  const [hopeless] = healthOf(pods.items).filter((h) => h.restarts > 0 && h.problem);
+  return hopeless ? `the new version was restarted ${hopeless.restarts} time${hopeless.restarts === 1 ? '' : 's'} and is not ready: ${hopeless.problem}` : null;
+}
+
 export async function readHealth(api: KubeApi, namespace: string): Promise<EnvironmentHealth[]> {
   const pods = await api.list<PodState>(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: selector({ [LABELS.managedBy]: MANAGED_BY }) });
   return healthOf(pods.items);

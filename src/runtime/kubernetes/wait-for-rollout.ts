@@ -14,8 +14,15 @@ export interface WaitOptions {
    * that failed until the controller has synced the restored template, so that is no answer yet.
    */
   ignoreDeadlineExceeded?: boolean;
+  /**
+   * Asked every few seconds while the rollout progresses: a reason to give up before the deadline (the new pods
+   * already show they will never be ready), or null to go on waiting.
+   */
+  giveUp?: () => Promise<string | null>;
   signal?: AbortSignal;
 }
+
+const GIVE_UP_CHECK_SECONDS = 3;
 
 export async function waitForRollout(
   api: KubeApi,
@@ -46,6 +53,8 @@ export async function waitForRollout(
     // onLine may abort (a caller giving up); nothing may be started after that.
     o.signal?.throwIfAborted();
     if (status.state !== 'progressing') return { status, deployment: current };
+    const hopeless = await o.giveUp?.();
+    if (hopeless) return { status: { state: 'failed', reason: 'NotHealthy', message: hopeless }, deployment: current };
     const left = deadline - Date.now();
     if (left <= 0) {
       return {
@@ -53,15 +62,17 @@ export async function waitForRollout(
         deployment: current,
       };
     }
-    // One watch lasts until the deadline; the server may end it earlier, then we read and watch again.
+    // One watch lasts until the deadline (or the next give-up check); the server may end it earlier, then we read
+    // and watch again.
+    const span = o.giveUp ? Math.min(left, GIVE_UP_CHECK_SECONDS * 1000) : left;
     const stop = new AbortController();
-    const timer = setTimeout(() => stop.abort(), left);
+    const timer = setTimeout(() => stop.abort(), span);
     const onAbort = () => stop.abort();
     o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       for await (const event of api.watch<DeploymentState>(
         path,
-        { fieldSelector: `metadata.name=${name}`, resourceVersion: current.metadata.resourceVersion, timeoutSeconds: Math.ceil(left / 1000) },
+        { fieldSelector: `metadata.name=${name}`, resourceVersion: current.metadata.resourceVersion, timeoutSeconds: Math.ceil(span / 1000) },
         stop.signal,
       )) {
         if (event.type === 'BOOKMARK') continue;
