@@ -18,10 +18,34 @@ export const TEST_INSTALLATION = 'testinstallation';
 
 const HOW = 'start it with: SLIPWAY_TEST_KUBECONFIG="$(scripts/k8s-test-cluster.sh up | tail -n 1 | cut -d= -f2-)" npx vitest run test/integration/kubernetes';
 
-/** The admin kubeconfig of the test cluster, checked to be on 127.0.0.1 (never a real cluster). */
-export function testKubeConfig(): KubeConfig {
+/** The path of the test cluster's admin kubeconfig (scripts/test.sh exports it). */
+export function testKubeConfigPath(): string {
   const path = process.env['SLIPWAY_TEST_KUBECONFIG'];
   if (!path) throw new Error(`SLIPWAY_TEST_KUBECONFIG is not set: these tests need the test Kubernetes cluster; ${HOW}`);
+  return path;
+}
+
+/** Traefik of the test cluster's real node, on 127.0.0.1 (the `TRAEFIK=` line of scripts/k8s-test-cluster.sh up). */
+export function testTraefik(): { host: string; port: number } {
+  const at = process.env['SLIPWAY_TEST_TRAEFIK'] ?? '';
+  const m = /^127\.0\.0\.1:(\d+)$/.exec(at);
+  if (!m)
+    throw new Error(
+      `SLIPWAY_TEST_TRAEFIK="${at}": expected 127.0.0.1:PORT from scripts/k8s-test-cluster.sh up (its TRAEFIK= line); scripts/test.sh exports it`,
+    );
+  return { host: '127.0.0.1', port: Number(m[1]) };
+}
+
+/** The kubectl built with the test cluster (scripts/test.sh exports its path). */
+export function kubectlPath(): string {
+  const path = process.env['SLIPWAY_TEST_KUBECTL'];
+  if (!path) throw new Error('SLIPWAY_TEST_KUBECTL is not set: scripts/test.sh exports the path of the kubectl scripts/k8s-test-cluster.sh built');
+  return path;
+}
+
+/** The admin kubeconfig of the test cluster, checked to be on 127.0.0.1 (never a real cluster). */
+export function testKubeConfig(): KubeConfig {
+  const path = testKubeConfigPath();
   const kc = new KubeConfig();
   kc.loadFromString(readFileSync(path, 'utf8'));
   const server = kc.getCurrentCluster()?.server ?? '';
