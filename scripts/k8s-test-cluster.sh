@@ -732,7 +732,8 @@ maxPods: 110
 serializeImagePulls: false
 podLogsDir: $NODE_DIR/pod-logs
 volumePluginDir: $NODE_DIR/kubelet/volume-plugins
-resolvConf: /etc/resolv.conf
+# No DNS for pods: no cluster DNS runs, and the host's resolver is not theirs to use.
+resolvConf: ""
 clusterDomain: cluster.local
 nodeStatusUpdateFrequency: 5s
 syncFrequency: 10s
@@ -877,17 +878,30 @@ YAML
 }
 
 # Bridged pod-to-pod packets go through iptables' FORWARD (br_netfilter), whose policy Docker sets
-# to DROP: one chain of ours lets the node's bridge talk to itself.
+# to DROP: one chain of ours lets the node's bridge talk to itself, and keeps everything else from
+# being forwarded to or from the pods (nothing a pod sends leaves the machine; Docker's containers
+# do not reach pods). The host itself reaches the pods (INPUT/OUTPUT, not forwarded).
+# Host processes (Traefik) never send to kwok's fake pod IPs or to Service IPs either: without these
+# unreachable routes they would go out through the default route.
+GUARDED_CIDRS=(10.244.0.0/16 10.96.0.0/16)   # kwok's --cidr and the apiserver's service range
 add_forward_rules() {
   iptables -w -N "$FORWARD_CHAIN" 2>/dev/null || iptables -w -F "$FORWARD_CHAIN"
   iptables -w -A "$FORWARD_CHAIN" -i "$NODE_BRIDGE" -o "$NODE_BRIDGE" -j ACCEPT
+  iptables -w -A "$FORWARD_CHAIN" -i "$NODE_BRIDGE" -j DROP
+  iptables -w -A "$FORWARD_CHAIN" -o "$NODE_BRIDGE" -j DROP
   iptables -w -C FORWARD -j "$FORWARD_CHAIN" 2>/dev/null || iptables -w -I FORWARD 1 -j "$FORWARD_CHAIN"
+  local c
+  for c in "${GUARDED_CIDRS[@]}"; do
+    [[ -n "$(ip route show exact "$c" 2>/dev/null)" ]] || ip route add unreachable "$c"
+  done
 }
 
 remove_forward_rules() {
   while iptables -w -D FORWARD -j "$FORWARD_CHAIN" 2>/dev/null; do :; done
   iptables -w -F "$FORWARD_CHAIN" 2>/dev/null || true
   iptables -w -X "$FORWARD_CHAIN" 2>/dev/null || true
+  local c
+  for c in "${GUARDED_CIDRS[@]}"; do ip route del unreachable "$c" 2>/dev/null || true; done
 }
 
 # kube-network-policies decides on every new connection of a pod in user space, from its netfilter
