@@ -192,7 +192,7 @@ build_binaries() {
   local logs="$CACHE_ROOT/build-logs" bg_pids=() bg_names=()
   mkdir -p "$logs"
   if (( need_traefik )); then
-    say "building traefik $TRAEFIK_VERSION in the background (log: $logs/traefik.log); about 10 min on 2 cores, once"
+    say "building traefik $TRAEFIK_VERSION in the background (log: $logs/traefik.log); 10-30 min on 2 cores, once"
     build_traefik >"$logs/traefik.log" 2>&1 &
     bg_pids+=("$!"); bg_names+=(traefik)
   fi
