@@ -1,34 +1,72 @@
 #!/usr/bin/env bash
 # A real Kubernetes control plane for tests, on 127.0.0.1 only: etcd, kube-apiserver (TLS, RBAC,
 # ServiceAccount tokens, admission incl. ResourceQuota, LimitRanger, ValidatingAdmissionPolicy),
-# kube-controller-manager, kube-scheduler and kwok running one fake node that makes pods Ready.
-# Everything is built from the Go module proxy (no prebuilt binary or image is downloaded):
-# ci/k8s-build and ci/etcd-build are wrapper modules, kwok comes from `go install`.
+# kube-controller-manager, kube-scheduler, kwok running one fake node that makes pods Ready, and a
+# real node assembled from the parts k3s bundles: kubelet, containerd, CNI bridge, Traefik (Ingress)
+# and kube-network-policies (NetworkPolicy).
+# Everything is built from the Go module proxy or comes from Debian (no prebuilt binary or image is
+# downloaded): ci/k8s-build and ci/etcd-build are wrapper modules, kwok and kube-network-policies come
+# from `go install`, Traefik from a writable copy of its module source; containerd, runc and the CNI
+# plugins are Debian's; the pause image is compiled from the Kubernetes module's build/pause.
 #
 #   scripts/k8s-test-cluster.sh up      build what is missing, start (or reuse a running cluster),
-#                                       wait until ready; the last line is KUBECONFIG=<path>
-#   scripts/k8s-test-cluster.sh env     print KUBECONFIG=<path> of the running cluster (fails if none)
-#   scripts/k8s-test-cluster.sh down    stop the processes this script started, by PID
+#                                       wait until ready; the last lines are TRAEFIK=127.0.0.1:<port>
+#                                       (with the real node) and KUBECONFIG=<path> (always the last)
+#   scripts/k8s-test-cluster.sh env     print the same lines for the running cluster (fails if none)
+#   scripts/k8s-test-cluster.sh down    stop the processes this script started, by PID, and clean up
+#                                       what the real node made (mounts, bridge, netfilter rules)
 #   scripts/k8s-test-cluster.sh build   only build the binaries
 #
+# SLIPWAY_K8S_REAL_NODE=0 skips the real node (faster; kwok only). Needs root for the real node.
 # Binaries: ${SLIPWAY_K8S_CACHE:-$HOME/.cache/slipway-k8s}/<kubernetes version>/bin (never committed).
-# State (PKI, etcd data, logs, PIDs, kubeconfig): ${SLIPWAY_K8S_STATE:-$HOME/.cache/slipway-k8s/state}.
+# State (PKI, etcd data, logs, PIDs, kubeconfig, node): ${SLIPWAY_K8S_STATE:-$HOME/.cache/slipway-k8s/state}.
 #
-# Conventions of the fake node that tests rely on (see make_kwok_config):
+# Conventions of the fake node kwok-node-0 that tests rely on (see make_kwok_config):
 #   - every pod becomes Running and Ready at once; pods of Jobs complete with exit code 0;
 #   - a pod whose container image has the tag `never-ready` runs but never becomes Ready, and
 #     gets a Warning event `Unhealthy` like a failing readiness probe;
 #   - `kubectl logs` of any pod answers with the lines of state/pod.log (served by kwok on
 #     127.0.0.1, which is the node's address).
-# No process listens on, or is sent traffic to, anything but 127.0.0.1: pod and Service IPs are
-# only numbers in the API.
+#   kwok manages only nodes annotated kwok.x-k8s.io/node=fake, never the real node.
+#
+# The real node real-node-0 (see start_real_node) runs pods for real:
+#   - label slipway.dev/pool=real and taint slipway.dev/pool=real:NoSchedule: only pods with
+#     nodeSelector slipway.dev/pool=real and a toleration of that taint land there;
+#   - containerd pulls plain HTTP from the test registry: images named 127.0.0.1:5050/... or
+#     localhost:5050/...; `kubectl logs` and `kubectl exec` work (the kubelet is on 127.0.0.1);
+#   - pods get IPs from 10.42.0.0/24 on the bridge slipway0; the host (kubelet probes, Traefik) and the
+#     node's pods reach them; there is no kube-proxy (Service ClusterIPs do not route) and no DNS;
+#   - Traefik serves the Ingresses of IngressClass `traefik` (the default class) on entrypoint `web`,
+#     127.0.0.1:<port> printed as TRAEFIK=; it runs as root on the host, so NetworkPolicies never
+#     block it (like kubelet probes);
+#   - containerd's socket: state/node/run/containerd.sock (namespace k8s.io).
+# No test sends traffic to anything but 127.0.0.1: kwok's pod IPs and Service IPs are only numbers in
+# the API, and the real node's pod IPs are reached only by the node's own processes and pods.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KWOK_VERSION=v0.8.0
+TRAEFIK_VERSION=v3.6.12    # v3.7 needs a nested module the proxy does not serve
+KNP_VERSION=v0.8.0         # sigs.k8s.io/kube-network-policies
 CACHE_ROOT="${SLIPWAY_K8S_CACHE:-$HOME/.cache/slipway-k8s}"
 STATE="${SLIPWAY_K8S_STATE:-$CACHE_ROOT/state}"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+# The real node, in start order (down stops them in the order the node needs: see stop_real_node).
+NODE_COMPONENTS=(containerd kubelet kube-network-policies traefik)
+NODE_NAME=real-node-0
+NODE_DIR="$STATE/node"                # wiped at every `up` (after its mounts are undone)
+NODE_RUN="$NODE_DIR/run"              # sockets; a unix socket path must stay under 108 bytes
+NODE_POD_CIDR=10.42.0.0/24            # k3s' first node range; Docker has 172.17/16, kwok's fake pods 10.244/16
+NODE_BRIDGE=slipway0
+CNI_NETWORK=slipway-real-node
+FORWARD_CHAIN=SLIPWAY-NODE-FORWARD    # iptables filter chain letting pods talk to each other
+KNP_TABLE=kube-network-policies       # the nftables table (inet) kube-network-policies makes
+KNP_QUEUE=100                         # its netfilter queue (its default)
+POLICY_CHAIN=SLIPWAY-NODE-POLICY      # iptables mangle chain sending pod packets to that queue
+REGISTRY=127.0.0.1:5050               # scripts/test-services.sh runs it
+CNI_BIN_DIR=/usr/lib/cni              # Debian's containernetworking-plugins
+# sysctls the kubelet sets (protectKernelDefaults: false); down puts the old values back.
+KUBELET_SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
 
 say() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -62,35 +100,123 @@ stamp_ok() { # <name> <version>
   [[ -x "$BIN/$1" && -f "$BIN/.$1.version" && "$(cat "$BIN/.$1.version")" == "$2" ]]
 }
 
+node_wanted() { [[ "${SLIPWAY_K8S_REAL_NODE:-1}" != 0 ]]; }
+
+# `go mod download -json` prints the module's source folder (read-only, in the module cache).
+module_dir() { # <module@version>
+  go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p'
+}
+
+# Traefik's go.mod has `replace` lines (forks), so `go install …@version` refuses it: build inside a
+# writable copy of the module source instead, and drop the copy afterwards.
+build_traefik() {
+  local src dir start=$SECONDS
+  src="$(module_dir "github.com/traefik/traefik/v3@$TRAEFIK_VERSION")"
+  [[ -n "$src" && -d "$src" ]] || { say "cannot download github.com/traefik/traefik/v3@$TRAEFIK_VERSION"; return 1; }
+  dir="$CACHE_ROOT/src/traefik-$TRAEFIK_VERSION"
+  rm -rf "$dir"; mkdir -p "$CACHE_ROOT/src"
+  cp -R "$src" "$dir" && chmod -R u+w "$dir"
+  (cd "$dir" && nice -n 10 go build -trimpath \
+    -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" \
+    -o "$BIN/traefik" ./cmd/traefik) || return 1
+  rm -rf "$dir"
+  printf '%s\n' "$TRAEFIK_VERSION" >"$BIN/.traefik.version"
+  say "built traefik $TRAEFIK_VERSION in $(( SECONDS - start ))s"
+}
+
+# No `replace` in its go.mod, so `go install` works; v0.8.0 has one command, the standard
+# NetworkPolicy controller, in the package …/cmd (so the binary is called `cmd` and is renamed).
+build_knp() {
+  local tmp start=$SECONDS
+  tmp="$(mktemp -d)"
+  GOBIN="$tmp" nice -n 10 go install "sigs.k8s.io/kube-network-policies/cmd@$KNP_VERSION" || { rm -rf "$tmp"; return 1; }
+  mv "$tmp/cmd" "$BIN/kube-network-policies"
+  rm -rf "$tmp"
+  printf '%s\n' "$KNP_VERSION" >"$BIN/.kube-network-policies.version"
+  say "built kube-network-policies $KNP_VERSION in $(( SECONDS - start ))s"
+}
+
+# The sandbox ("pause") image: build/pause/linux/pause.c of the same Kubernetes module, static, in a
+# FROM-scratch image written as registry blobs (config, one layer, manifest) that push_pause_image sends.
+build_pause() {
+  require_cmd gcc "compiling the pause image"
+  local kdir tag img="$BIN/../pause-image" tmp
+  kdir="$(module_dir "k8s.io/kubernetes@$K8S_VERSION")"
+  [[ -f "$kdir/build/pause/linux/pause.c" ]] || { say "no build/pause/linux/pause.c in k8s.io/kubernetes@$K8S_VERSION"; return 1; }
+  tag="$(sed -n 's/^TAG ?= *//p' "$kdir/build/pause/Makefile")"
+  [[ -n "$tag" ]] || { say "cannot read the pause TAG from build/pause/Makefile"; return 1; }
+  tmp="$(mktemp -d)"
+  gcc -Os -Wall -Werror -static -DVERSION="v$tag-slipway" -o "$tmp/pause" "$kdir/build/pause/linux/pause.c" || { rm -rf "$tmp"; return 1; }
+  strip "$tmp/pause" 2>/dev/null || true
+  rm -rf "$img"; mkdir -p "$img"
+  tar --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$tmp" -cf "$tmp/layer.tar" pause
+  gzip -n -9 -c "$tmp/layer.tar" >"$img/layer.tar.gz"
+  local diff_id layer_digest config_digest
+  diff_id="sha256:$(sha256sum "$tmp/layer.tar" | cut -d' ' -f1)"
+  layer_digest="sha256:$(sha256sum "$img/layer.tar.gz" | cut -d' ' -f1)"
+  printf '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/pause"],"User":"65535:65535"},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
+    "$diff_id" >"$img/config.json"
+  config_digest="sha256:$(sha256sum "$img/config.json" | cut -d' ' -f1)"
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":%s,"digest":"%s"},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":%s,"digest":"%s"}]}' \
+    "$(stat -c %s "$img/config.json")" "$config_digest" "$(stat -c %s "$img/layer.tar.gz")" "$layer_digest" >"$img/manifest.json"
+  printf '%s\n' "$tag" >"$img/tag"
+  cp "$tmp/pause" "$BIN/pause"
+  rm -rf "$tmp"
+  printf '%s\n' "$K8S_VERSION" >"$BIN/.pause.version"
+}
+
 build_binaries() {
   resolve_versions
   mkdir -p "$BIN"
-  local k8s_missing=0 c
-  for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
-    stamp_ok "$c" "$K8S_VERSION" || k8s_missing=1
+  local k8s_parts=(kube-apiserver kube-controller-manager kube-scheduler kubectl) k8s_missing=() c
+  node_wanted && k8s_parts+=(kubelet)
+  for c in "${k8s_parts[@]}"; do
+    stamp_ok "$c" "$K8S_VERSION" || k8s_missing+=("$c")
   done
-  if (( k8s_missing == 0 )) && stamp_ok etcd "$ETCD_VERSION" && stamp_ok kwok "$KWOK_VERSION"; then
+  local need_traefik=0 need_knp=0 need_pause=0
+  if node_wanted; then
+    stamp_ok traefik "$TRAEFIK_VERSION" || need_traefik=1
+    stamp_ok kube-network-policies "$KNP_VERSION" || need_knp=1
+    if ! stamp_ok pause "$K8S_VERSION" || [[ ! -f "$BIN/../pause-image/manifest.json" ]]; then need_pause=1; fi
+  fi
+  if (( ${#k8s_missing[@]} == 0 && need_traefik + need_knp + need_pause == 0 )) \
+    && stamp_ok etcd "$ETCD_VERSION" && stamp_ok kwok "$KWOK_VERSION"; then
     return 0
   fi
   require_cmd go "building Kubernetes from the Go module proxy"
   local start=$SECONDS minor ldf p
   # GOTOOLCHAIN=local: the wrappers say `go 1.26.0`; never download another toolchain silently.
   export CGO_ENABLED=0 GOTOOLCHAIN=local
-  if (( k8s_missing )); then
-    say "building Kubernetes $K8S_VERSION (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl); 10-25 min on 2 cores, once"
+  # Traefik and kube-network-policies build in the background, beside the Kubernetes build: the
+  # linker of each big binary leaves a core idle, and their module downloads overlap it.
+  local logs="$CACHE_ROOT/build-logs" bg_pids=() bg_names=()
+  mkdir -p "$logs"
+  if (( need_traefik )); then
+    say "building traefik $TRAEFIK_VERSION in the background (log: $logs/traefik.log); 10-30 min on 2 cores, once"
+    build_traefik >"$logs/traefik.log" 2>&1 &
+    bg_pids+=("$!"); bg_names+=(traefik)
+  fi
+  if (( need_knp )); then
+    say "building kube-network-policies $KNP_VERSION in the background (log: $logs/kube-network-policies.log)"
+    build_knp >"$logs/kube-network-policies.log" 2>&1 &
+    bg_pids+=("$!"); bg_names+=(kube-network-policies)
+  fi
+  if (( ${#k8s_missing[@]} )); then
+    say "building Kubernetes $K8S_VERSION (${k8s_missing[*]}); 10-25 min on 2 cores, once"
     minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
     # Without these the binaries say v0.0.0-master, and version-gated behaviour goes wrong.
     ldf="-s -w"
     for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
       ldf="$ldf -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
     done
-    (cd "$ROOT/ci/k8s-build" && nice -n 10 go build -trimpath -ldflags "$ldf" -o "$BIN/" \
-      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl) \
+    local pkgs=()
+    for c in "${k8s_missing[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+    (cd "$ROOT/ci/k8s-build" && nice -n 10 go build -trimpath -ldflags "$ldf" -o "$BIN/" "${pkgs[@]}") \
       || die "building Kubernetes failed (see the go output above)"
-    for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    for c in "${k8s_missing[@]}"; do
       printf '%s\n' "$K8S_VERSION" >"$BIN/.$c.version"
     done
+    say "built ${k8s_missing[*]} in $(( SECONDS - start ))s"
   fi
   if ! stamp_ok etcd "$ETCD_VERSION"; then
     say "building etcd $ETCD_VERSION"
@@ -105,6 +231,21 @@ build_binaries() {
     copy_kwok_stages
     printf '%s\n' "$KWOK_VERSION" >"$BIN/.kwok.version"
   fi
+  if (( need_pause )); then
+    say "building the pause image"
+    build_pause || die "building the pause image failed"
+  fi
+  local i failed=()
+  for i in "${!bg_pids[@]}"; do
+    if wait "${bg_pids[$i]}"; then
+      tail -n 1 "$logs/${bg_names[$i]}.log" >&2
+    else
+      say "building ${bg_names[$i]} failed; last lines of $logs/${bg_names[$i]}.log:"
+      tail -n 25 "$logs/${bg_names[$i]}.log" >&2 || true
+      failed+=("${bg_names[$i]}")
+    fi
+  done
+  (( ${#failed[@]} == 0 )) || die "building ${failed[*]} failed"
   say "built in $(( SECONDS - start ))s: $(du -sh "$BIN" | cut -f1) in $BIN"
 }
 
@@ -122,26 +263,37 @@ pid_of() { # <component> -> prints the PID if it runs, else nothing
   return 0
 }
 
+stop_component() { # <component> [signal]: the signal first, SIGKILL after 5 s
+  local c="$1" sig="${2:-TERM}" pid
+  pid="$(pid_of "$c")"
+  if [[ -n "$pid" ]]; then
+    kill -s "$sig" "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    say "stopped $c (pid $pid)"
+  fi
+  rm -f "$STATE/pids/$c.pid"
+}
+
 stop_all() {
-  local c pid i
-  # Reverse order: the apiserver must not outlive etcd by much, and kwok goes first.
+  local i
+  # The real node first (it needs the apiserver to drain its pods), then the control plane in
+  # reverse order: the apiserver must not outlive etcd by much, and kwok goes first.
+  stop_real_node
   for (( i = ${#COMPONENTS[@]} - 1; i >= 0; i-- )); do
-    c="${COMPONENTS[$i]}"
-    pid="$(pid_of "$c")"
-    if [[ -n "$pid" ]]; then
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null || true
-      say "stopped $c (pid $pid)"
-    fi
-    rm -f "$STATE/pids/$c.pid"
+    stop_component "${COMPONENTS[$i]}"
   done
 }
 
 start_bg() { # <component> <args...>
   local c="$1"; shift
+  start_exe "$c" "$BIN/$c" "$@"
+}
+
+start_exe() { # <component> <executable> <args...>; the executable's file name must be <component>
+  local c="$1" exe="$2"; shift 2
   # 9>&-: the components must not inherit (and so hold) the state lock.
-  setsid "$BIN/$c" "$@" >"$STATE/logs/$c.log" 2>&1 </dev/null 9>&- &
+  setsid "$exe" "$@" >"$STATE/logs/$c.log" 2>&1 </dev/null 9>&- &
   printf '%s\n' "$!" >"$STATE/pids/$c.pid"
 }
 
@@ -167,7 +319,18 @@ wait_for() { # <seconds> <description> <log component> <command...>
 is_running() {
   local c
   for c in "${COMPONENTS[@]}"; do [[ -n "$(pid_of "$c")" ]] || return 1; done
+  if [[ -f "$NODE_DIR/started" ]]; then
+    for c in "${NODE_COMPONENTS[@]}"; do [[ -n "$(pid_of "$c")" ]] || return 1; done
+  fi
   [[ -f "$STATE/admin.kubeconfig" ]] && kubectl_admin get --raw /readyz >/dev/null 2>&1
+}
+
+# The last lines of `up` and `env`: KUBECONFIG is always the very last.
+print_env() {
+  if [[ -f "$NODE_DIR/started" && -f "$NODE_DIR/traefik.addr" ]]; then
+    printf 'TRAEFIK=%s\n' "$(cat "$NODE_DIR/traefik.addr")"
+  fi
+  printf 'KUBECONFIG=%s\n' "$STATE/admin.kubeconfig"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -189,18 +352,23 @@ make_pki() {
   # kwok serves the kubelet API (logs) on the node's address, 127.0.0.1.
   sign kwok "/CN=kwok-node" "$(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth')"
   sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "extendedKeyUsage=clientAuth"
+  # The real node's kubelet: a serving certificate the CA signs (the apiserver calls it for logs and
+  # exec) and its client identity (Node authorizer and NodeRestriction: system:node:<name>).
+  sign kubelet-server "/CN=system:node:$NODE_NAME" \
+    "$(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:%s\nextendedKeyUsage=serverAuth' "$NODE_NAME")"
+  sign kubelet-client "/O=system:nodes/CN=system:node:$NODE_NAME" "extendedKeyUsage=clientAuth"
   openssl genrsa -out "$d/sa.key" 2048 2>/dev/null
   openssl rsa -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
   rm -f "$d"/*.csr
 }
 
-write_kubeconfig() { # <apiserver port>
-  local kc="$STATE/admin.kubeconfig" d="$STATE/pki"
+write_kubeconfig() { # <apiserver port> [file] [client certificate name]
+  local kc="${2:-$STATE/admin.kubeconfig}" cert="${3:-admin}" d="$STATE/pki"
   rm -f "$kc"
   "$BIN/kubectl" config --kubeconfig="$kc" set-cluster slipway-test --server="https://127.0.0.1:$1" \
     --certificate-authority="$d/ca.crt" --embed-certs >/dev/null
-  "$BIN/kubectl" config --kubeconfig="$kc" set-credentials admin --client-certificate="$d/admin.crt" \
-    --client-key="$d/admin.key" --embed-certs >/dev/null
+  "$BIN/kubectl" config --kubeconfig="$kc" set-credentials admin --client-certificate="$d/$cert.crt" \
+    --client-key="$d/$cert.key" --embed-certs >/dev/null
   "$BIN/kubectl" config --kubeconfig="$kc" set-context slipway-test --cluster=slipway-test --user=admin >/dev/null
   "$BIN/kubectl" config --kubeconfig="$kc" use-context slipway-test >/dev/null
   chmod 600 "$kc"
@@ -338,6 +506,633 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
+# the real node
+
+ensure_node_packages() {
+  local missing=()
+  [[ -x /usr/bin/containerd && -x /usr/bin/containerd-shim-runc-v2 && -x /usr/bin/ctr ]] || missing+=(containerd)
+  command -v runc >/dev/null 2>&1 || missing+=(runc)
+  local p
+  for p in bridge host-local loopback portmap; do
+    [[ -x "$CNI_BIN_DIR/$p" ]] || { missing+=(containernetworking-plugins); break; }
+  done
+  command -v nft >/dev/null 2>&1 || missing+=(nftables)
+  command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+  command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+  (( ${#missing[@]} == 0 )) && return 0
+  say "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+}
+
+registry_url() { printf 'http://%s/v2/%s' "$REGISTRY" "$1"; }
+
+push_blob() { # <repository> <file>
+  local digest loc
+  digest="sha256:$(sha256sum "$2" | cut -d' ' -f1)"
+  curl -fsS -o /dev/null -I "$(registry_url "$1")/blobs/$digest" 2>/dev/null && return 0
+  loc="$(curl -fsS -X POST -D - -o /dev/null "$(registry_url "$1")/blobs/uploads/" | tr -d '\r' | sed -n 's/^[Ll]ocation: *//p')"
+  [[ -n "$loc" ]] || return 1
+  [[ "$loc" == http* ]] || loc="http://$REGISTRY$loc"
+  if [[ "$loc" == *\?* ]]; then loc="$loc&digest=$digest"; else loc="$loc?digest=$digest"; fi
+  curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' --data-binary "@$2" "$loc"
+}
+
+PAUSE_REPO=slipway-test/pause
+pause_image() { printf '%s/%s:%s\n' "$REGISTRY" "$PAUSE_REPO" "$(cat "$BIN/../pause-image/tag")"; }
+
+# The registry's storage may be new (a fresh machine, or wiped): push the pause image when it is missing.
+push_pause_image() {
+  local img="$BIN/../pause-image" tag accept='application/vnd.docker.distribution.manifest.v2+json'
+  tag="$(cat "$img/tag")"
+  curl -fsS --max-time 5 -o /dev/null "http://$REGISTRY/v2/" \
+    || die "the registry on $REGISTRY does not answer (start it with: bash scripts/test-services.sh up)"
+  curl -fsS -o /dev/null -I -H "Accept: $accept" "$(registry_url "$PAUSE_REPO")/manifests/$tag" 2>/dev/null && return 0
+  if ! { push_blob "$PAUSE_REPO" "$img/layer.tar.gz" && push_blob "$PAUSE_REPO" "$img/config.json" \
+    && curl -fsS -o /dev/null -X PUT -H "Content-Type: $accept" --data-binary "@$img/manifest.json" \
+      "$(registry_url "$PAUSE_REPO")/manifests/$tag"; }; then
+    die "pushing the pause image to $REGISTRY failed"
+  fi
+  say "pushed $(pause_image)"
+}
+
+ctr_node() { ctr --address "$NODE_RUN/containerd.sock" --namespace k8s.io "$@"; }
+
+# containerd: a second instance beside Docker's, with its own root, state, sockets and runc root.
+write_containerd_config() {
+  local c="$NODE_DIR/containerd" h
+  mkdir -p "$c/root" "$c/opt" "$NODE_RUN/state" "$NODE_RUN/runc" "$NODE_DIR/cni/net.d" "$NODE_DIR/cni/ipam"
+  # Images named 127.0.0.1:5050/… or localhost:5050/… are pulled over plain HTTP from the test registry.
+  for h in 127.0.0.1:5050 localhost:5050; do
+    mkdir -p "$c/certs.d/$h"
+    cat >"$c/certs.d/$h/hosts.toml" <<TOML
+server = "http://$h"
+
+[host."http://$REGISTRY"]
+  capabilities = ["pull", "resolve"]
+TOML
+  done
+  cat >"$c/config.toml" <<TOML
+version = 2
+root = "$c/root"
+state = "$NODE_RUN/state"
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+
+[grpc]
+  address = "$NODE_RUN/containerd.sock"
+
+[ttrpc]
+  address = "$NODE_RUN/containerd.sock.ttrpc"
+
+[metrics]
+  address = ""
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$c/opt"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$(pause_image)"
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  enable_selinux = false
+  # Without CAP_SYS_RESOURCE (this machine's root lacks it) no process may lower its oom_score_adj: the
+  # sandbox's -998 fails with "nsexec: failed to update /proc/self/oom_score_adj: Permission denied".
+  # This keeps every container's at least containerd's own (0).
+  restrict_oom_score_adj = true
+  # network namespaces as files under the state folder (not /var/run/netns), so down finds them all
+  netns_mounts_under_state_dir = true
+
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        BinaryName = "$(command -v runc)"
+        Root = "$NODE_RUN/runc"
+        SystemdCgroup = false
+
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$CNI_BIN_DIR"
+    conf_dir = "$NODE_DIR/cni/net.d"
+    max_conf_num = 1
+
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$c/certs.d"
+TOML
+  # containerd adds the loopback interface itself (with $CNI_BIN_DIR/loopback).
+  cat >"$NODE_DIR/cni/net.d/10-$CNI_NETWORK.conflist" <<JSON
+{
+  "cniVersion": "1.0.0",
+  "name": "$CNI_NETWORK",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "$NODE_BRIDGE",
+      "isGateway": true,
+      "ipMasq": false,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "ranges": [[{ "subnet": "$NODE_POD_CIDR" }]],
+        "routes": [{ "dst": "0.0.0.0/0" }],
+        "dataDir": "$NODE_DIR/cni/ipam"
+      }
+    },
+    { "type": "portmap", "capabilities": { "portMappings": true } }
+  ]
+}
+JSON
+}
+
+# The kubelet's cgroups live under their own root, so down removes exactly them (and a k3s on the same
+# machine keeps its kubepods).
+CGROUP_ROOT=slipway-real-node
+cgroup_mounts() { findmnt -rn -t cgroup,cgroup2 -o TARGET 2>/dev/null || true; }
+
+make_cgroup_root() {
+  local m
+  while read -r m; do
+    [[ -n "$m" ]] || continue
+    mkdir -p "$m/$CGROUP_ROOT"
+    if [[ -f "$m/cpuset.cpus" ]]; then   # cgroup v1 cpuset: an empty cpuset takes no process
+      [[ -n "$(cat "$m/$CGROUP_ROOT/cpuset.cpus")" ]] || cat "$m/cpuset.cpus" >"$m/$CGROUP_ROOT/cpuset.cpus"
+      [[ -n "$(cat "$m/$CGROUP_ROOT/cpuset.mems")" ]] || cat "$m/cpuset.mems" >"$m/$CGROUP_ROOT/cpuset.mems"
+    fi
+  done < <(cgroup_mounts)
+}
+
+remove_cgroup_root() {
+  local m pid
+  # A process still in there is one of this node's containers whose shim is gone.
+  while read -r m; do
+    [[ -n "$m" && -d "$m/$CGROUP_ROOT" ]] || continue
+    while read -r pid; do
+      if [[ -n "$pid" ]]; then kill -9 "$pid" 2>/dev/null || true; fi
+    done < <(find "$m/$CGROUP_ROOT" -name cgroup.procs -exec cat {} + 2>/dev/null)
+  done < <(cgroup_mounts)
+  sleep 0.3
+  while read -r m; do
+    [[ -n "$m" && -d "$m/$CGROUP_ROOT" ]] || continue
+    find "$m/$CGROUP_ROOT" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done < <(cgroup_mounts)
+}
+
+write_kubelet_config() { # <port> <healthz port>
+  local d="$STATE/pki"
+  cat >"$NODE_DIR/kubelet-config.yaml" <<YAML
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: 127.0.0.1
+port: $1
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: $2
+tlsCertFile: $d/kubelet-server.crt
+tlsPrivateKeyFile: $d/kubelet-server.key
+rotateCertificates: false
+serverTLSBootstrap: false
+# The apiserver calls the kubelet (logs, exec) with its kubelet client certificate (signed by the
+# test CA); every request is authorized by a SubjectAccessReview.
+authentication:
+  anonymous:
+    enabled: false
+  webhook:
+    enabled: true
+  x509:
+    clientCAFile: $d/ca.crt
+authorization:
+  mode: Webhook
+containerRuntimeEndpoint: unix://$NODE_RUN/containerd.sock
+imageServiceEndpoint: unix://$NODE_RUN/containerd.sock
+# This machine has cgroup v1: kubelet >= 1.35 refuses to start on it unless failCgroupV1 is false
+# (KEP-5573). No systemd either, so the cgroupfs driver, under a cgroup root of our own.
+failCgroupV1: false
+cgroupDriver: cgroupfs
+cgroupRoot: /$CGROUP_ROOT
+cgroupsPerQOS: true
+enforceNodeAllocatable: []
+failSwapOn: false
+# A test machine's disk may be nearly full: evict only when it really is.
+evictionHard:
+  memory.available: 50Mi
+  nodefs.available: 1%
+  nodefs.inodesFree: 1%
+  imagefs.available: 1%
+imageGCHighThresholdPercent: 99
+imageGCLowThresholdPercent: 98
+registerNode: true
+registerWithTaints:
+- key: slipway.dev/pool
+  value: real
+  effect: NoSchedule
+maxPods: 110
+serializeImagePulls: false
+podLogsDir: $NODE_DIR/pod-logs
+volumePluginDir: $NODE_DIR/kubelet/volume-plugins
+# No DNS for pods: no cluster DNS runs, and the host's resolver is not theirs to use.
+resolvConf: ""
+clusterDomain: cluster.local
+nodeStatusUpdateFrequency: 5s
+syncFrequency: 10s
+shutdownGracePeriod: 0s
+YAML
+}
+
+# kube-network-policies v0.8.0 only knows the in-cluster configuration (env + a token file at
+# /var/run/secrets/kubernetes.io/serviceaccount): it runs in a mount namespace of its own where a
+# small tmpfs over /run holds its ServiceAccount token and the CA, so nothing on the host changes.
+start_knp() { # <apiserver port> <metrics port>
+  local sa="$NODE_DIR/knp-sa" pid
+  mkdir -p "$sa"
+  cp "$STATE/pki/ca.crt" "$sa/ca.crt"
+  kubectl_admin create token kube-network-policies --namespace kube-system --duration 8760h >"$sa/token"
+  chmod 600 "$sa/token"
+  # shellcheck disable=SC2016 # $1, $2 are the inner shell's
+  KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$1" start_exe kube-network-policies "$(command -v unshare)" \
+    --mount --propagation private sh -c 'mount -t tmpfs -o size=1m,mode=0755 slipway-knp /run \
+      && mkdir -p /run/secrets/kubernetes.io/serviceaccount \
+      && cp "$1/token" "$1/ca.crt" /run/secrets/kubernetes.io/serviceaccount/ && shift && exec "$@"' \
+    sh "$sa" "$BIN/kube-network-policies" --hostname-override "$NODE_NAME" \
+    --metrics-bind-address "127.0.0.1:$2" --netfilter-bug-1766-fix=false --disable-nri
+  # pid_of trusts the PID once the shell has exec'ed the binary.
+  pid="$(cat "$STATE/pids/kube-network-policies.pid")"
+  for _ in $(seq 1 50); do
+    [[ "$(basename "$(readlink "/proc/$pid/exe" 2>/dev/null || true)")" == kube-network-policies ]] && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  tail -n 20 "$STATE/logs/kube-network-policies.log" >&2 || true
+  die "kube-network-policies did not start"
+}
+
+write_traefik_config() { # <apiserver port> <web port> <ping port> <token>
+  cat >"$NODE_DIR/traefik.yaml" <<YAML
+global:
+  checkNewVersion: false
+  sendAnonymousUsage: false
+entryPoints:
+  web:
+    address: "127.0.0.1:$2"
+  traefik:
+    address: "127.0.0.1:$3"
+ping:
+  entryPoint: traefik
+log:
+  level: INFO
+  noColor: true
+accessLog:
+  filePath: "$STATE/logs/traefik-access.log"
+providers:
+  kubernetesIngress:
+    endpoint: "https://127.0.0.1:$1"
+    token: "$4"
+    certAuthFilePath: "$STATE/pki/ca.crt"
+YAML
+  chmod 600 "$NODE_DIR/traefik.yaml"
+}
+
+# RBAC of the node's controllers, and the IngressClass the project's Ingresses name (traefik, the
+# default class as in k3s).
+apply_node_objects() {
+  kubectl_admin apply -f - >/dev/null <<'YAML'
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata:
+  name: traefik
+  annotations:
+    ingressclass.kubernetes.io/is-default-class: "true"
+spec:
+  controller: traefik.io/ingress-controller
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: traefik
+  namespace: kube-system
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: slipway-test-traefik
+rules:
+- apiGroups: [""]
+  resources: [services, secrets, nodes]
+  verbs: [get, list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [get, list, watch]
+- apiGroups: [networking.k8s.io, extensions]
+  resources: [ingresses, ingressclasses]
+  verbs: [get, list, watch]
+- apiGroups: [networking.k8s.io, extensions]
+  resources: [ingresses/status]
+  verbs: [update]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: slipway-test-traefik
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: slipway-test-traefik
+subjects:
+- kind: ServiceAccount
+  name: traefik
+  namespace: kube-system
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: kube-network-policies
+  namespace: kube-system
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: slipway-test-kube-network-policies
+rules:
+- apiGroups: [""]
+  resources: [pods, namespaces, nodes]
+  verbs: [list, watch]
+- apiGroups: [networking.k8s.io]
+  resources: [networkpolicies]
+  verbs: [list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: slipway-test-kube-network-policies
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: slipway-test-kube-network-policies
+subjects:
+- kind: ServiceAccount
+  name: kube-network-policies
+  namespace: kube-system
+YAML
+}
+
+# Bridged pod-to-pod packets go through iptables' FORWARD (br_netfilter), whose policy Docker sets
+# to DROP: one chain of ours lets the node's bridge talk to itself, and keeps everything else from
+# being forwarded to or from the pods (nothing a pod sends leaves the machine; Docker's containers
+# do not reach pods). The host itself reaches the pods (INPUT/OUTPUT, not forwarded).
+# Host processes (Traefik) never send to kwok's fake pod IPs or to Service IPs either: without these
+# unreachable routes they would go out through the default route.
+GUARDED_CIDRS=(10.244.0.0/16 10.96.0.0/16)   # kwok's --cidr and the apiserver's service range
+add_forward_rules() {
+  iptables -w -N "$FORWARD_CHAIN" 2>/dev/null || iptables -w -F "$FORWARD_CHAIN"
+  iptables -w -A "$FORWARD_CHAIN" -i "$NODE_BRIDGE" -o "$NODE_BRIDGE" -j ACCEPT
+  iptables -w -A "$FORWARD_CHAIN" -i "$NODE_BRIDGE" -j DROP
+  iptables -w -A "$FORWARD_CHAIN" -o "$NODE_BRIDGE" -j DROP
+  iptables -w -C FORWARD -j "$FORWARD_CHAIN" 2>/dev/null || iptables -w -I FORWARD 1 -j "$FORWARD_CHAIN"
+  local c
+  for c in "${GUARDED_CIDRS[@]}"; do
+    [[ -n "$(ip route show exact "$c" 2>/dev/null)" ]] || ip route add unreachable "$c"
+  done
+}
+
+remove_forward_rules() {
+  while iptables -w -D FORWARD -j "$FORWARD_CHAIN" 2>/dev/null; do :; done
+  iptables -w -F "$FORWARD_CHAIN" 2>/dev/null || true
+  iptables -w -X "$FORWARD_CHAIN" 2>/dev/null || true
+  local c
+  for c in "${GUARDED_CIDRS[@]}"; do ip route del unreachable "$c" 2>/dev/null || true; done
+}
+
+# kube-network-policies decides on every new connection of a pod in user space, from its netfilter
+# queue; its own nftables rules send the packets there with nft's `queue` statement, which needs
+# CONFIG_NFT_QUEUE. This machine's kernel (6.18, Firecracker) does not have it: the controller logs
+#   "syncing nftables rules" error=< conn.Receive: netlink receive: no such file or directory … >
+# (nft says "Error: Could not process rule: No such file or directory" for `queue num 100`) and makes
+# no table. The kernel does have iptables' NFQUEUE target (through nft_compat), so this chain does
+# what the controller's table would, in the same place (postrouting, before SNAT): packets of root's
+# sockets on the node (kubelet probes, Traefik) and established connections pass, and every other
+# packet from or to a pod of this node goes to the controller's queue (all of the node's pods rather
+# than only those a policy selects: the controller allows what no policy selects). No bypass: as with
+# the controller's own rules, pod traffic stops while it is not running.
+add_policy_rules() {
+  iptables -w -t mangle -N "$POLICY_CHAIN" 2>/dev/null || iptables -w -t mangle -F "$POLICY_CHAIN"
+  iptables -w -t mangle -A "$POLICY_CHAIN" -m owner --uid-owner 0 -j RETURN
+  iptables -w -t mangle -A "$POLICY_CHAIN" -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
+  iptables -w -t mangle -A "$POLICY_CHAIN" -s "$NODE_POD_CIDR" -j NFQUEUE --queue-num "$KNP_QUEUE"
+  iptables -w -t mangle -A "$POLICY_CHAIN" -d "$NODE_POD_CIDR" -j NFQUEUE --queue-num "$KNP_QUEUE"
+  iptables -w -t mangle -C POSTROUTING -j "$POLICY_CHAIN" 2>/dev/null || iptables -w -t mangle -I POSTROUTING 1 -j "$POLICY_CHAIN"
+}
+
+remove_policy_rules() {
+  while iptables -w -t mangle -D POSTROUTING -j "$POLICY_CHAIN" 2>/dev/null; do :; done
+  iptables -w -t mangle -F "$POLICY_CHAIN" 2>/dev/null || true
+  iptables -w -t mangle -X "$POLICY_CHAIN" 2>/dev/null || true
+}
+
+# What the kubelet makes outside its root folder, whatever its settings:
+#   - iptables chains for other components (KUBE-IPTABLES-HINT, KUBE-KUBELET-CANARY, and KUBE-FIREWALL
+#     with jumps from INPUT and OUTPUT: pkg/kubelet/kubelet_network_linux.go), and with them
+#     iptables-nft's tables (ip mangle, ip6 filter/nat/mangle);
+#   - /var/lib/kubelet/device-plugins/kubelet.sock (a constant of the device manager), the symlinks in
+#     /var/log/containers, and libcni's cache /var/lib/cni/results.
+# What was there before the node's first start is noted, and down removes only what came after.
+HOST_DIRS=(/var/lib/kubelet /var/log/containers /var/lib/cni)
+save_host_state() {
+  [[ -f "$STATE/host.before" ]] && return 0
+  local d
+  {
+    nft list tables 2>/dev/null || true
+    if iptables -w -t mangle -S KUBE-IPTABLES-HINT >/dev/null 2>&1; then echo kubelet-chains; fi
+    for d in "${HOST_DIRS[@]}"; do if [[ -e "$d" ]]; then echo "dir $d"; fi; done
+  } >"$STATE/host.before"
+}
+
+restore_host_state() {
+  local f="$STATE/host.before" ipt t fam
+  [[ -f "$f" ]] || return 0
+  if ! grep -qx "dir /var/lib/kubelet" "$f"; then
+    rm -f /var/lib/kubelet/device-plugins/kubelet.sock
+    rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null || true
+  fi
+  grep -qx "dir /var/log/containers" "$f" || rmdir /var/log/containers 2>/dev/null || true
+  grep -qx "dir /var/lib/cni" "$f" || rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null || true
+  if ! grep -qx kubelet-chains "$f"; then
+    for ipt in iptables ip6tables; do
+      while $ipt -w -D INPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
+      while $ipt -w -D OUTPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
+      $ipt -w -F KUBE-FIREWALL 2>/dev/null || true
+      $ipt -w -X KUBE-FIREWALL 2>/dev/null || true
+      for t in filter nat mangle; do $ipt -w -t "$t" -X KUBE-KUBELET-CANARY 2>/dev/null || true; done
+      $ipt -w -t mangle -X KUBE-IPTABLES-HINT 2>/dev/null || true
+    done
+  fi
+  for fam in ip ip6; do
+    ipt=iptables; [[ "$fam" == ip6 ]] && ipt=ip6tables
+    for t in filter nat mangle; do
+      grep -qx "table $fam $t" "$f" && continue
+      nft list table "$fam" "$t" >/dev/null 2>&1 || continue
+      if ! $ipt -w -t "$t" -S 2>/dev/null | grep -qv '^-P '; then nft delete table "$fam" "$t" 2>/dev/null || true; fi
+    done
+  done
+  rm -f "$f"
+}
+
+# The controller listens on its queue (/proc/net/netfilter/nfnetlink_queue: queue number, port id = PID).
+knp_listens() {
+  local pid
+  pid="$(pid_of kube-network-policies)"
+  [[ -n "$pid" ]] && awk -v q="$KNP_QUEUE" -v p="$pid" '$1 == q && $2 == p { found = 1 } END { exit !found }' /proc/net/netfilter/nfnetlink_queue
+}
+
+# The kubelet refuses a loopback node IP ("failed to validate nodeIP: nodeIP can't be loopback
+# address", logged at every status update) and then reports no address at all; the apiserver reaches
+# kubelets by InternalIP (logs, exec). --node-ip 127.0.0.1 keeps it from picking the machine's own
+# address, and the addresses are set here once; the kubelet's status updates leave them alone.
+set_node_addresses() {
+  kubectl_admin patch node "$NODE_NAME" --subresource=status --type=merge \
+    -p "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"127.0.0.1\"},{\"type\":\"Hostname\",\"address\":\"$NODE_NAME\"}]}}"
+}
+
+start_real_node() { # <apiserver port>
+  local api_port="$1" kubelet_port healthz_port web_port ping_port metrics_port token
+  [[ $EUID -eq 0 ]] || die "the real node needs root (or run with SLIPWAY_K8S_REAL_NODE=0)"
+  if ip route show "$NODE_POD_CIDR" 2>/dev/null | grep -qv "dev $NODE_BRIDGE"; then
+    die "$NODE_POD_CIDR is already routed on this machine: $(ip route show "$NODE_POD_CIDR")"
+  fi
+  (( ${#NODE_RUN} + 20 < 108 )) || die "$NODE_RUN is too long a path for unix sockets; set SLIPWAY_K8S_STATE to a shorter one"
+  # The kubelet's device-plugin socket has a fixed path: a second kubelet (k3s) would lose it.
+  if [[ -S /var/lib/kubelet/device-plugins/kubelet.sock ]] && ss -xlH 2>/dev/null | grep -qF /var/lib/kubelet/device-plugins/kubelet.sock; then
+    die "another kubelet runs on this machine (/var/lib/kubelet/device-plugins/kubelet.sock is in use); run with SLIPWAY_K8S_REAL_NODE=0"
+  fi
+  kubelet_port="$(free_port)"; healthz_port="$(free_port)"; web_port="$(free_port)"
+  ping_port="$(free_port)"; metrics_port="$(free_port)"
+  mkdir -p "$NODE_DIR/kubelet" "$NODE_DIR/pod-logs" "$NODE_RUN"
+  : >"$NODE_DIR/started"   # from here on, down cleans up after the node
+  local s
+  if [[ ! -f "$STATE/sysctl.saved" ]]; then
+    for s in "${KUBELET_SYSCTLS[@]}"; do printf '%s=%s\n' "$s" "$(sysctl -n "$s")"; done >"$STATE/sysctl.saved"
+  fi
+  push_pause_image
+  write_containerd_config
+  save_host_state
+  add_forward_rules
+  make_cgroup_root
+  start_exe containerd /usr/bin/containerd --config "$NODE_DIR/containerd/config.toml"
+  wait_for 30 "containerd" containerd ctr_node version
+
+  write_kubeconfig "$api_port" "$NODE_DIR/kubelet.kubeconfig" kubelet-client
+  write_kubelet_config "$kubelet_port" "$healthz_port"
+  start_bg kubelet --config "$NODE_DIR/kubelet-config.yaml" --kubeconfig "$NODE_DIR/kubelet.kubeconfig" \
+    --root-dir "$NODE_DIR/kubelet" --hostname-override "$NODE_NAME" --node-ip 127.0.0.1 \
+    --node-labels slipway.dev/pool=real
+
+  apply_node_objects
+  start_knp "$api_port" "$metrics_port"
+  token="$(kubectl_admin create token traefik --namespace kube-system --duration 8760h)"
+  write_traefik_config "$api_port" "$web_port" "$ping_port" "$token"
+  start_bg traefik --configFile "$NODE_DIR/traefik.yaml"
+  printf '127.0.0.1:%s\n' "$web_port" >"$NODE_DIR/traefik.addr"
+
+  wait_for 60 "the real node to register" kubelet kubectl_admin get node "$NODE_NAME"
+  wait_for 30 "the real node's address" kubelet set_node_addresses
+  wait_for 120 "the real node to be Ready" kubelet \
+    kubectl_admin wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s
+  wait_for 30 "kube-network-policies (listening on its queue)" kube-network-policies knp_listens
+  add_policy_rules
+  wait_for 30 "traefik" traefik curl -fsS "http://127.0.0.1:$ping_port/ping"
+}
+
+# Lets the kubelet stop the node's pods (CNI DEL frees their IPs and veths) while it and the
+# apiserver still run; the node is cordoned first so that controllers' new pods stay Pending.
+drain_real_node() {
+  kubectl_admin cordon "$NODE_NAME" >/dev/null 2>&1 || return 0
+  kubectl_admin delete pods --all-namespaces --field-selector "spec.nodeName=$NODE_NAME" \
+    --grace-period=2 --wait=false >/dev/null 2>&1 || true
+  local deadline=$(( SECONDS + 30 ))
+  while (( SECONDS < deadline )); do
+    [[ -z "$(kubectl_admin get pods --all-namespaces --field-selector "spec.nodeName=$NODE_NAME" -o name 2>/dev/null)" ]] && return 0
+    sleep 1
+  done
+  say "some pods of $NODE_NAME were still there after 30 s; removing their containers directly"
+}
+
+# Whatever the kubelet left: kill the tasks and delete the containers, so that their shims exit.
+remove_node_containers() {
+  local id
+  for id in $(ctr_node tasks ls -q 2>/dev/null); do ctr_node tasks kill --all --signal SIGKILL "$id" >/dev/null 2>&1 || true; done
+  for id in $(ctr_node tasks ls -q 2>/dev/null); do ctr_node tasks delete --force "$id" >/dev/null 2>&1 || true; done
+  for id in $(ctr_node containers ls -q 2>/dev/null); do ctr_node containers delete "$id" >/dev/null 2>&1 || true; done
+}
+
+# Shims outlive their containerd; the ones still there serve our containerd's address (and no other).
+kill_node_shims() {
+  local f pid
+  for f in /proc/[0-9]*/cmdline; do
+    pid="${f#/proc/}"; pid="${pid%/cmdline}"
+    [[ "$(basename "$(readlink "/proc/$pid/exe" 2>/dev/null || true)")" == containerd-shim-runc-v2 ]] || continue
+    tr '\0' '\n' <"$f" 2>/dev/null | grep -qxF "$NODE_RUN/containerd.sock" || continue
+    kill -9 "$pid" 2>/dev/null || true
+  done
+}
+
+# Everything mounted under the node's folder (the kubelet's own bind mount of its root folder, pod
+# volumes, container root filesystems, sandbox /dev/shm, network namespaces), deepest first.
+unmount_node() {
+  local pass m left
+  for pass in 1 2 3 4 5; do
+    left=0
+    while read -r m; do
+      left=1
+      umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    done < <(awk -v d="$NODE_DIR" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+    (( left )) || return 0
+    [[ "$pass" == 5 ]] || sleep 0.2
+  done
+  say "warning: still mounted under $NODE_DIR:"; awk -v d="$NODE_DIR" 'index($5, d) == 1 { print "  " $5 }' /proc/self/mountinfo >&2
+}
+
+stop_real_node() {
+  local c running=0
+  for c in "${NODE_COMPONENTS[@]}"; do [[ -n "$(pid_of "$c")" ]] && running=1; done
+  [[ -f "$NODE_DIR/started" ]] || (( running )) || return 0
+  if [[ -n "$(pid_of kubelet)" && -n "$(pid_of kube-apiserver)" ]]; then drain_real_node; fi
+  stop_component kubelet
+  local sandboxes=()
+  if [[ -d "$NODE_RUN/state/io.containerd.grpc.v1.cri/sandboxes" ]]; then
+    mapfile -t sandboxes < <(ls "$NODE_RUN/state/io.containerd.grpc.v1.cri/sandboxes")
+  fi
+  [[ -z "$(pid_of containerd)" ]] || remove_node_containers
+  stop_component traefik
+  # SIGINT: its shutdown path deletes its nftables table (SIGTERM would just end it).
+  stop_component kube-network-policies INT
+  stop_component containerd
+  kill_node_shims
+  remove_cgroup_root
+  unmount_node
+  ip link delete "$NODE_BRIDGE" 2>/dev/null || true
+  remove_forward_rules
+  remove_policy_rules
+  nft delete table inet "$KNP_TABLE" 2>/dev/null || true
+  restore_host_state
+  # libcni's cache of sandboxes whose CNI DEL never came (the kubelet did not stop them)
+  local id
+  for id in "${sandboxes[@]}"; do
+    rm -f "/var/lib/cni/results/$CNI_NETWORK-$id-eth0" "/var/lib/cni/results/cni-loopback-$id-lo"
+  done
+  local l
+  for l in /var/log/containers/*.log; do
+    if [[ -L "$l" && "$(readlink "$l")" == "$NODE_DIR/"* ]]; then rm -f "$l"; fi
+  done
+  if [[ -f "$STATE/sysctl.saved" ]]; then
+    sysctl -q -p "$STATE/sysctl.saved" >/dev/null 2>&1 || true
+    rm -f "$STATE/sysctl.saved"
+  fi
+  rm -rf --one-file-system "$NODE_DIR"
+  say "stopped the real node $NODE_NAME and removed what it made"
+}
+
+# ---------------------------------------------------------------------------------------------
 # commands
 
 # Two `up`s at once (two test runs) must not start two clusters on one state folder.
@@ -352,12 +1147,17 @@ cmd_up() {
   require_cmd openssl "the cluster's certificates"
   require_cmd node "choosing free ports"
   require_cmd curl "health checks"
+  if node_wanted; then
+    [[ $EUID -eq 0 ]] || die "the real node needs root (or run with SLIPWAY_K8S_REAL_NODE=0)"
+    ensure_node_packages
+  fi
   build_binaries
   mkdir -p "$STATE"
   lock_state
-  if is_running; then
+  # A running cluster is reused as it is, unless the real node is wanted and it has none.
+  if is_running && { ! node_wanted || [[ -f "$NODE_DIR/started" ]]; }; then
     say "the test cluster is already running (state: $STATE)"
-    printf 'KUBECONFIG=%s\n' "$STATE/admin.kubeconfig"
+    print_env
     return 0
   fi
   # Half-running or stale: start from a clean state, stopping only what our PID files name.
@@ -397,7 +1197,8 @@ cmd_up() {
     --profiling=false
   start_bg kube-scheduler --kubeconfig "$kc" --authentication-kubeconfig "$kc" --authorization-kubeconfig "$kc" \
     --leader-elect=false --bind-address 127.0.0.1 --secure-port "$sched_port" --profiling=false
-  start_bg kwok --kubeconfig "$kc" --config "$STATE/kwok.yaml" --manage-all-nodes=true \
+  # Only the fake node (its annotation), never the real one.
+  start_bg kwok --kubeconfig "$kc" --config "$STATE/kwok.yaml" --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --node-ip 127.0.0.1 --node-port "$kwok_port" --server-address "127.0.0.1:$kwok_port" \
     --tls-cert-file "$d/kwok.crt" --tls-private-key-file "$d/kwok.key" \
     --node-lease-duration-seconds 40 --cidr 10.244.0.0/16
@@ -409,21 +1210,26 @@ cmd_up() {
   wait_for 60 "the controller-manager (default ServiceAccount)" kube-controller-manager \
     kubectl_admin get serviceaccount default --namespace default
   wait_for 30 "the scheduler" kube-scheduler curl -fsk "https://127.0.0.1:$sched_port/healthz"
+  local all=("${COMPONENTS[@]}")
+  if node_wanted; then
+    start_real_node "$api_port"
+    all+=("${NODE_COMPONENTS[@]}")
+  fi
 
   say "test cluster up in $(( SECONDS - start ))s: apiserver https://127.0.0.1:$api_port, state $STATE"
-  say "pids: $(for c in "${COMPONENTS[@]}"; do printf '%s=%s ' "$c" "$(cat "$STATE/pids/$c.pid")"; done)"
-  printf 'KUBECONFIG=%s\n' "$kc"
+  say "pids: $(for c in "${all[@]}"; do printf '%s=%s ' "$c" "$(cat "$STATE/pids/$c.pid")"; done)"
+  print_env
 }
 
 cmd_env() {
   resolve_versions
   is_running || die "the test cluster is not running (start it with: scripts/k8s-test-cluster.sh up)"
-  printf 'KUBECONFIG=%s\n' "$STATE/admin.kubeconfig"
+  print_env
 }
 
 cmd_down() {
   resolve_versions
-  [[ -d "$STATE/pids" ]] || { say "the test cluster is not running"; return 0; }
+  [[ -d "$STATE/pids" || -f "$NODE_DIR/started" ]] || { say "the test cluster is not running"; return 0; }
   lock_state
   stop_all
 }
