@@ -16,6 +16,7 @@
 #   scripts/k8s-test-cluster.sh down    stop the processes this script started, by PID, and clean up
 #                                       what the real node made (mounts, bridge, netfilter rules)
 #   scripts/k8s-test-cluster.sh build   only build the binaries
+#   scripts/k8s-test-cluster.sh kubectl-path   print the path of the kubectl built with the cluster
 #
 # SLIPWAY_K8S_REAL_NODE=0 skips the real node (faster; kwok only). Needs root for the real node.
 # Binaries: ${SLIPWAY_K8S_CACHE:-$HOME/.cache/slipway-k8s}/<kubernetes version>/bin (never committed).
@@ -1239,6 +1240,7 @@ case "${1:-}" in
   env) cmd_env ;;
   down) cmd_down ;;
   build) build_binaries ;;
+  kubectl-path) resolve_versions; printf '%s\n' "$BIN/kubectl" ;;
   -h | --help | help) usage ;;
   *) say "unknown command: ${1:-(none)}"; usage ;;
 esac

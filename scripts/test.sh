@@ -12,9 +12,15 @@ case "$build_args" in
   SLIPWAY_BUILD_ARGS=*) export "${build_args?}" ;;
   *) echo "error: scripts/build-base-images.sh did not end with SLIPWAY_BUILD_ARGS=…" >&2; exit 1 ;;
 esac
-kubeconfig="$(bash scripts/k8s-test-cluster.sh up | tail -n 1)"
+cluster="$(bash scripts/k8s-test-cluster.sh up)"
+kubeconfig="$(printf '%s\n' "$cluster" | tail -n 1)"
 case "$kubeconfig" in
   KUBECONFIG=*) export SLIPWAY_TEST_KUBECONFIG="${kubeconfig#KUBECONFIG=}" ;;
   *) echo "error: scripts/k8s-test-cluster.sh did not end with KUBECONFIG=…" >&2; exit 1 ;;
 esac
+# The real node's Traefik (the line before KUBECONFIG=), and the kubectl built with the cluster.
+traefik="$(printf '%s\n' "$cluster" | sed -n 's/^TRAEFIK=//p' | tail -n 1)"
+[ -n "$traefik" ] || { echo "error: scripts/k8s-test-cluster.sh printed no TRAEFIK=… line (the real node did not start)" >&2; exit 1; }
+export SLIPWAY_TEST_TRAEFIK="$traefik"
+export SLIPWAY_TEST_KUBECTL="$(bash scripts/k8s-test-cluster.sh kubectl-path)"
 exec npx vitest run "$@"
