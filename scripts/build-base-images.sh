@@ -339,6 +339,14 @@ EOF
   [[ "$image_versions" == "$host_versions" ]] || die "the image has node $image_versions, this machine $host_versions"
   say "$NODE_TAG: node $image_versions"
   finish_root
+  # As in Debian's own images: `apt-get install` in a Dockerfile FROM this one leaves no .deb files or package
+  # caches in its layer (they made git, tini and ca-certificates 180 MB instead of 103 MB in the builder image).
+  cat >"$ROOTFS/etc/apt/apt.conf.d/docker-clean" <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF
   import_root node "$NODE_TAG" "${NODE_CHANGES[@]}"
 }
 
