@@ -11,14 +11,12 @@ const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 const REPOSITORY = 'slipway-test/builder';
 
-/**
- * The Node.js base: NODE_IMAGE from SLIPWAY_BUILD_ARGS (scripts/test.sh exports what scripts/build-base-images.sh
- * printed), else the offline one that script builds, as the other tests do for nginx.
- */
-export const NODE_IMAGE = /(?:^|,)NODE_IMAGE=([^,]+)/.exec(process.env.SLIPWAY_BUILD_ARGS ?? '')?.[1] ?? 'slipway-base/node:20';
+const OFFLINE_NODE_IMAGE = 'slipway-base/node:20';
 
 export interface BuilderImage {
   image: string;
+  /** The Node.js base it was built FROM. */
+  nodeImage: string;
   /** False when an image of the same source was already there. */
   built: boolean;
   seconds: number;
@@ -27,11 +25,12 @@ export interface BuilderImage {
 /** Builds the image unless one of the same source exists; returns its name. */
 export async function builderImage(): Promise<BuilderImage> {
   const started = Date.now();
-  const image = `${REPOSITORY}:${await sourceHash()}`;
-  if (await imageExists(image)) return { image, built: false, seconds: 0 };
+  const nodeImage = await chooseNodeImage();
+  const image = `${REPOSITORY}:${await sourceHash(nodeImage)}`;
+  if (await imageExists(image)) return { image, nodeImage, built: false, seconds: 0 };
   try {
     // The classic builder, as Slipway's own builds use (Docker 20.10 has no buildx); argument arrays, no shell.
-    await run('docker', ['build', '--build-arg', `NODE_IMAGE=${NODE_IMAGE}`, '-t', image, '.'], {
+    await run('docker', ['build', '--build-arg', `NODE_IMAGE=${nodeImage}`, '-t', image, '.'], {
       cwd: ROOT,
       env: { ...process.env, DOCKER_BUILDKIT: '0' },
       maxBuffer: 64 * 1024 * 1024,
@@ -39,9 +38,22 @@ export async function builderImage(): Promise<BuilderImage> {
   } catch (e) {
     const err = e as Error & { stdout?: string; stderr?: string };
     const tail = `${err.stdout ?? ''}${err.stderr ?? ''}`.trimEnd().split('\n').slice(-30).join('\n');
-    throw new Error(`docker build (NODE_IMAGE=${NODE_IMAGE}) failed:\n${tail}`);
+    throw new Error(`docker build (NODE_IMAGE=${nodeImage}) failed:\n${tail}`);
   }
-  return { image, built: true, seconds: Math.round((Date.now() - started) / 1000) };
+  return { image, nodeImage, built: true, seconds: Math.round((Date.now() - started) / 1000) };
+}
+
+/**
+ * NODE_IMAGE from SLIPWAY_BUILD_ARGS (scripts/test.sh exports what scripts/build-base-images.sh printed); else the
+ * offline base when this engine has it; else the Dockerfile's default (node:20-bookworm-slim, from Docker Hub).
+ */
+async function chooseNodeImage(): Promise<string> {
+  const fromArgs = /(?:^|,)NODE_IMAGE=([^,]+)/.exec(process.env.SLIPWAY_BUILD_ARGS ?? '')?.[1];
+  if (fromArgs) return fromArgs;
+  if (await imageExists(OFFLINE_NODE_IMAGE)) return OFFLINE_NODE_IMAGE;
+  const fallback = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+  if (!fallback) throw new Error('Dockerfile: no "ARG NODE_IMAGE=…" default');
+  return fallback;
 }
 
 async function imageExists(image: string): Promise<boolean> {
@@ -52,13 +64,13 @@ async function imageExists(image: string): Promise<boolean> {
 }
 
 /** Hash of the Dockerfile, .dockerignore, every file .dockerignore lets through, and the base image's id. */
-async function sourceHash(): Promise<string> {
+async function sourceHash(nodeImage: string): Promise<string> {
   const hash = createHash('sha256');
-  const baseId = await run('docker', ['image', 'inspect', '-f', '{{.Id}}', NODE_IMAGE]).then(
+  const baseId = await run('docker', ['image', 'inspect', '-f', '{{.Id}}', nodeImage]).then(
     (r) => r.stdout.trim(),
     () => 'not pulled yet',
   );
-  hash.update(`${NODE_IMAGE} ${baseId}\0`);
+  hash.update(`${nodeImage} ${baseId}\0`);
   for (const entry of ['Dockerfile', '.dockerignore', ...contextEntries()]) addToHash(hash, entry);
   return hash.digest('hex').slice(0, 16);
 }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/app-http.js';
-import { builderImage, NODE_IMAGE } from '../../helpers/builder-image.js';
+import { builderImage, type BuilderImage } from '../../helpers/builder-image.js';
 import { uniqueAppName } from '../../helpers/e2e-docker.js';
 import { cloneApp, type Clone } from '../../helpers/e2e-git.js';
 import { freePort } from '../../helpers/free-port.js';
@@ -23,6 +23,7 @@ const GRACE_SECONDS = 20;
 
 let port: number;
 let base: string;
+let built: BuilderImage;
 let clone: Clone | undefined;
 
 const api = (path: string, withToken: boolean, init: RequestInit = {}) =>
@@ -42,13 +43,13 @@ async function waitForHealthz(): Promise<void> {
       'the container to answer /healthz',
     );
   } catch (e) {
-    throw new Error(`${(e as Error).message} (NODE_IMAGE=${NODE_IMAGE})\ncontainer log:\n${await containerLogs()}`);
+    throw new Error(`${(e as Error).message} (FROM ${built.nodeImage})\ncontainer log:\n${await containerLogs()}`);
   }
 }
 
 beforeAll(async () => {
   // A cold build (apt-get, npm ci compiling better-sqlite3, tsc) takes about 7 minutes on two cores.
-  const { image } = await builderImage();
+  built = await builderImage();
   port = await freePort();
   base = `http://127.0.0.1:${port}`;
   await run('docker', ['volume', 'create', volume]);
@@ -65,7 +66,7 @@ beforeAll(async () => {
     `SLIPWAY_ADMIN_TOKEN=${token}`,
     '-e',
     `SLIPWAY_PUBLIC_URL=${base}`,
-    image,
+    built.image,
   ]);
   await waitForHealthz();
 }, 20 * 60_000);
