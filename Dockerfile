@@ -1,7 +1,11 @@
 # The Slipway server ("the builder") as an image, for k3s/Kubernetes (k8s/bootstrap/40-builder.yaml).
-# NODE_IMAGE: Node.js 20 on Debian; machines without Docker Hub pass a local one.
+# NODE_IMAGE: Node.js 20 on Debian bookworm. Machines without Docker Hub pass the offline one that
+# scripts/build-base-images.sh makes from this machine's own Node.js and CAs (keep that build local).
 #
-#   docker build --build-arg NODE_IMAGE=node:20-bookworm-slim -t localhost:5050/slipway-builder:TAG .
+#   docker build -t localhost:5050/slipway-builder:TAG .
+#   docker build --build-arg NODE_IMAGE=slipway-base/node:20 -t localhost:5050/slipway-builder:TAG .
+#
+# test/e2e/docker/builder-image.test.ts builds it, runs it and stops it.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build

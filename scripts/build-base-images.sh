@@ -2,7 +2,8 @@
 # Builds small offline base images from Debian packages (debootstrap + `docker import`), for
 # machines that cannot pull from Docker Hub: CI sandboxes and air-gapped hosts that only reach a
 # Debian mirror. Everyone else needs none of this: the app templates default to the public images
-# (python:3.12-slim, nginx:alpine) and only take these through build arguments.
+# (python:3.12-slim, nginx:alpine) and the builder image's Dockerfile to node:20-bookworm-slim, and
+# only take these through build arguments.
 #
 #   scripts/build-base-images.sh            build the images that do not exist yet (by tag)
 #   scripts/build-base-images.sh --force    rebuild them (and their cached root filesystems)
@@ -17,9 +18,23 @@
 #                             include /etc/nginx/conf.d/*.conf, root /usr/share/nginx/html,
 #                             logs to stdout/stderr, CMD nginx -g 'daemon off;'. Pid and temp
 #                             files live in /tmp so it also runs with `--user`.
+#   slipway-base/node:20      bookworm minbase + this machine's own Node.js, for the builder image
+#                             (Dockerfile, NODE_IMAGE): the files of the Debian package `nodejs`
+#                             (`dpkg -L nodejs`; npm and corepack as whole folders, as they are now,
+#                             since `npm install -g npm` replaces npm's files behind dpkg's back), so
+#                             the image runs the same node and npm as the host. Plus ca-certificates
+#                             with this machine's own CAs (/usr/local/share/ca-certificates, e.g. an
+#                             intercepting HTTPS proxy's) and NODE_EXTRA_CA_CERTS pointing at the
+#                             bundle, so `npm ci` in the Dockerfile's build stage reaches the registry
+#                             the way the host does; and npm's nodedir=/usr, so node-gyp compiles
+#                             against the package's headers instead of downloading them. Rebuilt when
+#                             the nodejs package, npm or those CAs change (label org.slipway.base-key).
+#                             Skipped, with a note, where Node.js 20 is not installed from a Debian
+#                             package. The image holds those CAs: keep it local (never push it).
 #
-# The last line printed is the build arguments to pass to a template's `docker build`:
-#   SLIPWAY_BUILD_ARGS=PYTHON_IMAGE=slipway-base/python:3.11,NGINX_IMAGE=slipway-base/nginx:1
+# The last line printed is the build arguments to pass to a template's `docker build` (NODE_IMAGE
+# only when the node image was built; templates ignore it, the builder image's Dockerfile uses it):
+#   SLIPWAY_BUILD_ARGS=PYTHON_IMAGE=slipway-base/python:3.11,NGINX_IMAGE=slipway-base/nginx:1,NODE_IMAGE=slipway-base/node:20
 #
 # The Debian mirror is the one this machine's apt uses (/etc/apt/sources.list{,.d}), or
 # SLIPWAY_DEBIAN_MIRROR / SLIPWAY_DEBIAN_SECURITY_MIRROR. Downloads, the minbase root filesystem
@@ -30,6 +45,8 @@ set -euo pipefail
 SUITE=bookworm
 PYTHON_TAG="slipway-base/python:3.11"
 NGINX_TAG="slipway-base/nginx:1"
+NODE_TAG="slipway-base/node:20"
+NODE_MAJOR=20
 CACHE_DIR="${SLIPWAY_BASE_CACHE:-$HOME/.cache/slipway-base}"
 LOG="$CACHE_DIR/build.log"
 MINBASE_TAR="$CACHE_DIR/$SUITE-minbase.tar"
@@ -70,6 +87,10 @@ find_mirrors() {
 }
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# What an image is made of besides Debian's packages, as a label value; empty for images made of those alone.
+KEY_LABEL="org.slipway.base-key"
+image_key() { docker image inspect -f "{{index .Config.Labels \"$KEY_LABEL\"}}" "$1" 2>/dev/null || true; }
 
 # --- root filesystems ------------------------------------------------------------------------
 
@@ -277,21 +298,94 @@ EOF
   import_root nginx "$NGINX_TAG" "${NGINX_CHANGES[@]}"
 }
 
-build_image() { # NAME TAG BUILD_FN CHANGES_ARRAY_NAME
-  local name="$1" tag="$2" fn="$3"
+# The host's Node.js, when it comes from a Debian package of the major version the tag promises. Sets NODE_KEY:
+# the package's version, npm's (replaced in place by `npm install -g npm`) and a hash of the host's own CAs.
+NODE_KEY=""
+find_host_node() {
+  local status version npm_version cas
+  status="$(dpkg-query -W -f='${Status} ${Version}' nodejs 2>/dev/null || true)"
+  version="${status##* }"
+  if [[ "$status" != "install ok installed "* || "$version" != "$NODE_MAJOR".* && "$version" != *:"$NODE_MAJOR".* ]]; then
+    say "$NODE_TAG: skipped: no Debian package nodejs $NODE_MAJOR.x on this machine (${status:-not installed});" \
+      "the builder image then needs NODE_IMAGE=node:$NODE_MAJOR-bookworm-slim"
+    return 1
+  fi
+  npm_version="$(/usr/bin/node /usr/lib/node_modules/npm/bin/npm-cli.js --version 2>/dev/null)" || die "the host's npm does not run"
+  cas="$(find /usr/local/share/ca-certificates -type f -name '*.crt' -print0 2>/dev/null | sort -z | xargs -0r cat | sha256sum)"
+  NODE_KEY="nodejs-$version.npm-$npm_version.cas-${cas:0:12}"
+  NODE_KEY="${NODE_KEY//[^A-Za-z0-9._+-]/_}"
+}
+
+build_node() {
+  prepare_root node ca-certificates
+  copy_host_nodejs
+  # This machine's own CAs (an intercepting proxy's) into the bundle, as update-ca-certificates does on the host.
+  if [[ -d /usr/local/share/ca-certificates ]]; then
+    cp -a /usr/local/share/ca-certificates/. "$ROOTFS/usr/local/share/ca-certificates/"
+  fi
+  logged in_root update-ca-certificates
+  say "$NODE_TAG: CA bundle of $(grep -c 'BEGIN CERTIFICATE' "$ROOTFS/etc/ssl/certs/ca-certificates.crt") certificates" \
+    "(this machine's: $(grep -c 'BEGIN CERTIFICATE' /etc/ssl/certs/ca-certificates.crt 2>/dev/null || echo none))"
+  # npm's global config (prefix /usr). nodedir: better-sqlite3 falls back to node-gyp when no prebuilt binary
+  # can be downloaded, and node-gyp would otherwise fetch the headers from nodejs.org.
+  mkdir -p "$ROOTFS/usr/etc"
+  cat >"$ROOTFS/usr/etc/npmrc" <<'EOF'
+# Written by slipway/scripts/build-base-images.sh: node-gyp builds against the headers in /usr/include/node.
+nodedir=/usr
+EOF
+  local host_versions image_versions
+  host_versions="$(/usr/bin/node --version) npm $(/usr/bin/node /usr/lib/node_modules/npm/bin/npm-cli.js --version)"
+  image_versions="$(in_root node --version) npm $(in_root npm --version)" || die "node or npm does not run in the image"
+  [[ "$image_versions" == "$host_versions" ]] || die "the image has node $image_versions, this machine $host_versions"
+  say "$NODE_TAG: node $image_versions"
+  finish_root
+  # As in Debian's own images: `apt-get install` in a Dockerfile FROM this one leaves no .deb files or package
+  # caches in its layer (they made git, tini and ca-certificates 180 MB instead of 103 MB in the builder image).
+  cat >"$ROOTFS/etc/apt/apt.conf.d/docker-clean" <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF
+  import_root node "$NODE_TAG" "${NODE_CHANGES[@]}"
+}
+
+# The files of the nodejs package as they are on this machine. Folders under /usr/lib/node_modules (npm,
+# corepack) are copied whole: `npm install -g npm` rewrites them without telling dpkg, so the package's list
+# names files that are gone and misses new ones.
+copy_host_nodejs() {
+  local list="$CACHE_DIR/work/nodejs.files" f
+  dpkg-query -L nodejs | while IFS= read -r f; do
+    if [[ "$f" == /usr/lib/node_modules/* ]]; then
+      if [[ "$f" =~ ^/usr/lib/node_modules/[^/]+$ && -d "$f" ]]; then printf '%s\n' "${f#/}"; fi
+    elif [[ -L "$f" || (-e "$f" && ! -d "$f") ]]; then
+      printf '%s\n' "${f#/}"
+    fi
+  done >"$list"
+  tar --numeric-owner -C / -cf - -T "$list" | tar --numeric-owner -C "$ROOTFS" -xpf -
+  rm -f "$list"
+}
+
+# KEY (may be empty) names what the image is made of besides Debian's packages: an image or cached root
+# filesystem made from something else (an older nodejs on the host) is rebuilt, not reused.
+build_image() { # NAME TAG BUILD_FN CHANGES_ARRAY_NAME [KEY]
+  local name="$1" tag="$2" fn="$3" key="${5:-}"
   local -n changes="$4"
-  if ((!FORCE)) && image_exists "$tag"; then
+  local keyfile="$CACHE_DIR/images/$name.key"
+  if ((!FORCE)) && image_exists "$tag" && [[ "$(image_key "$tag")" == "$key" ]]; then
     say "$tag: exists, skipped"
     return 0
   fi
   local started=$SECONDS
-  if ((!FORCE)) && [[ -f "$CACHE_DIR/images/$name.tar" ]]; then
+  if ((!FORCE)) && [[ -f "$CACHE_DIR/images/$name.tar" && "$(cat "$keyfile" 2>/dev/null)" == "$key" ]]; then
     say "$tag: importing cached root filesystem"
     load_tarball "$name" "$tag" "${changes[@]}"
   else
     say "$tag: building (log $LOG)"
     ensure_minbase
+    rm -f "$keyfile"
     "$fn"
+    [[ -z "$key" ]] || printf '%s\n' "$key" >"$keyfile"
   fi
   say "$tag: done in $((SECONDS - started)) s"
 }
@@ -309,11 +403,18 @@ main() {
   : >"$LOG"
   find_mirrors
   if ((FORCE)); then
-    rm -f "$MINBASE_TAR" "$CACHE_DIR/images/python.tar" "$CACHE_DIR/images/nginx.tar"
+    rm -f "$MINBASE_TAR" "$CACHE_DIR/images/python.tar" "$CACHE_DIR/images/nginx.tar" "$CACHE_DIR/images/node.tar"
   fi
   build_image python "$PYTHON_TAG" build_python PYTHON_CHANGES
   build_image nginx "$NGINX_TAG" build_nginx NGINX_CHANGES
-  say "SLIPWAY_BUILD_ARGS=PYTHON_IMAGE=$PYTHON_TAG,NGINX_IMAGE=$NGINX_TAG"
+  local build_args="PYTHON_IMAGE=$PYTHON_TAG,NGINX_IMAGE=$NGINX_TAG"
+  if find_host_node; then
+    NODE_CHANGES=("${COMMON_CHANGES[@]}" "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt"
+      "LABEL $KEY_LABEL=$NODE_KEY" 'CMD ["node"]')
+    build_image node "$NODE_TAG" build_node NODE_CHANGES "$NODE_KEY"
+    build_args+=",NODE_IMAGE=$NODE_TAG"
+  fi
+  say "SLIPWAY_BUILD_ARGS=$build_args"
 }
 
 main "$@"

@@ -13,7 +13,7 @@ function foldersTheServerReads(): string[] {
     for (const entry of readdirSync(dir)) {
       const path = join(dir, entry);
       if (statSync(path).isDirectory()) walk(path);
-      else if (path.endsWith('.ts')) for (const m of readFileSync(path, 'utf8').matchAll(/projectRoot, '([a-z0-9-]+)'/g)) found.add(m[1]!);
+      else if (path.endsWith('.ts')) for (const m of readFileSync(path, 'utf8').matchAll(/projectRoot, '([a-z0-9_-]+)'/g)) found.add(m[1]!);
     }
   };
   walk(join(root, 'src'));
@@ -23,16 +23,25 @@ function foldersTheServerReads(): string[] {
 describe('the builder image', () => {
   it('copies, and lets through .dockerignore, every folder the server reads from its project root', () => {
     const folders = foldersTheServerReads();
-    expect(folders).toEqual(expect.arrayContaining(['static', 'views', 'environments', 'hooks']));
+    expect(folders).toEqual(expect.arrayContaining(['static', 'views', 'environments', 'hooks', 'node_modules']));
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
     const ignore = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
     for (const folder of folders) {
-      // dist/ is built inside the image; everything else is copied as it is.
-      if (folder === 'dist') expect(dockerfile).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
+      // dist/ and node_modules/ (UI assets under /static/vendor/) come from the build stage; the rest is copied as it is.
+      if (folder === 'dist' || folder === 'node_modules') expect(dockerfile).toMatch(new RegExp(`^COPY --from=build /app/${folder} \\./${folder}$`, 'm'));
       else {
         expect(dockerfile, folder).toMatch(new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'));
         expect(ignore, folder).toContain(`!${folder}/**`);
       }
     }
+  });
+
+  it('copies package.json: it marks the project root and makes dist/ ES modules', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { type?: string };
+    expect(pkg.type).toBe('module');
+    expect(readFileSync(join(root, 'src', 'config', 'project-root.ts'), 'utf8')).toContain("'package.json'");
+    const stages = readFileSync(join(root, 'Dockerfile'), 'utf8').split(/^FROM /m);
+    expect(stages.at(-1)).toMatch(/^COPY package\.json \.\/$/m);
+    expect(readFileSync(join(root, '.dockerignore'), 'utf8').split('\n')).toContain('!package.json');
   });
 });
