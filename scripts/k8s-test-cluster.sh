@@ -120,7 +120,7 @@ build_traefik() {
   (cd "$dir" && nice -n 10 go build -trimpath \
     -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" \
     -o "$BIN/traefik" ./cmd/traefik) || return 1
-  rm -rf "$dir"
+  rm -rf "$dir"; rmdir "$CACHE_ROOT/src" 2>/dev/null || true
   printf '%s\n' "$TRAEFIK_VERSION" >"$BIN/.traefik.version"
   say "built traefik $TRAEFIK_VERSION in $(( SECONDS - start ))s"
 }
