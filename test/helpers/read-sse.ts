@@ -8,12 +8,14 @@ export interface SseEvent {
 export async function readSse(
   url: string,
   token: string,
-  options: { until?: string; lastEventId?: string; timeoutMs?: number; stopAfter?: number } = {},
+  options: { until?: string; lastEventId?: string; timeoutMs?: number; stopAfter?: number; cookie?: string } = {},
 ): Promise<SseEvent[]> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 120_000);
   const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'text/event-stream' };
   if (options.lastEventId) headers['last-event-id'] = options.lastEventId;
+  // UI streams take the session cookie of a signed-in browser, not a token.
+  if (options.cookie) headers['cookie'] = options.cookie;
   const events: SseEvent[] = [];
   try {
     const res = await fetch(url, { headers, signal: controller.signal });

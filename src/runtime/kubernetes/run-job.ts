@@ -75,5 +75,7 @@ export async function runJobOnce(api: KubeApi, cronJob: KubeObject, o: { onLine:
   const pod = pods.items.at(-1);
   const exitCode = pod?.status?.containerStatuses?.find((c) => c.name === 'app')?.state?.terminated?.exitCode ?? (result.ok ? 0 : null);
   const logTail = pod ? await podLogTail(api, namespace, pod.metadata.name, 50) : result.message;
+  // The run's own output goes to the run's log (the pod is gone after ttlSecondsAfterFinished).
+  if (pod) for (const line of logTail.split('\n')) if (line) o.onLine(line);
   return { exitCode, logTail };
 }

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PodState } from '../../../src/runtime/kubernetes/pod-state.js';
 import { eventually, getViaProxy } from '../../helpers/app-http.js';
+import { readSse } from '../../helpers/read-sse.js';
 import { cloneApp, type Clone } from '../../helpers/e2e-git.js';
 import { adminApi, kubectlPath, PROJECT_ROOT, testKubeConfigPath, testTraefik, uniqueApp } from '../../helpers/k8s-cluster.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
@@ -31,6 +32,21 @@ let apiClone: Clone;
 const viaTraefik = (app: string, env: 'preview' | 'prod', path = '/') =>
   getViaProxy(traefik.port, env === 'preview' ? `${app}-preview.${DOMAIN}` : `${app}.${DOMAIN}`, path);
 
+/**
+ * What Traefik answers once it has caught up: it applies Ingress and EndpointSlice changes after its provider
+ * throttle (2 s by default), so right after Slipway says "live" it may still route as before.
+ */
+const answers = (app: string, env: 'preview' | 'prod', body: (text: string) => boolean, what: string) =>
+  eventually(
+    async () => {
+      const r = await viaTraefik(app, env);
+      return r.status === 200 && body(r.body) ? r : null;
+    },
+    20_000,
+    what,
+  );
+const json = (message: string) => (text: string) => text === JSON.stringify({ message });
+
 const environment = async (app: string, name: string) =>
   (await server.api('GET', `/api/apps/${app}/environments`)).body.environments.find((e: { name: string }) => e.name === name);
 
@@ -46,12 +62,12 @@ const podsOf = async (app: string, env: string) =>
 
 const kubectl = async (...args: string[]) => (await run(kubectlPath(), ['--kubeconfig', testKubeConfigPath(), ...args], { timeout: 60_000 })).stdout;
 
-/** Requests through Traefik, one after another, until `during` settles (and a second more): every status seen. */
+/** Requests through Traefik, one after another, until `during` settles (and three seconds more: Traefik's throttle): every status seen. */
 async function requestsDuring(app: string, env: 'preview' | 'prod', during: Promise<unknown>): Promise<{ statuses: number[]; bodies: Set<string> }> {
   let done = false;
   const statuses: number[] = [];
   const bodies = new Set<string>();
-  const finished = during.finally(() => setTimeout(() => (done = true), 1000));
+  const finished = during.finally(() => setTimeout(() => (done = true), 3000));
   while (!done) {
     const r = await viaTraefik(app, env).catch((e: Error) => ({ status: 0, body: e.message }));
     statuses.push(r.status);
@@ -94,9 +110,7 @@ describe('apps on a real node', () => {
     async () => {
       expect((await server.api('POST', '/api/apps', { name: apiApp, template: 'simple-api' })).status).toBe(201);
       await eventually(async () => (await environment(apiApp, 'preview'))?.status === 'live', 300_000, 'the first preview');
-      const first = await viaTraefik(apiApp, 'preview');
-      expect(first.status).toBe(200);
-      expect(JSON.parse(first.body)).toEqual({ message: 'Hello from Slipway' });
+      await answers(apiApp, 'preview', json('Hello from Slipway'), 'the first preview through Traefik');
 
       // The pod runs on the real node, from the registry's image, which containerd pulled (imageID has its digest).
       const [pod] = await podsOf(apiApp, 'preview');
@@ -107,12 +121,12 @@ describe('apps on a real node', () => {
       // A push goes live on preview; a release tag publishes it.
       apiClone = await cloneApp(server.gitUrl(apiApp));
       const yaml = readFileSync(join(apiClone.dir, 'slipway.yaml'), 'utf8');
-      await apiClone.commit({ 'slipway.yaml': setGreeting(yaml, 'version one') }, 'Version one');
+      const v1 = await apiClone.commit({ 'slipway.yaml': setGreeting(yaml, 'version one') }, 'Version one');
       const pushed = await apiClone.push('origin', 'main');
       expect(pushed.output).toMatch(new RegExp(`remote: preview is live: http://${apiApp}-preview\\.${DOMAIN.replace('.', '\\.')}`));
-      expect(JSON.parse((await viaTraefik(apiApp, 'preview')).body)).toEqual({ message: 'version one' });
+      await answers(apiApp, 'preview', json('version one'), 'version one on preview');
       expect((await apiClone.push('origin', 'HEAD:refs/tags/v1')).output).toMatch(/remote: production is live/);
-      expect(JSON.parse((await viaTraefik(apiApp, 'prod')).body)).toEqual({ message: 'version one' });
+      await answers(apiApp, 'prod', json('version one'), 'version one in production');
 
       // Version two on preview, then published by the API while requests keep coming through Traefik.
       await apiClone.commit({ 'slipway.yaml': setGreeting(yaml, 'version two') }, 'Version two');
@@ -122,26 +136,24 @@ describe('apps on a real node', () => {
       expect((await publish).body).toMatchObject({ tag: 'v2', deployment: { status: 'live' } });
       expect(during.statuses.filter((s) => s < 200 || s > 299)).toEqual([]);
       expect(during.bodies).toContain(JSON.stringify({ message: 'version two' }));
-      expect(JSON.parse((await viaTraefik(apiApp, 'prod')).body)).toEqual({ message: 'version two' });
+      await answers(apiApp, 'prod', json('version two'), 'version two in production');
 
       // Rollback by pushing v1 to prod: v1 answers again, and no request failed meanwhile.
-      const rollback = apiClone.push('-f', 'origin', 'v1^{commit}:refs/heads/prod');
+      const rollback = apiClone.push('-f', 'origin', `${v1}:refs/heads/prod`);
       const back = await requestsDuring(apiApp, 'prod', rollback);
       expect((await rollback).output).toMatch(/remote: production is live/);
       expect(back.statuses.filter((s) => s < 200 || s > 299)).toEqual([]);
-      expect(JSON.parse((await viaTraefik(apiApp, 'prod')).body)).toEqual({ message: 'version one' });
+      await answers(apiApp, 'prod', json('version one'), 'version one in production');
     },
   );
 
   it('a static-site app: preview and production answer through Traefik', { timeout: 600_000 }, async () => {
     expect((await server.api('POST', '/api/apps', { name: siteApp, template: 'static-site' })).status).toBe(201);
     await eventually(async () => (await environment(siteApp, 'preview'))?.status === 'live', 300_000, 'the first preview');
-    const page = await viaTraefik(siteApp, 'preview');
-    expect(page.status).toBe(200);
-    expect(page.body).toMatch(/<html/i);
+    const page = await answers(siteApp, 'preview', (text) => /<html/i.test(text), 'the site on preview');
     const published = await server.api('POST', `/api/apps/${siteApp}/publish`, {});
     expect(published.status, JSON.stringify(published.body)).toBe(200);
-    expect((await viaTraefik(siteApp, 'prod')).body).toBe(page.body);
+    await answers(siteApp, 'prod', (text) => text === page.body, 'the site in production');
   });
 });
 
@@ -243,15 +255,28 @@ describe('isolation on a real node', () => {
 
   it('runtime logs come from the real container', { timeout: 60_000 }, async () => {
     await viaTraefik(apiApp, 'preview', '/hello/logs-check');
-    const page = await eventually(
+    // The runtime log page's stream, as a signed-in browser reads it.
+    const signIn = await fetch(`${server.url}/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { origin: new URL(server.config.publicUrl).origin, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: server.token, next: '/' }).toString(),
+    });
+    expect(signIn.status).toBe(303);
+    const cookie = signIn.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const lines = await eventually(
       async () => {
-        const res = await fetch(`${server.url}/apps/${apiApp}/logs?environment=preview`, { headers: { authorization: `Bearer ${server.token}` } });
-        const html = await res.text();
-        return html.includes('GET /hello/logs-check') ? html : null;
+        // Recent lines first, then live ones: a few seconds of the stream are enough.
+        const events = await readSse(`${server.url}/apps/${apiApp}/logs/preview/stream`, server.token, { timeoutMs: 3000, cookie }).catch(() => []);
+        const text = events.map((e) => (typeof e.data === 'string' ? e.data : JSON.stringify(e.data))).join('\n');
+        return text.includes('/hello/logs-check') ? text : null;
       },
       30_000,
       'the access log line',
     );
-    expect(page).toMatch(/"GET \/hello\/logs-check HTTP\/1\.1" 200/);
+    expect(lines).toMatch(/GET \/hello\/logs-check HTTP\/1\.1\\?" 200/);
   });
 });
