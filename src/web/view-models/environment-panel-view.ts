@@ -4,7 +4,7 @@ import { isProduction } from '../../domain/environments.js';
 import { readCommits } from '../../git/read-commits.js';
 import { repoPath } from '../../git/repo-path.js';
 import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
-import { environmentViews } from './environment-views.js';
+import { environmentViews, type EnvironmentView } from './environment-views.js';
 import { commitSummaryView, type CommitSummaryView } from './commit-summary-view.js';
 import { statusView, type StatusView } from './status-view.js';
 
@@ -27,7 +27,7 @@ export interface EnvironmentPanelView extends StatusView {
   /** Why the last deployment failed (what serves keeps serving). */
   reason: string | null;
   /** The runtime restarted what serves, or it is not serving normally now. */
-  health: { restarts: number; problem: string | null } | null;
+  health: EnvironmentView['health'];
 }
 
 export async function environmentPanels(read: Pick<PipelineReads, 'config' | 'store' | 'health'>, app: string): Promise<EnvironmentPanelView[]> {
