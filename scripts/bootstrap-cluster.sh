@@ -5,8 +5,16 @@
 # then waits for the rollout and prints the URL and the admin token. Idempotent: run it again to
 # upgrade (a new image) or to repair; the admin token is kept.
 #
-#   scripts/bootstrap-cluster.sh [--ip ADDRESS] [--domain DOMAIN]
+#   scripts/bootstrap-cluster.sh [--ip ADDRESS] [--domain DOMAIN] [--test-cluster]
 #   scripts/bootstrap-cluster.sh detect-ip        print the public IP this script would use
+#
+# --test-cluster: the cluster is scripts/k8s-test-cluster.sh's, not k3s. It has a registry on
+# 127.0.0.1:5050 already (scripts/test-services.sh), no volume provisioner, and one real node,
+# labelled and tainted slipway.dev/pool=real. So the k3s-only step (the registry in the cluster)
+# is skipped; the builder and every app run on that node; the builder keeps its data in an
+# emptyDir (lost with its pod) and builds on the offline base images (NODE_IMAGE and
+# SLIPWAY_BUILD_ARGS below). The domain defaults to slipway.test: requests reach the builder
+# through the node's Traefik with that Host.
 #
 # Environment:
 #   SLIPWAY_PUBLIC_IP    the public IP (default: detected: EC2 instance metadata, then
@@ -14,7 +22,10 @@
 #                        of the default route)
 #   ANTHROPIC_API_KEY    stored in the Secret slipway-secrets (kept from a previous run if unset)
 #   SLIPWAY_ADMIN_TOKEN  the admin token (default: the one from a previous run, or a new one)
-#   NODE_IMAGE           base image of the builder (default node:20-bookworm-slim)
+#   NODE_IMAGE           base image of the builder (default node:20-bookworm-slim; with
+#                        --test-cluster slipway-base/node:20 from scripts/build-base-images.sh)
+#   SLIPWAY_BUILD_ARGS   build arguments for every app build, e.g. the offline base images that
+#                        scripts/build-base-images.sh prints (given to the builder as they are)
 # Secrets go into the cluster from files in a private temporary folder, never onto a command
 # line or into the repository.
 set -euo pipefail
@@ -81,6 +92,7 @@ detect_public_ip() {
 # --- arguments ------------------------------------------------------------------------------------
 IP=""
 DOMAIN=""
+TEST_CLUSTER=0
 if [[ "${1:-}" == "detect-ip" ]]; then
   (( $# == 1 )) || die "detect-ip takes no arguments"
   detect_public_ip
@@ -96,6 +108,7 @@ while (( $# > 0 )); do
       [[ $# -ge 2 ]] || die "--domain needs a value"
       [[ "$2" =~ ^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$ ]] || die "--domain \"$2\" is not a DNS domain"
       DOMAIN="$2"; shift 2 ;;
+    --test-cluster) TEST_CLUSTER=1; shift ;;
     -h | --help) usage ;;
     *) say "unknown argument: $1"; usage ;;
   esac
@@ -118,10 +131,21 @@ docker info >/dev/null 2>&1 || die "Docker Engine is not running or not accessib
   || die "this cluster does not serve ValidatingAdmissionPolicy (Kubernetes 1.30 or later is needed)"
 "${KUBECTL[@]}" get ingressclass traefik >/dev/null 2>&1 || die "the cluster has no IngressClass \"traefik\" (k3s installs Traefik by default)"
 
-[[ -n "$IP" ]] || IP="$(detect_public_ip)"
+if (( TEST_CLUSTER )); then
+  [[ -n "$DOMAIN" ]] || DOMAIN=slipway.test
+  NODE_IMAGE="${NODE_IMAGE:-slipway-base/node:20}"
+  docker image inspect "$NODE_IMAGE" >/dev/null 2>&1 || die "the image $NODE_IMAGE is not here (scripts/build-base-images.sh makes it)"
+  curl -fsS --max-time 5 http://127.0.0.1:5050/v2/ >/dev/null 2>&1 || die "no registry answers on 127.0.0.1:5050 (bash scripts/test-services.sh up)"
+elif [[ -z "$DOMAIN" && -z "$IP" ]]; then
+  IP="$(detect_public_ip)"
+fi
 
 # --- registry, then the builder image ----------------------------------------------------------
-"$ROOT/scripts/setup-registry.sh"
+if (( TEST_CLUSTER )); then
+  say "test cluster: using the registry on 127.0.0.1:5050"
+else
+  "$ROOT/scripts/setup-registry.sh"
+fi
 
 TAG="$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || date -u +%Y%m%d%H%M%S)"
 if [[ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null || true)" ]]; then TAG="$TAG-$(date -u +%Y%m%d%H%M%S)"; fi
@@ -155,9 +179,22 @@ fi
 
 # --- the manifests, rendered inside the image just built (the host needs no Node.js) --------------
 say "applying k8s/bootstrap/ for ${DOMAIN:-$IP}"
-docker run --rm --entrypoint node -e "IP=$IP" -e "DOMAIN=$DOMAIN" -e "IMAGE=$IMAGE" "$IMAGE" --input-type=module -e '
+render_env=(-e "IP=$IP" -e "DOMAIN=$DOMAIN" -e "IMAGE=$IMAGE" -e "BUILD_ARGS=${SLIPWAY_BUILD_ARGS:-}")
+if (( TEST_CLUSTER )); then
+  render_env+=(-e TEST_CLUSTER=1)
+fi
+docker run --rm --entrypoint node "${render_env[@]}" "$IMAGE" --input-type=module -e '
   const { renderBootstrapYaml } = await import("/app/dist/src/runtime/kubernetes/render-bootstrap.js");
-  process.stdout.write(renderBootstrapYaml("/app/k8s/bootstrap", { publicIp: process.env.IP, domain: process.env.DOMAIN || undefined, builderImage: process.env.IMAGE }));
+  const e = process.env;
+  const settings = { publicIp: e.IP || undefined, domain: e.DOMAIN || undefined, builderImage: e.IMAGE, buildArgs: e.BUILD_ARGS || undefined };
+  if (e.TEST_CLUSTER) {
+    Object.assign(settings, {
+      withoutRegistry: true,
+      dataVolume: "emptyDir",
+      nodeSelector: { "slipway.dev/pool": "real" },
+    });
+  }
+  process.stdout.write(renderBootstrapYaml("/app/k8s/bootstrap", settings));
 ' >"$secrets_dir/bootstrap.yaml" || die "rendering k8s/bootstrap/ failed"
 "${KUBECTL[@]}" apply --server-side --field-manager=slipway --force-conflicts -f "$secrets_dir/bootstrap.yaml" >/dev/null
 "${KUBECTL[@]}" -n "$NAMESPACE" rollout status deployment/slipway-builder --timeout=300s >&2 \

@@ -36,7 +36,9 @@
 #   - containerd pulls plain HTTP from the test registry: images named 127.0.0.1:5050/... or
 #     localhost:5050/...; `kubectl logs` and `kubectl exec` work (the kubelet is on 127.0.0.1);
 #   - pods get IPs from 10.42.0.0/24 on the bridge slipway0; the host (kubelet probes, Traefik) and the
-#     node's pods reach them; there is no kube-proxy (Service ClusterIPs do not route) and no DNS;
+#     node's pods reach them; there is no kube-proxy and no DNS: of the Service ClusterIPs only the
+#     apiserver's (`kubernetes`, 10.96.0.1:443) routes, for the node's pods (see add_service_rules), so
+#     in-cluster clients such as the Slipway builder work with their ServiceAccount;
 #   - Traefik serves the Ingresses of IngressClass `traefik` (the default class) on entrypoint `web`,
 #     127.0.0.1:<port> printed as TRAEFIK=; it runs as root on the host, so NetworkPolicies never
 #     block it (like kubelet probes);
@@ -64,6 +66,8 @@ FORWARD_CHAIN=SLIPWAY-NODE-FORWARD    # iptables filter chain letting pods talk 
 KNP_TABLE=kube-network-policies       # the nftables table (inet) kube-network-policies makes
 KNP_QUEUE=100                         # its netfilter queue (its default)
 POLICY_CHAIN=SLIPWAY-NODE-POLICY      # iptables mangle chain sending pod packets to that queue
+SERVICE_CHAIN=SLIPWAY-NODE-SERVICES   # iptables nat chain: the `kubernetes` Service for the node's pods
+APISERVER_SERVICE_IP=10.96.0.1        # the first address of --service-cluster-ip-range
 REGISTRY=127.0.0.1:5050               # scripts/test-services.sh runs it
 CNI_BIN_DIR=/usr/lib/cni              # Debian's containernetworking-plugins
 # sysctls the kubelet sets (protectKernelDefaults: false); down puts the old values back.
@@ -905,6 +909,28 @@ remove_forward_rules() {
   for c in "${GUARDED_CIDRS[@]}"; do ip route del unreachable "$c" 2>/dev/null || true; done
 }
 
+# The one Service the node's pods can use: the apiserver's (`kubernetes`, whose ClusterIP and port the
+# kubelet gives every pod as KUBERNETES_SERVICE_HOST/PORT). What kube-proxy would do for it, by hand:
+# the apiserver listens on 127.0.0.1 only, so a pod's connection to 10.96.0.1:443 is sent there
+# (DNAT), which the kernel allows for packets from the bridge only with its route_localnet set (as
+# kube-proxy sets it for node ports on localhost). The serving certificate names 10.96.0.1. The
+# bridge is made here, before the first pod (the CNI bridge plugin takes it as it finds it).
+add_service_rules() { # <apiserver port>
+  if ! ip link show "$NODE_BRIDGE" >/dev/null 2>&1; then ip link add "$NODE_BRIDGE" type bridge; fi
+  ip link set "$NODE_BRIDGE" up
+  sysctl -qw "net.ipv4.conf.$NODE_BRIDGE.route_localnet=1"
+  iptables -w -t nat -N "$SERVICE_CHAIN" 2>/dev/null || iptables -w -t nat -F "$SERVICE_CHAIN"
+  iptables -w -t nat -A "$SERVICE_CHAIN" -i "$NODE_BRIDGE" -d "$APISERVER_SERVICE_IP/32" -p tcp --dport 443 \
+    -j DNAT --to-destination "127.0.0.1:$1"
+  iptables -w -t nat -C PREROUTING -j "$SERVICE_CHAIN" 2>/dev/null || iptables -w -t nat -I PREROUTING 1 -j "$SERVICE_CHAIN"
+}
+
+remove_service_rules() {
+  while iptables -w -t nat -D PREROUTING -j "$SERVICE_CHAIN" 2>/dev/null; do :; done
+  iptables -w -t nat -F "$SERVICE_CHAIN" 2>/dev/null || true
+  iptables -w -t nat -X "$SERVICE_CHAIN" 2>/dev/null || true
+}
+
 # kube-network-policies decides on every new connection of a pod in user space, from its netfilter
 # queue; its own nftables rules send the packets there with nft's `queue` statement, which needs
 # CONFIG_NFT_QUEUE. This machine's kernel (6.18, Firecracker) does not have it: the controller logs
@@ -1018,6 +1044,7 @@ start_real_node() { # <apiserver port>
   write_containerd_config
   save_host_state
   add_forward_rules
+  add_service_rules "$api_port"
   make_cgroup_root
   start_exe containerd /usr/bin/containerd --config "$NODE_DIR/containerd/config.toml"
   wait_for 30 "containerd" containerd ctr_node version
@@ -1113,6 +1140,7 @@ stop_real_node() {
   unmount_node
   ip link delete "$NODE_BRIDGE" 2>/dev/null || true
   remove_forward_rules
+  remove_service_rules
   remove_policy_rules
   nft delete table inet "$KNP_TABLE" 2>/dev/null || true
   restore_host_state

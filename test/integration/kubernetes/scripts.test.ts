@@ -1,7 +1,8 @@
 // The shell scripts around the Kubernetes runtime: shellcheck, argument and prerequisite checks,
 // and the public IP detection with its fallbacks (served by local HTTP servers on 127.0.0.1).
-// install-k3s.sh and bootstrap-cluster.sh cannot run here (no k3s binary can be fetched), so
-// every case below stops at a check before anything is installed or applied.
+// install-k3s.sh cannot run here (no k3s binary can be fetched), so every case below stops at a
+// check before anything is installed or applied; bootstrap-cluster.sh runs for real against the
+// test cluster in test/e2e/kubernetes/builder-in-cluster.test.ts.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync, realpathSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

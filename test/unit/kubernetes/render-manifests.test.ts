@@ -205,6 +205,39 @@ describe('bootstrap manifests', () => {
     expect(at(registry, 'spec.template.spec.hostNetwork')).toBe(true);
     expect(at(registry, 'spec.template.spec.containers.0.env')).toContainEqual({ name: 'REGISTRY_HTTP_ADDR', value: '127.0.0.1:5050' });
   });
+  it('for a cluster without volumes or a registry in it (--test-cluster): the node pool, an emptyDir, no claims, no registry', () => {
+    const test = renderBootstrap(BOOTSTRAP_DIR, {
+      domain: 'builder-node.test',
+      builderImage: 'localhost:5050/slipway-builder:abc',
+      nodeSelector: { 'slipway.dev/pool': 'real' },
+      buildArgs: 'PYTHON_IMAGE=slipway-base/python:3.11',
+      dataVolume: 'emptyDir',
+      withoutRegistry: true,
+    });
+    const names = test.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(names).not.toContain('Deployment/registry');
+    expect(names.filter((n) => n.startsWith('PersistentVolumeClaim/'))).toEqual([]);
+    expect(at(byKind(test, 'Ingress'), 'spec.rules.0.host')).toBe('builder.builder-node.test');
+    const builder = test.find((o) => o.kind === 'Deployment' && o.metadata.name === 'slipway-builder')!;
+    const pod = at(builder, 'spec.template.spec') as Record<string, unknown>;
+    expect(pod).toMatchObject({
+      nodeSelector: { 'slipway.dev/pool': 'real' },
+      tolerations: [{ key: 'slipway.dev/pool', operator: 'Equal', value: 'real', effect: 'NoSchedule' }],
+    });
+    expect(pod.volumes).toContainEqual({ name: 'data', emptyDir: {} });
+    const env = Object.fromEntries((at(builder, 'spec.template.spec.containers.0.env') as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      SLIPWAY_KUBE_NODE_SELECTOR: 'slipway.dev/pool=real',
+      SLIPWAY_BUILD_ARGS: 'PYTHON_IMAGE=slipway-base/python:3.11',
+    });
+    // What k3s gets is unchanged by any of this.
+    const k3s = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'slipway-builder')!;
+    expect(at(k3s, 'spec.template.spec.nodeSelector')).toBeUndefined();
+    expect(at(k3s, 'spec.template.spec.volumes')).toContainEqual({ name: 'data', persistentVolumeClaim: { claimName: 'slipway-data' } });
+  });
+  it('need a public IP or a domain', () => {
+    expect(() => renderBootstrap(BOOTSTRAP_DIR, { builderImage: 'i' })).toThrow(/public IP address or a domain/);
+  });
   it('contain no secret value: the Secret is made by the script from its environment', () => {
     expect(objs.some((o) => o.kind === 'Secret')).toBe(false);
     expect(renderBootstrapYaml(BOOTSTRAP_DIR, { publicIp: '203.0.113.7', builderImage: 'i' })).not.toMatch(/sk-ant|slw_/);
