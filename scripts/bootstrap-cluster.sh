@@ -9,7 +9,7 @@
 #   scripts/bootstrap-cluster.sh detect-ip        print the public IP this script would use
 #
 # --test-cluster: the cluster is scripts/k8s-test-cluster.sh's, not k3s. It has a registry on
-# 127.0.0.1:5050 already (scripts/test-services.sh), no volume provisioner, and one real node,
+# 127.0.0.1:5050 already (scripts/services.sh), no volume provisioner, and one real node,
 # labelled and tainted slipway.dev/pool=real. So the k3s-only step (the registry in the cluster)
 # is skipped; the builder and every app run on that node; the builder keeps its data in an
 # emptyDir (lost with its pod) and builds on the offline base images (NODE_IMAGE and
@@ -135,7 +135,7 @@ if (( TEST_CLUSTER )); then
   [[ -n "$DOMAIN" ]] || DOMAIN=slipway.test
   NODE_IMAGE="${NODE_IMAGE:-slipway-base/node:20}"
   docker image inspect "$NODE_IMAGE" >/dev/null 2>&1 || die "the image $NODE_IMAGE is not here (scripts/build-base-images.sh makes it)"
-  curl -fsS --max-time 5 http://127.0.0.1:5050/v2/ >/dev/null 2>&1 || die "no registry answers on 127.0.0.1:5050 (bash scripts/test-services.sh up)"
+  curl -fsS --max-time 5 http://127.0.0.1:5050/v2/ >/dev/null 2>&1 || die "no registry answers on 127.0.0.1:5050 (bash scripts/services.sh up)"
 elif [[ -z "$DOMAIN" && -z "$IP" ]]; then
   IP="$(detect_public_ip)"
 fi

@@ -5,8 +5,10 @@
 # (python:3.12-slim, nginx:alpine) and the builder image's Dockerfile to node:20-bookworm-slim, and
 # only take these through build arguments.
 #
-#   scripts/build-base-images.sh            build the images that do not exist yet (by tag)
-#   scripts/build-base-images.sh --force    rebuild them (and their cached root filesystems)
+#   scripts/build-base-images.sh              build the images that do not exist yet (by tag)
+#   scripts/build-base-images.sh --force      rebuild them (and their cached root filesystems)
+#   scripts/build-base-images.sh --templates  only the templates' images (python, nginx): what
+#                                             `npm start` (scripts/start.sh) needs
 #
 # Images:
 #   slipway-base/python:3.11  bookworm minbase + python3 (also as `python`), FastAPI and uvicorn
@@ -39,7 +41,8 @@
 # The Debian mirror is the one this machine's apt uses (/etc/apt/sources.list{,.d}), or
 # SLIPWAY_DEBIAN_MIRROR / SLIPWAY_DEBIAN_SECURITY_MIRROR. Downloads, the minbase root filesystem
 # and the finished image tarballs are cached in ${SLIPWAY_BASE_CACHE:-$HOME/.cache/slipway-base}.
-# Needs root (debootstrap, chroot) and a running Docker Engine (scripts/test-services.sh up).
+# Needs root (debootstrap, chroot; installed with apt-get when missing) and a running Docker Engine
+# (scripts/services.sh up).
 set -euo pipefail
 
 SUITE=bookworm
@@ -56,13 +59,18 @@ FORCE=0
 say() { printf '%s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Runs a command with its output in the build log; on failure shows the log's tail.
+# Runs a command with its output in the build log, saying what it runs and how long it took (the
+# progress a person waiting sees); on failure shows the log's tail.
 logged() {
+  local started=$SECONDS what="$*"
+  (( ${#what} <= 90 )) || what="${what:0:87}..."
+  printf '  %s\n' "$what"
   if ! "$@" >>"$LOG" 2>&1; then
     printf 'error: failed: %s\n  last lines of %s:\n' "$*" "$LOG" >&2
     tail -n 20 "$LOG" | sed 's/^/  | /' >&2
     exit 1
   fi
+  (( SECONDS - started < 5 )) || printf '    (%s s)\n' "$((SECONDS - started))"
 }
 
 # Lists the URIs of enabled apt sources, one-line (.list) and deb822 (.sources) formats alike.
@@ -391,14 +399,22 @@ build_image() { # NAME TAG BUILD_FN CHANGES_ARRAY_NAME [KEY]
 }
 
 main() {
-  case "${1:-}" in
-    "") ;;
-    --force) FORCE=1 ;;
-    *) printf 'usage: %s [--force]\n' "${0##*/}" >&2; exit 2 ;;
-  esac
-  [[ $EUID -eq 0 ]] || die "needs root (debootstrap and chroot)"
-  command -v debootstrap >/dev/null 2>&1 || die "debootstrap is missing (apt-get install -y debootstrap)"
-  timeout 10 docker info >/dev/null 2>&1 || die "Docker Engine is not answering; run scripts/test-services.sh up"
+  local arg templates_only=0
+  for arg in "$@"; do
+    case "$arg" in
+      --force) FORCE=1 ;;
+      --templates) templates_only=1 ;;
+      *) printf 'usage: %s [--force] [--templates]\n' "${0##*/}" >&2; exit 2 ;;
+    esac
+  done
+  [[ $EUID -eq 0 ]] || die "needs root (debootstrap and chroot): run it as root"
+  if ! command -v debootstrap >/dev/null 2>&1; then
+    command -v apt-get >/dev/null 2>&1 || die "debootstrap is missing, and this machine has no apt-get to install it"
+    say "installing: debootstrap (apt-get)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; } \
+      || die "apt-get install debootstrap failed"
+  fi
+  timeout 10 docker info >/dev/null 2>&1 || die "Docker Engine is not answering; run scripts/services.sh up"
   mkdir -p "$CACHE_DIR/apt/archives/partial" "$CACHE_DIR/apt/lists/partial"
   : >"$LOG"
   find_mirrors
@@ -408,7 +424,7 @@ main() {
   build_image python "$PYTHON_TAG" build_python PYTHON_CHANGES
   build_image nginx "$NGINX_TAG" build_nginx NGINX_CHANGES
   local build_args="PYTHON_IMAGE=$PYTHON_TAG,NGINX_IMAGE=$NGINX_TAG"
-  if find_host_node; then
+  if ((!templates_only)) && find_host_node; then
     NODE_CHANGES=("${COMMON_CHANGES[@]}" "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt"
       "LABEL $KEY_LABEL=$NODE_KEY" 'CMD ["node"]')
     build_image node "$NODE_TAG" build_node NODE_CHANGES "$NODE_KEY"

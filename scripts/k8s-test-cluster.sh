@@ -68,7 +68,7 @@ KNP_QUEUE=100                         # its netfilter queue (its default)
 POLICY_CHAIN=SLIPWAY-NODE-POLICY      # iptables mangle chain sending pod packets to that queue
 SERVICE_CHAIN=SLIPWAY-NODE-SERVICES   # iptables nat chain: the `kubernetes` Service for the node's pods
 APISERVER_SERVICE_IP=10.96.0.1        # the first address of --service-cluster-ip-range
-REGISTRY=127.0.0.1:5050               # scripts/test-services.sh runs it
+REGISTRY=127.0.0.1:5050               # scripts/services.sh runs it
 CNI_BIN_DIR=/usr/lib/cni              # Debian's containernetworking-plugins
 # sysctls the kubelet sets (protectKernelDefaults: false); down puts the old values back.
 KUBELET_SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
@@ -551,7 +551,7 @@ push_pause_image() {
   local img="$BIN/../pause-image" tag accept='application/vnd.docker.distribution.manifest.v2+json'
   tag="$(cat "$img/tag")"
   curl -fsS --max-time 5 -o /dev/null "http://$REGISTRY/v2/" \
-    || die "the registry on $REGISTRY does not answer (start it with: bash scripts/test-services.sh up)"
+    || die "the registry on $REGISTRY does not answer (start it with: bash scripts/services.sh up)"
   curl -fsS -o /dev/null -I -H "Accept: $accept" "$(registry_url "$PAUSE_REPO")/manifests/$tag" 2>/dev/null && return 0
   if ! { push_blob "$PAUSE_REPO" "$img/layer.tar.gz" && push_blob "$PAUSE_REPO" "$img/config.json" \
     && curl -fsS -o /dev/null -X PUT -H "Content-Type: $accept" --data-binary "@$img/manifest.json" \

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npm run --silent build
-bash scripts/test-services.sh up
+bash scripts/services.sh up
 build_args="$(bash scripts/build-base-images.sh | tail -n 1)"
 case "$build_args" in
   SLIPWAY_BUILD_ARGS=*) export "${build_args?}" ;;

@@ -1,4 +1,5 @@
-// Runs `slipway serve` as a real child process (for crash tests: SIGKILL and restart on the same data folder).
+// Runs `slipway serve` as a real child process (for crash tests: SIGKILL and restart on the same data folder; for
+// `npm start` as a person runs it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -12,8 +13,9 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function startServerProcess(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, [join(root, 'dist', 'src', 'main.js'), 'serve'], {
+/** `slipway serve` with `env` (and PATH); or `command` instead, e.g. `['bash', 'scripts/start.sh']` (npm start). */
+export function startServerProcess(env: Record<string, string>, command: string[] = [process.execPath, join(root, 'dist', 'src', 'main.js'), 'serve']): ServerProcess {
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: root,
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,15 +38,24 @@ export function startServerProcess(env: Record<string, string>): ServerProcess {
           if (m) {
             listeners.delete(check);
             clearTimeout(timer);
+            child.off('close', exited);
             resolve(m);
           }
         };
         const timer = setTimeout(() => {
           listeners.delete(check);
+          child.off('close', exited);
           reject(new Error(`timed out waiting for ${pattern}; output so far:\n${out}`));
         }, timeoutMs);
+        // A process that ends will never print it: fail now, with what it printed.
+        const exited = () => {
+          listeners.delete(check);
+          clearTimeout(timer);
+          reject(new Error(`the process exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}; its output:\n${out}`));
+        };
         listeners.add(check);
         check();
+        if (listeners.has(check)) child.once('close', exited);
       });
     },
     kill(signal = 'SIGTERM') {

@@ -1,5 +1,5 @@
 // Builds real images with the real Docker Engine from bare repos made by the real git CLI.
-// Needs `scripts/test-services.sh up` (Docker, registry on 127.0.0.1:5050) and `scripts/build-base-images.sh`.
+// Needs `scripts/services.sh up` (Docker, registry on 127.0.0.1:5050) and `scripts/build-base-images.sh`.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,7 +55,7 @@ describe('buildImage', () => {
 
   beforeAll(async () => {
     await docker.ping().catch((e: unknown) => {
-      throw new Error(`Docker is not running (bash scripts/test-services.sh up): ${String(e)}`);
+      throw new Error(`Docker is not running (bash scripts/services.sh up): ${String(e)}`);
     });
     await docker
       .getImage(NGINX_IMAGE)

@@ -4,12 +4,11 @@
 // check before anything is installed or applied; bootstrap-cluster.sh runs for real against the
 // test cluster in test/e2e/kubernetes/builder-in-cluster.test.ts.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync, realpathSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { pathWith, removeFakePaths } from '../../helpers/fake-path.js';
 import { PROJECT_ROOT } from '../../helpers/k8s-cluster.js';
 
 const SCRIPTS = ['install-k3s.sh', 'setup-registry.sh', 'bootstrap-cluster.sh', 'k8s-test-cluster.sh'].map((s) => join(PROJECT_ROOT, 'scripts', s));
@@ -29,31 +28,7 @@ function run(file: string, args: string[], env: Record<string, string | undefine
   });
 }
 
-const tempDirs: string[] = [];
-afterAll(() => {
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-});
-
-/** A PATH folder holding only the named system tools, and optional fake ones. */
-function pathWith(tools: string[], fakes: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'slipway-path-'));
-  tempDirs.push(dir);
-  for (const tool of tools) {
-    for (const base of ['/usr/bin', '/bin', '/usr/local/bin']) {
-      try {
-        symlinkSync(realpathSync(join(base, tool)), join(dir, tool));
-        break;
-      } catch {
-        // not in this folder
-      }
-    }
-  }
-  for (const [name, body] of Object.entries(fakes)) {
-    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
-    chmodSync(join(dir, name), 0o755);
-  }
-  return dir;
-}
+afterAll(removeFakePaths);
 
 const BASIC = ['bash', 'dirname', 'sed', 'cat', 'id', 'tr', 'head', 'awk', 'grep', 'basename', 'readlink'];
 

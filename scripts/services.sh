@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Starts and stops the real services Slipway's integration and e2e tests use on one machine:
-# Docker Engine (Debian's docker.io) and a Docker registry (Debian's docker-registry) on
-# 127.0.0.1:5050. Idempotent: whatever already runs is left alone and never stopped by `down`.
+# Starts and stops the services Slipway uses on one machine: Docker Engine (the distribution's
+# docker.io) for `npm start` (scripts/start.sh) and the tests, and a Docker registry (Debian's
+# docker-registry) on 127.0.0.1:5050 for the tests. Idempotent: whatever already runs is left alone
+# and never stopped by `down`.
 #
-#   scripts/test-services.sh up       install if missing, start what is not running, wait until ready
-#   scripts/test-services.sh down     stop only what `up` started (by the PIDs it recorded)
-#   scripts/test-services.sh status   print what runs
+#   scripts/services.sh up           Docker and the registry: install if missing, start what is not
+#                                    running, wait until ready
+#   scripts/services.sh up docker    Docker Engine only
+#   scripts/services.sh down         stop only what `up` started (by the PIDs it recorded)
+#   scripts/services.sh status       print what runs
+#
+# Where systemd runs and the package installed its unit, Docker is started with `systemctl start
+# docker` (and so survives a reboot); elsewhere (containers, CI) dockerd is started here, detached.
+# Without root, or without apt-get, nothing is installed or started: one message says what to run.
 #
 # State (pid files, logs, registry storage) lives in ${SLIPWAY_SERVICES_DIR:-$HOME/.cache/slipway-services}.
 # Needs root to install packages and to run dockerd.
@@ -60,16 +67,24 @@ recorded_pid() { # FILE
   return 1
 }
 
-ensure_installed() {
+ensure_installed() { # WHAT: all | docker
   local missing=()
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
-  [[ -x "$REGISTRY_BIN" ]] || missing+=(docker-registry)
+  [[ "$1" == docker || -x "$REGISTRY_BIN" ]] || missing+=(docker-registry)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   ((${#missing[@]} == 0)) && return 0
-  [[ $EUID -eq 0 ]] || die "missing packages (${missing[*]}); run as root to install them"
-  say "installing: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  if ! command -v apt-get >/dev/null 2>&1; then
+    die "${missing[*]} not installed, and this machine has no apt-get: install Docker Engine with your distribution's package manager (https://docs.docker.com/engine/install/), start it, and run this again"
+  fi
+  [[ $EUID -eq 0 ]] || die "${missing[*]} not installed: run this as root to install it, or first: sudo apt-get install -y ${missing[*]}"
+  say "installing: ${missing[*]} (apt-get)"
+  apt-get update -qq || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+}
+
+# systemd is the init (not merely installed) and knows docker.service.
+systemd_has_docker() {
+  [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1 && systemctl cat docker.service >/dev/null 2>&1
 }
 
 tail_log() { # FILE
@@ -87,8 +102,24 @@ start_dockerd() {
     fi
     return 0
   fi
+  if [[ $EUID -ne 0 && -S /var/run/docker.sock && ! -w /var/run/docker.sock ]]; then
+    die "Docker Engine runs but $(id -un) may not use it: run as root, or add the user to the docker group (sudo usermod -aG docker $(id -un), then log in again)"
+  fi
+  if ! pid="$(recorded_pid "$DOCKERD_PIDFILE")" && systemd_has_docker; then
+    [[ $EUID -eq 0 ]] || die "Docker Engine is installed but not running: sudo systemctl start docker"
+    say "docker: systemctl start docker"
+    systemctl start docker || die "systemctl start docker failed (journalctl -u docker)"
+    local waited=0
+    until docker_answers; do
+      ((waited >= WAIT_SECONDS)) && die "docker.service did not answer 'docker info' within ${WAIT_SECONDS}s (journalctl -u docker)"
+      sleep 1
+      waited=$((waited + 1))
+    done
+    say "docker: ready ($(docker version -f '{{.Server.Version}}' 2>/dev/null || echo '?'))"
+    return 0
+  fi
   if ! pid="$(recorded_pid "$DOCKERD_PIDFILE")"; then
-    [[ $EUID -eq 0 ]] || die "dockerd is not running and starting it needs root"
+    [[ $EUID -eq 0 ]] || die "Docker Engine is installed but not running, and starting it needs root: run this as root (or: sudo dockerd)"
     # setsid: dockerd outlives the shell (and its process group) that ran `up`.
     # shellcheck disable=SC2086 # flags are meant to be split
     setsid dockerd ${SLIPWAY_DOCKERD_FLAGS:-} >>"$DOCKERD_LOG" 2>&1 </dev/null &
@@ -118,7 +149,7 @@ start_dockerd() {
 write_registry_config() {
   mkdir -p "$STATE_DIR/registry"
   cat >"$REGISTRY_CONFIG.tmp" <<EOF
-# Written by scripts/test-services.sh; rewritten on every 'up'.
+# Written by scripts/services.sh; rewritten on every 'up'.
 version: 0.1
 log:
   level: warn
@@ -218,10 +249,14 @@ main() {
   local cmd="${1:-}"
   case "$cmd" in
     up)
+      case "${2:-all}" in
+        all | docker) ;;
+        *) die "unknown service \"$2\" (expected: docker, or nothing for all)" ;;
+      esac
       mkdir -p "$STATE_DIR"
-      ensure_installed
+      ensure_installed "${2:-all}"
       start_dockerd
-      start_registry
+      [[ "${2:-all}" == docker ]] || start_registry
       ;;
     down)
       stop_recorded registry "$REGISTRY_PIDFILE" 10
@@ -232,7 +267,7 @@ main() {
       print_status
       ;;
     *)
-      printf 'usage: %s up|down|status\n' "${0##*/}" >&2
+      printf 'usage: %s up [docker]|down|status\n' "${0##*/}" >&2
       exit 2
       ;;
   esac
