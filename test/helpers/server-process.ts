@@ -14,7 +14,10 @@ export interface ServerProcess {
 }
 
 /** `slipway serve` with `env` (and PATH); or `command` instead, e.g. `['bash', 'scripts/start.sh']` (npm start). */
-export function startServerProcess(env: Record<string, string>, command: string[] = [process.execPath, join(root, 'dist', 'src', 'main.js'), 'serve']): ServerProcess {
+export function startServerProcess(
+  env: Record<string, string>,
+  command: string[] = [process.execPath, join(root, 'dist', 'src', 'main.js'), 'serve'],
+): ServerProcess {
   const child = spawn(command[0]!, command.slice(1), {
     cwd: root,
     env: { PATH: process.env.PATH, ...env },
