@@ -109,6 +109,25 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
     });
 
   program
+    .command('doctor')
+    .option('--json', 'print JSON')
+    .description('check what this installation needs (Docker, registry, base images, disk, public URL, TLS, API key) and say what to fix')
+    .action(async (opts: { json?: boolean }) => {
+      const checks = await withPipeline((p) => p.checkInstallation());
+      if (opts.json) print(JSON.stringify({ checks }, null, 2));
+      else {
+        for (const c of checks) {
+          print(`${c.status === 'fail' ? 'FAIL' : c.status.padEnd(4)}  ${c.name}: ${c.detail}`);
+          if (c.fix) print(`      fix: ${c.fix}`);
+        }
+        const failed = checks.filter((c) => c.status === 'fail').length;
+        const warned = checks.filter((c) => c.status === 'warn').length;
+        print(failed + warned === 0 ? 'all good' : `${failed} failing, ${warned} to look at`);
+      }
+      if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
+    });
+
+  program
     .command('hook <name>')
     .description('internal: run by the git hooks (pre-receive, post-receive)')
     .action(async (name: string) => {

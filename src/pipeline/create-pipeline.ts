@@ -20,6 +20,7 @@ import { createJobScheduler, type JobScheduler } from './job-scheduler.js';
 import { logPath } from './log-paths.js';
 import { listRollbackChoices, planProductionMove, type ProductionMovePlan, type RollbackChoice } from './plan-production-move.js';
 import { createPlatformStatus, type PlatformStatusSource } from './platform-status.js';
+import { checkInstallation, type CheckResult } from './check-installation.js';
 import type { PipelineReads } from './pipeline-reads.js';
 import { readRuntimeLogs } from './read-runtime-logs.js';
 import { release, type ReleaseResult } from './release.js';
@@ -40,6 +41,8 @@ export interface Pipeline {
   readonly log: Logger;
   /** The UI banner: whether the runtime answers and whether Claude is set up. */
   readonly platform: PlatformStatusSource;
+  /** `slipway doctor` and the about page: what this installation can and cannot do, and what to fix. */
+  checkInstallation(): Promise<CheckResult[]>;
   readonly reconciler: Reconciler;
   readonly scheduler: JobScheduler;
   /** An app's secrets per environment: names to show, values write-only; a change restarts the environment. */
@@ -111,6 +114,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     read: { config: deps.config, store: deps.store, events: deps.events, templates: deps.templates, health: (app) => readHealthQuickly(deps, app) },
     log: deps.log,
     platform: createPlatformStatus(deps),
+    checkInstallation: () => checkInstallation(deps),
     reconciler,
     scheduler,
     secrets: createSecrets(deps, restartEnvironment),

@@ -96,6 +96,7 @@ export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
       },
       runtime: config.runtime,
       templates: templates.map((t) => ({ title: t.title, description: t.description })),
+      checks: await pipeline.checkInstallation(),
     });
   });
 

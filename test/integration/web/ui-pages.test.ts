@@ -145,3 +145,15 @@ describe('what the runtime says of what serves', () => {
     }
   });
 });
+
+describe('the about page', () => {
+  it('shows the installation checks of slipway doctor, with the fix for each one that fails', async () => {
+    const html = await (await fetch(`${base}/about`, { headers: { cookie } })).text();
+    // This server's Docker socket does not exist: a failing check, with what to do.
+    expect(html).toMatch(
+      /<dt data-check="fail">Docker Engine<\/dt>\s*<dd><strong class="check-fail">failing<\/strong>:[^<]*<span class="wrap">[^<]*nonexistent[^<]*<\/span><br><small>Fix: start it/,
+    );
+    expect(html).toMatch(/<dt data-check="ok">Data folder disk<\/dt>\s*<dd><strong class="check-ok">ok<\/strong>: <span class="wrap">[\d.]+ GiB free of/);
+    expect(html).toMatch(/<dt data-check="(ok|warn)">Anthropic API key<\/dt>/);
+  });
+});

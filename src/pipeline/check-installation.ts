@@ -1,0 +1,193 @@
+// `slipway doctor` and the about page's checks: is this installation able to take a push to a live app, and to be
+// reached from outside? Each check answers within a few seconds (or says it did not), and each one that is not ok
+// says what to do about it.
+import { readdirSync, readFileSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
+import { statfs } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import type { Config } from '../config/load-config.js';
+import { messageOf } from '../shared/errors.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { describeDockerEndpoint } from '../shared/docker/create-docker-client.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  /** What to do, when the status is not ok. */
+  fix?: string;
+}
+
+export interface CheckDeps {
+  config: Config;
+  runtime: Runtime;
+  docker: Docker;
+  /** Name resolution as this machine does it (tests give their own: they ask no DNS server). */
+  lookup?: (host: string) => Promise<{ address: string }[]>;
+}
+
+const CHECK_MS = 3000;
+const GIB = 1024 ** 3;
+/** Below this much free space a build or a push may fail: an error. Below WARN_FREE, a warning. */
+const MIN_FREE = 1 * GIB;
+const WARN_FREE = 5 * GIB;
+
+class TookTooLong extends Error {}
+
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new TookTooLong(`no answer within ${ms / 1000} s`)), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+const ok = (name: string, detail: string): CheckResult => ({ name, status: 'ok', detail });
+const warn = (name: string, detail: string, fix: string): CheckResult => ({ name, status: 'warn', detail, fix });
+const fail = (name: string, detail: string, fix: string): CheckResult => ({ name, status: 'fail', detail, fix });
+
+const gib = (bytes: number) => `${(bytes / GIB).toFixed(1)} GiB`;
+
+/** The base images the templates build FROM: `ARG NAME=default` lines of app-templates/<t>/Dockerfile. */
+export function templateBaseImages(templatesDir: string): { arg: string; image: string }[] {
+  const found = new Map<string, string>();
+  for (const t of readdirSync(templatesDir, { withFileTypes: true })) {
+    if (!t.isDirectory()) continue;
+    let text: string;
+    try {
+      text = readFileSync(join(templatesDir, t.name, 'Dockerfile'), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const m of text.matchAll(/^ARG ([A-Z0-9_]+_IMAGE)=(\S+)\s*$/gm)) found.set(m[1]!, m[2]!);
+  }
+  return [...found].sort(([a], [b]) => a.localeCompare(b)).map(([arg, image]) => ({ arg, image }));
+}
+
+async function checkRuntime(deps: CheckDeps): Promise<{ result: CheckResult; dockerRoot: string | null }> {
+  if (deps.runtime.kind === 'kubernetes') {
+    try {
+      await within(CHECK_MS, deps.runtime.ping());
+      return { result: ok('Kubernetes', 'the apiserver answers'), dockerRoot: null };
+    } catch (e) {
+      return {
+        result: fail('Kubernetes', messageOf(e), 'check KUBECONFIG (or, in the cluster, the builder ServiceAccount) and that the apiserver runs'),
+        dockerRoot: null,
+      };
+    }
+  }
+  try {
+    const [version, info] = await within(CHECK_MS, Promise.all([deps.docker.version(), deps.docker.info() as Promise<{ DockerRootDir?: string }>]));
+    return { result: ok('Docker Engine', `version ${version.Version}, API ${version.ApiVersion}`), dockerRoot: info.DockerRootDir ?? null };
+  } catch (e) {
+    return {
+      result: fail(
+        'Docker Engine',
+        messageOf(e),
+        'start it: `npm start` as root installs and starts it (scripts/services.sh up docker), or `sudo systemctl start docker`',
+      ),
+      dockerRoot: null,
+    };
+  }
+}
+
+async function checkRegistry(deps: CheckDeps): Promise<CheckResult> {
+  const registry = deps.config.build.registry;
+  if (!registry) return ok('Registry', 'none: images stay in the local Docker Engine');
+  if (deps.runtime.kind === 'kubernetes') return ok('Registry', `${registry} (the node's Docker Engine pushes there; not reachable from this pod to check)`);
+  try {
+    const res = await within(CHECK_MS, fetch(`http://${registry}/v2/`, { redirect: 'manual' }));
+    if (res.status === 200 || res.status === 401) return ok('Registry', `${registry} answers`);
+    return fail('Registry', `${registry}/v2/ answered ${res.status}`, `check the registry at ${registry}, or unset SLIPWAY_REGISTRY`);
+  } catch (e) {
+    return fail('Registry', `${registry}: ${messageOf(e)}`, `start the registry at ${registry} (scripts/services.sh up), or unset SLIPWAY_REGISTRY`);
+  }
+}
+
+async function checkBaseImages(deps: CheckDeps, dockerUp: boolean): Promise<CheckResult> {
+  if (deps.runtime.kind !== 'docker') return ok('Base images', 'pulled by the node that builds');
+  if (!dockerUp) return warn('Base images', 'not checked: Docker Engine does not answer', 'start Docker Engine first');
+  const images = templateBaseImages(join(deps.config.projectRoot, 'app-templates')).map(({ arg, image }) => deps.config.build.buildArgs[arg] ?? image);
+  const missing: string[] = [];
+  for (const image of images) {
+    try {
+      await within(CHECK_MS, deps.docker.getImage(image).inspect());
+    } catch {
+      missing.push(image);
+    }
+  }
+  if (missing.length === 0) return ok('Base images', images.join(', '));
+  return warn(
+    'Base images',
+    `not here: ${missing.join(', ')}; a build pulls them, which fails without Docker Hub (unless \`npm start\` gave builds the offline ones, as it does when these cannot be pulled)`,
+    '`npm start` pulls them or builds the offline ones; by hand: `sudo bash scripts/build-base-images.sh --templates`, then start with the SLIPWAY_BUILD_ARGS it prints',
+  );
+}
+
+async function checkDisk(name: string, path: string): Promise<CheckResult> {
+  try {
+    const s = await within(CHECK_MS, statfs(path));
+    const free = s.bavail * s.bsize;
+    const detail = `${gib(free)} free of ${gib(s.blocks * s.bsize)} at ${path}`;
+    if (free < MIN_FREE) return fail(name, detail, `free space at ${path}: builds, pushes and logs need it (docker system prune removes unused images)`);
+    if (free < WARN_FREE) return warn(name, detail, `free some space at ${path} soon (docker system prune removes unused images)`);
+    return ok(name, detail);
+  } catch (e) {
+    return warn(name, `cannot read ${path}: ${messageOf(e)}`, `check that ${path} exists and is readable by this user`);
+  }
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '[::1]' || /^127\./.test(host);
+}
+
+async function checkPublicUrl(config: Config, resolve: NonNullable<CheckDeps['lookup']>): Promise<CheckResult> {
+  const url = new URL(config.publicUrl);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isLoopbackHost(host)) return ok('Public URL', `${config.publicUrl}: this machine only (set SLIPWAY_PUBLIC_URL to serve others)`);
+  if (isIP(host)) return ok('Public URL', `${config.publicUrl} (an address: no DNS needed)`);
+  try {
+    const found = await within(CHECK_MS, resolve(host));
+    return ok('Public URL', `${config.publicUrl}: ${host} resolves to ${found.map((a) => a.address).join(', ')}`);
+  } catch (e) {
+    return fail(
+      'Public URL',
+      `${host} does not resolve here (${e instanceof TookTooLong ? e.message : messageOf(e)})`,
+      `add a DNS record for ${host} (and *.${config.domain} for the apps) pointing at this machine, or set SLIPWAY_PUBLIC_URL`,
+    );
+  }
+}
+
+function checkTls(config: Config): CheckResult {
+  const url = new URL(config.publicUrl);
+  if (url.protocol === 'https:') return ok('TLS', `${config.publicUrl} is HTTPS (terminated in front of Slipway)`);
+  if (isLoopbackHost(url.hostname)) return ok('TLS', 'off: not needed on this machine alone');
+  return warn(
+    'TLS',
+    `off: tokens, session cookies and code travel unencrypted to ${url.host}`,
+    'serve Slipway through an HTTPS proxy and set SLIPWAY_PUBLIC_URL=https://…',
+  );
+}
+
+function checkApiKey(config: Config): CheckResult {
+  if (config.codegen.apiKey) return ok('Anthropic API key', 'set: Claude can write changes');
+  return warn('Anthropic API key', 'not set: apps can be created and pushed, but not described to Claude', 'set ANTHROPIC_API_KEY and restart');
+}
+
+/** Every check, in a fixed order; none throws. */
+export async function checkInstallation(deps: CheckDeps): Promise<CheckResult[]> {
+  const { config } = deps;
+  const runtime = await checkRuntime(deps);
+  const dockerUp = runtime.result.status === 'ok';
+  const [registry, images, dataDisk, dockerDisk, publicUrl] = await Promise.all([
+    checkRegistry(deps),
+    checkBaseImages(deps, dockerUp),
+    checkDisk('Data folder disk', config.dataDir),
+    // Docker's root folder is on this machine's disks only when the engine is reached through a local socket.
+    runtime.dockerRoot && describeDockerEndpoint(config.docker).startsWith('unix://') ? checkDisk('Docker disk', runtime.dockerRoot) : Promise.resolve(null),
+    checkPublicUrl(config, deps.lookup ?? ((host) => lookup(host, { all: true }))),
+  ]);
+  return [runtime.result, registry, images, dataDisk, ...(dockerDisk ? [dockerDisk] : []), publicUrl, checkTls(config), checkApiKey(config)];
+}
