@@ -22,5 +22,6 @@ esac
 traefik="$(printf '%s\n' "$cluster" | sed -n 's/^TRAEFIK=//p' | tail -n 1)"
 [ -n "$traefik" ] || { echo "error: scripts/k8s-test-cluster.sh printed no TRAEFIK=… line (the real node did not start)" >&2; exit 1; }
 export SLIPWAY_TEST_TRAEFIK="$traefik"
-export SLIPWAY_TEST_KUBECTL="$(bash scripts/k8s-test-cluster.sh kubectl-path)"
+SLIPWAY_TEST_KUBECTL="$(bash scripts/k8s-test-cluster.sh kubectl-path)"
+export SLIPWAY_TEST_KUBECTL
 exec npx vitest run "$@"

@@ -1,4 +1,4 @@
-// The shell scripts around the Kubernetes runtime: shellcheck, argument and prerequisite checks,
+// The shell scripts (shellcheck for all of them), and those around the Kubernetes runtime: argument and prerequisite checks,
 // and the public IP detection with its fallbacks (served by local HTTP servers on 127.0.0.1).
 // install-k3s.sh cannot run here (no k3s binary can be fetched), so every case below stops at a
 // check before anything is installed or applied; bootstrap-cluster.sh runs for real against the
@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pathWith, removeFakePaths } from '../../helpers/fake-path.js';
@@ -19,9 +20,9 @@ interface Run {
   stderr: string;
 }
 
-function run(file: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+function run(file: string, args: string[], env: Record<string, string | undefined> = {}, cwd?: string): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(file, args, { env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(file, args, { env: { ...process.env, ...env }, timeout: 60_000, cwd }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -45,8 +46,14 @@ async function closedPortUrl(): Promise<string> {
 }
 
 describe('shell scripts', () => {
-  it('pass shellcheck', async () => {
-    const r = await run('shellcheck', ['--severity=style', ...SCRIPTS]);
+  it('pass shellcheck, every one in scripts/ (sourced files followed)', async () => {
+    const all = readdirSync(join(PROJECT_ROOT, 'scripts'))
+      .filter((f) => f.endsWith('.sh'))
+      .map((f) => join('scripts', f));
+    expect(all).toEqual(
+      expect.arrayContaining(['scripts/start.sh', 'scripts/install.sh', 'scripts/services.sh', ...SCRIPTS.map((s) => s.slice(PROJECT_ROOT.length + 1))]),
+    );
+    const r = await run('shellcheck', ['--severity=style', '--external-sources', ...all], {}, PROJECT_ROOT);
     expect(r.stderr, 'shellcheck must be installed (apt-get install shellcheck)').not.toMatch(/ENOENT|not found/);
     expect(r.stdout + r.stderr).toBe('');
     expect(r.code).toBe(0);
