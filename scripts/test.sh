@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The Kubernetes test binaries take the longest to build the first time (Go, about half an hour on two cores):
+# that build runs beside the TypeScript build, Docker's start and the base images (a moment once cached).
+k8s_build_log="$(mktemp)"
+bash scripts/k8s-test-cluster.sh build >"$k8s_build_log" 2>&1 &
+k8s_build=$!
 npm run --silent build
 bash scripts/services.sh up
 build_args="$(bash scripts/build-base-images.sh | tail -n 1)"
@@ -12,6 +17,13 @@ case "$build_args" in
   SLIPWAY_BUILD_ARGS=*) export "${build_args?}" ;;
   *) echo "error: scripts/build-base-images.sh did not end with SLIPWAY_BUILD_ARGS=…" >&2; exit 1 ;;
 esac
+if ! wait "$k8s_build"; then
+  tail -n 30 "$k8s_build_log" >&2
+  echo "error: building the Kubernetes test binaries failed (above)" >&2
+  exit 1
+fi
+sed 's/^/k8s build: /' "$k8s_build_log"
+rm -f "$k8s_build_log"
 cluster="$(bash scripts/k8s-test-cluster.sh up)"
 kubeconfig="$(printf '%s\n' "$cluster" | tail -n 1)"
 case "$kubeconfig" in
