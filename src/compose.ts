@@ -19,7 +19,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Runtime } from './runtime/runtime.js';
 import { ensureAdminToken } from './auth/create-token.js';
 import { newToken } from './shared/ids.js';
-import { messageOf } from './shared/errors.js';
+import { ConfigError, messageOf } from './shared/errors.js';
 import { createLogger, type Logger } from './shared/log.js';
 import { registerSecret } from './shared/redact.js';
 import { createStore } from './store/create-store.js';
@@ -77,7 +77,8 @@ export function composePipeline(config: Config, log: Logger = createLogger(confi
 
 /**
  * The data folder holds the database (token hashes, secrets), the session keys and every app's code: only the
- * user Slipway runs as may enter it. Created so; an existing one open to others is closed, and said.
+ * user Slipway runs as may enter it. Created so; an existing one open to others is closed, and said; one that
+ * cannot be closed (another owner) stops start-up with the reason, rather than run with secrets open to others.
  */
 function makePrivate(dataDir: string, log: Logger): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -85,11 +86,13 @@ function makePrivate(dataDir: string, log: Logger): void {
   if ((mode & 0o077) === 0) return;
   try {
     chmodSync(dataDir, 0o700);
-    log.info('the data folder was open to other users; it is private now', { dataDir, was: mode.toString(8), now: '700' });
   } catch (e) {
-    // Not ours to change (another owner): say so and go on; the files inside keep their own modes.
-    log.warn('the data folder is open to other users and could not be made private', { dataDir, mode: mode.toString(8), error: messageOf(e) });
+    throw new ConfigError(
+      `the data folder ${dataDir} is open to other users (mode ${mode.toString(8)}) and cannot be made private (${messageOf(e)}): ` +
+        'chown it to the user Slipway runs as, or chmod 700 it, or set SLIPWAY_DATA_DIR to a folder of its own',
+    );
   }
+  log.info('the data folder was open to other users; it is private now', { dataDir, was: mode.toString(8), now: '700' });
 }
 
 function isDockerRuntime(runtime: Runtime): runtime is DockerRuntime {

@@ -20,6 +20,8 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = await runHook(argv[1] ?? '', () => loadHookContext());
     return;
   }
+  // Whatever Slipway writes (database, keys, repos, logs) is its user's alone.
+  process.umask(0o077);
   const [{ runCli }, { loadConfig }, { loadHookContext }, { openPipeline, startServer }] = await Promise.all([
     import('./cli/run-cli.js'),
     import('./config/load-config.js'),
