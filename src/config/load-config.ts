@@ -57,6 +57,8 @@ export interface Config {
   };
   /** Passed on to child processes (git) that need a PATH. */
   readonly path: string;
+  /** The largest pack a push may send (git's receive.maxInputSize), from SLIPWAY_MAX_PUSH_MB. */
+  readonly maxPushBytes: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -228,6 +230,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
       fixAttempts: parseInt(env, 'SLIPWAY_FIX_ATTEMPTS', 1, 0, 5),
     },
     path: pick(env, 'PATH') ?? '/usr/local/bin:/usr/bin:/bin',
+    maxPushBytes: parseInt(env, 'SLIPWAY_MAX_PUSH_MB', 200, 1, 100_000) * 1024 * 1024,
   };
   return deepFreeze(config);
 }

@@ -40,6 +40,8 @@ export interface GitHttpBridgeOptions {
    * push ends when the promise settles. Then the hook is told so (SLIPWAY_PUSH_FOLLOWED=1) and exits at once.
    */
   followPush?: (push: LandedPush, say: (line: string) => void) => Promise<void>;
+  /** The largest pack a push may send: receive-pack refuses more ("pack exceeds maximum allowed size"). */
+  maxPushBytes: number;
   path: string;
   log: Logger;
 }
@@ -117,6 +119,10 @@ export function createGitHttpBridge(options: GitHttpBridgeOptions): Middleware {
         HTTP_CONTENT_ENCODING: ctx.get('content-encoding'),
         GIT_PROTOCOL: ctx.get('git-protocol'),
         PATH: options.path,
+        // Settings for this git only (git 2.31+), whatever the repo's or the machine's config says.
+        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_KEY_0: 'receive.maxInputSize',
+        GIT_CONFIG_VALUE_0: String(options.maxPushBytes),
         ...options.hookEnv(),
         ...(accepted ? { SLIPWAY_PUSH_ACCEPTED: '1' } : {}),
         ...(follow ? { SLIPWAY_PUSH_FOLLOWED: '1' } : {}),

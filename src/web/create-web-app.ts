@@ -60,6 +60,7 @@ export function createWebApp(options: WebAppOptions): Koa {
       hookEnv: options.hookEnv,
       acceptsPush: (name, updates) => pipeline.acceptsPush(name, updates),
       followPush: (push, say) => pipeline.postReceive(push, (line) => say(redact(line))),
+      maxPushBytes: config.maxPushBytes,
       path: config.path,
       log: log.child('git'),
     }),

@@ -232,3 +232,30 @@ describe('git authentication', () => {
     }
   });
 });
+
+describe('a push past SLIPWAY_MAX_PUSH_MB', () => {
+  it('is refused with git’s own message, moves no ref, and the server goes on taking pushes', async () => {
+    const small = await startTestServer({ SLIPWAY_MAX_PUSH_MB: '1' });
+    try {
+      expect((await small.api('POST', '/api/apps', { name: 'capped', template: 'static-site' })).status).toBe(201);
+      const dir = work();
+      await gitOk(['clone', '-q', small.gitUrl('capped'), dir]);
+      const before = (await gitOk(['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
+      writeFileSync(join(dir, 'blob.bin'), randomBytes(3 * 1024 * 1024)); // random: the pack cannot shrink below 1 MB
+      await gitOk(['add', 'blob.bin'], { cwd: dir });
+      await gitOk(['commit', '-qm', 'too big'], { cwd: dir });
+      const push = await gitCli(['push', 'origin', 'main'], { cwd: dir });
+      expect(push.code).not.toBe(0);
+      expect(push.stderr).toMatch(/pack exceeds maximum allowed size/);
+      expect(fs.readFileSync(join(small.dataDir, 'repos', 'capped.git', 'refs/heads/main'), 'utf8').trim()).toBe(before);
+      // A push within the limit still lands.
+      await gitOk(['reset', '-q', '--hard', before], { cwd: dir });
+      writeFileSync(join(dir, 'small.txt'), 'fits\n');
+      await gitOk(['add', 'small.txt'], { cwd: dir });
+      await gitOk(['commit', '-qm', 'small'], { cwd: dir });
+      expect((await gitCli(['push', 'origin', 'main'], { cwd: dir })).code).toBe(0);
+    } finally {
+      await small.stop();
+    }
+  });
+});
