@@ -153,9 +153,13 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       SLIPWAY_CLI: cli,
     }),
   });
-  const server = createServer(app.callback());
+  // Slow or stalled headers are cut off (checked every second at most); bodies by limitBodyTime, git's excepted.
+  const { limits } = config;
+  const server = createServer({ connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) }, app.callback());
   server.requestTimeout = 0; // a long git push must not be cut off after 300 s
-  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.keepAliveTimeout = Math.min(65_000, limits.headersTimeoutMs * 3);
+  server.maxConnections = limits.maxConnections;
   server.on('upgrade', (req, socket, head) => {
     if (!proxy?.upgrade(req, socket, head)) socket.destroy();
   });

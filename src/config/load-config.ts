@@ -59,6 +59,17 @@ export interface Config {
   readonly path: string;
   /** The largest pack a push may send (git's receive.maxInputSize), from SLIPWAY_MAX_PUSH_MB. */
   readonly maxPushBytes: number;
+  /** What one client may hold of the server (git's requests and app traffic excepted where said). */
+  readonly limits: {
+    /** Time to send a request's headers (SLIPWAY_HEADERS_TIMEOUT, seconds). */
+    readonly headersTimeoutMs: number;
+    /** Time to send a UI, API or hook request's body (SLIPWAY_BODY_TIMEOUT, seconds); git's and apps' are not limited. */
+    readonly bodyTimeoutMs: number;
+    /** Open connections at once (SLIPWAY_MAX_CONNECTIONS); past it new ones are closed. */
+    readonly maxConnections: number;
+    /** Event streams (logs, live pages, generations) one token may hold open at once (SLIPWAY_MAX_STREAMS_PER_TOKEN). */
+    readonly maxStreamsPerToken: number;
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -231,6 +242,12 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
     },
     path: pick(env, 'PATH') ?? '/usr/local/bin:/usr/bin:/bin',
     maxPushBytes: parseInt(env, 'SLIPWAY_MAX_PUSH_MB', 200, 1, 100_000) * 1024 * 1024,
+    limits: {
+      headersTimeoutMs: parseInt(env, 'SLIPWAY_HEADERS_TIMEOUT', 20, 1, 600) * 1000,
+      bodyTimeoutMs: parseInt(env, 'SLIPWAY_BODY_TIMEOUT', 30, 1, 3600) * 1000,
+      maxConnections: parseInt(env, 'SLIPWAY_MAX_CONNECTIONS', 1000, 1, 1_000_000),
+      maxStreamsPerToken: parseInt(env, 'SLIPWAY_MAX_STREAMS_PER_TOKEN', 20, 1, 10_000),
+    },
   };
   return deepFreeze(config);
 }

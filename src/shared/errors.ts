@@ -22,7 +22,8 @@ export type ErrorCode =
   | 'INTERNAL'
   | 'METHOD_NOT_ALLOWED'
   | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'PAYLOAD_TOO_LARGE';
+  | 'PAYLOAD_TOO_LARGE'
+  | 'TOO_MANY_STREAMS';
 
 const statusOf: Record<ErrorCode, number> = {
   INVALID_INPUT: 400,
@@ -47,6 +48,7 @@ const statusOf: Record<ErrorCode, number> = {
   METHOD_NOT_ALLOWED: 405,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,
+  TOO_MANY_STREAMS: 429,
 };
 
 export class SlipwayError extends Error {
@@ -97,6 +99,12 @@ export class UnauthorizedError extends SlipwayError {
 export class ForbiddenError extends SlipwayError {
   constructor(message: string) {
     super('FORBIDDEN', message);
+  }
+}
+
+export class TooManyStreamsError extends SlipwayError {
+  constructor(message: string) {
+    super('TOO_MANY_STREAMS', message);
   }
 }
 

@@ -9,6 +9,8 @@ import { NotFoundError } from '../shared/errors.js';
 import { redact } from '../shared/redact.js';
 import { existsSync } from 'node:fs';
 import { handleErrors } from './middleware/handle-errors.js';
+import { limitBodyTime } from './middleware/limit-body-time.js';
+import { createStreamLimits } from './stream-limits.js';
 import { refuseOtherMethods } from './middleware/refuse-other-methods.js';
 import { requireJsonBody } from './middleware/require-json-body.js';
 import { requireToken } from './middleware/require-token.js';
@@ -41,12 +43,20 @@ export function createWebApp(options: WebAppOptions): Koa {
   const { log } = pipeline;
   const app = new Koa();
   app.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'ERR_STREAM_PREMATURE_CLOSE' || e.code === 'ECONNRESET' || e.code === 'EPIPE') return; // a client went away
+    // A client went away (mid-answer, or mid-body: the parser's EOF error).
+    if (['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'HPE_INVALID_EOF_STATE'].includes(e.code ?? '')) return;
     log.error('unhandled request error', { error: e });
   });
 
   app.use(handleErrors(log.child('http')));
   for (const m of options.before ?? []) app.use(m);
+  // From here on, no app traffic: bodies must arrive in time (git's excepted), and streams are counted per token.
+  app.use(limitBodyTime(config.limits.bodyTimeoutMs, (path) => path.startsWith('/git/')));
+  const streamLimits = createStreamLimits(config.limits.maxStreamsPerToken);
+  app.use((ctx, next) => {
+    ctx.state.streamLimits = streamLimits;
+    return next();
+  });
   app.use(async (ctx, next) => {
     if (ctx.path !== '/healthz') return next();
     ctx.body = { status: 'ok' };

@@ -1,6 +1,7 @@
 // Server-Sent Events on a Koa context: headers, a writer, keep-alive pings, and cleanup when the client goes.
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
+import type { StreamLimits } from './stream-limits.js';
 
 export interface SseStream {
   send(event: string, data: unknown, id?: string): void;
@@ -13,7 +14,10 @@ export function wantsEventStream(ctx: Context): boolean {
   return (ctx.get('accept') || '').includes('text/event-stream');
 }
 
+/** Opens the stream, counted against the token's streams (createWebApp's limit): refused with 429 past it. */
 export function openSse(ctx: Context): SseStream {
+  const limits = ctx.state.streamLimits as StreamLimits | undefined;
+  const release = limits?.open((ctx.state.principal as { name?: string } | undefined)?.name ?? 'anonymous') ?? (() => undefined);
   ctx.req.socket.setTimeout(0);
   ctx.req.socket.setNoDelay(true);
   ctx.req.socket.setKeepAlive(true);
@@ -29,6 +33,7 @@ export function openSse(ctx: Context): SseStream {
   const close = () => {
     if (closed) return;
     closed = true;
+    release();
     clearInterval(ping);
     for (const fn of closers) fn();
     out.end();

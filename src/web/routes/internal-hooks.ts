@@ -2,6 +2,7 @@
 // The answer is NDJSON: {"line": …} for each line the pusher sees, then {"exit": N}.
 import { PassThrough } from 'node:stream';
 import Router from '@koa/router';
+import type { Middleware } from 'koa';
 import { bodyParser } from '@koa/bodyparser';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { parseHookInput } from '../../pipeline/receive-hooks.js';
@@ -12,8 +13,12 @@ import { redact } from '../../shared/redact.js';
 export function internalHookRoutes(pipeline: Pipeline, hookSecret: string): Router {
   const router = new Router({ prefix: '/internal/hooks' });
 
-  router.post('/:hook', bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }), async (ctx) => {
+  // The secret is checked from the headers, before a byte of the body is read.
+  const checkSecret: Middleware = (ctx, next) => {
     if (!safeEqual(ctx.get('x-slipway-hook-secret'), hookSecret)) throw new UnauthorizedError('unknown hook secret');
+    return next();
+  };
+  router.post('/:hook', checkSecret, bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }), async (ctx) => {
     const hook = ctx.params.hook;
     const input = parseHookInput(ctx.request.body);
     const out = new PassThrough();

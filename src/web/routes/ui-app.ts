@@ -123,9 +123,10 @@ export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   // Recent lines, then live ones, as SSE; the runtime's error (Docker down) ends the stream with its words.
   router.get('/logs/:environment/stream', (ctx) => {
     const name = appName(ctx);
+    // Opened first: a stream refused (too many for this token) starts no log follow.
+    const sse = openSse(ctx);
     const controller = new AbortController();
     const lines = pipeline.runtimeLogs(name, String(ctx.params.environment), { tail: 200, follow: true }, controller.signal);
-    const sse = openSse(ctx);
     sse.onClose(() => controller.abort());
     void (async () => {
       let n = 0;

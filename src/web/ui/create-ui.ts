@@ -61,15 +61,18 @@ export function createUi(pipeline: Pipeline, options: { strictViews?: boolean } 
     });
     ctx.status = 404;
   };
+  const signInBody = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   return {
     assets: assets.middleware,
     renderer,
     pages: [
       handleUiErrors(renderer, log.child('ui'), (name) => pipeline.read.store.apps.get(name) !== undefined),
       checkOrigin(config.trustedOrigins),
-      bodyParser({ enableTypes: ['form'], formLimit: '256kb' }),
+      // A form body is read only once the sender is known: signed in, or signing in (whose body is a token).
+      ((ctx, next) => (ctx.path === '/sign-in' ? signInBody(ctx, next) : next())) as Middleware,
       auth.routes() as unknown as Middleware,
       requireSignIn(pipeline),
+      bodyParser({ enableTypes: ['form'], formLimit: '256kb' }),
       ...routers.map((r) => r.routes() as unknown as Middleware),
       refuseOtherMethods([auth, ...routers]),
       notFound,
