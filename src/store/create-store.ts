@@ -1,11 +1,13 @@
 // The store: one database and the record sets over it.
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { createAppsStore, type AppsStore } from './apps-store.js';
 import { createBuildsStore, type BuildsStore } from './builds-store.js';
 import { createDeploymentsStore, type DeploymentsStore } from './deployments-store.js';
 import { createGenerationsStore, type GenerationsStore } from './generations-store.js';
 import { createJobRunsStore, type JobRunsStore } from './job-runs-store.js';
 import { createSecretsStore, type SecretsStore } from './secrets-store.js';
+import { loadSecretBox, secretBox } from './secret-box.js';
 import { openDatabase, type Db } from './open-database.js';
 import { createRefUpdatesStore, type RefUpdatesStore } from './ref-updates-store.js';
 import { createTokensStore, type TokensStore } from './tokens-store.js';
@@ -29,8 +31,10 @@ export function databasePath(dataDir: string): string {
   return join(dataDir, 'slipway.db');
 }
 
+/** The database at `path`; secrets are sealed with the key file beside it (a new key for ':memory:'). */
 export function createStore(path: string): Store {
   const db = openDatabase(path);
+  const box = path === ':memory:' ? secretBox(randomBytes(32)) : loadSecretBox(dirname(path));
   return {
     db,
     apps: createAppsStore(db),
@@ -38,7 +42,7 @@ export function createStore(path: string): Store {
     refUpdates: createRefUpdatesStore(db),
     builds: createBuildsStore(db),
     deployments: createDeploymentsStore(db),
-    secrets: createSecretsStore(db),
+    secrets: createSecretsStore(db, box),
     jobRuns: createJobRunsStore(db),
     generations: createGenerationsStore(db),
     transaction: (fn) => db.transaction(fn)(),
