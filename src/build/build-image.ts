@@ -32,6 +32,8 @@ export interface BuildImageOptions {
   signal?: AbortSignal;
   /** Fails the build with BUILD_FAILED after this long. */
   timeoutMs?: number;
+  /** Limits of each build step's container: memory (swap included) in bytes, and CPUs. */
+  limits?: { memoryBytes: number; cpus: number };
 }
 
 export interface BuildImageResult {
@@ -121,6 +123,8 @@ async function runBuild(
       rm: true,
       forcerm: true,
       pull: false,
+      // Every step's container: memory with no swap beyond it, and a share of the CPUs (CFS quota per 100 ms).
+      ...(o.limits ? { memory: o.limits.memoryBytes, memswap: o.limits.memoryBytes, cpuperiod: 100_000, cpuquota: Math.round(o.limits.cpus * 100_000) } : {}),
       // The classic builder: BuildKit (version 2) needs a gRPC session and reports progress differently.
       version: '1',
       // Only when set: docker-modem would put an undefined one into the query string.
@@ -153,7 +157,13 @@ async function runBuild(
     // see whether the engine goes away.
     const killed = dockerErrorCode === 137 || dockerErrorCode === 143;
     await throwIfEngineGoes(o.docker, o.endpoint, killed ? KILLED_STEP_WATCH_MS : 0);
-    throw new BuildError(o.image, `building ${o.image} failed: ${dockerError}`, { needsPerson: !isTransientMessage(dockerError) });
+    // The engine is there: a step killed with SIGKILL (137) under a memory limit ran out of it.
+    const why =
+      dockerErrorCode === 137 && o.limits
+        ? ` (the step was killed: most likely it needed more than the build's memory limit of ${Math.round(o.limits.memoryBytes / 2 ** 20)} MiB, SLIPWAY_BUILD_MEMORY)`
+        : '';
+    if (why) o.log.line(why.trim().replace(/^\(|\)$/g, ''));
+    throw new BuildError(o.image, `building ${o.image} failed: ${dockerError}${why}`, { needsPerson: !isTransientMessage(dockerError) });
   }
   return imageId;
 }

@@ -1,4 +1,5 @@
 // The only reader of process.env: reads every setting once, validates it, and returns a frozen Config.
+import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../shared/errors.js';
@@ -34,6 +35,12 @@ export interface Config {
   readonly build: {
     readonly registry: string | undefined;
     readonly buildArgs: Readonly<Record<string, string>>;
+    /** Memory of one build's steps (SLIPWAY_BUILD_MEMORY, e.g. 2g, 512m); past it the step is killed. */
+    readonly memoryBytes: number;
+    /** CPUs one build may use (SLIPWAY_BUILD_CPUS, e.g. 1.5). */
+    readonly cpus: number;
+    /** A build taking longer fails (SLIPWAY_BUILD_TIMEOUT, minutes). */
+    readonly timeoutMs: number;
   };
   readonly docker: { readonly socketPath: string | undefined; readonly host: string | undefined };
   readonly codegen: {
@@ -125,6 +132,23 @@ function parseRuntime(env: Env): RuntimeKind {
   const kubeconfig = pick(env, 'KUBECONFIG');
   if (kubeconfig && existsSync(kubeconfig.split(':')[0] ?? '')) return 'kubernetes';
   return 'docker';
+}
+
+/** "2g", "512m", "1536M": bytes (binary units). */
+function parseMemory(env: Env, name: string, fallback: string): number {
+  const raw = pick(env, name) ?? fallback;
+  const m = /^(\d+)([kmg])?b?$/i.exec(raw);
+  const bytes = m ? Number(m[1]) * 1024 ** ({ k: 1, m: 2, g: 3 }[(m[2] ?? '').toLowerCase()] ?? 0) : NaN;
+  if (!Number.isFinite(bytes) || bytes < 32 * 1024 ** 2) throw new ConfigError(`${name}="${raw}": expected a memory size of at least 32m, such as 512m or 2g`);
+  return bytes;
+}
+
+function parseCpus(env: Env, name: string, fallback: number): number {
+  const raw = pick(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || n < 0.1 || n > 1024) throw new ConfigError(`${name}="${raw}": expected a number of CPUs from 0.1, such as 1 or 1.5`);
+  return n;
 }
 
 function parseBuildArgs(env: Env): Record<string, string> {
@@ -226,7 +250,13 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
     logLevel: parseLogLevel(env),
     environments: loadEnvironments(environmentsDir),
     pipeline: { paused: parseBool(env, 'SLIPWAY_PIPELINE_PAUSED'), intervalMs: parseInterval(env) },
-    build: { registry, buildArgs: parseBuildArgs(env) },
+    build: {
+      registry,
+      buildArgs: parseBuildArgs(env),
+      memoryBytes: parseMemory(env, 'SLIPWAY_BUILD_MEMORY', '2g'),
+      cpus: parseCpus(env, 'SLIPWAY_BUILD_CPUS', availableParallelism()),
+      timeoutMs: parseInt(env, 'SLIPWAY_BUILD_TIMEOUT', 20, 1, 24 * 60) * 60_000,
+    },
     docker: { socketPath: pick(env, 'SLIPWAY_DOCKER_SOCKET'), host: pick(env, 'DOCKER_HOST') },
     kubernetes: { builderServiceAccount: { namespace: sa[1]!, name: sa[2]! }, ingressClass, nodeSelector },
     codegen: {

@@ -1,10 +1,12 @@
-// Reads an app's slipway.yaml (port, health path, plain env vars, schedule) into checked settings.
+// Reads an app's slipway.yaml (port, health path, plain env vars, schedule, read-only files) into checked settings.
 import { Cron } from 'croner';
 import YAML from 'yaml';
 import { InvalidInputError } from '../shared/errors.js';
 import type { AppSettings } from './types.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** An absolute folder, not the root: /tmp, /var/cache/nginx. */
+const WRITABLE_PATH = /^(\/[A-Za-z0-9._-]+)+$/;
 
 /** `text` is the file's content, or null when the commit has no slipway.yaml (defaults apply). */
 export function parseAppSettings(text: string | null): AppSettings {
@@ -35,6 +37,19 @@ export function parseAppSettings(text: string | null): AppSettings {
     env[name] = value === null ? '' : String(value);
   }
   const settings: AppSettings = { kind: 'web', port, healthPath, env };
+  if (v.readOnly !== undefined && typeof v.readOnly !== 'boolean') throw new InvalidInputError('slipway.yaml: readOnly must be true or false');
+  if (v.writable !== undefined && v.readOnly !== true) throw new InvalidInputError('slipway.yaml: writable folders are for readOnly: true');
+  if (v.readOnly === true) {
+    const writable = v.writable ?? ['/tmp'];
+    if (
+      !Array.isArray(writable) ||
+      writable.length > 10 ||
+      !writable.every((p) => typeof p === 'string' && WRITABLE_PATH.test(p) && !p.split('/').includes('..'))
+    )
+      throw new InvalidInputError('slipway.yaml: writable must be a list of at most 10 absolute folders, such as [/tmp, /var/cache/nginx]');
+    settings.readOnly = true;
+    settings.writable = [...new Set(writable as string[])];
+  }
   if (v.schedule !== undefined) {
     if (typeof v.schedule !== 'string' || v.schedule.trim().split(/\s+/).length !== 5)
       throw new InvalidInputError('slipway.yaml: schedule must be a cron expression with 5 fields, such as "*/5 * * * *"');

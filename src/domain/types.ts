@@ -57,4 +57,8 @@ export interface AppSettings {
   schedule?: string;
   /** Plain variables from slipway.yaml (they live in the repo). */
   env: Record<string, string>;
+  /** The image's files cannot be changed while it runs (`readOnly: true`); only `writable` folders can. */
+  readOnly?: boolean;
+  /** With readOnly: folders that are writable, empty at each start, in memory (default /tmp). */
+  writable?: string[];
 }

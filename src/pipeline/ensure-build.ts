@@ -40,7 +40,8 @@ export async function ensureBuild(
       logFile: record.logPath,
       onLine: (line) => events.emit({ type: 'build-line', app, buildId: record.id, line }),
       signal,
-      timeoutMs: 20 * 60_000,
+      timeoutMs: config.build.timeoutMs,
+      limits: { memoryBytes: config.build.memoryBytes, cpus: config.build.cpus },
     });
     store.builds.finish(record.id, { status: 'succeeded', reused: result.reused });
     events.emit({ type: 'build', app, buildId: record.id, commit, status: 'succeeded', reused: result.reused });

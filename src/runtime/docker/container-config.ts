@@ -53,6 +53,10 @@ export function containerConfig(
       // Only what web servers need to drop root for their workers (nginx, uvicorn under a user).
       CapDrop: ['ALL'],
       CapAdd: ['CHOWN', 'SETUID', 'SETGID', 'DAC_OVERRIDE', 'FOWNER', 'NET_BIND_SERVICE'],
+      // slipway.yaml readOnly: the image's files as built, and only its writable folders in memory, empty each start.
+      ...(settings.readOnly
+        ? { ReadonlyRootfs: true, Tmpfs: Object.fromEntries((settings.writable ?? ['/tmp']).map((p) => [p, 'rw,nosuid,nodev,size=64m'])) }
+        : {}),
       RestartPolicy: role === 'web' ? { Name: 'unless-stopped' } : { Name: 'no' },
       NetworkMode: o.network,
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },

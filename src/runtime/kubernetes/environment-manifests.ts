@@ -75,6 +75,13 @@ export function environmentManifests(templates: Templates, spec: DeploySpec, o: 
     schedule: spec.settings.schedule ?? '',
     jobDeadlineSeconds: o.jobDeadlineSeconds,
     nodeSelector: { ...o.nodeSelector },
+    // slipway.yaml readOnly: the image's files as built; writable folders are emptyDirs in memory.
+    readOnlyRootFilesystem: spec.settings.readOnly === true,
+    writableVolumes: (spec.settings.readOnly ? (spec.settings.writable ?? ['/tmp']) : []).map((_, i) => ({
+      name: `writable-${i}`,
+      emptyDir: { medium: 'Memory', sizeLimit: '64Mi' },
+    })),
+    writableMounts: (spec.settings.readOnly ? (spec.settings.writable ?? ['/tmp']) : []).map((path, i) => ({ name: `writable-${i}`, mountPath: path })),
     tolerations: Object.entries(o.nodeSelector).map(([key, value]) => ({ key, operator: 'Equal', value, effect: 'NoSchedule' })),
   };
   const config = [templates.render('config-map', values), templates.render('secret', values)];

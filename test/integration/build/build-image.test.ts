@@ -134,6 +134,31 @@ describe('buildImage', () => {
     await expect(docker.getImage(imageName(app, repo.first)).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
+  it('kills a step that allocates past the build memory limit, says why, and another build goes on', { timeout: 120_000 }, async () => {
+    const limits = { memoryBytes: 64 * 2 ** 20, cpus: 1 };
+    const greedy = appName('oom');
+    // `tail -n 1` keeps its whole input when it has no newline: 400 MB here.
+    const greedyRepo = await newRepo(greedy, [
+      { path: 'Dockerfile', content: 'ARG BASE\nFROM ${BASE}\nRUN head -c 400000000 /dev/zero | tail -n 1 > /dev/null\n' },
+    ]);
+    const modest = appName('fine');
+    const modestRepo = await newRepo(modest, [{ path: 'Dockerfile', content: `ARG BASE\nFROM \${BASE}\nRUN echo within the limit ${run}\n` }]);
+    const [failed, built] = await Promise.allSettled([
+      buildImage(options(greedy, greedyRepo.gitdir, greedyRepo.first, { limits }).o),
+      buildImage(options(modest, modestRepo.gitdir, modestRepo.first, { limits }).o),
+    ]);
+    expect(failed).toMatchObject({
+      status: 'rejected',
+      reason: {
+        code: 'BUILD_FAILED',
+        message: expect.stringMatching(
+          /returned a non-zero code: 137 \(the step was killed: most likely it needed more than the build's memory limit of 64 MiB, SLIPWAY_BUILD_MEMORY\)$/,
+        ),
+      },
+    });
+    expect(built.status, JSON.stringify(built)).toBe('fulfilled');
+  });
+
   // This machine reaches no public registry, so a base image Docker must pull fails on DNS, as on a server whose
   // network is down: Slipway retries that by itself, it is not the code's fault.
   it('fails a pull that cannot resolve the registry as retryable, not as needing a person', { timeout: 60_000 }, async () => {

@@ -30,6 +30,11 @@ describe('loadConfig', () => {
     [{ SLIPWAY_KUBE_NODE_SELECTOR: 'pool' }, /SLIPWAY_KUBE_NODE_SELECTOR="pool": expected node labels/],
     [{ SLIPWAY_KUBE_NODE_SELECTOR: 'a=1,a=2' }, /SLIPWAY_KUBE_NODE_SELECTOR/],
     [{ SLIPWAY_KUBE_NODE_SELECTOR: 'pool=has space' }, /SLIPWAY_KUBE_NODE_SELECTOR/],
+    [{ SLIPWAY_BUILD_MEMORY: 'lots' }, /SLIPWAY_BUILD_MEMORY="lots": expected a memory size of at least 32m/],
+    [{ SLIPWAY_BUILD_MEMORY: '1m' }, /SLIPWAY_BUILD_MEMORY/],
+    [{ SLIPWAY_BUILD_CPUS: '0' }, /SLIPWAY_BUILD_CPUS="0": expected a number of CPUs/],
+    [{ SLIPWAY_MAX_PUSH_MB: '0' }, /SLIPWAY_MAX_PUSH_MB/],
+    [{ SLIPWAY_BODY_TIMEOUT: 'soon' }, /SLIPWAY_BODY_TIMEOUT/],
   ])('names the variable and what was expected: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
@@ -45,6 +50,14 @@ describe('loadConfig', () => {
       'slipway.dev/pool': 'apps',
       zone: 'a',
     });
+  });
+
+  it('reads the limits of builds, pushes and connections', () => {
+    const c = loadConfig({ SLIPWAY_BUILD_MEMORY: '512m', SLIPWAY_BUILD_CPUS: '1.5', SLIPWAY_BUILD_TIMEOUT: '5', SLIPWAY_MAX_PUSH_MB: '10' });
+    expect(c.build).toMatchObject({ memoryBytes: 512 * 2 ** 20, cpus: 1.5, timeoutMs: 5 * 60_000 });
+    expect(c.maxPushBytes).toBe(10 * 2 ** 20);
+    expect(loadConfig({}).build.memoryBytes).toBe(2 * 2 ** 30);
+    expect(loadConfig({}).limits).toEqual({ headersTimeoutMs: 20_000, bodyTimeoutMs: 30_000, maxConnections: 1000, maxStreamsPerToken: 20 });
   });
 
   it('parses build arguments', () => {

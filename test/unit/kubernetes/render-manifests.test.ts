@@ -53,6 +53,25 @@ describe('app manifests', () => {
   });
 });
 
+describe('an app whose slipway.yaml says readOnly', () => {
+  const spec = webSpec('shop', PREVIEW, commitOf(0xab), {
+    settings: { kind: 'web', port: 8080, healthPath: '/health', env: {}, readOnly: true, writable: ['/tmp', '/var/cache/nginx'] },
+  });
+  const deployment = byKind(environmentManifests(templates, spec, envOptions).objects, 'Deployment');
+  it('runs with a read-only root filesystem and an in-memory emptyDir for each writable folder', () => {
+    const c = at(deployment, 'spec.template.spec.containers.0');
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(c.volumeMounts).toEqual([
+      { name: 'writable-0', mountPath: '/tmp' },
+      { name: 'writable-1', mountPath: '/var/cache/nginx' },
+    ]);
+    expect(at(deployment, 'spec.template.spec.volumes')).toEqual([
+      { name: 'writable-0', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
+      { name: 'writable-1', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
+    ]);
+  });
+});
+
 describe('environment manifests of a web app', () => {
   const spec = webSpec('shop', PREVIEW, commitOf(0xab), { settings: { kind: 'web', port: 8080, healthPath: '/healthz', env: { ON: 'on', MODE: '0755' } } });
   const m = environmentManifests(templates, spec, envOptions);
@@ -70,7 +89,13 @@ describe('environment manifests of a web app', () => {
     expect(c.startupProbe.failureThreshold).toBe(2);
     expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
     expect(c.resources).toEqual({ requests: { cpu: '62m', memory: '32Mi' }, limits: { cpu: '250m', memory: '128Mi' } });
-    expect(c.securityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['NET_RAW'] } });
+    expect(c.securityContext).toEqual({
+      readOnlyRootFilesystem: false,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['NET_RAW'] },
+    });
+    expect(c.volumeMounts).toEqual([]);
     expect(at(deployment, 'spec.template.spec.automountServiceAccountToken')).toBe(false);
     expect(at(deployment, 'spec.progressDeadlineSeconds')).toBe(122);
     expect(at(deployment, 'spec.selector.matchLabels')).toEqual({ 'slipway.dev/app': 'shop', 'slipway.dev/environment': 'preview' });
@@ -148,6 +173,9 @@ describe('every template', () => {
       ingressClassName: 'traefik',
       nodeSelector: { on: 'yes' },
       tolerations: [{ key: 'on', operator: 'Equal', value: 'yes', effect: 'NoSchedule' }],
+      readOnlyRootFilesystem: true,
+      writableVolumes: [{ name: 'writable-0', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }],
+      writableMounts: [{ name: 'writable-0', mountPath: '/var/run' }],
       schedule: '0 0 * * *',
       jobDeadlineSeconds: 60,
       quota: { ...DEFAULT_APP_QUOTA, pods: '6' },
