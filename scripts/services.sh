@@ -77,9 +77,12 @@ ensure_installed() { # WHAT: all | docker
     die "${missing[*]} not installed, and this machine has no apt-get: install Docker Engine with your distribution's package manager (https://docs.docker.com/engine/install/), start it, and run this again"
   fi
   [[ $EUID -eq 0 ]] || die "${missing[*]} not installed: run this as root to install it, or first: sudo apt-get install -y ${missing[*]}"
-  say "installing: ${missing[*]} (apt-get)"
-  apt-get update -qq || die "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+  say "installing: ${missing[*]} (apt-get; log $STATE_DIR/apt.log)"
+  # apt's chatter (debconf, needrestart) goes to the log; it is shown when something fails.
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >"$STATE_DIR/apt.log" 2>&1; then
+    tail_log "$STATE_DIR/apt.log"
+    die "apt-get install ${missing[*]} failed; see $STATE_DIR/apt.log"
+  fi
 }
 
 # systemd is the init (not merely installed) and knows docker.service.
