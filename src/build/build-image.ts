@@ -32,6 +32,8 @@ export interface BuildImageOptions {
   signal?: AbortSignal;
   /** Fails the build with BUILD_FAILED after this long. */
   timeoutMs?: number;
+  /** The log's cap in bytes (SLIPWAY_MAX_LOG_MB). */
+  maxLogBytes?: number;
   /** Limits of each build step's container: memory (swap included) in bytes, and CPUs. */
   limits?: { memoryBytes: number; cpus: number };
 }
@@ -53,7 +55,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   const abort = anySignal([signal, deadline]);
   const elapsed = () => Math.round(performance.now() - started);
 
-  const log = openLineLog(options.logFile, options.onLine);
+  const log = openLineLog(options.logFile, options.onLine, options.maxLogBytes);
   try {
     if (await imageExists(docker, image, endpoint, abort)) {
       log.line(`image ${image} already exists for commit ${commit}: not building it again`);

@@ -66,6 +66,8 @@ export interface Config {
   readonly path: string;
   /** The largest pack a push may send (git's receive.maxInputSize), from SLIPWAY_MAX_PUSH_MB. */
   readonly maxPushBytes: number;
+  /** The largest build, deployment or job-run log (SLIPWAY_MAX_LOG_MB); past it the log is cut. */
+  readonly maxLogBytes: number;
   /** What one client may hold of the server (git's requests and app traffic excepted where said). */
   readonly limits: {
     /** Time to send a request's headers (SLIPWAY_HEADERS_TIMEOUT, seconds). */
@@ -272,6 +274,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
     },
     path: pick(env, 'PATH') ?? '/usr/local/bin:/usr/bin:/bin',
     maxPushBytes: parseInt(env, 'SLIPWAY_MAX_PUSH_MB', 200, 1, 100_000) * 1024 * 1024,
+    maxLogBytes: parseInt(env, 'SLIPWAY_MAX_LOG_MB', 20, 1, 10_000) * 1024 * 1024,
     limits: {
       headersTimeoutMs: parseInt(env, 'SLIPWAY_HEADERS_TIMEOUT', 20, 1, 600) * 1000,
       bodyTimeoutMs: parseInt(env, 'SLIPWAY_BODY_TIMEOUT', 30, 1, 3600) * 1000,

@@ -42,6 +42,7 @@ export async function ensureBuild(
       signal,
       timeoutMs: config.build.timeoutMs,
       limits: { memoryBytes: config.build.memoryBytes, cpus: config.build.cpus },
+      maxLogBytes: config.maxLogBytes,
     });
     store.builds.finish(record.id, { status: 'succeeded', reused: result.reused });
     events.emit({ type: 'build', app, buildId: record.id, commit, status: 'succeeded', reused: result.reused });

@@ -13,7 +13,7 @@ import { createTreeSource } from '../git/create-tree-source.js';
 import { resolveRef } from '../git/read-refs.js';
 import { repoPath } from '../git/repo-path.js';
 import { ConflictError, InvalidInputError, NotFoundError, SlipwayError, messageOf } from '../shared/errors.js';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { GenerationRecord } from '../store/generations-store.js';
 import { environmentUrl } from '../domain/host-for.js';
 import { environmentFollowing, MAIN_REF } from '../domain/environments.js';
@@ -245,9 +245,21 @@ async function followPreview(
   }
 }
 
+const TAIL_BYTES = 64 * 1024;
+
 function logTail(path: string, lines: number): string {
   try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    // Only the file's end is read (a log may be many megabytes): enough bytes for the lines asked.
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const length = Math.min(size, TAIL_BYTES);
+      const buf = Buffer.alloc(length);
+      readSync(fd, buf, 0, length, size - length);
+      return buf.toString('utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return '(the log could not be read)';
   }

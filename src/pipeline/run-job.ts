@@ -26,7 +26,7 @@ export async function startJobRun(
   if (settings.kind !== 'job') throw new ConflictError(`${app} is not a scheduled job (its slipway.yaml has no schedule)`);
   const run = deps.store.jobRuns.start({ app, environment, commit: live.commit, trigger, logPath: (id) => logPath(deps.config.dataDir, 'jobs', id) });
   deps.events.emit({ type: 'job-run', app, runId: run.id, status: 'running' });
-  const log = openLineLog(run.logPath, (line) => deps.events.emit({ type: 'job-line', app, runId: run.id, line }));
+  const log = openLineLog(run.logPath, (line) => deps.events.emit({ type: 'job-line', app, runId: run.id, line }), deps.config.maxLogBytes);
   const done = (async () => {
     let exitCode: number | null = null;
     try {

@@ -1,5 +1,5 @@
 // An append-only log file (builds, deployments, job runs): output cut into lines, appended to the log file and handed to anyone watching.
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { redact } from './redact.js';
 
@@ -15,17 +15,29 @@ export interface LineLog {
   close(): void;
 }
 
-export function openLineLog(logFile: string, onLine: OnLine): LineLog {
+/**
+ * `maxBytes` caps the file (SLIPWAY_MAX_LOG_MB): past it one line says the log was cut, and later lines are neither
+ * kept nor passed on, so a step that prints without end fills neither the disk nor a watcher.
+ */
+export function openLineLog(logFile: string, onLine: OnLine, maxBytes = Number.POSITIVE_INFINITY): LineLog {
   mkdirSync(dirname(logFile), { recursive: true });
   // Append mode, one write(2) per line and no buffering in this process: a reader tailing the file (the UI,
   // a `git push` printing "remote:" lines) sees each line as soon as Docker sent it.
   let fd: number | undefined = openSync(logFile, 'a');
+  let written = fstatSync(fd).size;
+  let cut = false;
   let partial = '';
 
   const emit = (raw: string) => {
     // Progress bars redraw with "\r"; blank lines (Docker sends "\n" after each step header) carry nothing.
-    if (raw.trim() === '') return;
-    const line = redact(raw.trimEnd());
+    if (raw.trim() === '' || cut) return;
+    let line = redact(raw.trimEnd());
+    const bytes = Buffer.byteLength(line) + 1;
+    if (written + bytes > maxBytes) {
+      cut = true;
+      line = `… the log was cut here, at ${(maxBytes / 2 ** 20).toFixed(0)} MiB (SLIPWAY_MAX_LOG_MB); what followed is not kept`;
+    }
+    written += bytes;
     if (fd !== undefined) writeSync(fd, `${line}\n`);
     onLine(line);
   };

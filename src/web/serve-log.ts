@@ -2,6 +2,7 @@
 // written, then an `end` event. The file is the source; pipeline events only say "look again".
 import { createReadStream, existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import type { Context } from 'koa';
 import { openSse, wantsEventStream } from './sse.js';
 
@@ -13,6 +14,8 @@ export interface LogSource {
   subscribe: (wake: () => void) => () => void;
 }
 
+const CHUNK_BYTES = 64 * 1024;
+
 export async function serveLog(ctx: Context, source: LogSource): Promise<void> {
   if (!wantsEventStream(ctx)) {
     ctx.type = 'text/plain; charset=utf-8';
@@ -22,6 +25,7 @@ export async function serveLog(ctx: Context, source: LogSource): Promise<void> {
   const sse = openSse(ctx);
   let offset = 0;
   let partial = '';
+  const decoder = new StringDecoder('utf8'); // a character cut between two chunks is put back together
   let reading = false;
   let dirty = false;
   let n = 0;
@@ -39,13 +43,17 @@ export async function serveLog(ctx: Context, source: LogSource): Promise<void> {
           const fh = await open(source.path, 'r');
           try {
             const { size } = await fh.stat();
-            if (size > offset) {
-              const buf = Buffer.alloc(size - offset);
-              await fh.read(buf, 0, buf.length, offset);
-              offset = size;
-              const lines = (partial + buf.toString('utf8')).split('\n');
+            // In chunks, each sent before the next is read: a long log is never read whole into memory, and a slow
+            // client holds back the reading rather than a growing buffer.
+            const buf = Buffer.alloc(Math.min(CHUNK_BYTES, Math.max(0, size - offset)));
+            while (offset < size) {
+              const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - offset), offset);
+              if (bytesRead === 0) break;
+              offset += bytesRead;
+              const lines = (partial + decoder.write(buf.subarray(0, bytesRead))).split('\n');
               partial = lines.pop() ?? '';
               for (const line of lines) sse.send('line', { line }, String(++n));
+              await sse.drained();
             }
           } finally {
             await fh.close();
@@ -69,5 +77,6 @@ export async function serveLog(ctx: Context, source: LogSource): Promise<void> {
     stop();
     clearInterval(poll);
   });
-  await pump();
+  // Not awaited: Koa sends the answer (and so drains what was sent) only once this handler returns.
+  void pump().catch(() => sse.close());
 }

@@ -8,6 +8,8 @@ export interface SseStream {
   close(): void;
   /** Runs when the client disconnects (or close() is called). */
   onClose(fn: () => void): void;
+  /** Resolves once what was sent has mostly gone to the client (or it went away): for senders of much. */
+  drained(): Promise<void>;
 }
 
 export function wantsEventStream(ctx: Context): boolean {
@@ -45,5 +47,17 @@ export function openSse(ctx: Context): SseStream {
     },
     close,
     onClose: (fn) => void closers.push(fn),
+    drained: () =>
+      closed || out.writableLength < 256 * 1024
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const done = () => {
+              out.off('drain', done);
+              ctx.res.off('close', done);
+              resolve();
+            };
+            out.once('drain', done);
+            ctx.res.once('close', done);
+          }),
   };
 }

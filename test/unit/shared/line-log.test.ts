@@ -35,4 +35,25 @@ describe('openLineLog', () => {
     second.close();
     expect(readFileSync(file, 'utf8')).toBe('first attempt\ncloning http://user:[redacted]@example.com/x.git\n');
   });
+
+  it('cuts the file at its cap with one line saying so, and passes nothing on after it', () => {
+    const file = join(dir, 'capped.log');
+    const seen: string[] = [];
+    const log = openLineLog(file, (l) => seen.push(l), 1024 * 1024);
+    const line = 'x'.repeat(999); // 1000 bytes with its newline
+    for (let i = 0; i < 3000; i++) log.write(`${line}\n`);
+    log.close();
+    const text = readFileSync(file, 'utf8');
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(1024 * 1024 + 200);
+    expect(text.trimEnd().split('\n').at(-1)).toBe('… the log was cut here, at 1 MiB (SLIPWAY_MAX_LOG_MB); what followed is not kept');
+    expect(seen).toHaveLength(1048 + 1);
+    expect(seen.at(-1)).toMatch(/the log was cut here/);
+    // Appending to a log at its cap (a deploy retried) keeps it within the cap (and one more notice).
+    const again = openLineLog(file, () => undefined, 1024 * 1024);
+    for (let i = 0; i < 100; i++) again.line(line);
+    again.close();
+    const after = readFileSync(file, 'utf8');
+    expect(Buffer.byteLength(after)).toBeLessThanOrEqual(1024 * 1024 + 400);
+    expect(after.trimEnd().split('\n').at(-1)).toMatch(/the log was cut here/);
+  });
 });
