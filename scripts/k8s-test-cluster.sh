@@ -170,9 +170,22 @@ build_pause() {
   printf '%s\n' "$K8S_VERSION" >"$BIN/.pause.version"
 }
 
+# One build at a time (CI starts one early in the background; `up` may ask again): a second waits for the
+# first, then finds everything built. fd 8 (`up` holds the state lock on fd 9), closed again before `up`
+# starts the daemons, which would otherwise inherit the lock.
 build_binaries() {
   resolve_versions
   mkdir -p "$BIN"
+  exec 8>"$BIN/../.build.lock"
+  if ! flock -n 8; then
+    say "waiting for another build of the test binaries to finish"
+    flock 8
+  fi
+  build_binaries_unlocked
+  exec 8>&-
+}
+
+build_binaries_unlocked() {
   local k8s_parts=(kube-apiserver kube-controller-manager kube-scheduler kubectl) k8s_missing=() c
   node_wanted && k8s_parts+=(kubelet)
   for c in "${k8s_parts[@]}"; do
