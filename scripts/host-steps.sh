@@ -3,6 +3,7 @@
 # scripts/install.sh (the systemd service). Sourced, not run: it defines functions and changes nothing
 # by itself. Each step says what it does and how long it took, and skips what is already done.
 #
+#   build_dist             compile the TypeScript to dist/ when a source is newer than the last build
 #   slipway_runtime        prints docker or kubernetes, as the server decides (src/config/load-config.ts)
 #   ensure_docker          install Docker Engine from the distribution's packages when it is missing,
 #                          and start it: scripts/services.sh up docker (the same script the tests use)
@@ -31,6 +32,18 @@ step() { STEP_NAME="$1"; STEP_STARTED="$(now_ms)"; say "$1: $2"; }
 done_step() { # [what happened]
   local ms=$(( $(now_ms) - STEP_STARTED ))
   say "$STEP_NAME: ${1:-done} ($(( ms / 1000 )).$(( ms % 1000 / 100 )) s)"
+}
+
+build_dist() {
+  step build "checking dist/"
+  if [[ ! -f "$SLIPWAY_ROOT/dist/src/main.js" ]] \
+    || [[ -n "$(cd "$SLIPWAY_ROOT" && find src package.json tsconfig.json tsconfig.build.json -newer dist/src/main.js -print -quit)" ]]; then
+    (cd "$SLIPWAY_ROOT" && npm run --silent build) || die "the TypeScript build failed (above)"
+    touch "$SLIPWAY_ROOT/dist/src/main.js"
+    done_step "compiled"
+  else
+    done_step "up to date"
+  fi
 }
 
 slipway_runtime() {

@@ -71,14 +71,7 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
 NODE_BIN="$(command -v node)"
 
 # --- the code ------------------------------------------------------------------------------------
-step build "checking dist/ in $SOURCE"
-if [[ ! -f "$SOURCE/dist/src/main.js" ]] || [[ -n "$(cd "$SOURCE" && find src package.json tsconfig.json tsconfig.build.json -newer dist/src/main.js -print -quit)" ]]; then
-  (cd "$SOURCE" && npm run --silent build) || die "the TypeScript build failed (above)"
-  touch "$SOURCE/dist/src/main.js"
-  done_step "compiled"
-else
-  done_step "up to date"
-fi
+build_dist
 
 step code "copying to $PREFIX"
 mkdir -p "$PREFIX"

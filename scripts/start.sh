@@ -17,14 +17,7 @@ cd "$ROOT"
 # shellcheck source=scripts/host-steps.sh
 source "$ROOT/scripts/host-steps.sh"
 
-step build "checking dist/"
-if [[ ! -f dist/src/main.js ]] || [[ -n "$(find src package.json tsconfig.json tsconfig.build.json -newer dist/src/main.js -print -quit)" ]]; then
-  npm run --silent build || die "the TypeScript build failed (above)"
-  touch dist/src/main.js
-  done_step "compiled"
-else
-  done_step "up to date"
-fi
+build_dist
 
 runtime="$(slipway_runtime)"
 if [[ "$runtime" == docker ]]; then

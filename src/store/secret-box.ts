@@ -6,14 +6,13 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../shared/errors.js';
 
-const PREFIX = 'v1:';
+/** What every sealed value starts with (a stored value without it is from before secrets were sealed). */
+export const SEALED_PREFIX = 'v1:';
 const KEY_FILE = 'secrets.key';
 
 export interface SecretBox {
   seal(value: string, row: string): string;
   open(sealed: string, row: string): string;
-  /** A value stored before secrets were encrypted (to be sealed on start). */
-  isPlain(stored: string): boolean;
 }
 
 export class SecretKeyError extends ConfigError {}
@@ -26,10 +25,10 @@ export function secretBox(key: Buffer): SecretBox {
       const cipher = createCipheriv('aes-256-gcm', key, iv);
       cipher.setAAD(Buffer.from(row));
       const body = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
-      return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+      return SEALED_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
     },
     open(sealed, row) {
-      const raw = Buffer.from(sealed.slice(PREFIX.length), 'base64');
+      const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64');
       const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
       decipher.setAAD(Buffer.from(row));
       decipher.setAuthTag(raw.subarray(12, 28));
@@ -41,7 +40,6 @@ export function secretBox(key: Buffer): SecretBox {
         );
       }
     },
-    isPlain: (stored) => !stored.startsWith(PREFIX),
   };
 }
 

@@ -1,7 +1,7 @@
 // App secrets per environment. They live here, never in git; values are write-only through the API, and sealed
 // at rest (secret-box.ts): the database alone reveals no value.
 import type { Db } from './open-database.js';
-import type { SecretBox } from './secret-box.js';
+import { SEALED_PREFIX, type SecretBox } from './secret-box.js';
 
 export interface SecretsStore {
   set(app: string, environment: string, name: string, value: string): void;
@@ -29,10 +29,13 @@ export function createSecretsStore(db: Db, box: SecretBox): SecretsStore {
   };
 }
 
-/** Values stored before secrets were sealed are sealed now, in one transaction. */
+/** Values stored before secrets were sealed are sealed now, in one transaction (only those rows are read). */
 function sealPlainValues(db: Db, box: SecretBox): void {
-  const rows = db.prepare<[], { app: string; environment: string; name: string; value: string }>('SELECT app, environment, name, value FROM secrets').all();
-  const plain = rows.filter((r) => box.isPlain(r.value));
+  const plain = db
+    .prepare<[number, string], { app: string; environment: string; name: string; value: string }>(
+      'SELECT app, environment, name, value FROM secrets WHERE substr(value, 1, ?) <> ?',
+    )
+    .all(SEALED_PREFIX.length, SEALED_PREFIX);
   if (plain.length === 0) return;
   const update = db.prepare('UPDATE secrets SET value = ? WHERE app = ? AND environment = ? AND name = ?');
   db.transaction(() => {

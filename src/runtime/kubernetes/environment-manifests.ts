@@ -47,6 +47,8 @@ export function environmentManifests(templates: Templates, spec: DeploySpec, o: 
   const secretData = Object.fromEntries(Object.entries(spec.secrets).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
   const configMapName = contentName(`${env.name}-env`, spec.settings.env);
   const secretName = contentName(`${env.name}-secrets`, spec.secrets);
+  // slipway.yaml readOnly: the folders that stay writable (parseAppSettings gives /tmp by default).
+  const writable = spec.settings.readOnly ? (spec.settings.writable ?? ['/tmp']) : [];
   const values = {
     app: spec.app,
     namespace,
@@ -77,11 +79,8 @@ export function environmentManifests(templates: Templates, spec: DeploySpec, o: 
     nodeSelector: { ...o.nodeSelector },
     // slipway.yaml readOnly: the image's files as built; writable folders are emptyDirs in memory.
     readOnlyRootFilesystem: spec.settings.readOnly === true,
-    writableVolumes: (spec.settings.readOnly ? (spec.settings.writable ?? ['/tmp']) : []).map((_, i) => ({
-      name: `writable-${i}`,
-      emptyDir: { medium: 'Memory', sizeLimit: '64Mi' },
-    })),
-    writableMounts: (spec.settings.readOnly ? (spec.settings.writable ?? ['/tmp']) : []).map((path, i) => ({ name: `writable-${i}`, mountPath: path })),
+    writableVolumes: writable.map((_, i) => ({ name: `writable-${i}`, emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } })),
+    writableMounts: writable.map((path, i) => ({ name: `writable-${i}`, mountPath: path })),
     tolerations: Object.entries(o.nodeSelector).map(([key, value]) => ({ key, operator: 'Equal', value, effect: 'NoSchedule' })),
   };
   const config = [templates.render('config-map', values), templates.render('secret', values)];
