@@ -3,7 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const layers = ['config', 'domain', 'shared', 'store', 'git', 'build', 'runtime', 'codegen', 'auth', 'pipeline', 'web', 'cli'];
+const layers = ['config', 'domain', 'shared', 'store', 'git', 'build', 'runtime', 'codegen', 'auth', 'tls', 'pipeline', 'web', 'cli'];
 /** What each layer may import from, besides itself. */
 const allowed = {
   shared: [],
@@ -15,8 +15,9 @@ const allowed = {
   runtime: ['shared', 'domain', 'config'],
   codegen: ['shared', 'domain', 'config'],
   auth: ['shared', 'domain', 'config', 'store'],
-  pipeline: ['shared', 'domain', 'config', 'store', 'git', 'build', 'runtime', 'codegen', 'auth'],
-  web: ['shared', 'domain', 'config', 'pipeline', 'auth', 'store', 'git'],
+  tls: ['shared', 'domain', 'config'],
+  pipeline: ['shared', 'domain', 'config', 'store', 'git', 'build', 'runtime', 'codegen', 'auth', 'tls'],
+  web: ['shared', 'domain', 'config', 'pipeline', 'auth', 'store', 'git', 'tls'],
   cli: ['shared', 'domain', 'config', 'pipeline', 'auth'],
 };
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Starts and stops the services Slipway uses on one machine: Docker Engine (the distribution's
 # docker.io) for `npm start` (scripts/start.sh) and the tests, and a Docker registry (Debian's
-# docker-registry) on 127.0.0.1:5050 for the tests. Idempotent: whatever already runs is left alone
-# and never stopped by `down`.
+# docker-registry) on 127.0.0.1:5050 for the tests, and Pebble (the ACME test server Let's Encrypt
+# publishes, built from the Go module proxy and cached) with its DNS server on loopback for the HTTPS
+# tests. Idempotent: whatever already runs is left alone and never stopped by `down`.
 #
-#   scripts/services.sh up           Docker and the registry: install if missing, start what is not
-#                                    running, wait until ready
+#   scripts/services.sh up           Docker, the registry and Pebble: install or build if missing,
+#                                    start what is not running, wait until ready
 #   scripts/services.sh up docker    Docker Engine only
+#   scripts/services.sh up pebble    Pebble only
 #   scripts/services.sh down         stop only what `up` started (by the PIDs it recorded)
 #   scripts/services.sh status       print what runs
 #
@@ -36,6 +38,22 @@ REGISTRY_LOG="$STATE_DIR/registry.log"
 REGISTRY_CONFIG="$STATE_DIR/registry.yml"
 REGISTRY_BIN="/usr/bin/docker-registry"
 WAIT_SECONDS="${SLIPWAY_SERVICES_WAIT:-60}"
+
+# Pebble: the ACME server on 127.0.0.1:14000 (its management API, with the roots it issues under, on
+# :15000) validates HTTP-01 challenges on port 5002 of whatever name it is asked for; its DNS server
+# pebble-challtestsrv (127.0.0.1:8053) answers 127.0.0.1 for every name, so validation stays on
+# loopback. An ACME test runs Slipway with SLIPWAY_HTTP_PORT=5002. Two profiles: `default` (90 days)
+# and `short` (24 seconds, for renewal tests). Values for tests: $STATE_DIR/pebble.env.
+PEBBLE_VERSION="v2.10.3"
+PEBBLE_BIN_DIR="${SLIPWAY_PEBBLE_BIN_DIR:-$HOME/.cache/slipway-pebble/$PEBBLE_VERSION}"
+PEBBLE_ADDR="127.0.0.1:14000"
+PEBBLE_MGMT_ADDR="127.0.0.1:15000"
+PEBBLE_DNS_ADDR="127.0.0.1:8053"
+PEBBLE_DNS_MGMT_ADDR="127.0.0.1:8055"
+PEBBLE_HTTP_PORT=5002
+PEBBLE_PIDFILE="$STATE_DIR/pebble.pid"
+PEBBLE_DNS_PIDFILE="$STATE_DIR/pebble-challtestsrv.pid"
+PEBBLE_LOG="$STATE_DIR/pebble.log"
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -206,6 +224,103 @@ start_registry() {
   say "registry: ready at $REGISTRY_URL"
 }
 
+# Builds pebble and pebble-challtestsrv once (go install from the module proxy, ~20 s), kept in the cache.
+build_pebble() {
+  [[ -x "$PEBBLE_BIN_DIR/pebble" && -x "$PEBBLE_BIN_DIR/pebble-challtestsrv" ]] && return 0
+  command -v go >/dev/null 2>&1 || die "pebble: Go is needed to build the ACME test server (apt-get install golang-go)"
+  say "pebble: building $PEBBLE_VERSION (go install; log $STATE_DIR/pebble-build.log)"
+  local started=$SECONDS
+  rm -rf "$PEBBLE_BIN_DIR.tmp" && mkdir -p "$PEBBLE_BIN_DIR.tmp"
+  if ! GOBIN="$PEBBLE_BIN_DIR.tmp" go install "github.com/letsencrypt/pebble/v2/cmd/pebble@$PEBBLE_VERSION" \
+    "github.com/letsencrypt/pebble/v2/cmd/pebble-challtestsrv@$PEBBLE_VERSION" >"$STATE_DIR/pebble-build.log" 2>&1; then
+    tail_log "$STATE_DIR/pebble-build.log"
+    die "pebble: go install failed; see $STATE_DIR/pebble-build.log"
+  fi
+  rm -rf "$PEBBLE_BIN_DIR" && mv "$PEBBLE_BIN_DIR.tmp" "$PEBBLE_BIN_DIR"
+  say "pebble: built in $((SECONDS - started)) s ($PEBBLE_BIN_DIR)"
+}
+
+pebble_answers() { curl -fsS --max-time 3 --cacert "$STATE_DIR/pebble/minica.pem" -o /dev/null "https://$PEBBLE_ADDR/dir" 2>/dev/null; }
+
+# Pebble's own HTTPS certificate (for localhost and 127.0.0.1) and the CA that signed it come with its
+# module: the ACME client trusts that CA (SLIPWAY_ACME_CA_FILE) to talk to the directory.
+write_pebble_config() {
+  local src
+  src="$(go env GOMODCACHE)/github.com/letsencrypt/pebble/v2@$PEBBLE_VERSION/test/certs"
+  [[ -f "$src/pebble.minica.pem" ]] || die "pebble: its test certificates are not in the module cache ($src)"
+  mkdir -p "$STATE_DIR/pebble"
+  install -m 0644 "$src/pebble.minica.pem" "$STATE_DIR/pebble/minica.pem"
+  install -m 0644 "$src/localhost/cert.pem" "$STATE_DIR/pebble/cert.pem"
+  install -m 0600 "$src/localhost/key.pem" "$STATE_DIR/pebble/key.pem"
+  cat >"$STATE_DIR/pebble/pebble.json" <<JSON
+{
+  "pebble": {
+    "listenAddress": "$PEBBLE_ADDR",
+    "managementListenAddress": "$PEBBLE_MGMT_ADDR",
+    "certificate": "$STATE_DIR/pebble/cert.pem",
+    "privateKey": "$STATE_DIR/pebble/key.pem",
+    "httpPort": $PEBBLE_HTTP_PORT,
+    "tlsPort": 5001,
+    "ocspResponderURL": "",
+    "externalAccountBindingRequired": false,
+    "domainBlocklist": ["blocked-domain.example"],
+    "retryAfter": { "authz": 1, "order": 1 },
+    "keyAlgorithm": "ecdsa",
+    "profiles": {
+      "default": { "description": "90 days", "validityPeriod": 7776000 },
+      "short": { "description": "24 seconds, for renewal tests", "validityPeriod": 24 }
+    }
+  }
+}
+JSON
+  cat >"$STATE_DIR/pebble.env" <<ENV
+PEBBLE_DIRECTORY=https://$PEBBLE_ADDR/dir
+PEBBLE_MANAGEMENT=https://$PEBBLE_MGMT_ADDR
+PEBBLE_CA_FILE=$STATE_DIR/pebble/minica.pem
+PEBBLE_CONFIG=$STATE_DIR/pebble/pebble.json
+PEBBLE_HTTP_PORT=$PEBBLE_HTTP_PORT
+PEBBLE_BIN=$PEBBLE_BIN_DIR/pebble
+PEBBLE_DNS=$PEBBLE_DNS_ADDR
+ENV
+}
+
+start_pebble() {
+  local pid dns_pid
+  build_pebble
+  write_pebble_config
+  if pebble_answers; then
+    say "pebble: already answering at https://$PEBBLE_ADDR/dir, left alone"
+    return 0
+  fi
+  if ! dns_pid="$(recorded_pid "$PEBBLE_DNS_PIDFILE")"; then
+    # Only its DNS server, on loopback: answering challenges is Slipway's job here.
+    setsid "$PEBBLE_BIN_DIR/pebble-challtestsrv" -dnsserver "$PEBBLE_DNS_ADDR" -management "$PEBBLE_DNS_MGMT_ADDR" \
+      -http01 "" -https01 "" -tlsalpn01 "" -doh "" -defaultIPv4 127.0.0.1 -defaultIPv6 "" >>"$PEBBLE_LOG" 2>&1 </dev/null &
+    dns_pid=$!
+    record_pid "$PEBBLE_DNS_PIDFILE" "$dns_pid"
+  fi
+  if ! pid="$(recorded_pid "$PEBBLE_PIDFILE")"; then
+    # No nonce rejections and no validation sleep: tests want the protocol, not its chaos.
+    PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 setsid "$PEBBLE_BIN_DIR/pebble" -config "$STATE_DIR/pebble/pebble.json" \
+      -dnsserver "$PEBBLE_DNS_ADDR" >>"$PEBBLE_LOG" 2>&1 </dev/null &
+    pid=$!
+    record_pid "$PEBBLE_PIDFILE" "$pid"
+    say "pebble: started (pid $pid, its DNS server pid $dns_pid, log $PEBBLE_LOG)"
+  fi
+  local waited=0
+  until pebble_answers; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$PEBBLE_PIDFILE"
+      tail_log "$PEBBLE_LOG"
+      die "pebble exited before it answered; see $PEBBLE_LOG"
+    fi
+    ((waited >= WAIT_SECONDS * 2)) && die "pebble (pid $pid) did not answer within ${WAIT_SECONDS}s; see $PEBBLE_LOG"
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+  say "pebble: ready at https://$PEBBLE_ADDR/dir (values for tests: $STATE_DIR/pebble.env)"
+}
+
 stop_recorded() { # NAME PIDFILE GRACE_SECONDS
   local name="$1" file="$2" grace="$3" pid
   if ! pid="$(recorded_pid "$file")"; then
@@ -253,15 +368,23 @@ main() {
   case "$cmd" in
     up)
       case "${2:-all}" in
-        all | docker) ;;
-        *) die "unknown service \"$2\" (expected: docker, or nothing for all)" ;;
+        all | docker | pebble) ;;
+        *) die "unknown service \"$2\" (expected: docker, pebble, or nothing for all)" ;;
       esac
       mkdir -p "$STATE_DIR"
+      if [[ "${2:-all}" == pebble ]]; then
+        start_pebble
+        return 0
+      fi
       ensure_installed "${2:-all}"
       start_dockerd
-      [[ "${2:-all}" == docker ]] || start_registry
+      [[ "${2:-all}" == docker ]] && return 0
+      start_registry
+      start_pebble
       ;;
     down)
+      stop_recorded pebble "$PEBBLE_PIDFILE" 10
+      stop_recorded pebble-challtestsrv "$PEBBLE_DNS_PIDFILE" 10
       stop_recorded registry "$REGISTRY_PIDFILE" 10
       # dockerd stops its containers first (10 s each by default) and its own containerd.
       stop_recorded docker "$DOCKERD_PIDFILE" 60
@@ -270,7 +393,7 @@ main() {
       print_status
       ;;
     *)
-      printf 'usage: %s up [docker]|down|status\n' "${0##*/}" >&2
+      printf 'usage: %s up [docker|pebble]|down|status\n' "${0##*/}" >&2
       exit 2
       ;;
   esac

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from './config/load-config.js';
@@ -25,6 +26,11 @@ import { registerSecret } from './shared/redact.js';
 import { createStore } from './store/create-store.js';
 import { databasePath } from './store/create-store.js';
 import { createWebApp } from './web/create-web-app.js';
+import { httpsFront } from './web/middleware/https-front.js';
+import { servedHosts } from './pipeline/served-hosts.js';
+import { createAcmeCertificates } from './tls/acme-certificates.js';
+import { noCertificates, type Certificates } from './tls/certificates.js';
+import { createManualCertificate } from './tls/manual-certificate.js';
 
 /**
  * Which Slipway installation owns a container or namespace, so that two on one Docker Engine or cluster never take
@@ -56,6 +62,15 @@ function createRuntime(config: Config, docker: ReturnType<typeof createDockerCli
   return createDockerRuntime({ docker, endpoint: describeDockerEndpoint(config.docker), installation, log });
 }
 
+/** Where TLS certificates come from, as configured (none with HTTPS off). */
+function createCertificates(config: Config, log: Logger): Certificates {
+  const { https } = config;
+  if (https.mode === 'acme') return createAcmeCertificates({ dataDir: config.dataDir, acme: https.acme, log: log.child('tls') });
+  if (https.mode === 'manual' && https.certFile && https.keyFile)
+    return createManualCertificate({ certFile: https.certFile, keyFile: https.keyFile, log: log.child('tls') });
+  return noCertificates;
+}
+
 /** The pipeline over this data folder, without a server (what the CLI's admin commands use). */
 export function openPipeline(config: Config, log: Logger = createLogger(config.logLevel)): Pipeline {
   return composePipeline(config, log).pipeline;
@@ -71,7 +86,14 @@ export function composePipeline(config: Config, log: Logger = createLogger(confi
   const templates = loadTemplates(join(config.projectRoot, 'app-templates'));
   const docker = createDockerClient(config.docker);
   const runtime = createRuntime(config, docker, log);
-  const deps: PipelineDeps = { config, store, templates, log, events: createPipelineEvents(), runtime, docker };
+  let certificates: Certificates;
+  try {
+    certificates = createCertificates(config, log);
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  const deps: PipelineDeps = { config, store, templates, log, events: createPipelineEvents(), runtime, docker, certificates };
   return { pipeline: createPipeline(deps), deps };
 }
 
@@ -100,9 +122,13 @@ function isDockerRuntime(runtime: Runtime): runtime is DockerRuntime {
 }
 
 export interface RunningServer {
+  /** Plain HTTP (with HTTPS on: ACME challenges, redirects, and hosts without a certificate yet). */
   readonly server: Server;
   readonly url: string;
   readonly port: number;
+  /** With HTTPS on: the TLS server and its port. */
+  readonly tlsServer: TlsServer | undefined;
+  readonly httpsPort: number | undefined;
   readonly pipeline: Pipeline;
   /** What the pipeline was made of: for tests and benches that seed or inspect the store, or watch Docker. */
   readonly deps: PipelineDeps;
@@ -142,9 +168,15 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     : undefined;
   if (isDockerRuntime(runtime))
     await runtime.refreshRoutes().catch((e: unknown) => log.warn('Docker is not reachable yet; apps are served once it is', { error: (e as Error).message }));
+  const certificates = deps.certificates ?? noCertificates;
+  const uiHost = new URL(config.publicUrl).hostname.toLowerCase();
+  const before = [
+    ...(config.https.mode === 'off' ? [] : [httpsFront({ certificates, httpsPort: config.https.port, uiHost })]),
+    ...(proxy ? [proxy.middleware] : []),
+  ];
   const app = createWebApp({
     pipeline,
-    ...(proxy ? { before: [proxy.middleware] } : {}),
+    before,
     hookSecret,
     hookEnv: () => ({
       SLIPWAY_HOOK_URL: `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}/internal/hooks`,
@@ -155,7 +187,70 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   });
   // Slow or stalled headers are cut off (checked every second at most); bodies by limitBodyTime, git's excepted.
   const { limits } = config;
-  const server = createServer({ connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) }, app.callback());
+  const callback = app.callback();
+  const serverOptions = { connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) };
+  const server = limitServer(createServer(serverOptions, callback), config, proxy);
+  // TLS: each host's certificate picked by SNI, so new and renewed certificates are served without a restart.
+  const tlsServer =
+    config.https.mode === 'off'
+      ? undefined
+      : limitServer(createTlsServer({ ...serverOptions, SNICallback: (name, cb) => cb(null, certificates.contextFor(name)) }, callback), config, proxy);
+  await listen(server, config.port, config.host);
+  port = (server.address() as AddressInfo).port;
+  if (tlsServer) {
+    try {
+      await listen(tlsServer, config.https.port, config.host);
+    } catch (e) {
+      server.close();
+      throw e;
+    }
+  }
+  const httpsPort = tlsServer ? (tlsServer.address() as AddressInfo).port : undefined;
+  // Certificates follow the hosts served: looked at again when a deployment starts and every minute.
+  const wantHosts = (): void => {
+    try {
+      certificates.want(servedHosts(deps));
+    } catch (e) {
+      log.warn('could not list the hosts to certify', { error: messageOf(e) });
+    }
+  };
+  wantHosts();
+  const hostTimer = setInterval(wantHosts, 60_000);
+  hostTimer.unref();
+  const stopWatching = deps.events.subscribe('*', (event) => {
+    if (event.type === 'deployment') wantHosts();
+  });
+  await pipeline.reconciler.start();
+  const url = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
+  log.info('slipway is listening', { url, ...(httpsPort ? { https: config.publicUrl, httpsPort } : {}), runtime: config.runtime, dataDir: config.dataDir });
+  return {
+    server,
+    url,
+    port,
+    tlsServer,
+    httpsPort,
+    pipeline,
+    deps,
+    firstAdminToken,
+    async close() {
+      // Stop taking requests, let the pipeline stop taking work and wait (bounded) for what runs to record where
+      // it stopped, then drop what is still connected (hooks following a push) and close the store.
+      stopWatching();
+      clearInterval(hostTimer);
+      const servers = [server, ...(tlsServer ? [tlsServer] : [])];
+      const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      for (const s of servers) s.closeIdleConnections();
+      await certificates.close();
+      await pipeline.close();
+      for (const s of servers) s.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+/** The same limits on the plain and the TLS server: slow headers cut off, connections capped, websockets to apps. */
+function limitServer<S extends Server | TlsServer>(server: S, config: Config, proxy: ReturnType<typeof createAppProxy> | undefined): S {
+  const { limits } = config;
   server.requestTimeout = 0; // a long git push must not be cut off after 300 s
   server.headersTimeout = limits.headersTimeoutMs;
   server.keepAliveTimeout = Math.min(65_000, limits.headersTimeoutMs * 3);
@@ -163,32 +258,15 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   server.on('upgrade', (req, socket, head) => {
     if (!proxy?.upgrade(req, socket, head)) socket.destroy();
   });
+  return server;
+}
+
+async function listen(server: Server | TlsServer, port: number, host: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  port = (server.address() as AddressInfo).port;
-  await pipeline.reconciler.start();
-  const url = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
-  log.info('slipway is listening', { url, runtime: config.runtime, dataDir: config.dataDir });
-  return {
-    server,
-    url,
-    port,
-    pipeline,
-    deps,
-    firstAdminToken,
-    async close() {
-      // Stop taking requests, let the pipeline stop taking work and wait (bounded) for what runs to record where
-      // it stopped, then drop what is still connected (hooks following a push) and close the store.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await pipeline.close();
-      server.closeAllConnections();
-      await closed;
-    },
-  };
 }

@@ -10,9 +10,16 @@ import { findProjectRoot } from './project-root.js';
 
 export type RuntimeKind = 'docker' | 'kubernetes';
 
+/** `off`: plain HTTP (or TLS ended by a proxy in front); `acme`: certificates from an ACME CA; `manual`: from PEM files. */
+export type HttpsMode = 'off' | 'acme' | 'manual';
+
+/** Let's Encrypt's production directory: the ACME default. */
+export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+
 export interface Config {
   readonly projectRoot: string;
   readonly dataDir: string;
+  /** The plain-HTTP port (SLIPWAY_PORT, or SLIPWAY_HTTP_PORT; 8080, or 80 when HTTPS is on). */
   readonly port: number;
   readonly host: string;
   readonly domain: string;
@@ -24,6 +31,26 @@ export interface Config {
    */
   readonly trustedOrigins: readonly string[];
   readonly adminToken: string | undefined;
+  /** TLS served by Slipway itself, on `https.port`, beside plain HTTP on `port`. */
+  readonly https: {
+    readonly mode: HttpsMode;
+    /** SLIPWAY_HTTPS_PORT (443). */
+    readonly port: number;
+    readonly acme: {
+      /** SLIPWAY_ACME_DIRECTORY (Let's Encrypt production). */
+      readonly directoryUrl: string;
+      readonly email: string | undefined;
+      /** A CA (PEM) trusted, beside the system's, for the ACME server's own HTTPS (SLIPWAY_ACME_CA_FILE; test CAs). */
+      readonly caFile: string | undefined;
+      /** The CA's certificate profile to ask for (SLIPWAY_ACME_PROFILE), when it offers several. */
+      readonly profile: string | undefined;
+      /** Wait before the first retry of a failed order (SLIPWAY_ACME_RETRY_SECONDS); doubles each time, 6 h at most. */
+      readonly retryMs: number;
+    };
+    /** `manual`: the certificate chain and key (SLIPWAY_TLS_CERT_FILE, SLIPWAY_TLS_KEY_FILE). */
+    readonly certFile: string | undefined;
+    readonly keyFile: string | undefined;
+  };
   readonly runtime: RuntimeKind;
   readonly logLevel: LogLevel;
   readonly environments: readonly EnvironmentDef[];
@@ -102,6 +129,65 @@ function parseBool(env: Env, name: string): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
   throw new ConfigError(`${name}="${raw}": expected true or false`);
+}
+
+function parseHttpsMode(env: Env): HttpsMode {
+  const raw = pick(env, 'SLIPWAY_HTTPS') ?? 'off';
+  if (raw === 'off' || raw === 'acme' || raw === 'manual') return raw;
+  throw new ConfigError(`SLIPWAY_HTTPS="${raw}": expected off, acme or manual`);
+}
+
+function readableFile(env: Env, name: string, required: boolean): string | undefined {
+  const raw = pick(env, name);
+  if (raw === undefined) {
+    if (required) throw new ConfigError(`${name} is not set: SLIPWAY_HTTPS=manual needs a certificate and its key in PEM files`);
+    return undefined;
+  }
+  const path = resolve(raw);
+  if (!existsSync(path)) throw new ConfigError(`${name}="${raw}": no such file`);
+  return path;
+}
+
+function parseHttps(env: Env, domain: string): Config['https'] {
+  const mode = parseHttpsMode(env);
+  const directoryUrl = pick(env, 'SLIPWAY_ACME_DIRECTORY') ?? LETS_ENCRYPT_DIRECTORY;
+  if (!/^https:\/\/\S+$/.test(directoryUrl)) throw new ConfigError(`SLIPWAY_ACME_DIRECTORY="${directoryUrl}": expected the https:// URL of an ACME directory`);
+  const email = pick(env, 'SLIPWAY_ACME_EMAIL');
+  if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new ConfigError(`SLIPWAY_ACME_EMAIL="${email}": expected an email address`);
+  const profile = pick(env, 'SLIPWAY_ACME_PROFILE');
+  if (profile !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(profile))
+    throw new ConfigError(`SLIPWAY_ACME_PROFILE="${profile}": expected a profile name such as classic`);
+  if (mode === 'acme' && (domain === 'localhost' || domain.endsWith('.localhost')))
+    throw new ConfigError(
+      'SLIPWAY_HTTPS=acme: a CA cannot issue certificates for localhost; set SLIPWAY_DOMAIN to a domain whose names point at this machine (or use SLIPWAY_HTTPS=manual)',
+    );
+  return {
+    mode,
+    port: parsePort(env, 'SLIPWAY_HTTPS_PORT', 443),
+    acme: {
+      directoryUrl,
+      email,
+      caFile: readableFile(env, 'SLIPWAY_ACME_CA_FILE', false),
+      profile,
+      retryMs: parseInt(env, 'SLIPWAY_ACME_RETRY_SECONDS', 60, 1, 86_400) * 1000,
+    },
+    certFile: readableFile(env, 'SLIPWAY_TLS_CERT_FILE', mode === 'manual'),
+    keyFile: readableFile(env, 'SLIPWAY_TLS_KEY_FILE', mode === 'manual'),
+  };
+}
+
+/** Plain HTTP's port: SLIPWAY_PORT or SLIPWAY_HTTP_PORT (the same setting under two names; they must agree). */
+function parseHttpPort(env: Env, fallback: number): number {
+  const port = parsePort(env, 'SLIPWAY_PORT', fallback);
+  const httpPort = parsePort(env, 'SLIPWAY_HTTP_PORT', port);
+  if (pick(env, 'SLIPWAY_PORT') !== undefined && pick(env, 'SLIPWAY_HTTP_PORT') !== undefined && port !== httpPort)
+    throw new ConfigError(`SLIPWAY_PORT=${port} and SLIPWAY_HTTP_PORT=${httpPort} disagree: set one of them`);
+  return httpPort;
+}
+
+/** The origin people use when no public URL is set: the domain, over HTTPS when Slipway serves it. */
+function defaultOrigin(domain: string, port: number, https: Config['https']): string {
+  return https.mode === 'off' ? `http://${domain}:${port}` : `https://${domain}${https.port === 443 ? '' : `:${https.port}`}`;
 }
 
 /** On Kubernetes without SLIPWAY_DOMAIN, apps live under the public IP's nip.io name, as the seed does. */
@@ -215,10 +301,11 @@ function parseNodeSelector(env: Env): Record<string, string> {
 }
 
 export function loadConfig(env: Env = process.env, projectRoot: string = findProjectRoot()): Config {
-  const port = parsePort(env, 'SLIPWAY_PORT', 8080);
   const host = parseHost(env);
   const runtime = parseRuntime(env);
   const domain = parseDomain(env, runtime);
+  const https = parseHttps(env, domain);
+  const port = parseHttpPort(env, https.mode === 'off' ? 8080 : 80);
   const builderSa = pick(env, 'SLIPWAY_KUBE_BUILDER_SERVICE_ACCOUNT') ?? 'slipway-system/slipway-builder';
   const sa = /^([a-z0-9-]{1,63})\/([a-z0-9.-]{1,253})$/.exec(builderSa);
   if (!sa) throw new ConfigError(`SLIPWAY_KUBE_BUILDER_SERVICE_ACCOUNT="${builderSa}": expected NAMESPACE/NAME`);
@@ -230,6 +317,8 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
   const publicUrl = pick(env, 'SLIPWAY_PUBLIC_URL');
   if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+$/.test(publicUrl))
     throw new ConfigError(`SLIPWAY_PUBLIC_URL="${publicUrl}": expected a URL such as http://example.com:8080 (no path)`);
+  if (publicUrl?.startsWith('http://') && https.mode !== 'off')
+    throw new ConfigError(`SLIPWAY_PUBLIC_URL="${publicUrl}": with SLIPWAY_HTTPS=${https.mode} the public URL is https://`);
   const registry = pick(env, 'SLIPWAY_REGISTRY');
   if (registry !== undefined && !/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/.test(registry))
     throw new ConfigError(`SLIPWAY_REGISTRY="${registry}": expected a registry such as localhost:5050`);
@@ -241,13 +330,14 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
     port,
     host,
     domain,
-    publicUrl: publicUrl ?? `http://${domain}:${port}`,
+    publicUrl: publicUrl ?? defaultOrigin(domain, port, https),
     trustedOrigins: publicUrl
       ? [new URL(publicUrl).origin]
-      : domain === 'localhost'
+      : domain === 'localhost' && https.mode === 'off'
         ? [`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`]
-        : [new URL(`http://${domain}:${port}`).origin],
+        : [new URL(defaultOrigin(domain, port, https)).origin],
     adminToken,
+    https,
     runtime,
     logLevel: parseLogLevel(env),
     environments: loadEnvironments(environmentsDir),

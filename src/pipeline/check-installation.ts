@@ -11,6 +11,8 @@ import type { Config } from '../config/load-config.js';
 import { messageOf } from '../shared/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { describeDockerEndpoint } from '../shared/docker/create-docker-client.js';
+import { readStatusFile } from '../tls/certificate-files.js';
+import type { Certificates, CertificateStatus } from '../tls/certificates.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -26,6 +28,8 @@ export interface CheckDeps {
   config: Config;
   runtime: Runtime;
   docker: Docker;
+  /** The server's certificates (in the CLI, a fresh copy: what the server last knew is read from its status file). */
+  certificates?: Certificates;
   /** Name resolution as this machine does it (tests give their own: they ask no DNS server). */
   lookup?: (host: string) => Promise<{ address: string }[]>;
 }
@@ -160,8 +164,9 @@ async function checkPublicUrl(config: Config, resolve: NonNullable<CheckDeps['lo
   }
 }
 
-function checkTls(config: Config): CheckResult {
+function checkTls(config: Config, certificates: Certificates | undefined): CheckResult {
   const url = new URL(config.publicUrl);
+  if (config.https.mode !== 'off') return checkServedTls(config, certificates);
   if (url.protocol === 'https:') return ok('TLS', `${config.publicUrl} is HTTPS (terminated in front of Slipway)`);
   if (isLoopbackHost(url.hostname)) return ok('TLS', 'off: not needed on this machine alone');
   return warn(
@@ -169,6 +174,46 @@ function checkTls(config: Config): CheckResult {
     `off: tokens, session cookies and code travel unencrypted to ${url.host}`,
     'serve Slipway through an HTTPS proxy and set SLIPWAY_PUBLIC_URL=https://…',
   );
+}
+
+/** Slipway serves TLS itself: every host's certificate, the failing ones first. */
+function checkServedTls(config: Config, certificates: Certificates | undefined): CheckResult {
+  const { mode, port } = config.https;
+  const uiHost = new URL(config.publicUrl).hostname;
+  const live = certificates?.list() ?? [];
+  const hosts: { host: string; status: CertificateStatus }[] =
+    mode === 'manual'
+      ? [{ host: uiHost, status: certificates?.status(uiHost) ?? { state: 'none' } }]
+      : live.length > 0
+        ? live
+        : (readStatusFile(config.dataDir)?.hosts ?? []);
+  const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : '?');
+  const failed = hosts.filter((h) => h.status.state === 'failed');
+  if (failed.length > 0) {
+    const first = failed[0]!;
+    const retry = first.status.nextAttemptAt ? `; next try ${first.status.nextAttemptAt}` : '';
+    return fail(
+      'TLS',
+      `${mode}: no valid certificate for ${failed.map((h) => h.host).join(', ')} (${first.status.error ?? 'expired'}${retry}); those hosts are served over plain HTTP`,
+      mode === 'acme'
+        ? `check that ${first.host} resolves to this machine and that port 80 (SLIPWAY_HTTP_PORT=${config.port}) reaches Slipway from the internet; the order is retried on its own`
+        : `put a current certificate and its key in ${config.https.certFile} and ${config.https.keyFile} (read again within 5 s)`,
+    );
+  }
+  if (mode === 'manual' && hosts[0]?.status.state === 'none')
+    return warn(
+      'TLS',
+      `manual: the certificate in ${config.https.certFile} does not cover ${uiHost}`,
+      `use a certificate for ${uiHost} (and *.${config.domain} for the apps)`,
+    );
+  const ui = hosts.find((h) => h.host === uiHost);
+  const valid = hosts.filter((h) => h.status.state === 'valid').length;
+  const pending = hosts.filter((h) => h.status.state === 'pending').map((h) => h.host);
+  const summary = `${mode} on port ${port}: ${valid} of ${hosts.length} host(s) certified${ui?.status.notAfter ? `, ${uiHost}'s until ${day(ui.status.notAfter)}` : ''}`;
+  if (pending.length > 0) return warn('TLS', `${summary}; being ordered: ${pending.join(', ')}`, 'wait a minute; if it stays so, look at the server log (tls)');
+  if (hosts.length === 0)
+    return warn('TLS', `${mode} on port ${port}: no certificate state yet`, 'start the server (npm start); certificates are ordered as hosts are served');
+  return ok('TLS', summary);
 }
 
 function checkApiKey(config: Config): CheckResult {
@@ -189,5 +234,5 @@ export async function checkInstallation(deps: CheckDeps): Promise<CheckResult[]>
     runtime.dockerRoot && describeDockerEndpoint(config.docker).startsWith('unix://') ? checkDisk('Docker disk', runtime.dockerRoot) : Promise.resolve(null),
     checkPublicUrl(config, deps.lookup ?? ((host) => lookup(host, { all: true }))),
   ]);
-  return [runtime.result, registry, images, dataDisk, ...(dockerDisk ? [dockerDisk] : []), publicUrl, checkTls(config), checkApiKey(config)];
+  return [runtime.result, registry, images, dataDisk, ...(dockerDisk ? [dockerDisk] : []), publicUrl, checkTls(config, deps.certificates), checkApiKey(config)];
 }

@@ -6,6 +6,7 @@ import type { AppTemplate } from '../git/app-templates.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Logger } from '../shared/log.js';
 import type { Store } from '../store/create-store.js';
+import type { Certificates } from '../tls/certificates.js';
 import type { PipelineEvents } from './pipeline-events.js';
 
 export interface PipelineDeps {
@@ -20,4 +21,6 @@ export interface PipelineDeps {
   docker: Docker;
   /** Builds a commit into its image; `buildImage` when not given (tests pass a fake: no Docker needed). */
   build?: typeof buildImage;
+  /** TLS certificates when Slipway serves HTTPS (their states show in the UI and the checks). */
+  certificates?: Certificates;
 }

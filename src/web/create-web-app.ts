@@ -81,7 +81,7 @@ export function createWebApp(options: WebAppOptions): Koa {
   const ui = createUi(pipeline, { strictViews: options.strictViews ?? false });
   app.use(ui.assets);
   // Sessions are read lazily (only routes that look at ctx.session parse the cookie).
-  app.use(createSessionMiddleware(app, loadSessionKeys(config.dataDir), config.publicUrl));
+  app.use(createSessionMiddleware(app, loadSessionKeys(config.dataDir), config.publicUrl, config.https.mode !== 'off'));
 
   const onlyApi =
     (m: Middleware): Middleware =>

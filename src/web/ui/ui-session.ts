@@ -11,7 +11,12 @@ import { UnauthorizedError } from '../../shared/errors.js';
 export const SESSION_COOKIE = 'slipway.session';
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
-export function createSessionMiddleware(app: Koa, keys: string[], publicUrl: string): Middleware {
+/**
+ * `secure`: when Slipway serves TLS itself (`followConnection`), the cookie is `Secure` on every HTTPS answer and a
+ * host not certified yet can still sign in over plain HTTP; behind a proxy that ends TLS, an https public URL
+ * makes it always `Secure`.
+ */
+export function createSessionMiddleware(app: Koa, keys: string[], publicUrl: string, followConnection = false): Middleware {
   app.keys = keys;
   return session(
     {
@@ -20,7 +25,7 @@ export function createSessionMiddleware(app: Koa, keys: string[], publicUrl: str
       httpOnly: true,
       signed: true,
       sameSite: 'lax',
-      secure: publicUrl.startsWith('https://'),
+      ...(followConnection ? {} : { secure: publicUrl.startsWith('https://') }),
       renew: true,
       overwrite: true,
     },
