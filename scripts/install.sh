@@ -158,6 +158,8 @@ else
     printf 'SLIPWAY_PORT=%s\n' "$PORT"
     if [[ -n "$PUBLIC_URL" ]]; then printf 'SLIPWAY_PUBLIC_URL=%s\n' "$PUBLIC_URL"; else printf '# SLIPWAY_PUBLIC_URL=http://slipway.example.com\n'; fi
     printf 'SLIPWAY_ADMIN_TOKEN=%s\n' "$new_token"
+    printf '# HTTPS with certificates from Let'"'"'s Encrypt (with SLIPWAY_PORT=80 for plain HTTP; TLS on 443):\n'
+    printf '# SLIPWAY_HTTPS=acme\n# SLIPWAY_DOMAIN=slipway.example.com\n# SLIPWAY_ACME_EMAIL=ops@example.com\n'
     if [[ -n "${SLIPWAY_BUILD_ARGS:-}" ]]; then printf 'SLIPWAY_BUILD_ARGS=%s\n' "$SLIPWAY_BUILD_ARGS"; fi
     printf '# Lets Claude write changes:\n# ANTHROPIC_API_KEY=\n'
   } >"$ENV_FILE.new"
