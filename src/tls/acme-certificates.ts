@@ -243,13 +243,13 @@ export function createAcmeCertificates(options: AcmeCertificatesOptions): Certif
     status,
     want(list) {
       const next = new Set(list.map((h) => h.toLowerCase()).filter(isCertifiableHost));
-      for (const host of wanted) {
-        if (next.has(host)) continue;
-        // No longer served (an app or a custom domain removed): its certificate goes too.
-        const s = hosts.get(host);
-        if (s && !s.ordering) {
-          hosts.delete(host);
+      for (const [host, s] of hosts) {
+        if (next.has(host) || s.ordering) continue;
+        // No longer served (an app or a custom domain removed, also while Slipway was stopped): its certificate goes.
+        hosts.delete(host);
+        if (s.pair) {
           removeCertificate(dataDir, host);
+          log.info('certificate removed: its host is no longer served', { host });
         }
       }
       const changed = next.size !== wanted.size || [...next].some((h) => !wanted.has(h));
