@@ -14,6 +14,7 @@ import { createPipeline, type Pipeline } from './pipeline/create-pipeline.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { createPipelineEvents } from './pipeline/pipeline-events.js';
 import { createDockerRuntime, type DockerRuntime } from './runtime/docker/create-docker-runtime.js';
+import { createFirewall } from './runtime/docker/firewall.js';
 import { createAppProxy } from './runtime/proxy/create-app-proxy.js';
 import { createKubernetesRuntime } from './runtime/kubernetes/create-kubernetes-runtime.js';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -59,7 +60,8 @@ function createRuntime(config: Config, docker: ReturnType<typeof createDockerCli
       installation,
     });
   }
-  return createDockerRuntime({ docker, endpoint: describeDockerEndpoint(config.docker), installation, log });
+  const firewall = createFirewall({ enabled: config.firewall, log: log.child('firewall'), path: config.path });
+  return createDockerRuntime({ docker, endpoint: describeDockerEndpoint(config.docker), installation, log, firewall });
 }
 
 /** Where TLS certificates come from, as configured (none with HTTPS off). */

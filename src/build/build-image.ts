@@ -34,6 +34,8 @@ export interface BuildImageOptions {
   timeoutMs?: number;
   /** The log's cap in bytes (SLIPWAY_MAX_LOG_MB). */
   maxLogBytes?: number;
+  /** The Docker network build steps run on (the runtime's build network); Docker's default bridge when absent. */
+  network?: string | undefined;
   /** Limits of each build step's container: memory (swap included) in bytes, and CPUs. */
   limits?: { memoryBytes: number; cpus: number };
 }
@@ -125,7 +127,10 @@ async function runBuild(
       rm: true,
       forcerm: true,
       pull: false,
+      ...(o.network ? { networkmode: o.network } : {}),
       // Every step's container: memory with no swap beyond it, and a share of the CPUs (CFS quota per 100 ms).
+      // No process limit: the build API has none (no pids-limit), and an nproc ulimit counts all of the user's
+      // processes on the host (steps run as root), not the build's.
       ...(o.limits ? { memory: o.limits.memoryBytes, memswap: o.limits.memoryBytes, cpuperiod: 100_000, cpuquota: Math.round(o.limits.cpus * 100_000) } : {}),
       // The classic builder: BuildKit (version 2) needs a gRPC session and reports progress differently.
       version: '1',

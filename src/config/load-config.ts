@@ -69,6 +69,11 @@ export interface Config {
     /** A build taking longer fails (SLIPWAY_BUILD_TIMEOUT, minutes). */
     readonly timeoutMs: number;
   };
+  /**
+   * Firewall rules for the Docker runtime's networks (SLIPWAY_FIREWALL, default on): app and build containers
+   * reach the internet but not this machine's services or private networks.
+   */
+  readonly firewall: boolean;
   readonly docker: { readonly socketPath: string | undefined; readonly host: string | undefined };
   readonly codegen: {
     readonly apiKey: string | undefined;
@@ -123,9 +128,9 @@ function parsePort(env: Env, name: string, fallback: number): number {
   return n;
 }
 
-function parseBool(env: Env, name: string): boolean {
+function parseBool(env: Env, name: string, fallback = false): boolean {
   const raw = pick(env, name);
-  if (raw === undefined) return false;
+  if (raw === undefined) return fallback;
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
   throw new ConfigError(`${name}="${raw}": expected true or false`);
@@ -349,6 +354,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
       cpus: parseCpus(env, 'SLIPWAY_BUILD_CPUS', availableParallelism()),
       timeoutMs: parseInt(env, 'SLIPWAY_BUILD_TIMEOUT', 20, 1, 24 * 60) * 60_000,
     },
+    firewall: parseBool(env, 'SLIPWAY_FIREWALL', true),
     docker: { socketPath: pick(env, 'SLIPWAY_DOCKER_SOCKET'), host: pick(env, 'DOCKER_HOST') },
     kubernetes: { builderServiceAccount: { namespace: sa[1]!, name: sa[2]! }, ingressClass, nodeSelector },
     codegen: {

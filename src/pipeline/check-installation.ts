@@ -221,18 +221,40 @@ function checkApiKey(config: Config): CheckResult {
   return warn('Anthropic API key', 'not set: apps can be created and pushed, but not described to Claude', 'set ANTHROPIC_API_KEY and restart');
 }
 
+/** The firewall of the Docker runtime's networks (Kubernetes keeps apps apart with NetworkPolicy). */
+async function checkFirewall(deps: CheckDeps): Promise<CheckResult | null> {
+  if (!deps.runtime.firewall) return null;
+  try {
+    const s = await within(CHECK_MS, deps.runtime.firewall());
+    return s.state === 'on' ? ok('Firewall', s.detail) : warn('Firewall', s.detail, s.fix ?? 'see SLIPWAY_FIREWALL in the README');
+  } catch (e) {
+    return warn('Firewall', `not checked: ${messageOf(e)}`, 'run `slipway doctor` again');
+  }
+}
+
 /** Every check, in a fixed order; none throws. */
 export async function checkInstallation(deps: CheckDeps): Promise<CheckResult[]> {
   const { config } = deps;
   const runtime = await checkRuntime(deps);
   const dockerUp = runtime.result.status === 'ok';
-  const [registry, images, dataDisk, dockerDisk, publicUrl] = await Promise.all([
+  const [registry, images, dataDisk, dockerDisk, publicUrl, firewall] = await Promise.all([
     checkRegistry(deps),
     checkBaseImages(deps, dockerUp),
     checkDisk('Data folder disk', config.dataDir),
     // Docker's root folder is on this machine's disks only when the engine is reached through a local socket.
     runtime.dockerRoot && describeDockerEndpoint(config.docker).startsWith('unix://') ? checkDisk('Docker disk', runtime.dockerRoot) : Promise.resolve(null),
     checkPublicUrl(config, deps.lookup ?? ((host) => lookup(host, { all: true }))),
+    checkFirewall(deps),
   ]);
-  return [runtime.result, registry, images, dataDisk, ...(dockerDisk ? [dockerDisk] : []), publicUrl, checkTls(config, deps.certificates), checkApiKey(config)];
+  return [
+    runtime.result,
+    registry,
+    images,
+    dataDisk,
+    ...(dockerDisk ? [dockerDisk] : []),
+    ...(firewall ? [firewall] : []),
+    publicUrl,
+    checkTls(config, deps.certificates),
+    checkApiKey(config),
+  ];
 }

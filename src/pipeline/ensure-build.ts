@@ -13,7 +13,7 @@ export type BuildOutcome =
   { ok: true; image: string; buildId: string; builtNow: boolean } | { ok: false; buildId: string; error: string; needsPerson: boolean };
 
 export async function ensureBuild(
-  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'docker' | 'build'>,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'docker' | 'build' | 'runtime'>,
   app: string,
   commit: string,
   signal?: AbortSignal,
@@ -30,12 +30,15 @@ export async function ensureBuild(
   events.emit({ type: 'build', app, buildId: record.id, commit, status: 'building' });
   try {
     const build = deps.build ?? buildImage;
+    // Builds run on the runtime's own network (with its firewall) when it has one: Docker's.
+    const network = await deps.runtime.buildNetwork?.();
     const result = await build({
       docker: deps.docker,
       gitdir: repoPath(config.dataDir, app),
       app,
       commit,
       registry: config.build.registry,
+      network,
       buildArgs: config.build.buildArgs,
       logFile: record.logPath,
       onLine: (line) => events.emit({ type: 'build-line', app, buildId: record.id, line }),

@@ -50,6 +50,14 @@ export interface JobRun {
   logTail: string;
 }
 
+/** Whether the firewall of the runtime's networks is in place (Docker; Kubernetes has NetworkPolicy). */
+export interface FirewallStatus {
+  state: 'on' | 'off' | 'unavailable';
+  detail: string;
+  /** What to do, when it is not on. */
+  fix?: string;
+}
+
 export interface Runtime {
   readonly kind: 'docker' | 'kubernetes';
   /** Throws a clear error when the engine cannot be reached ("Docker is not reachable at …"). */
@@ -72,4 +80,11 @@ export interface Runtime {
   logs(app: string, environment: string, options: { tail: number; follow: boolean }, signal?: AbortSignal): AsyncIterable<string>;
   /** Runs a job once now with the environment's image (scheduled-job template). */
   runJob(spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<JobRun>;
+  /**
+   * Docker: the network builds run on (created, with its firewall rules, when missing). Absent on Kubernetes,
+   * whose builds run on the node's Docker Engine, outside the cluster's policies.
+   */
+  buildNetwork?(): Promise<string>;
+  /** Docker: whether the firewall rules of Slipway's networks are installed (doctor, the about page). */
+  firewall?(): Promise<FirewallStatus>;
 }

@@ -4,6 +4,8 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { servingName } from '../../src/runtime/docker/container-names.js';
+import { createFirewall } from '../../src/runtime/docker/firewall.js';
+import { createLogger } from '../../src/shared/log.js';
 
 const run = promisify(execFile);
 
@@ -13,9 +15,32 @@ export interface AppContainer {
   commit: string;
 }
 
-/** The name of what serves an environment for a server on `dataDir` (its installation id hashes the data folder, as src/compose.ts does). */
+/** The installation id of a server on `dataDir` (a hash of the data folder, as src/compose.ts makes it). */
+export function installationOf(dataDir: string): string {
+  return createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+}
+
+/** The name of what serves an environment for a server on `dataDir`. */
 export function servingContainerName(dataDir: string, app: string, environment = 'preview'): string {
-  return servingName(createHash('sha256').update(dataDir).digest('hex').slice(0, 12), app, environment);
+  return servingName(installationOf(dataDir), app, environment);
+}
+
+/**
+ * The networks a server on `dataDir` left (its build network outlives its apps by design) and their firewall rules:
+ * every test server is an installation of its own, and Docker's address pools hold about thirty networks.
+ */
+export async function removeInstallationFromDocker(dataDir: string): Promise<void> {
+  const { stdout } = await run('docker', ['network', 'ls', '-q', '--filter', `label=slipway.instance=${installationOf(dataDir)}`]);
+  const firewall = createFirewall({ enabled: true, log: createLogger('warn'), path: process.env.PATH ?? '' });
+  for (const id of stdout.split('\n').filter(Boolean)) {
+    const info = await run('docker', ['network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.name"}}', id]);
+    const removed = await run('docker', ['network', 'rm', id]).then(
+      () => true,
+      () => false,
+    );
+    const bridge = info.stdout.trim();
+    if (removed && bridge.startsWith('sw-')) await firewall.remove(bridge);
+  }
 }
 
 /** Every container labelled with the app (running or not): `docker ps -a --filter label=slipway.app=APP`. */

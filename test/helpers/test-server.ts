@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { startServer, type RunningServer } from '../../src/compose.js';
 import { createLogger } from '../../src/shared/log.js';
 import { createApi } from './e2e-api.js';
+import { removeInstallationFromDocker } from './e2e-docker.js';
 import { freePort } from './free-port.js';
 
 export interface TestServer extends RunningServer {
@@ -45,6 +46,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       // Apps' containers outlive the server by design; tests remove theirs.
       for (const app of running.deps.store.apps.list()) await running.pipeline.deleteApp(app.name).catch(() => undefined);
       await running.close();
+      if (config.runtime === 'docker') await removeInstallationFromDocker(dataDir).catch(() => undefined);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,15 +1,33 @@
-// Names of containers and networks. Docker names are global to an engine, so each carries the installation:
+// Names of containers, networks and bridges. Docker names are global to an engine, so each carries the installation:
 // two data folders on one engine deploy the same app and environment side by side. The parts are joined with
 // "_", which app names and environment names never contain, so no two (app, environment) pairs share a name.
 //
 //   slipway_INSTALLATION_APP                        the app's network
+//   slipway_INSTALLATION_builder                    the network builds run on ("builder" is a reserved app name)
 //   slipway_INSTALLATION_APP_ENV                    what serves an environment
 //   slipway_INSTALLATION_APP_ENV_DEPLOYMENT         a candidate until it is healthy
 //   slipway_INSTALLATION_APP_ENV_retired-TIME       what served before, during its grace period
 //   slipway_INSTALLATION_APP_ENV_run-TIME           a run of a scheduled job
+import { createHash } from 'node:crypto';
 
 export function networkName(installation: string, app: string): string {
   return `slipway_${installation}_${app}`;
+}
+
+/**
+ * The network the installation's builds run on. `builder` is one of RESERVED_APP_NAMES (src/domain/app-name.ts),
+ * so no app's network can have this name.
+ */
+export function buildNetworkName(installation: string): string {
+  return `slipway_${installation}_builder`;
+}
+
+/**
+ * The bridge interface of one of Slipway's networks, fixed when the network is made so that firewall rules can
+ * name it: `sw-` and 12 hex digits of the network's name (Linux allows 15 characters).
+ */
+export function bridgeName(network: string): string {
+  return `sw-${createHash('sha256').update(network).digest('hex').slice(0, 12)}`;
 }
 
 export function servingName(installation: string, app: string, environment: string): string {

@@ -7,10 +7,11 @@ import type Docker from 'dockerode';
 import { messageOf } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { Runtime } from '../runtime.js';
-import { createDockerAccess } from './docker-access.js';
+import { bridgeOf, createDockerAccess } from './docker-access.js';
 import { LABELS, ownedBy } from './docker-labels.js';
 import { deployJob } from './deploy-job.js';
 import { deployWeb } from './deploy-web.js';
+import type { Firewall } from './firewall.js';
 import { removeStale } from './remove-stale.js';
 import { runJob } from './run-job.js';
 import { streamContainerLogs } from './stream-container-logs.js';
@@ -34,6 +35,8 @@ export interface DockerRuntimeOptions {
    */
   installation: string;
   log: Logger;
+  /** Keeps containers on Slipway's networks from the host's services and private networks (firewall.ts). */
+  firewall: Firewall;
 }
 
 export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
@@ -61,7 +64,15 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
       return live;
     },
     health: (app) => readHealth(d, app),
-    removeStale: (isActive) => removeStale(d, isActive),
+    async removeStale(isActive) {
+      const removed = await removeStale(d, isActive);
+      const owned = await d.call('listing networks', () => options.docker.listNetworks({ filters: { label: ownedBy(d.installation) } }));
+      await options.firewall.sync(owned.map(bridgeOf), async () => {
+        const all = await d.call('listing networks', () => options.docker.listNetworks({ filters: { driver: ['bridge'] } }));
+        return new Set(all.map((n) => bridgeOf(n).bridge));
+      });
+      return removed;
+    },
     async removeApp(app) {
       for (const c of await d.listManaged([`${LABELS.app}=${app}`])) await d.removeQuietly(c.Id);
       for (const k of [...routes.keys()]) if (k.startsWith(`${app}/`)) routes.delete(k);
@@ -69,14 +80,22 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
       const nets = await d.call('listing networks', () =>
         options.docker.listNetworks({ filters: { label: [...ownedBy(d.installation), `${LABELS.app}=${app}`] } }),
       );
-      for (const n of nets)
-        await options.docker
+      for (const n of nets) {
+        const removed = await options.docker
           .getNetwork(n.Id)
           .remove()
-          .catch((e: unknown) => d.log.debug('could not remove a network', { network: n.Name, error: messageOf(e) }));
+          .then(
+            () => true,
+            (e: unknown) => d.log.debug('could not remove a network', { network: n.Name, error: messageOf(e) }),
+          );
+        // Its rules go with it; a network still there (a container Slipway does not own on it) keeps them.
+        if (removed) await options.firewall.remove(bridgeOf(n).bridge);
+      }
     },
     logs: (app, environment, opts, signal) => streamContainerLogs(d, app, environment, opts, signal),
     runJob: (spec, onLine, signal) => runJob(d, spec, onLine, signal),
+    buildNetwork: () => d.ensureBuildNetwork(),
+    firewall: () => options.firewall.status(),
     route(app, environment) {
       return routes.get(key(app, environment)) ?? null;
     },

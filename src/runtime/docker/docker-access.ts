@@ -1,18 +1,29 @@
 // What every part of the Docker runtime shares: the client, clear errors, listings of this installation's
-// containers, quiet removal, log tails and the app's network.
+// containers, quiet removal, log tails and the networks (with their firewall rules).
 import type Docker from 'dockerode';
-import type { ContainerInfo } from 'dockerode';
+import type { ContainerInfo, NetworkInspectInfo } from 'dockerode';
 import { toDockerUnreachable } from '../../shared/docker/docker-unreachable.js';
 import { messageOf } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
-import { networkName, servingName } from './container-names.js';
+import { bridgeName, buildNetworkName, networkName, servingName } from './container-names.js';
 import { demuxFrames } from './demux-lines.js';
 import { LABELS, ownedBy } from './docker-labels.js';
+import type { Firewall } from './firewall.js';
+import type { FirewallNetwork } from './firewall-rules.js';
+
+/** Docker's option naming a bridge network's interface. */
+const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
+
+/** A network's bridge interface: the name Slipway gave it, or Docker's `br-ID` (networks made before it did). */
+export function bridgeOf(n: Pick<NetworkInspectInfo, 'Id' | 'Name' | 'Options'>): FirewallNetwork {
+  return { name: n.Name, bridge: n.Options?.[BRIDGE_NAME_OPTION] ?? `br-${n.Id.slice(0, 12)}` };
+}
 
 export interface DockerAccess {
   readonly docker: Docker;
   readonly installation: string;
   readonly log: Logger;
+  readonly firewall: Firewall;
   /** Rethrows connection failures as "Docker is not reachable at …", anything else as "`what`: …". */
   call<T>(what: string, fn: () => Promise<T>): Promise<T>;
   /** This installation's containers (running or not), narrowed by more label filters. */
@@ -21,12 +32,14 @@ export interface DockerAccess {
   servingName(app: string, environment: string): string;
   removeQuietly(id: string): Promise<void>;
   logTail(id: string, lines?: number): Promise<string>;
-  /** Creates the app's network when missing; returns its name. */
+  /** Creates the app's network when missing, and its firewall rules; returns its name. */
   ensureNetwork(app: string): Promise<string>;
+  /** The same for the network builds run on. */
+  ensureBuildNetwork(): Promise<string>;
 }
 
-export function createDockerAccess(o: { docker: Docker; endpoint: string; installation: string; log: Logger }): DockerAccess {
-  const { docker, installation, log } = o;
+export function createDockerAccess(o: { docker: Docker; endpoint: string; installation: string; log: Logger; firewall: Firewall }): DockerAccess {
+  const { docker, installation, log, firewall } = o;
   const owned = ownedBy(installation);
 
   async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -37,8 +50,33 @@ export function createDockerAccess(o: { docker: Docker; endpoint: string; instal
     }
   }
 
+  /** Creates the network when missing (its bridge named for the firewall), then its rules, before anything runs on it. */
+  async function ensure(name: string, labels: Record<string, string>, options: Record<string, string>): Promise<string> {
+    const inspect = () => call('inspecting a network', () => docker.getNetwork(name).inspect() as Promise<NetworkInspectInfo>);
+    let info = await inspect().catch((e: unknown) => {
+      if (/no such network|not found/i.test(messageOf(e))) return null;
+      throw e;
+    });
+    if (!info) {
+      await call('creating a network', () =>
+        docker.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          Options: { [BRIDGE_NAME_OPTION]: bridgeName(name), ...options },
+          Labels: { [LABELS.managed]: 'true', [LABELS.installation]: installation, ...labels },
+        }),
+      ).catch((e: unknown) => {
+        if (!/already exists/.test(messageOf(e))) throw e;
+      });
+      info = await inspect();
+    }
+    await firewall.ensure(bridgeOf(info));
+    return name;
+  }
+
   return {
     docker,
+    firewall,
     installation,
     log,
     call,
@@ -58,17 +96,8 @@ export function createDockerAccess(o: { docker: Docker; endpoint: string; instal
         return `(could not read the container's logs: ${messageOf(e)})`;
       }
     },
-    async ensureNetwork(app) {
-      const name = networkName(installation, app);
-      const existing = await call('listing networks', () => docker.listNetworks({ filters: { name: [name] } }));
-      if (!existing.some((n) => n.Name === name)) {
-        await call('creating the app network', () =>
-          docker.createNetwork({ Name: name, Driver: 'bridge', Labels: { [LABELS.managed]: 'true', [LABELS.installation]: installation, [LABELS.app]: app } }),
-        ).catch((e: unknown) => {
-          if (!/already exists/.test(messageOf(e))) throw e;
-        });
-      }
-      return name;
-    },
+    ensureNetwork: (app) => ensure(networkName(installation, app), { [LABELS.app]: app }, {}),
+    // No traffic between builds of different apps (Docker drops it on the bridge).
+    ensureBuildNetwork: () => ensure(buildNetworkName(installation), { [LABELS.role]: 'build' }, { 'com.docker.network.bridge.enable_icc': 'false' }),
   };
 }

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentDef } from '../../../src/domain/types.js';
+import { createFirewall } from '../../../src/runtime/docker/firewall.js';
 import { createDockerRuntime, type DockerRuntime } from '../../../src/runtime/docker/create-docker-runtime.js';
 import type { DeploySpec } from '../../../src/runtime/runtime.js';
 import { createLogger } from '../../../src/shared/log.js';
@@ -45,7 +46,10 @@ function spec(appName: string, env: EnvironmentDef, commit: string): DeploySpec 
 }
 
 function runtime(installation: string): DockerRuntime {
-  return createDockerRuntime({ docker, endpoint: 'unix:///var/run/docker.sock', installation, log: createLogger('warn') });
+  const log = createLogger('warn');
+  // The firewall has its own test (test/e2e/docker/firewall.test.ts); these networks are removed behind the runtime's back.
+  const firewall = createFirewall({ enabled: false, log, path: process.env.PATH ?? '' });
+  return createDockerRuntime({ docker, endpoint: 'unix:///var/run/docker.sock', installation, log, firewall });
 }
 
 /** What the app serving an environment says it is, through the route the proxy would use. */

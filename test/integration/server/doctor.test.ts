@@ -37,6 +37,8 @@ describe('slipway doctor', () => {
     expect(r.out).toMatch(/^ok {4}Data folder disk: [\d.]+ GiB free of [\d.]+ GiB at /m);
     expect(r.out).toMatch(/^ok {4}Docker disk: [\d.]+ GiB free of [\d.]+ GiB at /m);
     expect(r.out).toMatch(/^ok {4}Public URL: http:\/\/203\.0\.113\.7:8080 \(an address: no DNS needed\)$/m);
+    // As root (the test services run so), the firewall of Slipway's networks can be installed.
+    if (process.getuid?.() === 0) expect(r.out).toMatch(/^ok {4}Firewall: on: /m);
     // Plain HTTP to another machine: said, with the fix on the next line.
     expect(r.out).toMatch(
       /^warn {2}TLS: off: tokens, session cookies and code travel unencrypted to 203\.0\.113\.7:8080\n {6}fix: serve Slipway through an HTTPS proxy/m,
