@@ -2,6 +2,7 @@
 import type Docker from 'dockerode';
 import type { buildImage } from '../build/build-image.js';
 import type { Config } from '../config/load-config.js';
+import type { CertificateState } from '../domain/certificate-state.js';
 import type { AppTemplate } from '../git/app-templates.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Logger } from '../shared/log.js';
@@ -20,4 +21,9 @@ export interface PipelineDeps {
   docker: Docker;
   /** Builds a commit into its image; `buildImage` when not given (tests pass a fake: no Docker needed). */
   build?: typeof buildImage;
+  /**
+   * The TLS certificate of a host as the certificate manager sees it (custom domains and Slipway's own hosts);
+   * `{ state: 'off' }` for every host when not given (no certificate manager).
+   */
+  certificateState?: (host: string) => CertificateState;
 }
