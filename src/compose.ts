@@ -135,6 +135,9 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         environments: config.environments,
         domain: config.domain,
         appExists: (name) => deps.store.apps.get(name) !== undefined,
+        // One prepared statement per request whose host no pattern routes (SQLite answers in microseconds), so a
+        // domain added by `slipway domains add` in another process is served at once, with no cache to refresh.
+        routeForDomain: (host) => deps.store.domains.get(host),
         route: (a, e) => runtime.route(a, e),
         onUpstreamError: () => void runtime.refreshRoutes().catch(() => undefined),
         log: log.child('proxy'),

@@ -38,7 +38,8 @@ export function explainDomainSyntax(domain: string): string | null {
   if (domain.length === 0) return 'a domain is required';
   if (domain.length > MAX_DOMAIN_LENGTH) return `a domain has at most ${MAX_DOMAIN_LENGTH} characters (this one has ${domain.length})`;
   if (domain.includes('*')) return 'wildcard domains are not supported: add each host name on its own';
-  if (/^\[?[0-9a-f:.]*:[0-9a-f:.]*\]?$/.test(domain) || /^[0-9.]+$/.test(domain)) return 'an IP address is not a domain: give a host name such as shop.example.com';
+  if (/^\[?[0-9a-f:.]*:[0-9a-f:.]*\]?$/.test(domain) || /^[0-9.]+$/.test(domain))
+    return 'an IP address is not a domain: give a host name such as shop.example.com';
   if (/[/:@?#]/.test(domain)) return 'give the host name alone, without a scheme, port or path (shop.example.com)';
   if (domain.endsWith('.')) return 'a domain does not end with "."';
   const labels = domain.split('.');
@@ -46,7 +47,8 @@ export function explainDomainSyntax(domain: string): string | null {
   for (const label of labels) {
     if (label.length === 0) return 'a domain has no empty labels (".." or a leading ".")';
     if (label.length > 63) return `each label of a domain has at most 63 characters ("${label.slice(0, 20)}…" has ${label.length})`;
-    if (!LABEL.test(label)) return `each label of a domain uses letters, digits and "-", and starts and ends with a letter or digit ("${label.slice(0, 63)}" does not)`;
+    if (!LABEL.test(label))
+      return `each label of a domain uses letters, digits and "-", and starts and ends with a letter or digit ("${label.slice(0, 63)}" does not)`;
   }
   if (/^[0-9]+$/.test(labels.at(-1)!)) return 'a domain ends with a name, not a number (an IP address is not a domain)';
   return null;

@@ -55,7 +55,7 @@ export interface Pipeline {
    * Gives an environment of the app a custom domain (checked by src/domain/custom-domain.ts; 409 DOMAIN_TAKEN when
    * it is another app's) and emits a `domain` event. On Kubernetes the environment is redeployed for its Ingress.
    */
-  addDomain(app: string, environment: unknown, domain: unknown): DomainRecord;
+  addDomain(app: string, environment: unknown, domain: unknown): { domain: DomainRecord; added: boolean };
   /** Takes a custom domain off the app (404 when it is not the app's) and emits a `domain` event. */
   removeDomain(app: string, domain: unknown): DomainRecord;
   /** Cancels what deploys the app, waits for it, then removes what runs, the repo and the records. */

@@ -9,8 +9,8 @@ import type { DomainRecord } from '../store/domains-store.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface Domains {
-  /** The domain as stored (normalised). Adding one the environment already has changes nothing. */
-  add(app: string, environment: unknown, domain: unknown): DomainRecord;
+  /** The domain as stored (normalised); `added` is false when the environment had it already (nothing changed). */
+  add(app: string, environment: unknown, domain: unknown): { domain: DomainRecord; added: boolean };
   remove(app: string, domain: unknown): DomainRecord;
 }
 
@@ -34,16 +34,15 @@ export function createDomains(
         throw new NotFoundError(`no environment named ${String(environment).slice(0, 60)} (there are ${config.environments.map((e) => e.name).join(', ')})`);
       const domain = parseCustomDomain(input, config);
       const existing = store.domains.get(domain);
-      if (existing?.app === app && existing.environment === env.name) return existing;
-      if (existing?.app === app)
-        throw new ConflictError(`${domain} already goes to ${existing.environment} of ${app}; remove it there first`, 'DOMAIN_TAKEN');
+      if (existing?.app === app && existing.environment === env.name) return { domain: existing, added: false };
+      if (existing?.app === app) throw new ConflictError(`${domain} already goes to ${existing.environment} of ${app}; remove it there first`, 'DOMAIN_TAKEN');
       if (existing) throw new ConflictError(`${domain} is already a custom domain of app "${existing.app}"`, 'DOMAIN_TAKEN');
       const record: DomainRecord = { domain, app, environment: env.name, createdAt: new Date().toISOString() };
       store.domains.add(record);
       deps.log.info('custom domain added', { app, environment: env.name, domain });
       deps.events.emit({ type: 'domain', app, environment: env.name, domain, change: 'added' });
       routesChanged(app, env.name);
-      return record;
+      return { domain: record, added: true };
     },
     remove(app, input) {
       checkApp(app);

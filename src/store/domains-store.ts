@@ -41,7 +41,8 @@ export function createDomainsStore(db: Db): DomainsStore {
         insert.run(record);
       } catch (e) {
         // Two adds of one domain that both got past the pipeline's check: the primary key decides.
-        if ((e as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new ConflictError(`${record.domain} is already a custom domain`, 'DOMAIN_TAKEN');
+        if ((e as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+          throw new ConflictError(`${record.domain} is already a custom domain`, 'DOMAIN_TAKEN');
         throw e;
       }
     },

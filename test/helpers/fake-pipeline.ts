@@ -10,6 +10,7 @@ import { loadTemplates } from '../../src/git/app-templates.js';
 import { repoPath } from '../../src/git/repo-path.js';
 import { createPipeline, type Pipeline } from '../../src/pipeline/create-pipeline.js';
 import { createPipelineEvents } from '../../src/pipeline/pipeline-events.js';
+import type { PipelineDeps } from '../../src/pipeline/deps.js';
 import { createDockerClient } from '../../src/shared/docker/create-docker-client.js';
 import { createLogger } from '../../src/shared/log.js';
 import { createStore, databasePath, type Store } from '../../src/store/create-store.js';
@@ -56,6 +57,8 @@ export interface FakePipelineOptions {
   dataDir?: string;
   runtime?: FakeRuntime;
   build?: FakeBuild;
+  /** What the certificate manager would say of a host (certificates are `off` without it). */
+  certificateState?: PipelineDeps['certificateState'];
 }
 
 export async function createFakePipeline(options: FakePipelineOptions = {}): Promise<FakePipeline> {
@@ -83,6 +86,7 @@ export async function createFakePipeline(options: FakePipelineOptions = {}): Pro
     runtime,
     docker: createDockerClient(config.docker),
     build: build.build,
+    ...(options.certificateState ? { certificateState: options.certificateState } : {}),
   });
   await pipeline.reconciler.start();
   let closed = false;
