@@ -163,6 +163,9 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         environments: config.environments,
         domain: config.domain,
         appExists: (name) => deps.store.apps.get(name) !== undefined,
+        // One prepared statement per request whose host no pattern routes (SQLite answers in microseconds), so a
+        // domain added by `slipway domains add` in another process is served at once, with no cache to refresh.
+        routeForDomain: (host) => deps.store.domains.get(host),
         route: (a, e) => runtime.route(a, e),
         onUpstreamError: () => void runtime.refreshRoutes().catch(() => undefined),
         log: log.child('proxy'),
@@ -208,7 +211,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     }
   }
   const httpsPort = tlsServer ? (tlsServer.address() as AddressInfo).port : undefined;
-  // Certificates follow the hosts served: looked at again when a deployment starts and every minute.
+  // Certificates follow the hosts served: looked at again on a deployment or a domain event, and every minute (a
+  // domain added with the CLI, which has a pipeline of its own, is seen then).
   const wantHosts = (): void => {
     try {
       certificates.want(servedHosts(deps));
@@ -220,7 +224,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const hostTimer = setInterval(wantHosts, 60_000);
   hostTimer.unref();
   const stopWatching = deps.events.subscribe('*', (event) => {
-    if (event.type === 'deployment') wantHosts();
+    if (event.type === 'deployment' || event.type === 'domain') wantHosts();
   });
   await pipeline.reconciler.start();
   const url = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;

@@ -5,7 +5,9 @@ import type { HookContext } from '../config/load-hook-context.js';
 import { parseAppName } from '../domain/app-name.js';
 import { toAppView } from '../domain/app-view.js';
 import type { Pipeline } from '../pipeline/create-pipeline.js';
-import { isSlipwayError, messageOf } from '../shared/errors.js';
+import type { CertificateState } from '../domain/certificate-state.js';
+import { productionEnvironment } from '../domain/environments.js';
+import { isSlipwayError, messageOf, NotFoundError } from '../shared/errors.js';
 import { runHook } from './run-hook.js';
 
 export interface CliServices {
@@ -16,6 +18,14 @@ export interface CliServices {
 }
 
 const print = (line = '') => process.stdout.write(`${line}\n`);
+
+function describeCertificate(c: CertificateState): string {
+  const parts: string[] = [c.state];
+  if (c.notAfter) parts.push(`until ${c.notAfter.slice(0, 10)}`);
+  if (c.error) parts.push(`(${c.error})`);
+  if (c.nextAttemptAt) parts.push(`next attempt ${c.nextAttemptAt}`);
+  return parts.join(' ');
+}
 
 export async function runCli(argv: string[], services: CliServices): Promise<void> {
   const program = new Command('slipway')
@@ -95,6 +105,43 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
       await withPipeline(async (p) => {
         await p.deleteApp(name);
         print(`deleted ${name}`);
+      });
+    });
+
+  const domains = program.command('domains').description("manage an app's custom domains");
+  domains
+    .command('add <app> <environment-or-domain> [domain]')
+    .description('give an environment (production when left out) a custom domain: slipway domains add shop [prod] shop.example.com')
+    .action(async (input: string, first: string, second: string | undefined) => {
+      const app = parseAppName(input);
+      await withPipeline((p) => {
+        const environment = second === undefined ? productionEnvironment(p.read.config.environments)?.name : first;
+        const { domain, added } = p.addDomain(app, environment, second ?? first);
+        print(added ? `added ${domain.domain} to ${app} (${domain.environment})` : `${domain.domain} already goes to ${app} (${domain.environment})`);
+      });
+    });
+  domains
+    .command('remove <app> <domain>')
+    .description('take a custom domain off an app')
+    .action(async (input: string, domain: string) => {
+      const app = parseAppName(input);
+      await withPipeline((p) => {
+        const removed = p.removeDomain(app, domain);
+        print(`removed ${removed.domain} from ${app} (${removed.environment})`);
+      });
+    });
+  domains
+    .command('list <app>')
+    .option('--json', 'print JSON')
+    .description("list an app's custom domains with their certificates")
+    .action(async (input: string, opts: { json?: boolean }) => {
+      const app = parseAppName(input);
+      await withPipeline((p) => {
+        if (!p.read.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
+        const list = p.read.store.domains.listForApp(app).map((d) => ({ ...d, certificate: p.read.certificateState(d.domain) }));
+        if (opts.json) return print(JSON.stringify(list, null, 2));
+        if (list.length === 0) return print(`${app} has no custom domains: slipway domains add ${app} shop.example.com`);
+        for (const d of list) print(`${d.domain.padEnd(40)} ${d.environment.padEnd(10)} certificate ${describeCertificate(d.certificate)}`);
       });
     });
 

@@ -12,7 +12,8 @@ import { messageOf } from '../shared/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { describeDockerEndpoint } from '../shared/docker/create-docker-client.js';
 import { readStatusFile } from '../tls/certificate-files.js';
-import type { Certificates, CertificateStatus } from '../tls/certificates.js';
+import type { CertificateState } from '../domain/certificate-state.js';
+import type { Certificates } from '../tls/certificates.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -181,7 +182,7 @@ function checkServedTls(config: Config, certificates: Certificates | undefined):
   const { mode, port } = config.https;
   const uiHost = new URL(config.publicUrl).hostname;
   const live = certificates?.list() ?? [];
-  const hosts: { host: string; status: CertificateStatus }[] =
+  const hosts: { host: string; status: CertificateState }[] =
     mode === 'manual'
       ? [{ host: uiHost, status: certificates?.status(uiHost) ?? { state: 'none' } }]
       : live.length > 0

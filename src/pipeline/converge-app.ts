@@ -182,7 +182,16 @@ async function runDeployment(
       return fail(messageOf(e), true);
     }
     const result = await runtime.deploy(
-      { app, environment: env, commit: d.commit, image: build.image, settings, secrets: secretValues(deps, app, env.name), deploymentId: d.id },
+      {
+        app,
+        environment: env,
+        commit: d.commit,
+        image: build.image,
+        settings,
+        secrets: secretValues(deps, app, env.name),
+        deploymentId: d.id,
+        domains: store.domains.listForApp(app).flatMap((r) => (r.environment === env.name ? [r.domain] : [])),
+      },
       (line) => log.line(line),
       signal,
     );

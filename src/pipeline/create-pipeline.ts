@@ -29,6 +29,9 @@ import { acceptsWithoutHook, postReceive, preReceive, type HookInput, type Say }
 import { recordRefUpdates } from './record-ref-updates.js';
 import { revertGeneration } from './revert-generation.js';
 import { createSecrets, type Secrets } from './secrets.js';
+import { createDomains } from './domains.js';
+import type { DomainRecord } from '../store/domains-store.js';
+import { CERTIFICATES_OFF } from '../domain/certificate-state.js';
 import { startJobRun } from './run-job.js';
 import { waitForDeployment } from './wait-for-deployment.js';
 import { createWorkTracker } from './work-tracker.js';
@@ -48,6 +51,13 @@ export interface Pipeline {
   /** An app's secrets per environment: names to show, values write-only; a change restarts the environment. */
   readonly secrets: Secrets;
   createApp(input: CreateAppInput): ReturnType<typeof createApp>;
+  /**
+   * Gives an environment of the app a custom domain (checked by src/domain/custom-domain.ts; 409 DOMAIN_TAKEN when
+   * it is another app's) and emits a `domain` event. On Kubernetes the environment is redeployed for its Ingress.
+   */
+  addDomain(app: string, environment: unknown, domain: unknown): { domain: DomainRecord; added: boolean };
+  /** Takes a custom domain off the app (404 when it is not the app's) and emits a `domain` event. */
+  removeDomain(app: string, domain: unknown): DomainRecord;
   /** Cancels what deploys the app, waits for it, then removes what runs, the repo and the records. */
   deleteApp(name: string): Promise<void>;
   /** Whether pre-receive would accept these updates whatever happens meanwhile (the bridge then skips the hook). */
@@ -110,8 +120,16 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     void reconciler.wake(app);
     return d;
   };
+  const domains = createDomains(deps, restartEnvironment);
   return {
-    read: { config: deps.config, store: deps.store, events: deps.events, templates: deps.templates, health: (app) => readHealthQuickly(deps, app) },
+    read: {
+      config: deps.config,
+      store: deps.store,
+      events: deps.events,
+      templates: deps.templates,
+      health: (app) => readHealthQuickly(deps, app),
+      certificateState: (host) => deps.certificates?.status(host) ?? CERTIFICATES_OFF,
+    },
     log: deps.log,
     platform: createPlatformStatus(deps),
     checkInstallation: () => checkInstallation(deps),
@@ -124,6 +142,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       await recordRefUpdates(deps, app.name, [{ ref: MAIN_REF, oldSha: ZERO_SHA, newSha: app.commit }], { by: 'slipway', trigger: 'create' });
       void reconciler.wake(app.name);
       return app;
+    },
+    addDomain: (app, environment, domain) => {
+      work.checkOpen();
+      return domains.add(app, environment, domain);
+    },
+    removeDomain: (app, domain) => {
+      work.checkOpen();
+      return domains.remove(app, domain);
     },
     deleteApp: async (name) => {
       // Queue for the app exclusively first, so no new pass slips in, then cancel the pass that deploys it.

@@ -9,7 +9,9 @@ export type PipelineEvent =
   | { type: 'job-run'; app: string; runId: string; status: 'running' | 'succeeded' | 'failed'; exitCode?: number | null }
   | { type: 'job-line'; app: string; runId: string; line: string }
   /** A generation's stream grew (read it from the store from the last seq you saw). */
-  | { type: 'generation'; app: string; generationId: string; seq: number };
+  | { type: 'generation'; app: string; generationId: string; seq: number }
+  /** A custom domain was added to or removed from an environment (the certificate manager and the UI follow these). */
+  | { type: 'domain'; app: string; environment: string; domain: string; change: 'added' | 'removed' };
 
 export interface PipelineEvents {
   emit(event: PipelineEvent): void;

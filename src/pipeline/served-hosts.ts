@@ -1,6 +1,6 @@
-// The host names Slipway serves now, each of which wants a certificate when Slipway serves HTTPS: the UI's, and
-// the host of every environment an app has deployed to (or is deploying to: its certificate is then ready when
-// the deployment is).
+// The host names Slipway serves now, each of which wants a certificate when Slipway serves HTTPS: the UI's, the
+// host of every environment an app has deployed to (or is deploying to: its certificate is then ready when the
+// deployment is), and every custom domain.
 import { hostFor } from '../domain/host-for.js';
 import type { PipelineDeps } from './deps.js';
 
@@ -12,5 +12,6 @@ export function servedHosts(deps: Pick<PipelineDeps, 'config' | 'store'>): strin
       if (store.deployments.latest(app.name, env.name)) hosts.add(hostFor(env, app.name, config.domain));
     }
   }
+  for (const d of store.domains.list()) hosts.add(d.domain);
   return [...hosts];
 }

@@ -19,6 +19,11 @@ export interface DeploySpec {
   secrets: Record<string, string>;
   /** Id of the deployment record, put on what is created so a crashed deploy can be found and cleaned. */
   deploymentId: string;
+  /**
+   * The environment's custom domains (normalised), for runtimes that route by manifest (Kubernetes' Ingress);
+   * Docker's proxy reads them from the store on each request instead.
+   */
+  domains?: readonly string[];
 }
 
 export type DeployResult = { ok: true; instance: Instance } | { ok: false; reason: string; logTail: string };

@@ -5,6 +5,8 @@ export type ErrorCode =
   | 'INVALID_APP_NAME'
   | 'UNKNOWN_TEMPLATE'
   | 'APP_EXISTS'
+  | 'INVALID_DOMAIN'
+  | 'DOMAIN_TAKEN'
   | 'NOT_FOUND'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
@@ -30,6 +32,8 @@ const statusOf: Record<ErrorCode, number> = {
   INVALID_APP_NAME: 400,
   UNKNOWN_TEMPLATE: 400,
   APP_EXISTS: 409,
+  INVALID_DOMAIN: 400,
+  DOMAIN_TAKEN: 409,
   NOT_FOUND: 404,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
@@ -78,6 +82,12 @@ export class InvalidAppNameError extends SlipwayError {
   }
 }
 
+export class InvalidDomainError extends SlipwayError {
+  constructor(message: string) {
+    super('INVALID_DOMAIN', message);
+  }
+}
+
 export class NotFoundError extends SlipwayError {
   constructor(message: string) {
     super('NOT_FOUND', message);
@@ -85,7 +95,7 @@ export class NotFoundError extends SlipwayError {
 }
 
 export class ConflictError extends SlipwayError {
-  constructor(message: string, code: 'CONFLICT' | 'APP_EXISTS' = 'CONFLICT') {
+  constructor(message: string, code: 'CONFLICT' | 'APP_EXISTS' | 'DOMAIN_TAKEN' = 'CONFLICT') {
     super(code, message);
   }
 }

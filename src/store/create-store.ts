@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { createAppsStore, type AppsStore } from './apps-store.js';
 import { createBuildsStore, type BuildsStore } from './builds-store.js';
 import { createDeploymentsStore, type DeploymentsStore } from './deployments-store.js';
+import { createDomainsStore, type DomainsStore } from './domains-store.js';
 import { createGenerationsStore, type GenerationsStore } from './generations-store.js';
 import { createJobRunsStore, type JobRunsStore } from './job-runs-store.js';
 import { createSecretsStore, type SecretsStore } from './secrets-store.js';
@@ -22,6 +23,7 @@ export interface Store {
   readonly secrets: SecretsStore;
   readonly jobRuns: JobRunsStore;
   readonly generations: GenerationsStore;
+  readonly domains: DomainsStore;
   /** Runs `fn` in one transaction: every write in it is committed together or not at all. */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -45,6 +47,7 @@ export function createStore(path: string): Store {
     secrets: createSecretsStore(db, box),
     jobRuns: createJobRunsStore(db),
     generations: createGenerationsStore(db),
+    domains: createDomainsStore(db),
     transaction: (fn) => db.transaction(fn)(),
     close: () => db.close(),
   };

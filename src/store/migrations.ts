@@ -139,4 +139,18 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'custom domains',
+    // One row per host name: the primary key is what makes a domain one app's only. Removed with the app.
+    sql: `
+      CREATE TABLE domains (
+        domain TEXT PRIMARY KEY,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        environment TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX domains_app ON domains (app, environment);
+    `,
+  },
 ];

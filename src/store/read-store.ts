@@ -3,6 +3,7 @@
 import type { AppsStore } from './apps-store.js';
 import type { BuildsStore } from './builds-store.js';
 import type { DeploymentsStore } from './deployments-store.js';
+import type { DomainsStore } from './domains-store.js';
 import type { GenerationsStore } from './generations-store.js';
 import type { JobRunsStore } from './job-runs-store.js';
 import type { RefUpdatesStore } from './ref-updates-store.js';
@@ -13,6 +14,7 @@ export interface ReadStore {
   readonly apps: Pick<AppsStore, 'get' | 'list'>;
   readonly builds: Pick<BuildsStore, 'get' | 'latestFor' | 'list'>;
   readonly deployments: Pick<DeploymentsStore, 'get' | 'list' | 'open' | 'live' | 'latest' | 'isActive'>;
+  readonly domains: Pick<DomainsStore, 'get' | 'list' | 'listForApp'>;
   readonly generations: Pick<GenerationsStore, 'get' | 'list' | 'running' | 'events'>;
   readonly jobRuns: Pick<JobRunsStore, 'get' | 'list'>;
   readonly refUpdates: Pick<RefUpdatesStore, 'get' | 'pending' | 'listForApp'>;

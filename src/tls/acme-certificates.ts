@@ -12,7 +12,8 @@ import { isCertifiableHost, renewalTime, retryDelay } from '../domain/certificat
 import { messageOf } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { loadCertificates, removeCertificate, saveCertificate, tlsDir, writePrivateFile, writeStatusFile, type CertificatePair } from './certificate-files.js';
-import type { Certificates, CertificateStatus } from './certificates.js';
+import type { CertificateState } from '../domain/certificate-state.js';
+import type { Certificates } from './certificates.js';
 
 /** One order may take this long (the CA polls, validates, signs); past it, it counts as failed. */
 const ORDER_TIMEOUT_MS = 120_000;
@@ -183,7 +184,7 @@ export function createAcmeCertificates(options: AcmeCertificatesOptions): Certif
     }
   }
 
-  function listAll(): { host: string; status: CertificateStatus }[] {
+  function listAll(): { host: string; status: CertificateState }[] {
     return [...wanted].sort().map((host) => ({ host, status: status(host) }));
   }
 
@@ -217,7 +218,7 @@ export function createAcmeCertificates(options: AcmeCertificatesOptions): Certif
     timer.unref();
   }
 
-  function status(host: string): CertificateStatus {
+  function status(host: string): CertificateState {
     const h = host.toLowerCase();
     if (!isCertifiableHost(h) || !wanted.has(h)) return { state: 'none' };
     const s = stateOf(h);

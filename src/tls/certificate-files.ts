@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isCertifiableHost } from '../domain/certificate-renewal.js';
-import type { CertificateStatus } from './certificates.js';
+import type { CertificateState } from '../domain/certificate-state.js';
 
 export interface CertificatePair {
   readonly host: string;
@@ -80,14 +80,14 @@ export function loadCertificates(dataDir: string, onDamaged: (host: string, erro
 }
 
 /** What the server last knew of each host's certificate, for `slipway doctor` (another process). */
-export function writeStatusFile(dataDir: string, hosts: readonly { host: string; status: CertificateStatus }[]): void {
+export function writeStatusFile(dataDir: string, hosts: readonly { host: string; status: CertificateState }[]): void {
   mkdirSync(tlsDir(dataDir), { recursive: true, mode: 0o700 });
   writePrivateFile(join(tlsDir(dataDir), 'status.json'), `${JSON.stringify({ at: new Date().toISOString(), hosts }, null, 2)}\n`);
 }
 
-export function readStatusFile(dataDir: string): { at: string; hosts: { host: string; status: CertificateStatus }[] } | undefined {
+export function readStatusFile(dataDir: string): { at: string; hosts: { host: string; status: CertificateState }[] } | undefined {
   try {
-    return JSON.parse(readFileSync(join(tlsDir(dataDir), 'status.json'), 'utf8')) as { at: string; hosts: { host: string; status: CertificateStatus }[] };
+    return JSON.parse(readFileSync(join(tlsDir(dataDir), 'status.json'), 'utf8')) as { at: string; hosts: { host: string; status: CertificateState }[] };
   } catch {
     return undefined;
   }

@@ -6,7 +6,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { ConfigError, messageOf } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
-import type { Certificates, CertificateStatus } from './certificates.js';
+import type { CertificateState } from '../domain/certificate-state.js';
+import type { Certificates } from './certificates.js';
 
 const RELOAD_CHECK_MS = 5_000;
 
@@ -58,7 +59,7 @@ export function createManualCertificate(o: {
   timer.unref();
 
   const covers = (host: string): boolean => current.x509.checkHost(host.toLowerCase()) !== undefined;
-  const status = (host: string): CertificateStatus =>
+  const status = (host: string): CertificateState =>
     !covers(host)
       ? { state: 'none' }
       : new Date(current.x509.validTo) > new Date()

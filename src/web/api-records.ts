@@ -1,6 +1,8 @@
 // Records as the API answers them: never a path on the server (the store keeps where each log file lives);
 // instead the URL of the log endpoint that serves it.
+import type { CertificateState } from '../domain/certificate-state.js';
 import type { BuildRecord } from '../store/builds-store.js';
+import type { DomainRecord } from '../store/domains-store.js';
 import type { DeploymentRecord } from '../store/deployments-store.js';
 import type { JobRunRecord } from '../store/job-runs-store.js';
 
@@ -14,3 +16,11 @@ function withLogUrl<T extends { id: string; logPath: string }>(record: T, url: s
 export const buildAnswer = (b: BuildRecord) => withLogUrl(b, `/api/builds/${b.id}/log`);
 export const deploymentAnswer = (d: DeploymentRecord) => withLogUrl(d, `/api/deployments/${d.id}/log`);
 export const jobRunAnswer = (r: JobRunRecord) => withLogUrl(r, `/api/job-runs/${r.id}/log`);
+
+/** A custom domain with its certificate as the certificate manager reports it (`off` without one). */
+export const domainAnswer = (d: DomainRecord, certificateState: (host: string) => CertificateState) => ({
+  domain: d.domain,
+  environment: d.environment,
+  createdAt: d.createdAt,
+  certificate: certificateState(d.domain),
+});

@@ -17,6 +17,7 @@ import { requireToken } from './middleware/require-token.js';
 import { apiAppsRoutes } from './routes/api-apps.js';
 import { apiPipelineRoutes } from './routes/api-pipeline.js';
 import { apiGenerationsRoutes } from './routes/api-generations.js';
+import { apiDomainsRoutes } from './routes/api-domains.js';
 import { internalHookRoutes } from './routes/internal-hooks.js';
 import { createUi } from './ui/create-ui.js';
 import { loadSessionKeys } from './ui/session-keys.js';
@@ -96,8 +97,9 @@ export function createWebApp(options: WebAppOptions): Koa {
     ),
   );
   app.use(onlyApi(requireJsonBody()));
-  app.use(onlyApi(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' })));
-  const apiRouters = [apiAppsRoutes(pipeline), apiPipelineRoutes(pipeline), apiGenerationsRoutes(pipeline)];
+  // DELETE too: `DELETE /api/apps/:name/domains` may name the domain in its body.
+  app.use(onlyApi(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] })));
+  const apiRouters = [apiAppsRoutes(pipeline), apiPipelineRoutes(pipeline), apiGenerationsRoutes(pipeline), apiDomainsRoutes(pipeline)];
   for (const router of apiRouters) app.use(router.routes());
   // The API ends here: what no route answered is a 405 or a JSON 404, never one of the UI's pages.
   app.use(onlyApi(refuseOtherMethods(apiRouters)));

@@ -1,6 +1,8 @@
 // A real Pipeline (createPipeline) over a real store in a temporary data folder, real git repos made from the real
 // templates and config from the real loader; only the engine (a fake Runtime) and the build (a fake buildImage)
 // are stand-ins, so pipeline tests need neither Docker nor Kubernetes.
+import type { CertificateState } from '../../src/domain/certificate-state.js';
+import { noCertificates } from '../../src/tls/certificates.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +12,7 @@ import { loadTemplates } from '../../src/git/app-templates.js';
 import { repoPath } from '../../src/git/repo-path.js';
 import { createPipeline, type Pipeline } from '../../src/pipeline/create-pipeline.js';
 import { createPipelineEvents } from '../../src/pipeline/pipeline-events.js';
+import type { PipelineDeps } from '../../src/pipeline/deps.js';
 import { createDockerClient } from '../../src/shared/docker/create-docker-client.js';
 import { createLogger } from '../../src/shared/log.js';
 import { createStore, databasePath, type Store } from '../../src/store/create-store.js';
@@ -56,6 +59,8 @@ export interface FakePipelineOptions {
   dataDir?: string;
   runtime?: FakeRuntime;
   build?: FakeBuild;
+  /** What the certificate manager would say of a host (certificates are `off` without it). */
+  certificateState?: (host: string) => CertificateState;
 }
 
 export async function createFakePipeline(options: FakePipelineOptions = {}): Promise<FakePipeline> {
@@ -83,6 +88,7 @@ export async function createFakePipeline(options: FakePipelineOptions = {}): Pro
     runtime,
     docker: createDockerClient(config.docker),
     build: build.build,
+    ...(options.certificateState ? { certificates: { ...noCertificates, status: options.certificateState } } : {}),
   });
   await pipeline.reconciler.start();
   let closed = false;

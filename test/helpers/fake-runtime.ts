@@ -25,6 +25,8 @@ export interface FakeCall {
   environment?: string;
   commit?: string;
   deploymentId?: string;
+  /** The environment's custom domains the deploy was given. */
+  domains?: readonly string[];
   /** How the call ended: 'ok', 'failed', 'threw', 'aborted', or 'pending' while it runs. */
   result: 'pending' | 'ok' | 'failed' | 'threw' | 'aborted';
 }
@@ -138,6 +140,7 @@ export function createFakeRuntime(): FakeRuntime {
         method: 'deploy',
         app: spec.app,
         environment: spec.environment.name,
+        ...(spec.domains ? { domains: spec.domains } : {}),
         commit: spec.commit,
         deploymentId: spec.deploymentId,
         result: 'pending',

@@ -53,6 +53,11 @@ export interface KubernetesRuntimeOptions {
   rolloutMarginSeconds?: number;
   jobDeadlineSeconds?: number;
   namespaceDeleteTimeoutSeconds?: number;
+  /**
+   * The TLS Secret of a custom domain, when its certificate exists (the certificate manager writes it, named by
+   * `tlsSecretName`); the environment's HTTPS Ingress lists only those. Without it custom domains are HTTP only.
+   */
+  tlsSecretFor?: (domain: string) => string | undefined;
 }
 
 export const DEFAULT_BUILDER: BuilderIdentity = Object.freeze({ namespace: 'slipway-system', name: 'slipway-builder', role: 'slipway-app' });
@@ -69,6 +74,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     nodeSelector: options.nodeSelector ?? {},
     rolloutMarginSeconds: options.rolloutMarginSeconds ?? 120,
     jobDeadlineSeconds: options.jobDeadlineSeconds ?? 3600,
+    ...(options.tlsSecretFor ? { tlsSecretFor: options.tlsSecretFor } : {}),
   };
   const managed = selector({ [LABELS.managedBy]: MANAGED_BY });
 
@@ -135,8 +141,11 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     }
   }
 
-  /** An environment that changed between web app and scheduled job keeps none of the other kind's objects. */
-  async function removeOtherKind(namespace: string, name: string, kind: 'web' | 'job'): Promise<void> {
+  /**
+   * An environment that changed between web app and scheduled job keeps none of the other kind's objects, and one
+   * whose custom domains no longer have a certificate keeps no HTTPS Ingress.
+   */
+  async function removeOtherKind(namespace: string, name: string, kind: 'web' | 'job', tlsIngress: { name: string; keep: boolean }): Promise<void> {
     const other =
       kind === 'job'
         ? [
@@ -145,6 +154,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
             `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}`,
           ]
         : [`/apis/batch/v1/namespaces/${namespace}/cronjobs/${name}`];
+    if (!tlsIngress.keep) other.push(`/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${tlsIngress.name}`);
     for (const path of other) {
       try {
         await api.delete(path, { propagationPolicy: 'Background' });
@@ -173,7 +183,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       since: new Date().toISOString(),
       deploymentId: spec.deploymentId,
     });
-    await removeOtherKind(m.namespace, name, spec.settings.kind);
+    await removeOtherKind(m.namespace, name, spec.settings.kind, { name: m.tlsIngressName, keep: m.hasTlsIngress });
     if (spec.settings.kind === 'job') {
       await pruneConfig(api, m.namespace, spec.app, name);
       onLine(`kubernetes: CronJob ${m.namespace}/${name} runs on "${spec.settings.schedule ?? ''}" (UTC)`);

@@ -17,6 +17,11 @@ export interface EnvironmentOptions {
   readonly rolloutMarginSeconds: number;
   /** How long one run of a scheduled job may take. */
   readonly jobDeadlineSeconds: number;
+  /**
+   * The name of the TLS Secret (in the app's namespace) holding a custom domain's certificate, when it exists;
+   * undefined while there is none. Without it no domain is served over HTTPS. See tlsSecretName.
+   */
+  readonly tlsSecretFor?: (domain: string) => string | undefined;
 }
 
 export interface EnvironmentManifests {
@@ -25,6 +30,9 @@ export interface EnvironmentManifests {
   readonly objects: KubeObject[];
   /** The Deployment or CronJob. */
   readonly workload: KubeObject;
+  /** The HTTPS Ingress of the custom domains that have a certificate, when one was rendered (else it must go). */
+  readonly tlsIngressName: string;
+  readonly hasTlsIngress: boolean;
   readonly configMapName: string;
   readonly secretName: string;
 }
@@ -49,6 +57,18 @@ export function environmentManifests(templates: Templates, spec: DeploySpec, o: 
   const secretName = contentName(`${env.name}-secrets`, spec.secrets);
   // slipway.yaml readOnly: the folders that stay writable (parseAppSettings gives /tmp by default).
   const writable = spec.settings.readOnly ? (spec.settings.writable ?? ['/tmp']) : [];
+  // The environment's own host first, then its custom domains, all to the same Service.
+  const hosts = [hostFor(env, spec.app, o.domain), ...(spec.domains ?? [])];
+  const rule = (host: string) => ({
+    host,
+    http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: env.name, port: { name: 'http' } } } }] },
+  });
+  const withTls = (spec.domains ?? []).flatMap((domain) => {
+    const secretName = o.tlsSecretFor?.(domain);
+    return secretName ? [{ domain, secretName }] : [];
+  });
+  // A dot, which environment names (DNS labels) cannot hold: no environment's own Ingress can have this name.
+  const tlsIngressName = `${env.name}.tls`;
   const values = {
     app: spec.app,
     namespace,
@@ -72,7 +92,10 @@ export function environmentManifests(templates: Templates, spec: DeploySpec, o: 
     secretName,
     env: { ...spec.settings.env },
     secretData,
-    host: hostFor(env, spec.app, o.domain),
+    rules: hosts.map(rule),
+    tlsIngressName,
+    tlsRules: withTls.map((d) => rule(d.domain)),
+    tls: withTls.map((d) => ({ hosts: [d.domain], secretName: d.secretName })),
     ingressClassName: o.ingressClassName,
     schedule: spec.settings.schedule ?? '',
     jobDeadlineSeconds: o.jobDeadlineSeconds,
@@ -86,14 +109,17 @@ export function environmentManifests(templates: Templates, spec: DeploySpec, o: 
   const config = [templates.render('config-map', values), templates.render('secret', values)];
   if (spec.settings.kind === 'job') {
     const cronJob = templates.render('cron-job', values);
-    return { namespace, objects: [...config, cronJob], workload: cronJob, configMapName, secretName };
+    return { namespace, objects: [...config, cronJob], workload: cronJob, configMapName, secretName, tlsIngressName, hasTlsIngress: false };
   }
   const deployment = templates.render('deployment', values);
+  const ingresses = [templates.render('ingress', values), ...(withTls.length > 0 ? [templates.render('ingress-tls', values)] : [])];
   return {
     namespace,
-    objects: [...config, templates.render('service', values), templates.render('ingress', values), deployment],
+    objects: [...config, templates.render('service', values), ...ingresses, deployment],
     workload: deployment,
     configMapName,
     secretName,
+    tlsIngressName,
+    hasTlsIngress: withTls.length > 0,
   };
 }

@@ -17,6 +17,7 @@ export const TEMPLATE_NAMES = [
   'deployment',
   'service',
   'ingress',
+  'ingress-tls',
   'cron-job',
 ] as const;
 

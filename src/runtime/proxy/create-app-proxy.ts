@@ -1,5 +1,6 @@
 // The Host-header reverse proxy for app traffic on Slipway's own port: APP-preview.DOMAIN → preview,
-// APP.DOMAIN → production, WebSockets included. Hosts that name no app fall through to the UI.
+// APP.DOMAIN → production, a custom domain → its app's environment, WebSockets included. Hosts that name no app
+// fall through to the UI.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
@@ -12,6 +13,12 @@ export interface AppProxyOptions {
   environments: readonly EnvironmentDef[];
   domain: string;
   appExists: (app: string) => boolean;
+  /**
+   * The app and environment a custom domain goes to (the host is lower case, without port), asked for every host
+   * no pattern routes: keep it cheap (a prepared statement). Its domains can never be pattern hosts (refused when
+   * added), so patterns are asked first.
+   */
+  routeForDomain?: (hostname: string) => { app: string; environment: string } | undefined;
   route: (app: string, environment: string) => { host: string; port: number } | null;
   /** Called when an upstream refused a connection: its route may be stale. */
   onUpstreamError?: () => void;
@@ -57,9 +64,14 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
   };
 
   const resolve = (hostHeader: string | undefined) => {
-    const found = routeForHost(hostname(hostHeader), options.environments, options.domain);
-    if (!found || !options.appExists(found.app)) return null;
-    return { ...found, target: options.route(found.app, found.environment) };
+    const host = hostname(hostHeader);
+    const byPattern = routeForHost(host, options.environments, options.domain);
+    if (byPattern && options.appExists(byPattern.app)) return { ...byPattern, target: options.route(byPattern.app, byPattern.environment) };
+    if (byPattern) return null;
+    // A client may send the fully qualified form (a trailing dot); domains are stored without it.
+    const custom = options.routeForDomain?.(host.endsWith('.') ? host.slice(0, -1) : host);
+    if (!custom) return null;
+    return { app: custom.app, environment: custom.environment, target: options.route(custom.app, custom.environment) };
   };
 
   return {

@@ -1,7 +1,8 @@
-// JSON API for apps: list, create, show, delete.
+// JSON API for apps: list, create, show (with its custom domains), delete.
 import Router from '@koa/router';
 import { toAppView } from '../../domain/app-view.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
+import { domainAnswer } from '../api-records.js';
 import { existingAppName } from '../existing-app-name.js';
 
 export function apiAppsRoutes(pipeline: Pipeline): Router {
@@ -20,7 +21,9 @@ export function apiAppsRoutes(pipeline: Pipeline): Router {
   });
 
   router.get('/:name', (ctx) => {
-    ctx.body = { app: toAppView(read.config, read.store.apps.get(existingAppName(read.store, ctx))!) };
+    const name = existingAppName(read.store, ctx);
+    const domains = read.store.domains.listForApp(name).map((d) => domainAnswer(d, read.certificateState));
+    ctx.body = { app: { ...toAppView(read.config, read.store.apps.get(name)!), domains } };
   });
 
   router.delete('/:name', async (ctx) => {

@@ -1,5 +1,5 @@
 // An app's settings: plain variables (read-only, they live in slipway.yaml), secrets per environment
-// (write-only), the clone URL and git commands, and deleting the app by typing its name.
+// (write-only), custom domains, the clone URL and git commands, and deleting the app by typing its name.
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
@@ -22,6 +22,7 @@ export function uiSettingsRoutes(pipeline: Pipeline, pages: PageRenderer): Route
       app: { name },
       settings: await settingsView(read, pipeline.secrets, name),
       saved: typeof ctx.query.saved === 'string' ? ctx.query.saved : null,
+      added: typeof ctx.query.added === 'string' ? ctx.query.added : null,
     });
   });
 
@@ -37,6 +38,18 @@ export function uiSettingsRoutes(pipeline: Pipeline, pages: PageRenderer): Route
     const name = appName(ctx);
     pipeline.secrets.remove(name, field(ctx, 'environment'), field(ctx, 'name'));
     seeOther(ctx, `/apps/${name}/settings#secrets`);
+  });
+
+  router.post('/domains', (ctx) => {
+    const name = appName(ctx);
+    const { domain } = pipeline.addDomain(name, field(ctx, 'environment'), field(ctx, 'domain'));
+    seeOther(ctx, `/apps/${name}/settings?added=${encodeURIComponent(domain.domain)}#domains`);
+  });
+
+  router.post('/domains/remove', (ctx) => {
+    const name = appName(ctx);
+    pipeline.removeDomain(name, field(ctx, 'domain'));
+    seeOther(ctx, `/apps/${name}/settings#domains`);
   });
 
   router.post('/delete', async (ctx) => {

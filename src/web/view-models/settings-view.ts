@@ -1,5 +1,6 @@
 // An app's settings page: the plain variables of slipway.yaml (they live in the repo, so they are shown, not
-// edited), the names of its secrets per environment (values are write-only), and how to clone and push.
+// edited), the names of its secrets per environment (values are write-only), its custom domains with their
+// certificates, and how to clone and push.
 import { readAppSettings } from '../../pipeline/read-app-settings.js';
 import { shortSha } from '../../domain/types.js';
 import { resolveRef } from '../../git/read-refs.js';
@@ -7,6 +8,24 @@ import { repoPath } from '../../git/repo-path.js';
 import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
 import type { Secrets } from '../../pipeline/secrets.js';
 import { messageOf, NotFoundError } from '../../shared/errors.js';
+import type { CertificateState } from '../../domain/certificate-state.js';
+import { productionEnvironment } from '../../domain/environments.js';
+import type { Tone } from './status-view.js';
+
+export interface DomainView {
+  domain: string;
+  environment: string;
+  environmentTitle: string;
+  certificate: {
+    state: CertificateState['state'];
+    label: string;
+    tone: Tone;
+    /** Day of expiry (valid, or failed while a certificate still serves). */
+    notAfter: string | null;
+    error: string | null;
+    nextAttemptAt: string | null;
+  };
+}
 
 export interface SettingsView {
   app: string;
@@ -28,9 +47,16 @@ export interface SettingsView {
     };
     secrets: string[];
   }[];
+  domains: DomainView[];
+  /** What the add-domain form selects first: production, where custom domains usually go. */
+  domainEnvironment: string | null;
 }
 
-export async function settingsView(read: Pick<PipelineReads, 'config' | 'store'>, secrets: Pick<Secrets, 'names'>, app: string): Promise<SettingsView> {
+export async function settingsView(
+  read: Pick<PipelineReads, 'config' | 'store' | 'certificateState'>,
+  secrets: Pick<Secrets, 'names'>,
+  app: string,
+): Promise<SettingsView> {
   if (!read.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
   const gitdir = repoPath(read.config.dataDir, app);
   const cloneUrl = `${read.config.publicUrl}/git/${app}.git`;
@@ -73,5 +99,31 @@ export async function settingsView(read: Pick<PipelineReads, 'config' | 'store'>
       rollback: 'git push -f origin v1:prod',
     },
     environments,
+    domainEnvironment: productionEnvironment(read.config.environments)?.name ?? null,
+    domains: read.store.domains.listForApp(app).map((d) => ({
+      domain: d.domain,
+      environment: d.environment,
+      environmentTitle: read.config.environments.find((e) => e.name === d.environment)?.title ?? d.environment,
+      certificate: certificateView(read.certificateState(d.domain)),
+    })),
+  };
+}
+
+const CERTIFICATE_WORDS: Record<CertificateState['state'], { label: string; tone: Tone }> = {
+  off: { label: 'not managed', tone: 'none' },
+  none: { label: 'not requested yet', tone: 'none' },
+  pending: { label: 'being obtained', tone: 'busy' },
+  valid: { label: 'valid', tone: 'ok' },
+  failed: { label: 'failed', tone: 'bad' },
+};
+
+function certificateView(c: CertificateState): DomainView['certificate'] {
+  const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : null);
+  return {
+    state: c.state,
+    ...CERTIFICATE_WORDS[c.state],
+    notAfter: day(c.notAfter),
+    error: c.error ?? null,
+    nextAttemptAt: c.nextAttemptAt ? c.nextAttemptAt.replace('T', ' ').slice(0, 16) + ' UTC' : null,
   };
 }

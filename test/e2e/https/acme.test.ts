@@ -132,6 +132,29 @@ describe('SLIPWAY_HTTPS=acme against Pebble', () => {
     expect((await getViaProxy(pebble.httpPort, appHost, '/')).headers.location).toBe(`https://${appHost}:${httpsPortOf(server)}/`);
   });
 
+  it('gets a certificate for a custom domain, serves the app on it over TLS, and drops both when it is removed', { timeout: 120_000 }, async () => {
+    const domain = `www.${app}.example-shop.test`;
+    const added = await server.api('POST', `/api/apps/${app}/domains`, { environment: 'preview', domain });
+    expect(added.status).toBe(201);
+    await waitForCertificate(server, domain, 60_000);
+    const page = await tlsRequest({ port: httpsPortOf(server), host: domain, ca: root });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('served over TLS');
+    expect(page.cert.subjectaltname).toBe(`DNS:${domain}`);
+    // The API shows the certificate's state and end.
+    const listed = await server.api('GET', `/api/apps/${app}/domains`);
+    expect(listed.body.domains).toEqual([
+      expect.objectContaining({ domain, environment: 'preview', certificate: expect.objectContaining({ state: 'valid', notAfter: expect.any(String) }) }),
+    ]);
+
+    expect((await server.api('DELETE', `/api/apps/${app}/domains/${domain}`)).status).toBe(204);
+    await eventually(() => certState(server, domain).state === 'none', 10_000, 'the certificate dropped');
+    await expect(tlsRequest({ port: httpsPortOf(server), host: domain, ca: root })).rejects.toThrow();
+    // Over plain HTTP the domain no longer reaches the app.
+    const plain = await getViaProxy(pebble.httpPort, domain, '/');
+    expect(plain.body).not.toContain('served over TLS');
+  });
+
   it('refuses a TLS handshake for a host it has no certificate for', async () => {
     await expect(tlsRequest({ port: httpsPortOf(server), host: `nobody-preview.${DOMAIN}`, ca: root })).rejects.toThrow();
   });

@@ -34,6 +34,29 @@ describe('slipway CLI', () => {
     expect(slipway('apps', 'list').stdout).toMatch(/no apps yet/);
   });
 
+  it('adds, lists and removes custom domains (production when no environment is named), saying why one is refused', () => {
+    expect(slipway('apps', 'create', 'shop', '--template', 'static-site').status).toBe(0);
+    const added = slipway('domains', 'add', 'shop', 'Shop.Example.com');
+    expect(added.status, added.stderr).toBe(0);
+    expect(added.stdout).toBe('added shop.example.com to shop (prod)\n');
+    expect(slipway('domains', 'add', 'shop', 'preview', 'beta.shop.example.com').stdout).toBe('added beta.shop.example.com to shop (preview)\n');
+    expect(slipway('domains', 'list', 'shop').stdout).toMatch(
+      /^beta\.shop\.example\.com +preview +certificate off\nshop\.example\.com +prod +certificate off\n$/,
+    );
+    expect(JSON.parse(slipway('domains', 'list', 'shop', '--json').stdout)).toEqual([
+      expect.objectContaining({ domain: 'beta.shop.example.com', app: 'shop', environment: 'preview', certificate: { state: 'off' } }),
+      expect.objectContaining({ domain: 'shop.example.com', app: 'shop', environment: 'prod' }),
+    ]);
+    const refused = slipway('domains', 'add', 'shop', 'blog.localhost');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/production host Slipway gives app "blog"/);
+    expect(slipway('domains', 'add', 'shop', 'staging', 'x.example.com').stderr).toMatch(/no environment named staging/);
+    expect(slipway('domains', 'remove', 'shop', 'shop.example.com').stdout).toBe('removed shop.example.com from shop (prod)\n');
+    expect(slipway('domains', 'remove', 'shop', 'shop.example.com').stderr).toMatch(/not a custom domain of shop/);
+    expect(slipway('apps', 'delete', 'shop', '--yes').status).toBe(0);
+    expect(slipway('domains', 'list', 'shop').stderr).toMatch(/no app named shop/);
+  });
+
   it('deletes only apps: a name with ../ is refused, and nothing outside the data folder is removed', () => {
     const parent = mkdtempSync(join(tmpdir(), 'slipway-cli-decoy-'));
     mkdirSync(join(parent, 'victim.git'));

@@ -12,6 +12,7 @@ import type { KubeObject } from '../../../src/runtime/kubernetes/kube-api.js';
 import { loadTemplates, TEMPLATE_NAMES } from '../../../src/runtime/kubernetes/load-templates.js';
 import { bootstrapValues, renderBootstrap, renderBootstrapYaml } from '../../../src/runtime/kubernetes/render-bootstrap.js';
 import { renderTemplate } from '../../../src/runtime/kubernetes/render-template.js';
+import { tlsSecretName } from '../../../src/runtime/kubernetes/tls-secret-name.js';
 import { BOOTSTRAP_DIR, commitOf, jobSpec, PREVIEW, PROD, TEMPLATES_DIR, TEST_DOMAIN, TEST_INSTALLATION, webSpec } from '../../helpers/k8s-cluster.js';
 
 const templates = loadTemplates(TEMPLATES_DIR);
@@ -122,6 +123,43 @@ describe('environment manifests of a web app', () => {
     expect(at(byKind(prod.objects, 'Ingress'), 'spec.rules.0.host')).toBe(`shop.${TEST_DOMAIN}`);
     expect(at(byKind(prod.objects, 'Service'), 'spec.ports.0')).toEqual({ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' });
   });
+  it("route the environment's custom domains over HTTP, and over HTTPS only those whose certificate Secret exists", () => {
+    const withDomains = { ...spec, domains: ['shop.example.com', 'www.shop.example.com'] };
+    const plain = environmentManifests(templates, withDomains, envOptions);
+    expect(plain.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      `ConfigMap/${plain.configMapName}`,
+      `Secret/${plain.secretName}`,
+      'Service/preview',
+      'Ingress/preview',
+      'Deployment/preview',
+    ]);
+    const http = byKind(plain.objects, 'Ingress');
+    expect(at(http, 'spec.rules').map((r: { host: string }) => r.host)).toEqual([`shop-preview.${TEST_DOMAIN}`, 'shop.example.com', 'www.shop.example.com']);
+    expect(at(http, 'spec.rules.1.http.paths.0.backend')).toEqual({ service: { name: 'preview', port: { name: 'http' } } });
+    expect(at(http, 'spec.tls')).toBeUndefined();
+    expect(plain.hasTlsIngress).toBe(false);
+
+    const secured = environmentManifests(templates, withDomains, {
+      ...envOptions,
+      tlsSecretFor: (d) => (d === 'shop.example.com' ? tlsSecretName(d) : undefined),
+    });
+    expect(secured.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toContain('Ingress/preview.tls');
+    const https = secured.objects.find((o) => o.metadata.name === 'preview.tls')!;
+    expect(at(https, 'spec.rules').map((r: { host: string }) => r.host)).toEqual(['shop.example.com']);
+    expect(at(https, 'spec.tls')).toEqual([{ hosts: ['shop.example.com'], secretName: tlsSecretName('shop.example.com') }]);
+    expect(at(https, 'metadata.annotations')).toMatchObject({ 'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure' });
+    expect(at(https, 'metadata.labels')).toMatchObject({ 'slipway.dev/app': 'shop', 'slipway.dev/environment': 'preview' });
+    // Plain HTTP keeps every host (ACME's HTTP-01 challenges come that way).
+    expect(at(byKind(secured.objects, 'Ingress'), 'spec.rules')).toHaveLength(3);
+    expect(secured.hasTlsIngress).toBe(true);
+  });
+  it('name TLS Secrets after the domain, distinctly and within a Secret name', () => {
+    expect(tlsSecretName('shop.example.com')).toMatch(/^tls-shop-example-com-[0-9a-f]{8}$/);
+    expect(tlsSecretName('a-b.com')).not.toBe(tlsSecretName('a.b-com'));
+    const long = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+    expect(tlsSecretName(long).length).toBeLessThanOrEqual(253);
+    expect(tlsSecretName(long)).toMatch(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/);
+  });
   it('run anywhere by default, and only on dedicated nodes (tolerating their taint) when a node selector is set', () => {
     expect(at(deployment, 'spec.template.spec.nodeSelector')).toEqual({});
     expect(at(deployment, 'spec.template.spec.tolerations')).toEqual([]);
@@ -170,6 +208,10 @@ describe('every template', () => {
       env: { A: 'no', B: '~' },
       secretData: {},
       host: 'on.example',
+      rules: [{ host: 'on.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'yes', port: { name: 'http' } } } }] } }],
+      tlsIngressName: 'on.tls',
+      tlsRules: [],
+      tls: [{ hosts: ['on.example'], secretName: 'tls-on-example' }],
       ingressClassName: 'traefik',
       nodeSelector: { on: 'yes' },
       tolerations: [{ key: 'on', operator: 'Equal', value: 'yes', effect: 'NoSchedule' }],
