@@ -12,7 +12,6 @@ import { loadTemplates } from '../../src/git/app-templates.js';
 import { repoPath } from '../../src/git/repo-path.js';
 import { createPipeline, type Pipeline } from '../../src/pipeline/create-pipeline.js';
 import { createPipelineEvents } from '../../src/pipeline/pipeline-events.js';
-import type { PipelineDeps } from '../../src/pipeline/deps.js';
 import { createDockerClient } from '../../src/shared/docker/create-docker-client.js';
 import { createLogger } from '../../src/shared/log.js';
 import { createStore, databasePath, type Store } from '../../src/store/create-store.js';
