@@ -189,6 +189,24 @@ EOF
   mv "$REGISTRY_CONFIG.tmp" "$REGISTRY_CONFIG"
 }
 
+# Polls CHECK every 0.5 s until it succeeds; dies with the log's tail when PID exits or WAIT_SECONDS pass.
+await_ready() { # NAME PID PIDFILE LOG CHECK
+  local name="$1" pid="$2" pidfile="$3" log="$4" check="$5" waited=0
+  until "$check"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$pidfile"
+      tail_log "$log"
+      die "$name exited before it answered; see $log"
+    fi
+    if ((waited >= WAIT_SECONDS * 2)); then
+      tail_log "$log"
+      die "$name (pid $pid) did not answer within ${WAIT_SECONDS}s; see $log"
+    fi
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+}
+
 start_registry() {
   local pid
   if registry_answers; then
@@ -207,20 +225,7 @@ start_registry() {
     record_pid "$REGISTRY_PIDFILE" "$pid"
     say "registry: started (pid $pid, storage $STATE_DIR/registry, log $REGISTRY_LOG)"
   fi
-  local waited=0
-  until registry_answers; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      rm -f "$REGISTRY_PIDFILE"
-      tail_log "$REGISTRY_LOG"
-      die "registry exited before it answered; see $REGISTRY_LOG"
-    fi
-    if ((waited >= WAIT_SECONDS * 2)); then # polled every 0.5 s
-      tail_log "$REGISTRY_LOG"
-      die "registry (pid $pid) did not answer $REGISTRY_URL within ${WAIT_SECONDS}s"
-    fi
-    sleep 0.5
-    waited=$((waited + 1))
-  done
+  await_ready registry "$pid" "$REGISTRY_PIDFILE" "$REGISTRY_LOG" registry_answers
   say "registry: ready at $REGISTRY_URL"
 }
 
@@ -307,17 +312,7 @@ start_pebble() {
     record_pid "$PEBBLE_PIDFILE" "$pid"
     say "pebble: started (pid $pid, its DNS server pid $dns_pid, log $PEBBLE_LOG)"
   fi
-  local waited=0
-  until pebble_answers; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      rm -f "$PEBBLE_PIDFILE"
-      tail_log "$PEBBLE_LOG"
-      die "pebble exited before it answered; see $PEBBLE_LOG"
-    fi
-    ((waited >= WAIT_SECONDS * 2)) && die "pebble (pid $pid) did not answer within ${WAIT_SECONDS}s; see $PEBBLE_LOG"
-    sleep 0.5
-    waited=$((waited + 1))
-  done
+  await_ready pebble "$pid" "$PEBBLE_PIDFILE" "$PEBBLE_LOG" pebble_answers
   say "pebble: ready at https://$PEBBLE_ADDR/dir (values for tests: $STATE_DIR/pebble.env)"
 }
 
@@ -360,6 +355,13 @@ print_status() {
     say "registry: pid $pid is alive but not answering (log $REGISTRY_LOG)"
   else
     say "registry: not running"
+  fi
+  if pebble_answers; then
+    local who="not started by this script"
+    pid="$(recorded_pid "$PEBBLE_PIDFILE")" && who="started by this script, pid $pid"
+    say "pebble: running at https://$PEBBLE_ADDR/dir ($who)"
+  else
+    say "pebble: not running"
   fi
 }
 

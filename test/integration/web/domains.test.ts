@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateState } from '../../../src/domain/certificate-state.js';
 import type { PipelineEvent } from '../../../src/pipeline/pipeline-events.js';
 import { createWebApp } from '../../../src/web/create-web-app.js';
+import { signInCookie } from '../../helpers/sign-in.js';
 import { createFakePipeline, type FakePipeline } from '../../helpers/fake-pipeline.js';
 
 const TOKEN = 'domains-test-admin-token-0123456789';
@@ -50,17 +51,7 @@ beforeAll(async () => {
   await fp.createApp('shop', 'static-site');
   await fp.createApp('blog', 'static-site');
   fp.pipeline.read.events.subscribe('*', (e) => void (e.type === 'domain' && events.push(e)));
-  const signIn = await fetch(`${base}/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { origin: new URL(fp.config.publicUrl).origin, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token: TOKEN, next: '/' }).toString(),
-  });
-  expect(signIn.status).toBe(303);
-  cookie = signIn.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
+  cookie = await signInCookie(base, new URL(fp.config.publicUrl).origin, TOKEN);
 });
 
 afterAll(async () => {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebApp } from '../../../src/web/create-web-app.js';
+import { signInCookie } from '../../helpers/sign-in.js';
 import { createFakePipeline, type FakePipeline } from '../../helpers/fake-pipeline.js';
 
 const TOKEN = 'ui-pages-test-admin-token-0123456789';
@@ -51,17 +52,7 @@ beforeAll(async () => {
   ids.deployment = deployments.find((d) => d.commit === unhealthy.commit)!.id;
   ids.run = (await fp.pipeline.runJob('nightly', 'preview')).id;
 
-  const signIn = await fetch(`${base}/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { origin: new URL(fp.config.publicUrl).origin, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token: TOKEN, next: '/' }).toString(),
-  });
-  expect(signIn.status).toBe(303);
-  cookie = signIn.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
+  cookie = await signInCookie(base, new URL(fp.config.publicUrl).origin, TOKEN);
 });
 
 afterAll(async () => {
