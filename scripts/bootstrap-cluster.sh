@@ -127,7 +127,10 @@ command -v curl >/dev/null 2>&1 || die "curl is not installed (apt-get install -
 command -v base64 >/dev/null 2>&1 || die "base64 is not installed (coreutils)"
 docker info >/dev/null 2>&1 || die "Docker Engine is not running or not accessible (systemctl start docker; run as root or in the docker group)"
 "${KUBECTL[@]}" get --raw /readyz >/dev/null 2>&1 || die "the cluster is not reachable with the current kubeconfig (${KUBECONFIG:-~/.kube/config}); on k3s: export KUBECONFIG=/etc/rancher/k3s/k3s.yaml"
-"${KUBECTL[@]}" api-resources --api-group=admissionregistration.k8s.io -o name 2>/dev/null | grep -q '^validatingadmissionpolicies' \
+# Read whole, then searched: `kubectl … | grep -q` fails under pipefail when grep stops reading early, and
+# api-resources exits 1 when any other API group's discovery fails for a moment, while listing this one.
+admission_resources="$("${KUBECTL[@]}" api-resources --api-group=admissionregistration.k8s.io -o name 2>/dev/null || true)"
+grep -q '^validatingadmissionpolicies' <<<"$admission_resources" \
   || die "this cluster does not serve ValidatingAdmissionPolicy (Kubernetes 1.30 or later is needed)"
 "${KUBECTL[@]}" get ingressclass traefik >/dev/null 2>&1 || die "the cluster has no IngressClass \"traefik\" (k3s installs Traefik by default)"
 

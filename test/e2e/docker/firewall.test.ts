@@ -79,10 +79,17 @@ describe("Slipway's networks", () => {
     expect((await inspectNetwork(appNetwork)).Options['com.docker.network.bridge.name']).toBe(appBridge);
     expect(build.Options['com.docker.network.bridge.name']).toBe(buildBridge);
 
-    // Slipway's chains are jumped to first, and each bridge has its rules: replies and DNS pass, the host and
+    // Slipway's chains are jumped to before any rule that accepts (others may insert their own jumps above it,
+    // as the kubelet does with KUBE-FIREWALL), and each bridge has its rules: replies and DNS pass, the host and
     // private ranges do not.
-    expect((await rules('INPUT')).find((l) => l.startsWith('-A INPUT'))).toBe('-A INPUT -j SLIPWAY-INPUT');
-    expect((await rules('DOCKER-USER')).find((l) => l.startsWith('-A DOCKER-USER'))).toBe('-A DOCKER-USER -j SLIPWAY-FORWARD');
+    const jumpBeforeAccepts = (lines: string[], chain: string, target: string) => {
+      const own = lines.filter((l) => l.startsWith(`-A ${chain} `));
+      const jump = own.indexOf(`-A ${chain} -j ${target}`);
+      const firstAccept = own.findIndex((l) => / -j ACCEPT$/.test(l));
+      return jump >= 0 && (firstAccept < 0 || jump < firstAccept);
+    };
+    expect(jumpBeforeAccepts(await rules('INPUT'), 'INPUT', 'SLIPWAY-INPUT')).toBe(true);
+    expect(jumpBeforeAccepts(await rules('DOCKER-USER'), 'DOCKER-USER', 'SLIPWAY-FORWARD')).toBe(true);
     expect(await rules()).toContain('-A FORWARD -j DOCKER-USER');
     for (const bridge of [appBridge, buildBridge]) {
       const mine = await rulesOf(bridge);
