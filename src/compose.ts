@@ -211,8 +211,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     }
   }
   const httpsPort = tlsServer ? (tlsServer.address() as AddressInfo).port : undefined;
-  // Certificates follow the hosts served: looked at again on a deployment or a domain event, and every minute (a
-  // domain added with the CLI, which has a pipeline of its own, is seen then).
+  // With HTTPS on, certificates follow the hosts served: looked at again when a deployment starts, on a domain
+  // event, and every minute (a domain added with the CLI, which has a pipeline of its own, is seen then).
   const wantHosts = (): void => {
     try {
       certificates.want(servedHosts(deps));
@@ -220,12 +220,15 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       log.warn('could not list the hosts to certify', { error: messageOf(e) });
     }
   };
-  wantHosts();
-  const hostTimer = setInterval(wantHosts, 60_000);
-  hostTimer.unref();
-  const stopWatching = deps.events.subscribe('*', (event) => {
-    if (event.type === 'deployment' || event.type === 'domain') wantHosts();
-  });
+  const watchHosts = config.https.mode !== 'off';
+  if (watchHosts) wantHosts();
+  const hostTimer = watchHosts ? setInterval(wantHosts, 60_000) : undefined;
+  hostTimer?.unref();
+  const stopWatching = watchHosts
+    ? deps.events.subscribe('*', (event) => {
+        if ((event.type === 'deployment' && (event.status === 'building' || event.status === 'deploying')) || event.type === 'domain') wantHosts();
+      })
+    : () => undefined;
   await pipeline.reconciler.start();
   const url = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
   log.info('slipway is listening', { url, ...(httpsPort ? { https: config.publicUrl, httpsPort } : {}), runtime: config.runtime, dataDir: config.dataDir });
