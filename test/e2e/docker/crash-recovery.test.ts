@@ -13,7 +13,7 @@ import { eventually } from '../../helpers/app-http.js';
 import { createApi, unfinishedRecords, waitForPreview, type Api } from '../../helpers/e2e-api.js';
 import { createDockerForwarder } from '../../helpers/e2e-docker-forwarder.js';
 import { retiredName } from '../../../src/runtime/docker/container-names.js';
-import { containersOf, removeAppFromDocker, servingContainerName, uniqueAppName } from '../../helpers/e2e-docker.js';
+import { containersOf, removeAppFromDocker, removeInstallationFromDocker, servingContainerName, uniqueAppName } from '../../helpers/e2e-docker.js';
 import { cloneApp, type Clone } from '../../helpers/e2e-git.js';
 import { freePort } from '../../helpers/free-port.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
@@ -102,6 +102,7 @@ afterAll(async () => {
     await docker.stop();
     rmSync(dirname(docker.socketPath), { recursive: true, force: true });
     await removeAppFromDocker(app);
+    await removeInstallationFromDocker(dataDir).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }, 60_000);

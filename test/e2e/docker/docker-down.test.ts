@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getViaProxy } from '../../helpers/app-http.js';
 import { waitForPreview } from '../../helpers/e2e-api.js';
 import { createDockerForwarder } from '../../helpers/e2e-docker-forwarder.js';
-import { removeAppFromDocker, uniqueAppName } from '../../helpers/e2e-docker.js';
+import { removeAppFromDocker, removeInstallationFromDocker, uniqueAppName } from '../../helpers/e2e-docker.js';
 import { cloneApp, type Clone } from '../../helpers/e2e-git.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 
@@ -50,6 +50,7 @@ afterAll(async () => {
     await server?.stop();
   } finally {
     await docker.stop();
+    if (firstDataDir) await removeInstallationFromDocker(firstDataDir).catch(() => undefined);
     if (firstDataDir) rmSync(firstDataDir, { recursive: true, force: true });
     clone?.remove();
     rmSync(dir, { recursive: true, force: true });

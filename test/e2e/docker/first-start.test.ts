@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getViaProxy } from '../../helpers/app-http.js';
 import { createApi, waitForPreview } from '../../helpers/e2e-api.js';
-import { removeAppFromDocker, uniqueAppName } from '../../helpers/e2e-docker.js';
+import { removeAppFromDocker, removeInstallationFromDocker, uniqueAppName } from '../../helpers/e2e-docker.js';
 import { cloneApp, type Clone } from '../../helpers/e2e-git.js';
 import { pathWith, removeFakePaths } from '../../helpers/fake-path.js';
 import { freePort } from '../../helpers/free-port.js';
@@ -33,6 +33,7 @@ afterAll(async () => {
   await server?.kill();
   clone?.remove();
   await removeAppFromDocker(app);
+  await removeInstallationFromDocker(dataDir).catch(() => undefined);
   rmSync(dataDir, { recursive: true, force: true });
   removeFakePaths();
 });
