@@ -136,7 +136,7 @@ export function createAcmeCertificates(options: AcmeCertificatesOptions): Certif
     return s;
   }
 
-  /** When this host next needs an order (ms since the epoch), or undefined when it does not. */
+  /** When this host next needs an order (ms since the epoch): now when it has no certificate, else its renewal or retry time. */
   function dueAt(s: HostState): number {
     if (s.nextAttemptAt !== undefined) return s.nextAttemptAt;
     if (!s.pair) return 0;
