@@ -1,6 +1,8 @@
 // Smart-HTTP git at /git/APP.git, served by git's own `git http-backend` (protocol v0 and v2, gzip, hooks).
 // Our code authenticates every request first, then bridges the CGI process to the raw request and response.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Middleware } from 'koa';
 import type { RefUpdate } from '../domain/classify-ref.js';
@@ -52,7 +54,24 @@ const MAX_COMMANDS_BYTES = 64 * 1024;
 const ROUTE = /^\/git\/([a-z0-9][a-z0-9-]{0,39})\.git\/(info\/refs|git-upload-pack|git-receive-pack|HEAD)$/;
 const SERVICES = new Set(['git-upload-pack', 'git-receive-pack']);
 
+/**
+ * git-http-backend itself, not `git http-backend`: the `git` wrapper runs it as a child of its own, so killing the
+ * wrapper (a client that went away) left the backend behind, orphaned and, with its request body cut off, spinning
+ * on the CPU. Found once per bridge; falls back to the wrapper when git does not say where its programs are.
+ */
+function backendCommand(path: string): { file: string; args: string[] } {
+  try {
+    const dir = execFileSync('git', ['--exec-path'], { env: { PATH: path }, encoding: 'utf8', timeout: 10_000 }).trim();
+    const file = join(dir, 'git-http-backend');
+    if (existsSync(file)) return { file, args: [] };
+  } catch {
+    // git missing or odd: the wrapper says so when a request comes
+  }
+  return { file: 'git', args: ['http-backend'] };
+}
+
 export function createGitHttpBridge(options: GitHttpBridgeOptions): Middleware {
+  const backend = backendCommand(options.path);
   return async (ctx, next) => {
     if (!ctx.path.startsWith('/git/')) return next();
     const query = new URLSearchParams(ctx.querystring);
@@ -103,6 +122,7 @@ export function createGitHttpBridge(options: GitHttpBridgeOptions): Middleware {
     ctx.status = 200; // Koa presets 404; the CGI status line below decides the real one
     ctx.respond = false;
     runBackend(
+      backend,
       ctx.req,
       head,
       ctx.res,
@@ -165,6 +185,7 @@ function readHead(req: IncomingMessage, enough: (bytes: Buffer) => boolean): Pro
 }
 
 function runBackend(
+  backend: { file: string; args: string[] },
   req: IncomingMessage,
   body: { bytes: Buffer; ended: boolean },
   res: ServerResponse,
@@ -172,7 +193,9 @@ function runBackend(
   log: Logger,
   follow?: Follow,
 ): void {
-  const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // The client may have gone while the bridge read the push's first lines: then there is nobody to serve.
+  if (res.destroyed || req.socket.destroyed) return;
+  const child = spawn(backend.file, backend.args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let head = Buffer.alloc(0);
   let headersDone = false;
   let stderr = '';

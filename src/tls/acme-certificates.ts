@@ -6,7 +6,7 @@ import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { Agent, get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import * as acme from 'acme-client';
+import type * as AcmeClient from 'acme-client';
 import type { Config } from '../config/load-config.js';
 import { isCertifiableHost, renewalTime, retryDelay } from '../domain/certificate-renewal.js';
 import { messageOf } from '../shared/errors.js';
@@ -37,16 +37,35 @@ export interface AcmeCertificatesOptions {
   readonly now?: () => number;
 }
 
-function configureHttpClient(caFile: string | undefined): Agent | undefined {
+type Acme = typeof AcmeClient;
+let loaded: Promise<Acme> | undefined;
+
+/**
+ * acme-client (with axios, node-forge and @peculiar/x509) takes most of a second to load: loaded when the first
+ * order starts, not by every `slipway` command and server start.
+ */
+function loadAcme(log: Logger, caFile: string | undefined): Promise<Acme> {
+  loaded ??= import('acme-client').then((m) => {
+    const acme = ((m as unknown as { default?: Acme }).default ?? m) as Acme;
+    configureHttpClient(acme, caFile);
+    acme.setLogger((message) => log.debug(message));
+    return acme;
+  });
+  return loaded;
+}
+
+function caAgent(caFile: string | undefined): Agent | undefined {
+  return caFile ? new Agent({ ca: [...rootCertificates, readFileSync(caFile, 'utf8')], keepAlive: true }) : undefined;
+}
+
+function configureHttpClient(acme: Acme, caFile: string | undefined): void {
   // acme-client has one HTTP client for the process. Its own retries wait 5, 10, 15… s each: ours are enough.
   const settings = acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number; retryDefaultDelay: number }; timeout: number };
   settings.acmeSettings.retryMaxAttempts = 2;
   settings.acmeSettings.retryDefaultDelay = 1;
   settings.timeout = 30_000;
-  if (!caFile) return undefined;
-  const agent = new Agent({ ca: [...rootCertificates, readFileSync(caFile, 'utf8')], keepAlive: true });
-  acme.axios.defaults.httpsAgent = agent;
-  return agent;
+  const agent = caAgent(caFile);
+  if (agent) acme.axios.defaults.httpsAgent = agent;
 }
 
 /**
@@ -70,14 +89,13 @@ function unreachableReason(directoryUrl: string, agent: Agent | undefined): Prom
 export function createAcmeCertificates(options: AcmeCertificatesOptions): Certificates {
   const { dataDir, log } = options;
   const now = options.now ?? Date.now;
-  const agent = configureHttpClient(options.acme.caFile);
-  acme.setLogger((message) => log.debug(message));
+  const agent = caAgent(options.acme.caFile);
   mkdirSync(tlsDir(dataDir), { recursive: true, mode: 0o700 });
 
   const hosts = new Map<string, HostState>();
   const challenges = new Map<string, string>();
   let wanted = new Set<string>();
-  let client: acme.Client | undefined;
+  let client: AcmeClient.Client | undefined;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -88,7 +106,7 @@ export function createAcmeCertificates(options: AcmeCertificatesOptions): Certif
     hosts.set(pair.host, { pair, context: createSecureContext({ cert: pair.cert, key: pair.key }), failures: 0, ordering: false });
   }
 
-  async function accountClient(): Promise<acme.Client> {
+  async function accountClient(acme: Acme): Promise<AcmeClient.Client> {
     if (client) return client;
     const keyPath = join(tlsDir(dataDir), 'account.key');
     let accountKey: string;
@@ -104,7 +122,8 @@ export function createAcmeCertificates(options: AcmeCertificatesOptions): Certif
   }
 
   async function order(host: string): Promise<CertificatePair> {
-    const c = await accountClient();
+    const acme = await loadAcme(log, options.acme.caFile);
+    const c = await accountClient(acme);
     const profile = options.acme.profile ? { profile: options.acme.profile } : {};
     const created = await c.createOrder({ identifiers: [{ type: 'dns', value: host }], ...profile });
     const opened: string[] = [];

@@ -34,7 +34,8 @@ describe('slipway CLI', () => {
     expect(slipway('apps', 'list').stdout).toMatch(/no apps yet/);
   });
 
-  it('adds, lists and removes custom domains (production when no environment is named), saying why one is refused', () => {
+  // Twelve `slipway` processes, each opening the data folder: a minute or more on a busy two-core machine.
+  it('adds, lists and removes custom domains (production when no environment is named), saying why one is refused', { timeout: 180_000 }, () => {
     expect(slipway('apps', 'create', 'shop', '--template', 'static-site').status).toBe(0);
     const added = slipway('domains', 'add', 'shop', 'Shop.Example.com');
     expect(added.status, added.stderr).toBe(0);

@@ -2,7 +2,9 @@
 // headers and UI/API bodies must arrive in time (git's bodies need not), the hook endpoint and the UI answer a
 // stranger before reading a byte of the body, connections and event streams per token are capped, and the server
 // keeps serving others throughout.
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 
@@ -28,6 +30,22 @@ interface Raw {
 }
 
 /** A raw TCP client that sends `text` and then nothing more. */
+/** PIDs of processes serving git for this repos folder (their environment names it), read from /proc. */
+function gitBackendsOf(reposDir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const env = readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0');
+      const state = /\) (\S)/.exec(readFileSync(`/proc/${entry}/stat`, 'latin1'))?.[1];
+      if (state !== 'Z' && env.includes(`GIT_PROJECT_ROOT=${reposDir}`)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return pids;
+}
+
 function stall(port: number, text: string): Promise<Raw> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
@@ -75,7 +93,11 @@ describe('stalled clients', () => {
       `POST /git/held.git/git-receive-pack HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic ${basic}\r\nContent-Type: application/x-git-receive-pack-request\r\nContent-Length: 1000\r\n\r\n`,
     );
     expect(await within(3000, raw.closed)).toBe('still open');
+    // The client goes away mid-body: no git backend is left running for it (one once was: started after the
+    // client had gone, then orphaned with the server and spinning on the CPU).
     raw.socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(gitBackendsOf(join(server.dataDir, 'repos'))).toEqual([]);
   });
 
   it('strangers are answered before a byte of their body is read: the API, the hook endpoint, the UI forms', async () => {
