@@ -15,7 +15,7 @@ export interface Firewall {
   remove(bridge: string): Promise<void>;
   /**
    * At start-up (rules do not survive a reboot; networks do): installs the rules of this installation's networks,
-   * and removes rules whose bridge no network has any more (`bridges`: every network's, of any installation).
+   * and removes rules whose bridge no network still has (`bridges`: every network's, of any installation).
    */
   sync(owned: readonly FirewallNetwork[], bridges: () => Promise<ReadonlySet<string>>): Promise<void>;
   status(): Promise<FirewallStatus>;
