@@ -44,28 +44,26 @@ let loaded: Promise<Acme> | undefined;
  * acme-client (with axios, node-forge and @peculiar/x509) takes most of a second to load: loaded when the first
  * order starts, not by every `slipway` command and server start.
  */
-function loadAcme(log: Logger, caFile: string | undefined): Promise<Acme> {
-  loaded ??= import('acme-client').then((m) => {
-    const acme = ((m as unknown as { default?: Acme }).default ?? m) as Acme;
-    configureHttpClient(acme, caFile);
-    acme.setLogger((message) => log.debug(message));
-    return acme;
-  });
-  return loaded;
+async function loadAcme(log: Logger, agent: Agent | undefined): Promise<Acme> {
+  loaded ??= import('acme-client').then((m) => ((m as unknown as { default?: Acme }).default ?? m) as Acme);
+  const acme = await loaded;
+  // One HTTP client and logger for the process: set for the caller (tests run several servers in one process).
+  configureHttpClient(acme, agent);
+  acme.setLogger((message) => log.debug(message));
+  return acme;
 }
 
 function caAgent(caFile: string | undefined): Agent | undefined {
   return caFile ? new Agent({ ca: [...rootCertificates, readFileSync(caFile, 'utf8')], keepAlive: true }) : undefined;
 }
 
-function configureHttpClient(acme: Acme, caFile: string | undefined): void {
+function configureHttpClient(acme: Acme, agent: Agent | undefined): void {
   // acme-client has one HTTP client for the process. Its own retries wait 5, 10, 15… s each: ours are enough.
   const settings = acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number; retryDefaultDelay: number }; timeout: number };
   settings.acmeSettings.retryMaxAttempts = 2;
   settings.acmeSettings.retryDefaultDelay = 1;
   settings.timeout = 30_000;
-  const agent = caAgent(caFile);
-  if (agent) acme.axios.defaults.httpsAgent = agent;
+  acme.axios.defaults.httpsAgent = agent;
 }
 
 /**
@@ -103,7 +101,7 @@ export function createAcmeCertificates(options: AcmeCertificatesOptions): Certif
   for (const pair of loadCertificates(dataDir, (host, e) =>
     log.warn('a stored certificate cannot be read; it is ordered again', { host, error: messageOf(e) }),
   )) {
-    hosts.set(pair.host, { pair, context: createSecureContext({ cert: pair.cert, key: pair.key }), failures: 0, ordering: false });
+    hosts.set(pair.host, { pair, failures: 0, ordering: false });
   }
 
   async function accountClient(acme: Acme): Promise<AcmeClient.Client> {
@@ -122,7 +120,7 @@ export function createAcmeCertificates(options: AcmeCertificatesOptions): Certif
   }
 
   async function order(host: string): Promise<CertificatePair> {
-    const acme = await loadAcme(log, options.acme.caFile);
+    const acme = await loadAcme(log, agent);
     const c = await accountClient(acme);
     const profile = options.acme.profile ? { profile: options.acme.profile } : {};
     const created = await c.createOrder({ identifiers: [{ type: 'dns', value: host }], ...profile });
@@ -174,7 +172,7 @@ export function createAcmeCertificates(options: AcmeCertificatesOptions): Certif
         return;
       }
       s.pair = pair;
-      s.context = createSecureContext({ cert: pair.cert, key: pair.key });
+      delete s.context; // made again from the new pair at the next handshake
       s.failures = 0;
       delete s.error;
       delete s.nextAttemptAt;
@@ -257,7 +255,10 @@ export function createAcmeCertificates(options: AcmeCertificatesOptions): Certif
   return {
     contextFor(host) {
       const h = host.toLowerCase();
-      return wanted.has(h) ? hosts.get(h)?.context : undefined;
+      const s = wanted.has(h) ? hosts.get(h) : undefined;
+      // Made at a host's first handshake, not for every stored certificate at each start (the CLI never needs one).
+      if (s?.pair && !s.context) s.context = createSecureContext({ cert: s.pair.cert, key: s.pair.key });
+      return s?.context;
     },
     challengeAnswer: (token) => challenges.get(token),
     status,

@@ -32,9 +32,9 @@ export function writePrivateFile(path: string, content: string): void {
 }
 
 /** The dates of a PEM certificate (its first, the leaf); throws when it is not one. */
-export function certificateDates(certPem: string): { notBefore: Date; notAfter: Date; x509: X509Certificate } {
+function certificateDates(certPem: string): { notBefore: Date; notAfter: Date } {
   const x509 = new X509Certificate(certPem);
-  return { notBefore: new Date(x509.validFrom), notAfter: new Date(x509.validTo), x509 };
+  return { notBefore: new Date(x509.validFrom), notAfter: new Date(x509.validTo) };
 }
 
 export function saveCertificate(dataDir: string, host: string, cert: string, key: string): CertificatePair {

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signInCookie } from '../../helpers/sign-in.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 
 let server: TestServer;
@@ -136,19 +137,7 @@ describe('caps', () => {
 
   it('a token holds at most SLIPWAY_MAX_STREAMS_PER_TOKEN event streams; another token is not affected', async () => {
     const origin = new URL(server.config.publicUrl).origin;
-    const signIn = async (token: string) => {
-      const r = await fetch(`${server.url}/sign-in`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ token, next: '/' }).toString(),
-      });
-      expect(r.status).toBe(303);
-      return r.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0])
-        .join('; ');
-    };
+    const signIn = (token: string) => signInCookie(server.url, origin, token);
     // The live updates of the home page: a stream that stays open until the client goes.
     const live = (cookie: string) => {
       const controller = new AbortController();
