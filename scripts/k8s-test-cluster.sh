@@ -10,7 +10,8 @@
 # plugins are Debian's; the pause image is compiled from the Kubernetes module's build/pause.
 #
 #   scripts/k8s-test-cluster.sh up      build what is missing, start (or reuse a running cluster),
-#                                       wait until ready; the last lines are TRAEFIK=127.0.0.1:<port>
+#                                       wait until ready; the last lines are TRAEFIK=127.0.0.1:<port>,
+#                                       TRAEFIK_HTTPS=127.0.0.1:<port> (entrypoint websecure)
 #                                       (with the real node) and KUBECONFIG=<path> (always the last)
 #   scripts/k8s-test-cluster.sh env     print the same lines for the running cluster (fails if none)
 #   scripts/k8s-test-cluster.sh down    stop the processes this script started, by PID, and clean up
@@ -339,6 +340,7 @@ is_running() {
   for c in "${COMPONENTS[@]}"; do [[ -n "$(pid_of "$c")" ]] || return 1; done
   if [[ -f "$NODE_DIR/started" ]]; then
     for c in "${NODE_COMPONENTS[@]}"; do [[ -n "$(pid_of "$c")" ]] || return 1; done
+    [[ -f "$NODE_DIR/traefik-https.addr" ]] || return 1   # a node started before Traefik had websecure
   fi
   [[ -f "$STATE/admin.kubeconfig" ]] && kubectl_admin get --raw /readyz >/dev/null 2>&1
 }
@@ -347,6 +349,7 @@ is_running() {
 print_env() {
   if [[ -f "$NODE_DIR/started" && -f "$NODE_DIR/traefik.addr" ]]; then
     printf 'TRAEFIK=%s\n' "$(cat "$NODE_DIR/traefik.addr")"
+    [[ -f "$NODE_DIR/traefik-https.addr" ]] && printf 'TRAEFIK_HTTPS=%s\n' "$(cat "$NODE_DIR/traefik-https.addr")"
   fi
   printf 'KUBECONFIG=%s\n' "$STATE/admin.kubeconfig"
 }
@@ -786,7 +789,7 @@ start_knp() { # <apiserver port> <metrics port>
   die "kube-network-policies did not start"
 }
 
-write_traefik_config() { # <apiserver port> <web port> <ping port> <token>
+write_traefik_config() { # <apiserver port> <web port> <ping port> <token> <websecure port>
   cat >"$NODE_DIR/traefik.yaml" <<YAML
 global:
   checkNewVersion: false
@@ -794,6 +797,8 @@ global:
 entryPoints:
   web:
     address: "127.0.0.1:$2"
+  websecure:
+    address: "127.0.0.1:$5"
   traefik:
     address: "127.0.0.1:$3"
 ping:
@@ -1035,7 +1040,7 @@ set_node_addresses() {
 }
 
 start_real_node() { # <apiserver port>
-  local api_port="$1" kubelet_port healthz_port web_port ping_port metrics_port token
+  local api_port="$1" kubelet_port healthz_port web_port websecure_port ping_port metrics_port token
   [[ $EUID -eq 0 ]] || die "the real node needs root (or run with SLIPWAY_K8S_REAL_NODE=0)"
   if ip route show "$NODE_POD_CIDR" 2>/dev/null | grep -qv "dev $NODE_BRIDGE"; then
     die "$NODE_POD_CIDR is already routed on this machine: $(ip route show "$NODE_POD_CIDR")"
@@ -1046,7 +1051,7 @@ start_real_node() { # <apiserver port>
     die "another kubelet runs on this machine (/var/lib/kubelet/device-plugins/kubelet.sock is in use); run with SLIPWAY_K8S_REAL_NODE=0"
   fi
   kubelet_port="$(free_port)"; healthz_port="$(free_port)"; web_port="$(free_port)"
-  ping_port="$(free_port)"; metrics_port="$(free_port)"
+  ping_port="$(free_port)"; metrics_port="$(free_port)"; websecure_port="$(free_port)"
   mkdir -p "$NODE_DIR/kubelet" "$NODE_DIR/pod-logs" "$NODE_RUN"
   : >"$NODE_DIR/started"   # from here on, down cleans up after the node
   local s
@@ -1071,9 +1076,10 @@ start_real_node() { # <apiserver port>
   apply_node_objects
   start_knp "$api_port" "$metrics_port"
   token="$(kubectl_admin create token traefik --namespace kube-system --duration 8760h)"
-  write_traefik_config "$api_port" "$web_port" "$ping_port" "$token"
+  write_traefik_config "$api_port" "$web_port" "$ping_port" "$token" "$websecure_port"
   start_bg traefik --configFile "$NODE_DIR/traefik.yaml"
   printf '127.0.0.1:%s\n' "$web_port" >"$NODE_DIR/traefik.addr"
+  printf '127.0.0.1:%s\n' "$websecure_port" >"$NODE_DIR/traefik-https.addr"
 
   wait_for 60 "the real node to register" kubelet kubectl_admin get node "$NODE_NAME"
   wait_for 30 "the real node's address" kubelet set_node_addresses

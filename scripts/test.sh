@@ -34,6 +34,8 @@ esac
 traefik="$(printf '%s\n' "$cluster" | sed -n 's/^TRAEFIK=//p' | tail -n 1)"
 [ -n "$traefik" ] || { echo "error: scripts/k8s-test-cluster.sh printed no TRAEFIK=… line (the real node did not start)" >&2; exit 1; }
 export SLIPWAY_TEST_TRAEFIK="$traefik"
+SLIPWAY_TEST_TRAEFIK_HTTPS="$(printf '%s\n' "$cluster" | sed -n 's/^TRAEFIK_HTTPS=//p' | tail -n 1)"
+export SLIPWAY_TEST_TRAEFIK_HTTPS
 SLIPWAY_TEST_KUBECTL="$(bash scripts/k8s-test-cluster.sh kubectl-path)"
 export SLIPWAY_TEST_KUBECTL
 exec npx vitest run "$@"

@@ -29,6 +29,7 @@ import { databasePath } from './store/create-store.js';
 import { createWebApp } from './web/create-web-app.js';
 import { httpsFront } from './web/middleware/https-front.js';
 import { servedHosts } from './pipeline/served-hosts.js';
+import { createClusterCertificates } from './pipeline/cluster-certificates.js';
 import { createAcmeCertificates } from './tls/acme-certificates.js';
 import { noCertificates, type Certificates } from './tls/certificates.js';
 import { createManualCertificate } from './tls/manual-certificate.js';
@@ -57,6 +58,7 @@ function createRuntime(config: Config, docker: ReturnType<typeof createDockerCli
       ...(config.build.registry ? { registry: config.build.registry } : {}),
       ingressClassName: config.kubernetes.ingressClass,
       nodeSelector: config.kubernetes.nodeSelector,
+      ...(config.kubernetes.acmeService ? { challengeService: config.kubernetes.acmeService } : {}),
       installation,
     });
   }
@@ -213,12 +215,15 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const httpsPort = tlsServer ? (tlsServer.address() as AddressInfo).port : undefined;
   // With HTTPS on, certificates follow the hosts served: looked at again when a deployment starts, on a domain
   // event, and every minute (a domain added with the CLI, which has a pipeline of its own, is seen then).
+  // On Kubernetes the certificates go to the cluster's ingress too (and ACME's challenges come back through it).
+  const inCluster = config.https.mode !== 'off' && deps.runtime.kind === 'kubernetes' ? createClusterCertificates(deps, certificates) : undefined;
   const wantHosts = (): void => {
     try {
       certificates.want(servedHosts(deps));
     } catch (e) {
       log.warn('could not list the hosts to certify', { error: messageOf(e) });
     }
+    inCluster?.sync();
   };
   const watchHosts = config.https.mode !== 'off';
   if (watchHosts) wantHosts();
@@ -226,9 +231,10 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   hostTimer?.unref();
   const stopWatching = watchHosts
     ? deps.events.subscribe('*', (event) => {
-        if ((event.type === 'deployment' && (event.status === 'building' || event.status === 'deploying')) || event.type === 'domain') wantHosts();
+        if ((event.type === 'deployment' && ['building', 'deploying', 'live'].includes(event.status)) || event.type === 'domain') wantHosts();
       })
     : () => undefined;
+  const stopFollowing = inCluster ? certificates.onChange(() => inCluster.sync()) : () => undefined;
   await pipeline.reconciler.start();
   const url = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
   log.info('slipway is listening', { url, ...(httpsPort ? { https: config.publicUrl, httpsPort } : {}), runtime: config.runtime, dataDir: config.dataDir });
@@ -245,11 +251,13 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       // Stop taking requests, let the pipeline stop taking work and wait (bounded) for what runs to record where
       // it stopped, then drop what is still connected (hooks following a push) and close the store.
       stopWatching();
+      stopFollowing();
       clearInterval(hostTimer);
       const servers = [server, ...(tlsServer ? [tlsServer] : [])];
       const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       for (const s of servers) s.closeIdleConnections();
       await certificates.close();
+      await inCluster?.settled();
       await pipeline.close();
       for (const s of servers) s.closeAllConnections();
       await closed;

@@ -93,6 +93,11 @@ export interface Config {
     readonly ingressClass: string;
     /** Labels a node must have to run app pods; each also tolerates a `NoSchedule` taint of the same key and value. */
     readonly nodeSelector: Readonly<Record<string, string>>;
+    /**
+     * The Service in front of Slipway that ACME challenges are routed to through the cluster's ingress
+     * (SLIPWAY_KUBE_ACME_SERVICE, NAMESPACE/NAME[:PORT]); unset: the builder's, as k8s/bootstrap/ makes it.
+     */
+    readonly acmeService?: { readonly namespace: string; readonly name: string; readonly port: string | number };
   };
   /** Passed on to child processes (git) that need a PATH. */
   readonly path: string;
@@ -305,6 +310,17 @@ function parseNodeSelector(env: Env): Record<string, string> {
   return out;
 }
 
+function parseAcmeService(env: Env): Config['kubernetes']['acmeService'] {
+  const raw = pick(env, 'SLIPWAY_KUBE_ACME_SERVICE');
+  if (raw === undefined) return undefined;
+  const m = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\/([a-z]([-a-z0-9]{0,61}[a-z0-9])?)(?::([a-z0-9-]{1,15}))?$/.exec(raw);
+  const port = m?.[5] ?? 'http';
+  const number = /^\d+$/.test(port) ? Number(port) : undefined;
+  if (!m || (number !== undefined && (number < 1 || number > 65535)))
+    throw new ConfigError(`SLIPWAY_KUBE_ACME_SERVICE="${raw}": expected NAMESPACE/SERVICE or NAMESPACE/SERVICE:PORT (a port name or number)`);
+  return { namespace: m[1]!, name: m[3]!, port: number ?? port };
+}
+
 export function loadConfig(env: Env = process.env, projectRoot: string = findProjectRoot()): Config {
   const host = parseHost(env);
   const runtime = parseRuntime(env);
@@ -317,6 +333,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
   const ingressClass = pick(env, 'SLIPWAY_KUBE_INGRESS_CLASS') ?? 'traefik';
   if (!/^[a-z0-9.-]{1,63}$/.test(ingressClass)) throw new ConfigError(`SLIPWAY_KUBE_INGRESS_CLASS="${ingressClass}": expected an IngressClass name`);
   const nodeSelector = parseNodeSelector(env);
+  const acmeService = parseAcmeService(env);
   const adminToken = pick(env, 'SLIPWAY_ADMIN_TOKEN');
   if (adminToken !== undefined && adminToken.length < 16) throw new ConfigError('SLIPWAY_ADMIN_TOKEN: expected at least 16 characters');
   const publicUrl = pick(env, 'SLIPWAY_PUBLIC_URL');
@@ -356,7 +373,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
     },
     firewall: parseBool(env, 'SLIPWAY_FIREWALL', true),
     docker: { socketPath: pick(env, 'SLIPWAY_DOCKER_SOCKET'), host: pick(env, 'DOCKER_HOST') },
-    kubernetes: { builderServiceAccount: { namespace: sa[1]!, name: sa[2]! }, ingressClass, nodeSelector },
+    kubernetes: { builderServiceAccount: { namespace: sa[1]!, name: sa[2]! }, ingressClass, nodeSelector, ...(acmeService ? { acmeService } : {}) },
     codegen: {
       apiKey: pick(env, 'ANTHROPIC_API_KEY'),
       baseURL: parseBaseUrl(env),

@@ -63,6 +63,14 @@ export interface FirewallStatus {
   fix?: string;
 }
 
+/** A host's certificate and key (PEM), as the certificate manager holds it. */
+export interface HostCertificate {
+  readonly host: string;
+  /** The certificate, then its chain. */
+  readonly cert: string;
+  readonly key: string;
+}
+
 export interface Runtime {
   readonly kind: 'docker' | 'kubernetes';
   /** Throws a clear error when the engine cannot be reached ("Docker is not reachable at …"). */
@@ -92,4 +100,16 @@ export interface Runtime {
   buildNetwork?(): Promise<string>;
   /** Docker: whether the firewall rules of Slipway's networks are installed (doctor, the about page). */
   firewall?(): Promise<FirewallStatus>;
+  /**
+   * Kubernetes, where the cluster's ingress and not Slipway terminates app traffic: serves these certificates for a
+   * web environment's hosts (TLS Secrets in the app's namespace and the environment's HTTPS Ingress). The list is
+   * the whole set: a host left out loses its Secret, and an empty list removes the HTTPS Ingress. False when the
+   * environment serves no web traffic on the cluster (yet): nothing was applied, and it is worth asking again later.
+   */
+  applyCertificates?(app: string, environment: string, certificates: readonly HostCertificate[]): Promise<boolean>;
+  /**
+   * Kubernetes: routes ACME HTTP-01 challenges (`/.well-known/acme-challenge/`) of these hosts from the cluster's
+   * ingress to Slipway, which answers them; an empty list removes the route.
+   */
+  routeAcmeChallenges?(hosts: readonly string[]): Promise<void>;
 }

@@ -13,7 +13,7 @@ import { messageOf } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { loadCertificates, removeCertificate, saveCertificate, tlsDir, writePrivateFile, writeStatusFile, type CertificatePair } from './certificate-files.js';
 import type { CertificateState } from '../domain/certificate-state.js';
-import type { Certificates } from './certificates.js';
+import { changeListeners, type Certificates } from './certificates.js';
 
 /** One order may take this long (the CA polls, validates, signs); past it, it counts as failed. */
 const ORDER_TIMEOUT_MS = 120_000;
@@ -97,6 +97,7 @@ export function createAcmeCertificates(options: AcmeCertificatesOptions): Certif
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  const listeners = changeListeners(log);
 
   for (const pair of loadCertificates(dataDir, (host, e) =>
     log.warn('a stored certificate cannot be read; it is ordered again', { host, error: messageOf(e) }),
@@ -177,6 +178,7 @@ export function createAcmeCertificates(options: AcmeCertificatesOptions): Certif
       delete s.error;
       delete s.nextAttemptAt;
       log.info(renewing ? 'certificate renewed' : 'certificate issued', { host, notAfter: pair.notAfter.toISOString(), seconds: (now() - started) / 1000 });
+      listeners.notify();
     } catch (e) {
       s.failures += 1;
       s.error = (e instanceof TypeError ? await unreachableReason(options.acme.directoryUrl, agent) : undefined) ?? acmeErrorText(e);
@@ -264,6 +266,7 @@ export function createAcmeCertificates(options: AcmeCertificatesOptions): Certif
     status,
     want(list) {
       const next = new Set(list.map((h) => h.toLowerCase()).filter(isCertifiableHost));
+      let removed = false;
       for (const [host, s] of hosts) {
         if (next.has(host) || s.ordering) continue;
         // No longer served (an app or a custom domain removed, also while Slipway was stopped): its certificate goes.
@@ -271,14 +274,21 @@ export function createAcmeCertificates(options: AcmeCertificatesOptions): Certif
         if (s.pair) {
           removeCertificate(dataDir, host);
           log.info('certificate removed: its host is no longer served', { host });
+          removed = true;
         }
       }
-      const changed = next.size !== wanted.size || [...next].some((h) => !wanted.has(h));
+      const different = next.size !== wanted.size || [...next].some((h) => !wanted.has(h));
       wanted = next;
-      if (!changed) return;
+      if (removed) listeners.notify();
+      if (!different) return;
       saveStatus();
       schedule();
     },
+    pemFor(host) {
+      const s = hosts.get(host.toLowerCase());
+      return wanted.has(host.toLowerCase()) && s?.pair && s.pair.notAfter.getTime() > now() ? { cert: s.pair.cert, key: s.pair.key } : undefined;
+    },
+    onChange: listeners.add,
     list: listAll,
     async close() {
       closed = true;

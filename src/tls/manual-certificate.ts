@@ -7,11 +7,13 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { ConfigError, messageOf } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import type { CertificateState } from '../domain/certificate-state.js';
-import type { Certificates } from './certificates.js';
+import { changeListeners, type Certificates } from './certificates.js';
 
 const RELOAD_CHECK_MS = 5_000;
 
 interface Loaded {
+  cert: string;
+  key: string;
   x509: X509Certificate;
   context: SecureContext;
   stamp: string;
@@ -38,7 +40,7 @@ function load(certFile: string, keyFile: string): Loaded {
   } catch (e) {
     throw new ConfigError(`SLIPWAY_TLS_KEY_FILE=${keyFile}: ${messageOf(e)}`);
   }
-  return { x509, context: createSecureContext({ cert, key }), stamp };
+  return { cert, key, x509, context: createSecureContext({ cert, key }), stamp };
 }
 
 export function createManualCertificate(o: {
@@ -47,6 +49,7 @@ export function createManualCertificate(o: {
   log: Logger;
 }): Certificates & { readonly defaultContext: () => SecureContext } {
   let current = load(o.certFile, o.keyFile);
+  const listeners = changeListeners(o.log);
   const timer = setInterval(() => {
     try {
       if (stampOf(o.certFile, o.keyFile) === current.stamp) return;
@@ -54,7 +57,9 @@ export function createManualCertificate(o: {
       o.log.info('the TLS certificate files changed; serving the new certificate', { notAfter: new Date(current.x509.validTo).toISOString() });
     } catch (e) {
       o.log.warn('the TLS certificate files changed but cannot be used; still serving the previous certificate', { error: messageOf(e) });
+      return;
     }
+    listeners.notify();
   }, RELOAD_CHECK_MS);
   timer.unref();
 
@@ -74,6 +79,8 @@ export function createManualCertificate(o: {
     want(hosts) {
       wanted = [...hosts];
     },
+    pemFor: (host) => (covers(host) ? { cert: current.cert, key: current.key } : undefined),
+    onChange: listeners.add,
     list: () => wanted.map((host) => ({ host, status: status(host) })),
     async close() {
       clearInterval(timer);

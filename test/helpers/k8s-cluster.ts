@@ -27,12 +27,18 @@ export function testKubeConfigPath(): string {
 
 /** Traefik of the test cluster's real node, on 127.0.0.1 (the `TRAEFIK=` line of scripts/k8s-test-cluster.sh up). */
 export function testTraefik(): { host: string; port: number } {
-  const at = process.env['SLIPWAY_TEST_TRAEFIK'] ?? '';
+  return traefikAt('SLIPWAY_TEST_TRAEFIK', 'TRAEFIK');
+}
+
+/** Traefik's entrypoint `websecure` (TLS) on the real node (the `TRAEFIK_HTTPS=` line). */
+export function testTraefikHttps(): { host: string; port: number } {
+  return traefikAt('SLIPWAY_TEST_TRAEFIK_HTTPS', 'TRAEFIK_HTTPS');
+}
+
+function traefikAt(variable: string, line: string): { host: string; port: number } {
+  const at = process.env[variable] ?? '';
   const m = /^127\.0\.0\.1:(\d+)$/.exec(at);
-  if (!m)
-    throw new Error(
-      `SLIPWAY_TEST_TRAEFIK="${at}": expected 127.0.0.1:PORT from scripts/k8s-test-cluster.sh up (its TRAEFIK= line); scripts/test.sh exports it`,
-    );
+  if (!m) throw new Error(`${variable}="${at}": expected 127.0.0.1:PORT from scripts/k8s-test-cluster.sh up (its ${line}= line); scripts/test.sh exports it`);
   return { host: '127.0.0.1', port: Number(m[1]) };
 }
 

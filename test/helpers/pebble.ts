@@ -102,11 +102,18 @@ export async function pebbleRoot(managementUrl: string, caFile: string): Promise
   });
 }
 
-/** A second Pebble on other loopback ports (same DNS server, same challenge port); stop() kills it by its PID. */
-export function startExtraPebble(service: PebbleService, o: { port: number; managementPort: number; workDir: string }): { child: ChildProcess; stop(): void } {
+/**
+ * A second Pebble on other loopback ports (same DNS server; the same challenge port unless `httpPort` says which
+ * port it validates HTTP-01 challenges on); stop() kills it by its PID.
+ */
+export function startExtraPebble(
+  service: PebbleService,
+  o: { port: number; managementPort: number; workDir: string; httpPort?: number },
+): { child: ChildProcess; stop(): void } {
   const config = JSON.parse(readFileSync(service.config, 'utf8')) as { pebble: Record<string, unknown> };
   config.pebble.listenAddress = `127.0.0.1:${o.port}`;
   config.pebble.managementListenAddress = `127.0.0.1:${o.managementPort}`;
+  if (o.httpPort !== undefined) config.pebble.httpPort = o.httpPort;
   const path = join(o.workDir, 'pebble.json');
   writeFileSync(path, JSON.stringify(config));
   const child = spawn(service.bin, ['-config', path, '-dnsserver', service.dns], {

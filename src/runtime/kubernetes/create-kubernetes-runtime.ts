@@ -8,7 +8,7 @@ import { newPodsHopeless, readHealth } from './read-health.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { EnvironmentDef } from '../../domain/types.js';
 import { messageOf, NotFoundError, SlipwayError } from '../../shared/errors.js';
-import type { DeployResult, DeploySpec, Instance, JobRun, OnLine, Runtime } from '../runtime.js';
+import type { DeployResult, DeploySpec, HostCertificate, Instance, JobRun, OnLine, Runtime } from '../runtime.js';
 import { appManifests, type BuilderIdentity } from './app-manifests.js';
 import { APP_NAMESPACE_PREFIX, appNamespace } from './app-namespace.js';
 import { checkNamespaceOwner } from './check-namespace-owner.js';
@@ -26,6 +26,7 @@ import { rollBackDeployment } from './roll-back-deployment.js';
 import { runJobOnce } from './run-job.js';
 import { LABELS, MANAGED_BY, selector } from './slipway-labels.js';
 import { podLogTail, streamManyPodLogs } from './stream-pod-logs.js';
+import { challengeIngress, tlsIngressName, tlsManifests, type ChallengeService } from './tls-manifests.js';
 import { waitForRollout } from './wait-for-rollout.js';
 
 export interface KubernetesRuntimeOptions {
@@ -54,10 +55,10 @@ export interface KubernetesRuntimeOptions {
   jobDeadlineSeconds?: number;
   namespaceDeleteTimeoutSeconds?: number;
   /**
-   * The TLS Secret of a custom domain, when its certificate exists (the certificate manager writes it, named by
-   * `tlsSecretName`); the environment's HTTPS Ingress lists only those. Without it custom domains are HTTP only.
+   * The Service in front of Slipway that answers ACME HTTP-01 challenges coming through the cluster's ingress.
+   * Default: the builder's (its ServiceAccount's namespace and name, port `http`), as k8s/bootstrap/ makes it.
    */
-  tlsSecretFor?: (domain: string) => string | undefined;
+  challengeService?: ChallengeService;
 }
 
 export const DEFAULT_BUILDER: BuilderIdentity = Object.freeze({ namespace: 'slipway-system', name: 'slipway-builder', role: 'slipway-app' });
@@ -74,8 +75,8 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     nodeSelector: options.nodeSelector ?? {},
     rolloutMarginSeconds: options.rolloutMarginSeconds ?? 120,
     jobDeadlineSeconds: options.jobDeadlineSeconds ?? 3600,
-    ...(options.tlsSecretFor ? { tlsSecretFor: options.tlsSecretFor } : {}),
   };
+  const challengeService: ChallengeService = options.challengeService ?? { namespace: builder.namespace, name: builder.name, port: 'http' };
   const managed = selector({ [LABELS.managedBy]: MANAGED_BY });
 
   /**
@@ -141,27 +142,67 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     }
   }
 
-  /**
-   * An environment that changed between web app and scheduled job keeps none of the other kind's objects, and one
-   * whose custom domains no longer have a certificate keeps no HTTPS Ingress.
-   */
-  async function removeOtherKind(namespace: string, name: string, kind: 'web' | 'job', tlsIngress: { name: string; keep: boolean }): Promise<void> {
-    const other =
-      kind === 'job'
-        ? [
-            `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`,
-            `/api/v1/namespaces/${namespace}/services/${name}`,
-            `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}`,
-          ]
-        : [`/apis/batch/v1/namespaces/${namespace}/cronjobs/${name}`];
-    if (!tlsIngress.keep) other.push(`/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${tlsIngress.name}`);
-    for (const path of other) {
+  /** Deletes what is at each path; one already gone is fine. */
+  async function deleteAll(paths: readonly string[]): Promise<void> {
+    for (const path of paths) {
       try {
         await api.delete(path, { propagationPolicy: 'Background' });
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
     }
+  }
+
+  /** An environment that changed between web app and scheduled job keeps none of the other kind's objects. */
+  async function removeOtherKind(namespace: string, name: string, kind: 'web' | 'job'): Promise<void> {
+    const ingresses = `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses`;
+    await deleteAll(
+      kind === 'job'
+        ? [
+            `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`,
+            `/api/v1/namespaces/${namespace}/services/${name}`,
+            `${ingresses}/${name}`,
+            `${ingresses}/${tlsIngressName(name)}`,
+          ]
+        : [`/apis/batch/v1/namespaces/${namespace}/cronjobs/${name}`],
+    );
+  }
+
+  async function applyCertificates(app: string, environment: string, certificates: readonly HostCertificate[]): Promise<boolean> {
+    const namespace = appNamespace(app);
+    // Only into a namespace of this installation that exists: the first deploy makes it, and the caller comes back.
+    if ((await checkNamespaceOwner(api, namespace, app, options.installation)) !== 'ours') return false;
+    // A web environment has its Service; one that has none (not deployed yet, or a scheduled job) gets no HTTPS
+    // Ingress, and what it had of TLS goes.
+    let web = true;
+    try {
+      await api.get(`/api/v1/namespaces/${namespace}/services/${environment}`);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      web = false;
+    }
+    const m = tlsManifests(templates, { app, environment, ingressClassName: envOptions.ingressClassName, certificates: web ? certificates : [] });
+    // The Secrets before the Ingress that names them; the ones of hosts left out after it no longer does.
+    for (const secret of m.secrets) await api.apply(secret);
+    if (m.ingress) await api.apply(m.ingress);
+    else await deleteAll([`/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${m.ingressName}`]);
+    const keep = new Set(m.secrets.map((o) => o.metadata.name));
+    const held = await api.list<KubeObject>(`/api/v1/namespaces/${namespace}/secrets`, {
+      labelSelector: selector({ [LABELS.app]: app, [LABELS.environment]: environment, [LABELS.tls]: 'true' }),
+    });
+    await deleteAll(held.items.filter((o) => !keep.has(o.metadata.name)).map((o) => `/api/v1/namespaces/${namespace}/secrets/${o.metadata.name}`));
+    return web;
+  }
+
+  async function routeAcmeChallenges(hosts: readonly string[]): Promise<void> {
+    const object = challengeIngress(templates, {
+      installation: options.installation,
+      service: challengeService,
+      ingressClassName: envOptions.ingressClassName,
+      hosts,
+    });
+    if (hosts.length > 0) await api.apply(object);
+    else await deleteAll([await api.pathOf(object)]);
   }
 
   async function deploy(spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<DeployResult> {
@@ -183,7 +224,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       since: new Date().toISOString(),
       deploymentId: spec.deploymentId,
     });
-    await removeOtherKind(m.namespace, name, spec.settings.kind, { name: m.tlsIngressName, keep: m.hasTlsIngress });
+    await removeOtherKind(m.namespace, name, spec.settings.kind);
     if (spec.settings.kind === 'job') {
       await pruneConfig(api, m.namespace, spec.app, name);
       onLine(`kubernetes: CronJob ${m.namespace}/${name} runs on "${spec.settings.schedule ?? ''}" (UTC)`);
@@ -255,6 +296,8 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       }
     },
     deploy,
+    applyCertificates,
+    routeAcmeChallenges,
     async current(app) {
       // Another installation's app of the same name is not this one's, not even to read.
       if ((await checkNamespaceOwner(api, appNamespace(app), app, options.installation)) === 'missing') return [];

@@ -17,11 +17,6 @@ export interface EnvironmentOptions {
   readonly rolloutMarginSeconds: number;
   /** How long one run of a scheduled job may take. */
   readonly jobDeadlineSeconds: number;
-  /**
-   * The name of the TLS Secret (in the app's namespace) holding a custom domain's certificate, when it exists;
-   * undefined while there is none. Without it no domain is served over HTTPS. See tlsSecretName.
-   */
-  readonly tlsSecretFor?: (domain: string) => string | undefined;
 }
 
 export interface EnvironmentManifests {
@@ -30,9 +25,6 @@ export interface EnvironmentManifests {
   readonly objects: KubeObject[];
   /** The Deployment or CronJob. */
   readonly workload: KubeObject;
-  /** The HTTPS Ingress of the custom domains that have a certificate, when one was rendered (else it must go). */
-  readonly tlsIngressName: string;
-  readonly hasTlsIngress: boolean;
   readonly configMapName: string;
   readonly secretName: string;
 }
@@ -63,12 +55,6 @@ export function environmentManifests(templates: Templates, spec: DeploySpec, o: 
     host,
     http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: env.name, port: { name: 'http' } } } }] },
   });
-  const withTls = (spec.domains ?? []).flatMap((domain) => {
-    const secretName = o.tlsSecretFor?.(domain);
-    return secretName ? [{ domain, secretName }] : [];
-  });
-  // A dot, which environment names (DNS labels) cannot hold: no environment's own Ingress can have this name.
-  const tlsIngressName = `${env.name}.tls`;
   const values = {
     app: spec.app,
     namespace,
@@ -93,9 +79,6 @@ export function environmentManifests(templates: Templates, spec: DeploySpec, o: 
     env: { ...spec.settings.env },
     secretData,
     rules: hosts.map(rule),
-    tlsIngressName,
-    tlsRules: withTls.map((d) => rule(d.domain)),
-    tls: withTls.map((d) => ({ hosts: [d.domain], secretName: d.secretName })),
     ingressClassName: o.ingressClassName,
     schedule: spec.settings.schedule ?? '',
     jobDeadlineSeconds: o.jobDeadlineSeconds,
@@ -109,17 +92,14 @@ export function environmentManifests(templates: Templates, spec: DeploySpec, o: 
   const config = [templates.render('config-map', values), templates.render('secret', values)];
   if (spec.settings.kind === 'job') {
     const cronJob = templates.render('cron-job', values);
-    return { namespace, objects: [...config, cronJob], workload: cronJob, configMapName, secretName, tlsIngressName, hasTlsIngress: false };
+    return { namespace, objects: [...config, cronJob], workload: cronJob, configMapName, secretName };
   }
   const deployment = templates.render('deployment', values);
-  const ingresses = [templates.render('ingress', values), ...(withTls.length > 0 ? [templates.render('ingress-tls', values)] : [])];
   return {
     namespace,
-    objects: [...config, templates.render('service', values), ...ingresses, deployment],
+    objects: [...config, templates.render('service', values), templates.render('ingress', values), deployment],
     workload: deployment,
     configMapName,
     secretName,
-    tlsIngressName,
-    hasTlsIngress: withTls.length > 0,
   };
 }

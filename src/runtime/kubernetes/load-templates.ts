@@ -18,6 +18,8 @@ export const TEMPLATE_NAMES = [
   'service',
   'ingress',
   'ingress-tls',
+  'tls-secret',
+  'acme-challenges',
   'cron-job',
 ] as const;
 

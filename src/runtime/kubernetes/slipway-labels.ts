@@ -9,6 +9,8 @@ export const LABELS = {
   commit: 'slipway.dev/commit',
   /** What a ConfigMap or Secret holds for its environment: `env` or `secrets`. */
   holds: 'slipway.dev/holds',
+  /** On a TLS Secret the certificate manager wrote: `true` (its host is in the annotation `slipway.dev/host`). */
+  tls: 'slipway.dev/tls',
 } as const;
 
 export const ANNOTATIONS = {

@@ -20,7 +20,16 @@ import {
   webSpec,
 } from '../../helpers/k8s-cluster.js';
 
-const RBAC_KINDS = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'];
+const RBAC_KINDS = [
+  'Namespace',
+  'ServiceAccount',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Role',
+  'RoleBinding',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+];
 const web = uniqueApp('rbac');
 const job = uniqueApp('rbacjob');
 let admin: KubeApi;
@@ -77,6 +86,12 @@ describe('the builder ServiceAccount (real token)', () => {
     expect((await runtime.deploy(webSpec(web, PREVIEW, commitOf(1)), () => undefined)).ok).toBe(true);
     expect((await runtime.deploy(webSpec(web, PROD, commitOf(1)), () => undefined)).ok).toBe(true);
     expect((await runtime.deploy(webSpec(web, PROD, commitOf(2)), () => undefined)).ok).toBe(true);
+    // With HTTPS on: an environment's certificates (TLS Secrets, its HTTPS Ingress) and the route of ACME challenges.
+    expect(await runtime.applyCertificates!(web, 'prod', [{ host: `${web}.example.com`, cert: 'CERT', key: 'KEY' }])).toBe(true);
+    expect(await admin.get(`/apis/networking.k8s.io/v1/namespaces/app-${web}/ingresses/prod.tls`)).toBeTruthy();
+    expect(await runtime.applyCertificates!(web, 'prod', [])).toBe(true);
+    await runtime.routeAcmeChallenges!([`${web}.example.com`]);
+    await runtime.routeAcmeChallenges!([]);
     const failed = await runtime.deploy(webSpec(web, PREVIEW, commitOf(3), { image: `localhost:5050/${web}:never-ready` }), () => undefined);
     expect(failed).toMatchObject({ ok: false, reason: expect.stringContaining('Readiness probe failed') });
     expect((await runtime.current(web)).map((i) => `${i.environment}:${i.commit.slice(0, 2)}`).sort()).toEqual(['preview:01', 'prod:02']);
@@ -105,12 +120,22 @@ describe('the builder ServiceAccount (real token)', () => {
     await refused(builder.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'kube-system' }, spec: {} }));
   });
 
-  it('cannot read secrets in its own namespace, nor anywhere outside app namespaces', async () => {
+  it('cannot read secrets in its own namespace, nor change anything there but its ACME Ingress, nor anywhere outside app namespaces', async () => {
     await refused(builder.list('/api/v1/namespaces/slipway-system/secrets'));
     await refused(builder.get('/api/v1/namespaces/slipway-system/secrets/slipway-secrets'));
     await refused(builder.list('/api/v1/namespaces/kube-system/secrets'));
     await refused(builder.list('/api/v1/secrets'));
     await refused(builder.apply(configMap('slipway-system')));
+    // Its one Ingress there is the ACME challenges' (slipway-acme-*): no other.
+    const ingress = (name: string): KubeObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name, namespace: 'slipway-system' },
+      spec: {
+        rules: [{ host: 'ui.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'x', port: { number: 80 } } } }] } }],
+      },
+    });
+    await refused(builder.apply(ingress('take-over')));
   });
 
   it('cannot create a namespace not named app-*, nor delete kube-system or its own', async () => {

@@ -30,6 +30,9 @@ describe('loadConfig', () => {
     [{ SLIPWAY_KUBE_NODE_SELECTOR: 'pool' }, /SLIPWAY_KUBE_NODE_SELECTOR="pool": expected node labels/],
     [{ SLIPWAY_KUBE_NODE_SELECTOR: 'a=1,a=2' }, /SLIPWAY_KUBE_NODE_SELECTOR/],
     [{ SLIPWAY_KUBE_NODE_SELECTOR: 'pool=has space' }, /SLIPWAY_KUBE_NODE_SELECTOR/],
+    [{ SLIPWAY_KUBE_ACME_SERVICE: 'slipway' }, /SLIPWAY_KUBE_ACME_SERVICE="slipway": expected NAMESPACE\/SERVICE/],
+    [{ SLIPWAY_KUBE_ACME_SERVICE: 'a/b:70000' }, /SLIPWAY_KUBE_ACME_SERVICE/],
+    [{ SLIPWAY_KUBE_ACME_SERVICE: 'A/b' }, /SLIPWAY_KUBE_ACME_SERVICE/],
     [{ SLIPWAY_BUILD_MEMORY: 'lots' }, /SLIPWAY_BUILD_MEMORY="lots": expected a memory size of at least 32m/],
     [{ SLIPWAY_BUILD_MEMORY: '1m' }, /SLIPWAY_BUILD_MEMORY/],
     [{ SLIPWAY_BUILD_CPUS: '0' }, /SLIPWAY_BUILD_CPUS="0": expected a number of CPUs/],
@@ -50,6 +53,13 @@ describe('loadConfig', () => {
       'slipway.dev/pool': 'apps',
       zone: 'a',
     });
+  });
+
+  it('reads where ACME challenges go in a cluster: the builder’s Service unless set', () => {
+    expect(loadConfig({}).kubernetes.acmeService).toBeUndefined();
+    expect(loadConfig({ SLIPWAY_KUBE_ACME_SERVICE: 'edge/slipway' }).kubernetes.acmeService).toEqual({ namespace: 'edge', name: 'slipway', port: 'http' });
+    expect(loadConfig({ SLIPWAY_KUBE_ACME_SERVICE: 'edge/slipway:8080' }).kubernetes.acmeService).toEqual({ namespace: 'edge', name: 'slipway', port: 8080 });
+    expect(loadConfig({ SLIPWAY_KUBE_ACME_SERVICE: 'edge/slipway:web' }).kubernetes.acmeService).toEqual({ namespace: 'edge', name: 'slipway', port: 'web' });
   });
 
   it('reads the limits of builds, pushes and connections', () => {

@@ -13,6 +13,7 @@ import { loadTemplates, TEMPLATE_NAMES } from '../../../src/runtime/kubernetes/l
 import { bootstrapValues, renderBootstrap, renderBootstrapYaml } from '../../../src/runtime/kubernetes/render-bootstrap.js';
 import { renderTemplate } from '../../../src/runtime/kubernetes/render-template.js';
 import { tlsSecretName } from '../../../src/runtime/kubernetes/tls-secret-name.js';
+import { challengeIngress, tlsManifests } from '../../../src/runtime/kubernetes/tls-manifests.js';
 import { BOOTSTRAP_DIR, commitOf, jobSpec, PREVIEW, PROD, TEMPLATES_DIR, TEST_DOMAIN, TEST_INSTALLATION, webSpec } from '../../helpers/k8s-cluster.js';
 
 const templates = loadTemplates(TEMPLATES_DIR);
@@ -123,7 +124,7 @@ describe('environment manifests of a web app', () => {
     expect(at(byKind(prod.objects, 'Ingress'), 'spec.rules.0.host')).toBe(`shop.${TEST_DOMAIN}`);
     expect(at(byKind(prod.objects, 'Service'), 'spec.ports.0')).toEqual({ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' });
   });
-  it("route the environment's custom domains over HTTP, and over HTTPS only those whose certificate Secret exists", () => {
+  it("route the environment's custom domains over plain HTTP, with no TLS (certificates are applied apart)", () => {
     const withDomains = { ...spec, domains: ['shop.example.com', 'www.shop.example.com'] };
     const plain = environmentManifests(templates, withDomains, envOptions);
     expect(plain.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
@@ -137,21 +138,44 @@ describe('environment manifests of a web app', () => {
     expect(at(http, 'spec.rules').map((r: { host: string }) => r.host)).toEqual([`shop-preview.${TEST_DOMAIN}`, 'shop.example.com', 'www.shop.example.com']);
     expect(at(http, 'spec.rules.1.http.paths.0.backend')).toEqual({ service: { name: 'preview', port: { name: 'http' } } });
     expect(at(http, 'spec.tls')).toBeUndefined();
-    expect(plain.hasTlsIngress).toBe(false);
-
-    const secured = environmentManifests(templates, withDomains, {
-      ...envOptions,
-      tlsSecretFor: (d) => (d === 'shop.example.com' ? tlsSecretName(d) : undefined),
-    });
-    expect(secured.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toContain('Ingress/preview.tls');
-    const https = secured.objects.find((o) => o.metadata.name === 'preview.tls')!;
+  });
+  it('serve over HTTPS exactly the hosts given a certificate, each with its kubernetes.io/tls Secret', () => {
+    const certificates = [{ host: 'shop.example.com', cert: 'CERT PEM', key: 'KEY PEM' }];
+    const m = tlsManifests(templates, { app: 'shop', environment: 'preview', ingressClassName: 'traefik', certificates });
+    expect(m.namespace).toBe('app-shop');
+    expect(m.secrets).toHaveLength(1);
+    const secret = m.secrets[0]!;
+    expect(secret.metadata.name).toBe(tlsSecretName('shop.example.com'));
+    expect(at(secret, 'type')).toBe('kubernetes.io/tls');
+    expect(Buffer.from(at(secret, 'data')['tls.crt'], 'base64').toString()).toBe('CERT PEM');
+    expect(Buffer.from(at(secret, 'data')['tls.key'], 'base64').toString()).toBe('KEY PEM');
+    // Labelled apart from the environment's own Secrets, which pruneConfig removes once nothing refers to them.
+    expect(at(secret, 'metadata.labels')).toMatchObject({ 'slipway.dev/app': 'shop', 'slipway.dev/environment': 'preview', 'slipway.dev/tls': 'true' });
+    expect(at(secret, 'metadata.labels')['slipway.dev/holds']).toBeUndefined();
+    const https = m.ingress!;
+    expect(https.metadata.name).toBe('preview.tls');
     expect(at(https, 'spec.rules').map((r: { host: string }) => r.host)).toEqual(['shop.example.com']);
+    expect(at(https, 'spec.rules.0.http.paths.0.backend')).toEqual({ service: { name: 'preview', port: { name: 'http' } } });
     expect(at(https, 'spec.tls')).toEqual([{ hosts: ['shop.example.com'], secretName: tlsSecretName('shop.example.com') }]);
     expect(at(https, 'metadata.annotations')).toMatchObject({ 'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure' });
-    expect(at(https, 'metadata.labels')).toMatchObject({ 'slipway.dev/app': 'shop', 'slipway.dev/environment': 'preview' });
-    // Plain HTTP keeps every host (ACME's HTTP-01 challenges come that way).
-    expect(at(byKind(secured.objects, 'Ingress'), 'spec.rules')).toHaveLength(3);
-    expect(secured.hasTlsIngress).toBe(true);
+    // No certificate: no HTTPS Ingress (the runtime deletes the one there was).
+    expect(tlsManifests(templates, { app: 'shop', environment: 'preview', ingressClassName: 'traefik', certificates: [] }).ingress).toBeUndefined();
+  });
+  it("route ACME challenges of the wanted hosts to Slipway's Service, on the plain HTTP entrypoint", () => {
+    const ingress = challengeIngress(templates, {
+      installation: '0123456789ab',
+      service: { namespace: 'slipway-system', name: 'slipway-builder', port: 'http' },
+      ingressClassName: 'traefik',
+      hosts: ['shop.example.com', 'a.example.com'],
+    });
+    expect(ingress.metadata).toMatchObject({ name: 'slipway-acme-0123456789ab', namespace: 'slipway-system' });
+    expect(at(ingress, 'spec.rules').map((r: { host: string }) => r.host)).toEqual(['a.example.com', 'shop.example.com']);
+    expect(at(ingress, 'spec.rules.0.http.paths.0')).toEqual({
+      path: '/.well-known/acme-challenge/',
+      pathType: 'Prefix',
+      backend: { service: { name: 'slipway-builder', port: { name: 'http' } } },
+    });
+    expect(at(ingress, 'metadata.annotations')).toMatchObject({ 'traefik.ingress.kubernetes.io/router.entrypoints': 'web' });
   });
   it('name TLS Secrets after the domain, distinctly and within a Secret name', () => {
     expect(tlsSecretName('shop.example.com')).toMatch(/^tls-shop-example-com-[0-9a-f]{8}$/);
@@ -209,8 +233,8 @@ describe('every template', () => {
       secretData: {},
       host: 'on.example',
       rules: [{ host: 'on.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'yes', port: { name: 'http' } } } }] } }],
-      tlsIngressName: 'on.tls',
-      tlsRules: [],
+      cert: 'bm8=',
+      key: 'eWVz',
       tls: [{ hosts: ['on.example'], secretName: 'tls-on-example' }],
       ingressClassName: 'traefik',
       nodeSelector: { on: 'yes' },
