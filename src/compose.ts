@@ -1,5 +1,4 @@
 // Composition root: config → adapters → pipeline → web app → listen.
-import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
@@ -29,6 +28,8 @@ import { databasePath } from './store/create-store.js';
 import { createWebApp } from './web/create-web-app.js';
 import { httpsFront } from './web/middleware/https-front.js';
 import { servedHosts } from './pipeline/served-hosts.js';
+import { repairFromRepos } from './pipeline/repair-from-repos.js';
+import { loadInstallationId } from './shared/installation-id.js';
 import { createClusterCertificates } from './pipeline/cluster-certificates.js';
 import { createAcmeCertificates } from './tls/acme-certificates.js';
 import { noCertificates, type Certificates } from './tls/certificates.js';
@@ -36,11 +37,11 @@ import { createManualCertificate } from './tls/manual-certificate.js';
 
 /**
  * Which Slipway installation owns a container or namespace, so that two on one Docker Engine or cluster never take
- * each other's. From the data folder; in a cluster every builder's data folder is /data, so its namespace counts too.
+ * each other's: recorded in the data folder (src/shared/installation-id.ts). Made on first start from the folder's
+ * path; in a cluster every builder's data folder is /data, so its namespace counts too.
  */
 function installationId(config: Config): string {
-  const where = config.runtime === 'kubernetes' ? `${config.kubernetes.builderServiceAccount.namespace}:${config.dataDir}` : config.dataDir;
-  return createHash('sha256').update(where).digest('hex').slice(0, 12);
+  return loadInstallationId(config.dataDir, config.runtime === 'kubernetes' ? config.kubernetes.builderServiceAccount.namespace : undefined);
 }
 
 /** The runtime chosen by configuration. */
@@ -63,7 +64,7 @@ function createRuntime(config: Config, docker: ReturnType<typeof createDockerCli
     });
   }
   const firewall = createFirewall({ enabled: config.firewall, log: log.child('firewall'), path: config.path });
-  return createDockerRuntime({ docker, endpoint: describeDockerEndpoint(config.docker), installation, log, firewall });
+  return createDockerRuntime({ docker, endpoint: describeDockerEndpoint(config.docker), installation, dataDir: config.dataDir, log, firewall });
 }
 
 /** Where TLS certificates come from, as configured (none with HTTPS off). */
@@ -144,6 +145,14 @@ export interface RunningServer {
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const { pipeline, deps } = composePipeline(config, log);
   try {
+    // Git is the truth: apps whose repo has no row (a lost database) are made again before anything reads the rows.
+    const repaired = await repairFromRepos(deps);
+    if (repaired.restored.length > 0 || repaired.withoutRepo.length > 0)
+      log.warn('the database did not agree with the repos', {
+        rebuilt: repaired.restored.map((r) => r.app),
+        withoutRepo: repaired.withoutRepo,
+        ...(repaired.withoutRepo.length > 0 ? { fix: 'slipway repair --prune removes apps whose repo is gone' } : {}),
+      });
     checkAppsKeepTheirHosts(
       deps.store.apps.list().map((a) => a.name),
       config,

@@ -108,6 +108,38 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
       });
     });
 
+  program
+    .command('repair')
+    .option('--prune', 'also remove apps whose repo is gone, and what installations that no longer exist left on Docker')
+    .option('--json', 'print JSON')
+    .description('make the database agree with the repos (git is the truth): apps whose repo has no row are made again')
+    .action(async (opts: { prune?: boolean; json?: boolean }) => {
+      await withPipeline(async (p) => {
+        const r = await p.repair({ prune: opts.prune === true });
+        if (opts.json) return print(JSON.stringify(r, null, 2));
+        for (const a of r.restored)
+          print(
+            `rebuilt ${a.app} from its repo (${a.template}, ${a.generations} generation(s), ${a.domains} domain(s))` +
+              (a.missingSecrets.length > 0 ? `; secrets to set again: ${a.missingSecrets.join(', ')}` : ''),
+          );
+        for (const app of r.withoutRepo)
+          print(r.pruned.includes(app) ? `removed ${app}: its repo is gone` : `${app} has no repo (its code is gone): --prune removes it`);
+        for (const i of r.ignored) print(`left alone: repos/${i.name} (${i.reason})`);
+        for (const f of r.failed) print(`could not repair ${f.app}: ${f.error}`);
+        if (r.othersError) print(`could not list other installations: ${r.othersError}`);
+        for (const o of r.others) {
+          const what = `${o.containers.length} container(s), ${o.networks.length} network(s)`;
+          if (r.removedOthers.includes(o.installation)) print(`removed installation ${o.installation}'s ${what}: ${o.dataDir ?? '?'} no longer holds it`);
+          else if (o.exists === false) print(`installation ${o.installation} no longer exists (${o.dataDir}) and left ${what}: --prune removes them`);
+          else if (o.exists === null) print(`installation ${o.installation} (data folder unknown) has ${what}: left alone`);
+          else print(`installation ${o.installation} (${o.dataDir}) has ${what}`);
+        }
+        if (r.restored.length + r.withoutRepo.length + r.ignored.length + r.failed.length + r.others.length === 0)
+          print('the database agrees with the repos; no other installation on this engine');
+        if (r.failed.length > 0) process.exitCode = 1;
+      });
+    });
+
   const domains = program.command('domains').description("manage an app's custom domains");
   domains
     .command('add <app> <environment-or-domain> [domain]')

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { parseAppName } from '../domain/app-name.js';
+import { writeAppIdentity } from '../git/app-metadata.js';
 import { createRepo } from '../git/create-repo.js';
 import { repoPath } from '../git/repo-path.js';
 import { ConflictError, InvalidInputError, SlipwayError } from '../shared/errors.js';
@@ -38,6 +39,8 @@ export async function createApp(
   });
   const record: AppRecord = { name, template: template.name, description, createdAt: new Date().toISOString() };
   try {
+    // Into the repo first (what rebuilding from the repos reads), then the row.
+    await writeAppIdentity(gitdir, record);
     deps.store.apps.insert(record);
   } catch (e) {
     await fs.promises.rm(gitdir, { recursive: true, force: true });

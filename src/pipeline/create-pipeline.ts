@@ -1,6 +1,6 @@
 // The use cases bound to their dependencies: what the web layer and the CLI call.
 import type { ReleaseAction } from '../domain/plan-release-change.js';
-import type { EnvironmentHealth } from '../runtime/runtime.js';
+import type { EnvironmentHealth, OtherInstallation } from '../runtime/runtime.js';
 import { messageOf, SlipwayError } from '../shared/errors.js';
 import type { DeploymentRecord } from '../store/deployments-store.js';
 import type { GenerationRecord } from '../store/generations-store.js';
@@ -28,6 +28,8 @@ import { createReconciler, type Reconciler } from './reconciler.js';
 import { acceptsWithoutHook, postReceive, preReceive, type HookInput, type Say } from './receive-hooks.js';
 import { recordRefUpdates } from './record-ref-updates.js';
 import { revertGeneration } from './revert-generation.js';
+import { repairFromRepos, type RepairReport } from './repair-from-repos.js';
+import { appMetadataWritten } from './app-metadata.js';
 import { createSecrets, type Secrets } from './secrets.js';
 import { createDomains } from './domains.js';
 import type { DomainRecord } from '../store/domains-store.js';
@@ -60,6 +62,11 @@ export interface Pipeline {
   removeDomain(app: string, domain: unknown): DomainRecord;
   /** Cancels what deploys the app, waits for it, then removes what runs, the repo and the records. */
   deleteApp(name: string): Promise<void>;
+  /**
+   * Makes the database agree with the repos (repair-from-repos.ts) and lists other installations' leftovers on the
+   * runtime; `prune` removes apps without a repo and what installations that no longer exist left.
+   */
+  repair(options?: { prune?: boolean }): Promise<RepairResult>;
   /** Whether pre-receive would accept these updates whatever happens meanwhile (the bridge then skips the hook). */
   acceptsPush(app: string, updates: RefUpdate[]): boolean;
   preReceive(input: HookInput, say: Say): Promise<boolean>;
@@ -91,6 +98,13 @@ export interface Pipeline {
   close(graceMs?: number): Promise<void>;
 }
 
+export type RepairResult = RepairReport & {
+  /** Other installations on the runtime (Docker), or why they could not be listed. */
+  others: OtherInstallation[];
+  othersError: string | null;
+  removedOthers: string[];
+};
+
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const work = createWorkTracker(() => new SlipwayError('SHUTTING_DOWN', 'Slipway is shutting down; try again when it is back', { needsPerson: false }));
   const locks = createAppLocks();
@@ -121,6 +135,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return d;
   };
   const domains = createDomains(deps, restartEnvironment);
+  const removeApp = async (name: string): Promise<void> => {
+    // Queue for the app exclusively first, so no new pass slips in, then cancel the pass that deploys it.
+    const deleting = locks.exclusive(name, () => deleteApp(deps, name));
+    await reconciler.cancel(name);
+    await deleting;
+    await scheduler.sync(name);
+  };
   return {
     read: {
       config: deps.config,
@@ -151,12 +172,25 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       work.checkOpen();
       return domains.remove(app, domain);
     },
-    deleteApp: async (name) => {
-      // Queue for the app exclusively first, so no new pass slips in, then cancel the pass that deploys it.
-      const deleting = locks.exclusive(name, () => deleteApp(deps, name));
-      await reconciler.cancel(name);
-      await deleting;
-      await scheduler.sync(name);
+    deleteApp: removeApp,
+    async repair({ prune = false } = {}) {
+      work.checkOpen();
+      const report = await repairFromRepos(deps, { prune, removeApp });
+      let others: OtherInstallation[] = [];
+      let othersError: string | null = null;
+      const removedOthers: string[] = [];
+      try {
+        others = (await deps.runtime.otherInstallations?.()) ?? [];
+        if (prune)
+          for (const o of others.filter((x) => x.exists === false)) {
+            await deps.runtime.removeOtherInstallation?.(o.installation);
+            removedOthers.push(o.installation);
+          }
+      } catch (e) {
+        othersError = messageOf(e);
+      }
+      for (const r of report.restored) void reconciler.wake(r.app);
+      return { ...report, others, othersError, removedOthers };
     },
     acceptsPush: (app, updates) => acceptsWithoutHook(deps, { app, updates }),
     preReceive: (input, say) => preReceive(deps, input, say),
@@ -185,6 +219,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       clearTimeout(timer);
       const unfinished = (await left) + passes;
       if (unfinished > 0) deps.log.warn('shut down with work still running; it is recovered at the next start', { unfinished });
+      await appMetadataWritten();
       deps.store.close();
     },
   };

@@ -6,6 +6,7 @@
 import { parseCustomDomain, normaliseDomain } from '../domain/custom-domain.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
 import type { DomainRecord } from '../store/domains-store.js';
+import { recordAppMetadata } from './app-metadata.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface Domains {
@@ -41,6 +42,7 @@ export function createDomains(
       store.domains.add(record);
       deps.log.info('custom domain added', { app, environment: env.name, domain });
       deps.events.emit({ type: 'domain', app, environment: env.name, domain, change: 'added' });
+      recordAppMetadata(deps, app);
       routesChanged(app, env.name);
       return { domain: record, added: true };
     },
@@ -52,6 +54,7 @@ export function createDomains(
       store.domains.remove(domain);
       deps.log.info('custom domain removed', { app, environment: existing.environment, domain });
       deps.events.emit({ type: 'domain', app, environment: existing.environment, domain, change: 'removed' });
+      recordAppMetadata(deps, app);
       routesChanged(app, existing.environment);
       return existing;
     },

@@ -167,7 +167,11 @@ async function generateAndCommit(
   }
   const files = result.changes.map((c) => c.path);
   const request = gen.kind === 'fix' ? (gen.prompt.split('\n')[0] ?? '') : gen.prompt;
-  const message = `${result.summary}\n\n${request}\n\nGenerated-By: ${gen.model}\nSlipway-Generation: ${gen.id}\n${gen.kind === 'fix' && gen.parentId ? `Slipway-Fix-Of: ${gen.parentId}\n` : ''}`;
+  // The trailers are what rebuilding from the repos reads back (src/git/read-generation-commits.ts).
+  const message =
+    `${result.summary}\n\n${request}\n\nGenerated-By: ${gen.model}\nSlipway-Generation: ${gen.id}\n` +
+    (gen.kind === 'fix' && gen.parentId ? `Slipway-Fix-Of: ${gen.parentId}\n` : '') +
+    (gen.requestedBy ? `Slipway-Requested-By: ${oneLine(gen.requestedBy)}\n` : '');
   try {
     const { commit, rebasedOnto } = await commitChanges({
       gitdir,
@@ -263,4 +267,9 @@ function logTail(path: string, lines: number): string {
   } catch {
     return '(the log could not be read)';
   }
+}
+
+/** A trailer's value is one line. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }

@@ -48,7 +48,7 @@ export async function revertGeneration(
     ref: MAIN_REF,
     base: head,
     changes,
-    message: `${summary}\n\nThis reverts commit ${target.commit}\n(generation ${target.id}), as asked by ${by}.\n\nSlipway-Reverts: ${target.id}\n`,
+    message: `${summary}\n\nThis reverts commit ${target.commit}\n(generation ${target.id}), as asked by ${by}.\n\nSlipway-Generation: ${revert.id}\nSlipway-Reverts: ${target.id}\nSlipway-Requested-By: ${by.replace(/\s+/g, ' ').trim()}\n`,
     author: { name: 'Slipway', email: 'slipway@slipway.local' },
   });
   store.generations.update(revert.id, { status: 'committed', summary, files: paths, commit, finishedAt: new Date().toISOString() });

@@ -1,7 +1,11 @@
 // App secrets per environment: the one module they go through. Names are checked, values are write-only (the
 // API and UI see names), they live in SQLite and never in git, and only the runtime gets the values. Setting or
-// removing one restarts the environment so that it takes effect.
+// removing one restarts the environment so that it takes effect. Their names (never their values) are kept in the
+// app's repo too (app-metadata.ts): a database rebuilt from the repos knows which secrets it is missing.
+import { readAppMetadata } from '../git/app-metadata.js';
+import { repoPath } from '../git/repo-path.js';
 import { InvalidInputError, NotFoundError } from '../shared/errors.js';
+import { writeAppMetadata } from './app-metadata.js';
 import type { PipelineDeps } from './deps.js';
 
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -9,8 +13,10 @@ export const MAX_SECRET_BYTES = 64 * 1024;
 
 export interface Secrets {
   names(app: string, environment: string): string[];
-  set(app: string, environment: string, name: unknown, value: unknown): void;
-  remove(app: string, environment: string, name: unknown): void;
+  /** Names the app's repo says it had but the database has no value for (lost with the database): to set again. */
+  missing(app: string, environment: string): Promise<string[]>;
+  set(app: string, environment: string, name: unknown, value: unknown): Promise<void>;
+  remove(app: string, environment: string, name: unknown): Promise<void>;
 }
 
 /** Name → value, for what the runtime starts (never logged, never shown). */
@@ -28,24 +34,34 @@ export function createSecrets(deps: Pick<PipelineDeps, 'config' | 'store'>, rest
       throw new InvalidInputError(`"${String(name).slice(0, 60)}" is not a valid variable name: use letters, digits and "_", not starting with a digit`);
     return name;
   };
+  const missing = async (app: string, environment: string): Promise<string[]> => {
+    check(app, environment);
+    const held = new Set(deps.store.secrets.names(app, environment));
+    const meta = await readAppMetadata(repoPath(deps.config.dataDir, app));
+    return meta.secrets.filter((s) => s.environment === environment && !held.has(s.name)).map((s) => s.name);
+  };
   return {
     names(app, environment) {
       check(app, environment);
       return deps.store.secrets.names(app, environment);
     },
-    set(app, environment, name, value) {
+    missing,
+    async set(app, environment, name, value) {
       check(app, environment);
       const key = checkName(name);
       if (typeof value !== 'string' || Buffer.byteLength(value) > MAX_SECRET_BYTES)
         throw new InvalidInputError(`a secret value is text of at most ${MAX_SECRET_BYTES} bytes`);
       deps.store.secrets.set(app, environment, key, value);
       restart(app, environment);
+      await writeAppMetadata(deps, app);
     },
-    remove(app, environment, name) {
+    async remove(app, environment, name) {
       check(app, environment);
       const key = checkName(name);
-      if (!deps.store.secrets.remove(app, environment, key)) throw new NotFoundError(`no secret ${key} in ${environment}`);
-      restart(app, environment);
+      if (deps.store.secrets.remove(app, environment, key)) restart(app, environment);
+      // A secret lost with the database (no value, only its name in the repo) is dismissed the same way.
+      else if (!(await missing(app, environment)).includes(key)) throw new NotFoundError(`no secret ${key} in ${environment}`);
+      await writeAppMetadata(deps, app, { dropSecrets: [`${environment}/${key}`] });
     },
   };
 }

@@ -63,6 +63,17 @@ export interface FirewallStatus {
   fix?: string;
 }
 
+/** Another Slipway installation's containers and networks on the same engine (Docker). */
+export interface OtherInstallation {
+  installation: string;
+  /** Its data folder, as labelled (null: made before the label, owner unknown). */
+  dataDir: string | null;
+  /** Whether that installation still exists (its data folder records its id); null when it cannot be known. */
+  exists: boolean | null;
+  containers: { name: string; state: string }[];
+  networks: string[];
+}
+
 /** A host's certificate and key (PEM), as the certificate manager holds it. */
 export interface HostCertificate {
   readonly host: string;
@@ -112,4 +123,8 @@ export interface Runtime {
    * ingress to Slipway, which answers them; an empty list removes the route.
    */
   routeAcmeChallenges?(hosts: readonly string[]): Promise<void>;
+  /** Docker: other installations' containers and networks on this engine (`slipway repair`). */
+  otherInstallations?(): Promise<OtherInstallation[]>;
+  /** Docker: removes what an installation that no longer exists left (refuses one that may exist). */
+  removeOtherInstallation?(installation: string): Promise<{ containers: number; networks: number }>;
 }

@@ -49,6 +49,10 @@ export interface GenerationsStore {
   events(id: string, afterSeq?: number): GenerationEventRecord[];
   /** Generations left running by a crashed process become failed. */
   failInterrupted(): number;
+  /** Puts back a generation read from its commit (rebuilding from the repos); false when its id is there already. */
+  restore(
+    record: Pick<GenerationRecord, 'id' | 'app' | 'kind' | 'parentId' | 'prompt' | 'requestedBy' | 'model' | 'summary' | 'commit' | 'createdAt'>,
+  ): boolean;
 }
 
 function toRecord(row: Record<string, unknown>): GenerationRecord {
@@ -61,6 +65,9 @@ export function createGenerationsStore(db: Db): GenerationsStore {
     "INSERT INTO generations (id, app, kind, parent_id, prompt, requested_by, model, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
   );
   const get = db.prepare<[string], Record<string, unknown>>('SELECT * FROM generations WHERE id = ?');
+  const restore = db.prepare(
+    "INSERT OR IGNORE INTO generations (id, app, kind, parent_id, prompt, requested_by, model, status, summary, commit_sha, created_at, finished_at) VALUES (@id, @app, @kind, @parentId, @prompt, @requestedBy, @model, 'committed', @summary, @commit, @createdAt, @createdAt)",
+  );
   const list = db.prepare<[string, number], Record<string, unknown>>('SELECT * FROM generations WHERE app = ? ORDER BY created_at DESC, rowid DESC LIMIT ?');
   const running = db.prepare<[string], Record<string, unknown>>("SELECT * FROM generations WHERE app = ? AND status = 'running' LIMIT 1");
   const lastSeq = db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM generation_events WHERE generation_id = ?');
@@ -117,5 +124,6 @@ export function createGenerationsStore(db: Db): GenerationsStore {
     },
     events: (id, afterSeq = 0) => events.all(id, afterSeq).map((e) => ({ seq: e.seq, event: e.event, data: JSON.parse(e.data) as unknown })),
     failInterrupted: () => interrupted.run(new Date().toISOString()).changes,
+    restore: (r) => restore.run(r).changes > 0,
   };
 }

@@ -14,7 +14,7 @@ const STARTUP_CPUS = 1;
 
 export function containerConfig(
   spec: DeploySpec,
-  o: { name: string; role: ContainerRole; network: string; installation: string },
+  o: { name: string; role: ContainerRole; network: string; installation: string; dataDir?: string | undefined },
 ): Docker.ContainerCreateOptions {
   const { settings, environment: env } = spec;
   const { role } = o;
@@ -39,6 +39,7 @@ export function containerConfig(
       [LABELS.commit]: spec.commit,
       [LABELS.deployment]: spec.deploymentId,
       [LABELS.role]: role,
+      ...(o.dataDir ? { [LABELS.dataDir]: o.dataDir } : {}),
     },
     ...(role === 'web' ? { ExposedPorts: { [port]: {} } } : {}),
     HostConfig: {

@@ -8,6 +8,7 @@ import { messageOf } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { Runtime } from '../runtime.js';
 import { bridgeOf, createDockerAccess } from './docker-access.js';
+import { listOtherInstallations, removeOtherInstallation } from './other-installations.js';
 import { LABELS, ownedBy } from './docker-labels.js';
 import { deployJob } from './deploy-job.js';
 import { deployWeb } from './deploy-web.js';
@@ -34,6 +35,8 @@ export interface DockerRuntimeOptions {
    * each other's containers for leftovers.
    */
   installation: string;
+  /** The data folder, labelled on what the installation creates (absent in tests that have none). */
+  dataDir?: string;
   log: Logger;
   /** Keeps containers on Slipway's networks from the host's services and private networks (firewall.ts). */
   firewall: Firewall;
@@ -95,6 +98,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     logs: (app, environment, opts, signal) => streamContainerLogs(d, app, environment, opts, signal),
     runJob: (spec, onLine, signal) => runJob(d, spec, onLine, signal),
     buildNetwork: () => d.ensureBuildNetwork(),
+    otherInstallations: () => listOtherInstallations(d),
+    removeOtherInstallation: (id) => removeOtherInstallation(d, id),
     firewall: () => options.firewall.status(),
     route(app, environment) {
       return routes.get(key(app, environment)) ?? null;

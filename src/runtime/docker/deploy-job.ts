@@ -12,7 +12,7 @@ export async function deployJob(d: DockerAccess, spec: DeploySpec, onLine: OnLin
   const existing = (await d.listManaged([`${LABELS.app}=${spec.app}`, `${LABELS.env}=${spec.environment.name}`])).filter((c) => isServing(c, d.installation));
   for (const c of existing) await d.removeQuietly(c.Id);
   const container = await d.call('creating the job container', () =>
-    d.docker.createContainer(containerConfig(spec, { name, role: 'job', network, installation: d.installation })),
+    d.docker.createContainer(containerConfig(spec, { name, role: 'job', network, installation: d.installation, dataDir: d.dataDir })),
   );
   onLine(`scheduled job ${spec.settings.schedule ?? ''} now runs ${spec.commit.slice(0, 12)}`);
   const info = await d.call('inspecting the job container', () => container.inspect());

@@ -23,7 +23,7 @@ export async function deployWeb(d: DockerAccess, spec: DeploySpec, onLine: OnLin
   const old = present.find((c) => isServing(c, d.installation) && !stale.includes(c));
   onLine(`starting ${spec.image} as ${candidate}`);
   const container = await call('creating the container', () =>
-    docker.createContainer(containerConfig(spec, { name: candidate, role: 'web', network, installation: d.installation })),
+    docker.createContainer(containerConfig(spec, { name: candidate, role: 'web', network, installation: d.installation, dataDir: d.dataDir })),
   );
   try {
     await call('starting the container', () => container.start());

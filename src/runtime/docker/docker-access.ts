@@ -22,6 +22,8 @@ export function bridgeOf(n: Pick<NetworkInspectInfo, 'Id' | 'Name' | 'Options'>)
 export interface DockerAccess {
   readonly docker: Docker;
   readonly installation: string;
+  /** The installation's data folder, on its containers and networks as a label (other-installations.ts reads it). */
+  readonly dataDir: string | undefined;
   readonly log: Logger;
   readonly firewall: Firewall;
   /** Rethrows connection failures as "Docker is not reachable at …", anything else as "`what`: …". */
@@ -38,7 +40,14 @@ export interface DockerAccess {
   ensureBuildNetwork(): Promise<string>;
 }
 
-export function createDockerAccess(o: { docker: Docker; endpoint: string; installation: string; log: Logger; firewall: Firewall }): DockerAccess {
+export function createDockerAccess(o: {
+  docker: Docker;
+  endpoint: string;
+  installation: string;
+  dataDir?: string | undefined;
+  log: Logger;
+  firewall: Firewall;
+}): DockerAccess {
   const { docker, installation, log, firewall } = o;
   const owned = ownedBy(installation);
 
@@ -63,7 +72,7 @@ export function createDockerAccess(o: { docker: Docker; endpoint: string; instal
           Name: name,
           Driver: 'bridge',
           Options: { [BRIDGE_NAME_OPTION]: bridgeName(name), ...options },
-          Labels: { [LABELS.managed]: 'true', [LABELS.installation]: installation, ...labels },
+          Labels: { [LABELS.managed]: 'true', [LABELS.installation]: installation, ...(o.dataDir ? { [LABELS.dataDir]: o.dataDir } : {}), ...labels },
         }),
       ).catch((e: unknown) => {
         if (!/already exists/.test(messageOf(e))) throw e;
@@ -78,6 +87,7 @@ export function createDockerAccess(o: { docker: Docker; endpoint: string; instal
     docker,
     firewall,
     installation,
+    dataDir: o.dataDir,
     log,
     call,
     listManaged: (filters = []) => call('listing containers', () => docker.listContainers({ all: true, filters: { label: [...owned, ...filters] } })),

@@ -9,6 +9,8 @@ export const LABELS = {
   commit: 'slipway.commit',
   deployment: 'slipway.deployment',
   role: 'slipway.role',
+  /** The data folder of the installation (its `installation.id` there says whether it still exists). */
+  dataDir: 'slipway.data-dir',
 } as const;
 
 export type ContainerRole = 'web' | 'job' | 'job-run';

@@ -9,7 +9,7 @@ export async function runJob(d: DockerAccess, spec: DeploySpec, onLine: OnLine, 
   const network = await d.ensureNetwork(spec.app);
   const name = jobRunName(d.servingName(spec.app, spec.environment.name), Date.now());
   const container = await d.call('creating the job run', () =>
-    d.docker.createContainer(containerConfig(spec, { name, role: 'job-run', network, installation: d.installation })),
+    d.docker.createContainer(containerConfig(spec, { name, role: 'job-run', network, installation: d.installation, dataDir: d.dataDir })),
   );
   try {
     await d.call('starting the job run', () => container.start());

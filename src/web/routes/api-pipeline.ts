@@ -85,15 +85,16 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
     });
   });
 
-  router.get('/apps/:name/secrets/:environment', (ctx) => {
-    ctx.body = { names: pipeline.secrets.names(app(ctx), env(ctx)) };
+  router.get('/apps/:name/secrets/:environment', async (ctx) => {
+    // `missing`: names the app had before its database was rebuilt from the repos, with no value now.
+    ctx.body = { names: pipeline.secrets.names(app(ctx), env(ctx)), missing: await pipeline.secrets.missing(app(ctx), env(ctx)) };
   });
-  router.put('/apps/:name/secrets/:environment/:key', (ctx) => {
-    pipeline.secrets.set(app(ctx), env(ctx), String(ctx.params.key), body(ctx).value);
+  router.put('/apps/:name/secrets/:environment/:key', async (ctx) => {
+    await pipeline.secrets.set(app(ctx), env(ctx), String(ctx.params.key), body(ctx).value);
     ctx.status = 204;
   });
-  router.delete('/apps/:name/secrets/:environment/:key', (ctx) => {
-    pipeline.secrets.remove(app(ctx), env(ctx), String(ctx.params.key));
+  router.delete('/apps/:name/secrets/:environment/:key', async (ctx) => {
+    await pipeline.secrets.remove(app(ctx), env(ctx), String(ctx.params.key));
     ctx.status = 204;
   });
 

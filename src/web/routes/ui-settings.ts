@@ -26,17 +26,17 @@ export function uiSettingsRoutes(pipeline: Pipeline, pages: PageRenderer): Route
     });
   });
 
-  router.post('/secrets', (ctx) => {
+  router.post('/secrets', async (ctx) => {
     const name = appName(ctx);
     const environment = field(ctx, 'environment');
     const key = field(ctx, 'name').trim();
-    pipeline.secrets.set(name, environment, key, field(ctx, 'value'));
+    await pipeline.secrets.set(name, environment, key, field(ctx, 'value'));
     seeOther(ctx, `/apps/${name}/settings?saved=${encodeURIComponent(key)}#secrets`);
   });
 
-  router.post('/secrets/remove', (ctx) => {
+  router.post('/secrets/remove', async (ctx) => {
     const name = appName(ctx);
-    pipeline.secrets.remove(name, field(ctx, 'environment'), field(ctx, 'name'));
+    await pipeline.secrets.remove(name, field(ctx, 'environment'), field(ctx, 'name'));
     seeOther(ctx, `/apps/${name}/settings#secrets`);
   });
 

@@ -46,6 +46,8 @@ export interface SettingsView {
       error: string | null;
     };
     secrets: string[];
+    /** Secrets the app had before its database was rebuilt from the repos, with no value now. */
+    missingSecrets: string[];
   }[];
   domains: DomainView[];
   /** What the add-domain form selects first: production, where custom domains usually go. */
@@ -54,7 +56,7 @@ export interface SettingsView {
 
 export async function settingsView(
   read: Pick<PipelineReads, 'config' | 'store' | 'certificateState'>,
-  secrets: Pick<Secrets, 'names'>,
+  secrets: Pick<Secrets, 'names' | 'missing'>,
   app: string,
 ): Promise<SettingsView> {
   if (!read.store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
@@ -86,7 +88,14 @@ export async function settingsView(
           settings.error = messageOf(e);
         }
       }
-      return { name: env.name, title: env.title, branch: env.ref.replace(/^refs\/heads\//, ''), settings, secrets: secrets.names(app, env.name) };
+      return {
+        name: env.name,
+        title: env.title,
+        branch: env.ref.replace(/^refs\/heads\//, ''),
+        settings,
+        secrets: secrets.names(app, env.name),
+        missingSecrets: await secrets.missing(app, env.name),
+      };
     }),
   );
   return {

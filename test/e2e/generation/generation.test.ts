@@ -88,7 +88,7 @@ describe('describe → commit → preview', () => {
 
       const [head] = await mainLog(app, '%H%n%an <%ae>%n%B');
       expect(head).toBe(
-        `${commitEvent.data.commit}\nClaude <claude@slipway.local>\nMake the home page about otters\n\nMake the home page about otters\n\nGenerated-By: ${MODEL}\nSlipway-Generation: ${first.id}\n`,
+        `${commitEvent.data.commit}\nClaude <claude@slipway.local>\nMake the home page about otters\n\nMake the home page about otters\n\nGenerated-By: ${MODEL}\nSlipway-Generation: ${first.id}\nSlipway-Requested-By: admin\n`,
       );
 
       // A client that reconnects sees everything from the start.
@@ -219,7 +219,7 @@ describe('describe → commit → preview', () => {
       expect(fixed.events.at(-1)).toMatchObject({ event: 'end', data: { status: 'live' } });
       const trailers = await mainLog(app, '%B');
       expect(trailers[0]).toMatch(
-        /^Restore the working Dockerfile\n\nThe commit [0-9a-f]{12} failed to build\. Fix it with the smallest change\.\n\nGenerated-By: .*\nSlipway-Generation: g_\S+\nSlipway-Fix-Of: g_\S+\n$/,
+        /^Restore the working Dockerfile\n\nThe commit [0-9a-f]{12} failed to build\. Fix it with the smallest change\.\n\nGenerated-By: .*\nSlipway-Generation: g_\S+\nSlipway-Fix-Of: g_\S+\nSlipway-Requested-By: slipway\n$/,
       );
 
       // A model that never fixes it: one request, one fix (the budget), then it stops and says so.
