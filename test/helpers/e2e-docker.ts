@@ -1,7 +1,7 @@
 // What the real Docker Engine holds for an app, seen with the docker CLI on the default socket (independently
 // of Slipway's own client), and removing all of it after a test.
+import { derivedInstallationId, recordedInstallationId } from '../../src/shared/installation-id.js';
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { servingName } from '../../src/runtime/docker/container-names.js';
 import { createFirewall } from '../../src/runtime/docker/firewall.js';
@@ -17,7 +17,7 @@ export interface AppContainer {
 
 /** The installation id of a server on `dataDir` (a hash of the data folder, as src/compose.ts makes it). */
 export function installationOf(dataDir: string): string {
-  return createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+  return recordedInstallationId(dataDir) ?? derivedInstallationId(dataDir);
 }
 
 /** The name of what serves an environment for a server on `dataDir`. */
