@@ -2,6 +2,9 @@
 // and environment side by side, and app `a-b` in environment `c` lives next to app `a` in environment `b-c`.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +13,7 @@ import { createFirewall } from '../../../src/runtime/docker/firewall.js';
 import { createDockerRuntime, type DockerRuntime } from '../../../src/runtime/docker/create-docker-runtime.js';
 import type { DeploySpec } from '../../../src/runtime/runtime.js';
 import { createLogger } from '../../../src/shared/log.js';
+import { INSTALLATION_ID_FILE } from '../../../src/shared/installation-id.js';
 import { tinyHttpImage } from '../../helpers/tiny-http-image.js';
 
 const run = promisify(execFile);
@@ -45,11 +49,18 @@ function spec(appName: string, env: EnvironmentDef, commit: string): DeploySpec 
   };
 }
 
-function runtime(installation: string): DockerRuntime {
+function runtime(installation: string, dataDir?: string): DockerRuntime {
   const log = createLogger('warn');
   // The firewall has its own test (test/e2e/docker/firewall.test.ts); these networks are removed behind the runtime's back.
   const firewall = createFirewall({ enabled: false, log, path: process.env.PATH ?? '' });
-  return createDockerRuntime({ docker, endpoint: 'unix:///var/run/docker.sock', installation, log, firewall });
+  return createDockerRuntime({ docker, endpoint: 'unix:///var/run/docker.sock', installation, ...(dataDir ? { dataDir } : {}), log, firewall });
+}
+
+/** A data folder that records `installation` as its id, as a started Slipway's does. */
+function dataFolder(installation: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-names-'));
+  writeFileSync(join(dir, INSTALLATION_ID_FILE), `${installation}\n`);
+  return dir;
 }
 
 /** What the app serving an environment says it is, through the route the proxy would use. */
@@ -72,9 +83,14 @@ beforeAll(async () => {
   image = await tinyHttpImage();
 });
 
+const gone = randomBytes(6).toString('hex');
+const alive = randomBytes(6).toString('hex');
+const observer = randomBytes(6).toString('hex');
+const folders: string[] = [];
+
 afterAll(async () => {
-  await cleanUp(first);
-  await cleanUp(second);
+  for (const installation of [first, second, gone, alive, observer]) await cleanUp(installation);
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('Docker names', () => {
@@ -103,6 +119,31 @@ describe('Docker names', () => {
     expect(names).toEqual([`/slipway_${second}_${app}_preview`]);
     const networks = (await docker.listNetworks({ filters: { label: [`slipway.app=${app}`] } })).map((n) => n.Name);
     expect(networks).toEqual([`slipway_${second}_${app}`]);
+  });
+
+  it('list what an installation that no longer exists left, and remove only that (slipway repair --prune)', async () => {
+    const [goneDir, aliveDir, observerDir] = [dataFolder(gone), dataFolder(alive), dataFolder(observer)];
+    folders.push(goneDir, aliveDir, observerDir);
+    expect(await runtime(gone, goneDir).deploy(spec(app, preview, 'a'), () => undefined)).toMatchObject({ ok: true });
+    const aliveRuntime = runtime(alive, aliveDir);
+    expect(await aliveRuntime.deploy(spec(app, preview, 'b'), () => undefined)).toMatchObject({ ok: true });
+    rmSync(goneDir, { recursive: true, force: true }); // its data folder is gone: so is the installation
+
+    const me = runtime(observer, observerDir);
+    const mine = (list: Awaited<ReturnType<NonNullable<DockerRuntime['otherInstallations']>>>) =>
+      list
+        .filter((o) => o.installation === gone || o.installation === alive)
+        .map((o) => ({ id: o.installation, exists: o.exists, dir: o.dataDir, containers: o.containers.length, networks: o.networks }));
+    expect(mine(await me.otherInstallations!())).toEqual(
+      [
+        { id: gone, exists: false, dir: goneDir, containers: 1, networks: [`slipway_${gone}_${app}`] },
+        { id: alive, exists: true, dir: aliveDir, containers: 1, networks: [`slipway_${alive}_${app}`] },
+      ].sort((x, y) => x.id.localeCompare(y.id)),
+    );
+    await expect(me.removeOtherInstallation!(alive)).rejects.toThrow(/may still exist/);
+    expect(await me.removeOtherInstallation!(gone)).toEqual({ containers: 1, networks: 1 });
+    expect(mine(await me.otherInstallations!()).map((o) => o.id)).toEqual([alive]);
+    expect(await ask(aliveRuntime, app, 'preview')).toBe(`${app} preview ${'b'.repeat(40)}`);
   });
 
   it('give app a-b in environment c and app a in environment b-c containers of their own', async () => {
