@@ -22,7 +22,12 @@
 # `npm ci --omit=dev`); Docker Engine and the templates' base images
 # (scripts/host-steps.sh, as `npm start` does; SLIPWAY_BUILD_ARGS goes into the settings file when
 # the offline images are used); the service user; the data folder (0700); the settings file (0600,
-# made once with a new admin token, printed once); the unit; systemctl daemon-reload, enable, restart.
+# made once with a new admin token, printed once); the unit; the slice builds run in with Docker's systemd
+# cgroup driver (deploy/slipway-builds.slice, TasksMax=SLIPWAY_BUILD_PIDS: what the builds running at once may
+# start together); systemctl daemon-reload, enable, restart.
+#
+# SLIPWAY_BUILD_PIDS in the environment is written into a new settings file (or added to one that lacks it);
+# a settings file that has it keeps its value, and a different one in the environment stops the script.
 set -euo pipefail
 
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -110,6 +115,15 @@ ENV_FILE="$CONFIG_DIR/slipway.env"
 if [[ -f "$ENV_FILE" && -z "${SLIPWAY_BUILD_ARGS:-}" ]]; then
   SLIPWAY_BUILD_ARGS="$(sed -n 's/^SLIPWAY_BUILD_ARGS=//p' "$ENV_FILE" | tail -n 1)"
 fi
+# The slice's TasksMax must be the value the server reads: the settings file's.
+saved_pids=""
+if [[ -f "$ENV_FILE" ]]; then saved_pids="$(sed -n 's/^SLIPWAY_BUILD_PIDS=//p' "$ENV_FILE" | tail -n 1)"; fi
+if [[ -n "$saved_pids" && -n "${SLIPWAY_BUILD_PIDS:-}" && "$saved_pids" != "$SLIPWAY_BUILD_PIDS" ]]; then
+  die "SLIPWAY_BUILD_PIDS=$SLIPWAY_BUILD_PIDS here, but $saved_pids in $ENV_FILE: change it there, then run this again"
+fi
+BUILD_PIDS="${saved_pids:-${SLIPWAY_BUILD_PIDS:-512}}"
+{ [[ "$BUILD_PIDS" =~ ^[0-9]+$ ]] && (( BUILD_PIDS >= 16 && BUILD_PIDS <= 4194304 )); } \
+  || die "SLIPWAY_BUILD_PIDS=\"$BUILD_PIDS\": expected a whole number from 16 to 4194304"
 ensure_docker
 choose_base_images
 
@@ -141,12 +155,16 @@ step settings "$ENV_FILE"
 mkdir -p "$CONFIG_DIR"
 new_token=""
 if [[ -f "$ENV_FILE" ]]; then
+  added=()
   if [[ -n "${SLIPWAY_BUILD_ARGS:-}" ]] && ! grep -q '^SLIPWAY_BUILD_ARGS=' "$ENV_FILE"; then
     printf 'SLIPWAY_BUILD_ARGS=%s\n' "$SLIPWAY_BUILD_ARGS" >>"$ENV_FILE"
-    done_step "kept; added SLIPWAY_BUILD_ARGS"
-  else
-    done_step "kept"
+    added+=(SLIPWAY_BUILD_ARGS)
   fi
+  if [[ -n "${SLIPWAY_BUILD_PIDS:-}" && -z "$saved_pids" ]]; then
+    printf 'SLIPWAY_BUILD_PIDS=%s\n' "$SLIPWAY_BUILD_PIDS" >>"$ENV_FILE"
+    added+=(SLIPWAY_BUILD_PIDS)
+  fi
+  if (( ${#added[@]} > 0 )); then done_step "kept; added ${added[*]}"; else done_step "kept"; fi
 else
   new_token="slw_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
   umask 077
@@ -161,6 +179,12 @@ else
     printf '# HTTPS with certificates from Let'"'"'s Encrypt (with SLIPWAY_PORT=80 for plain HTTP; TLS on 443):\n'
     printf '# SLIPWAY_HTTPS=acme\n# SLIPWAY_DOMAIN=slipway.example.com\n# SLIPWAY_ACME_EMAIL=ops@example.com\n'
     if [[ -n "${SLIPWAY_BUILD_ARGS:-}" ]]; then printf 'SLIPWAY_BUILD_ARGS=%s\n' "$SLIPWAY_BUILD_ARGS"; fi
+    if [[ -n "${SLIPWAY_BUILD_PIDS:-}" ]]; then
+      printf 'SLIPWAY_BUILD_PIDS=%s\n' "$SLIPWAY_BUILD_PIDS"
+    else
+      printf '# Processes one build may run at once (with Docker'"'"'s systemd cgroup driver: all builds together; then run\n'
+      printf '# scripts/install.sh again after a change, it writes the limit into slipway-builds.slice):\n# SLIPWAY_BUILD_PIDS=512\n'
+    fi
     printf '# Lets Claude write changes:\n# ANTHROPIC_API_KEY=\n'
   } >"$ENV_FILE.new"
   chmod 0600 "$ENV_FILE.new"
@@ -177,6 +201,16 @@ if [[ -f "$SYSTEMD_DIR/slipway.service" && "$(cat "$SYSTEMD_DIR/slipway.service"
 else
   printf '%s\n' "$unit" >"$SYSTEMD_DIR/slipway.service"
   chmod 0644 "$SYSTEMD_DIR/slipway.service"
+  done_step "written"
+fi
+
+step builds-slice "$SYSTEMD_DIR/slipway-builds.slice (TasksMax=$BUILD_PIDS)"
+slice="$(sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@TASKS_MAX@|$BUILD_PIDS|g" "$PREFIX/deploy/slipway-builds.slice")"
+if [[ -f "$SYSTEMD_DIR/slipway-builds.slice" && "$(cat "$SYSTEMD_DIR/slipway-builds.slice")" == "$slice" ]]; then
+  done_step "unchanged"
+else
+  printf '%s\n' "$slice" >"$SYSTEMD_DIR/slipway-builds.slice"
+  chmod 0644 "$SYSTEMD_DIR/slipway-builds.slice"
   done_step "written"
 fi
 

@@ -5,6 +5,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from './config/load-config.js';
+import { createBuildCgroups } from './build/build-cgroups.js';
 import { checkAppsKeepTheirHosts } from './domain/app-name.js';
 import { loadTemplates } from './git/app-templates.js';
 import { reposDir } from './git/repo-path.js';
@@ -91,6 +92,16 @@ export function composePipeline(config: Config, log: Logger = createLogger(confi
   const templates = loadTemplates(join(config.projectRoot, 'app-templates'));
   const docker = createDockerClient(config.docker);
   const runtime = createRuntime(config, docker, log);
+  const buildCgroups = createBuildCgroups({
+    docker,
+    runtime: config.runtime,
+    endpoint: describeDockerEndpoint(config.docker),
+    installation: installationId(config),
+    pids: config.build.pids,
+    // No build outlives its timeout; a cgroup older than that (and a margin) was left by a crash.
+    staleAfterMs: config.build.timeoutMs + 10 * 60_000,
+    log: log.child('build'),
+  });
   let certificates: Certificates;
   try {
     certificates = createCertificates(config, log);
@@ -98,7 +109,7 @@ export function composePipeline(config: Config, log: Logger = createLogger(confi
     store.close();
     throw e;
   }
-  const deps: PipelineDeps = { config, store, templates, log, events: createPipelineEvents(), runtime, docker, certificates };
+  const deps: PipelineDeps = { config, store, templates, log, events: createPipelineEvents(), runtime, docker, buildCgroups, certificates };
   return { pipeline: createPipeline(deps), deps };
 }
 

@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import type { SlipwayError } from '../shared/errors.js';
 import { isTransientMessage } from '../shared/classify-failure.js';
 import { BuildError } from './build-errors.js';
+import type { BuildCgroup, BuildCgroups } from './build-cgroups.js';
 import { openLineLog, type LineLog, type OnLine } from '../shared/line-log.js';
 import { classifyDockerError, toDockerUnreachable } from './classify-docker-error.js';
 import { createCommitTar } from './commit-tar.js';
@@ -38,6 +39,8 @@ export interface BuildImageOptions {
   network?: string | undefined;
   /** Limits of each build step's container: memory (swap included) in bytes, and CPUs. */
   limits?: { memoryBytes: number; cpus: number };
+  /** The process limit of all the build's steps together (SLIPWAY_BUILD_PIDS); none without it. */
+  cgroups?: BuildCgroups | undefined;
 }
 
 export interface BuildImageResult {
@@ -107,10 +110,26 @@ async function imageExists(docker: Docker, image: string, endpoint: string, sign
   }
 }
 
-/** Runs the build; resolves to the image id Docker reported, rejects with Docker's error text. */
-async function runBuild(
-  o: BuildImageOptions & { image: string; endpoint: string; log: LineLog; signal: AbortSignal | undefined },
-): Promise<string | undefined> {
+type RunOptions = BuildImageOptions & { image: string; endpoint: string; log: LineLog; signal: AbortSignal | undefined };
+
+/** Runs the build under its process limit; resolves to the image id Docker reported, rejects with Docker's error text. */
+async function runBuild(o: RunOptions): Promise<string | undefined> {
+  const cgroup = (await o.cgroups?.open(`${o.app}-${o.commit.slice(0, 12)}`)) ?? null;
+  try {
+    return await runBuildIn(cgroup, o);
+  } finally {
+    await cgroup?.close();
+  }
+}
+
+/**
+ * What a step prints when it cannot start a process or thread: dash, busybox, bash, Python (EAGAIN), Node (libuv),
+ * Go, Java.
+ */
+const FORK_FAILED =
+  /can(?:no|')t fork|fork: (?:retry: )?Resource temporarily unavailable|Resource temporarily unavailable|\bEAGAIN\b|uv_thread_create|failed to create new OS thread|unable to create (?:new )?native thread/i;
+
+async function runBuildIn(cgroup: BuildCgroup | null, o: RunOptions): Promise<string | undefined> {
   const context = await createCommitTar({ gitdir: o.gitdir, commit: o.commit, signal: o.signal });
   // When git fails mid-upload, the request then fails with a connection error; git's error is the real one.
   let contextError: unknown;
@@ -118,6 +137,9 @@ async function runBuild(
   let dockerError: string | undefined;
   let dockerErrorCode: number | undefined;
   let imageId: string | undefined;
+  // The end of the output so far, so that a message split between two chunks is still seen.
+  let recent = '';
+  let forkFailed = false;
   try {
     const stream = await o.docker.buildImage(context, {
       t: o.image,
@@ -129,9 +151,10 @@ async function runBuild(
       pull: false,
       ...(o.network ? { networkmode: o.network } : {}),
       // Every step's container: memory with no swap beyond it, and a share of the CPUs (CFS quota per 100 ms).
-      // No process limit: the build API has none (no pids-limit), and an nproc ulimit counts all of the user's
-      // processes on the host (steps run as root), not the build's.
       ...(o.limits ? { memory: o.limits.memoryBytes, memswap: o.limits.memoryBytes, cpuperiod: 100_000, cpuquota: Math.round(o.limits.cpus * 100_000) } : {}),
+      // Processes: the API has no pids-limit (and an nproc ulimit counts all of root's processes on the host, not
+      // the build's), but every step's container is made under this cgroup, whose limit they share.
+      ...(cgroup ? { cgroupparent: cgroup.parent } : {}),
       // The classic builder: BuildKit (version 2) needs a gRPC session and reports progress differently.
       version: '1',
       // Only when set: docker-modem would put an undefined one into the query string.
@@ -140,7 +163,13 @@ async function runBuild(
     await readDockerProgress(
       stream,
       (ev) => {
-        if (ev.stream !== undefined) o.log.write(ev.stream);
+        if (ev.stream !== undefined) {
+          o.log.write(ev.stream);
+          if (cgroup && !forkFailed) {
+            forkFailed = FORK_FAILED.test(recent + ev.stream);
+            recent = (recent + ev.stream).slice(-200);
+          }
+        }
         if (ev.status !== undefined && ev.progress === undefined) o.log.line(ev.id ? `${ev.id}: ${ev.status}` : ev.status);
         if (ev.aux?.ID !== undefined) imageId = ev.aux.ID;
         // Docker reports a failed step inside the 200 response, as the last event, not as an HTTP error.
@@ -164,11 +193,14 @@ async function runBuild(
     // see whether the engine goes away.
     const killed = dockerErrorCode === 137 || dockerErrorCode === 143;
     await throwIfEngineGoes(o.docker, o.endpoint, killed ? KILLED_STEP_WATCH_MS : 0);
-    // The engine is there: a step killed with SIGKILL (137) under a memory limit ran out of it.
+    // The engine is there: a step killed with SIGKILL (137) under a memory limit ran out of it; one that could not
+    // start a process, or whose build reached its process limit, most likely needed more than that.
     const why =
       dockerErrorCode === 137 && o.limits
         ? ` (the step was killed: most likely it needed more than the build's memory limit of ${Math.round(o.limits.memoryBytes / 2 ** 20)} MiB, SLIPWAY_BUILD_MEMORY)`
-        : '';
+        : cgroup && (forkFailed || (await cgroup.reachedLimit()))
+          ? ` (the step could not start a process: most likely it needed more than ${cgroup.describe})`
+          : '';
     if (why) o.log.line(why.trim().replace(/^\(|\)$/g, ''));
     throw new BuildError(o.image, `building ${o.image} failed: ${dockerError}${why}`, { needsPerson: !isTransientMessage(dockerError) });
   }

@@ -66,6 +66,8 @@ export interface Config {
     readonly memoryBytes: number;
     /** CPUs one build may use (SLIPWAY_BUILD_CPUS, e.g. 1.5). */
     readonly cpus: number;
+    /** Processes (threads count) one build's steps may run at once (SLIPWAY_BUILD_PIDS); past it fork fails. */
+    readonly pids: number;
     /** A build taking longer fails (SLIPWAY_BUILD_TIMEOUT, minutes). */
     readonly timeoutMs: number;
   };
@@ -369,6 +371,8 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
       buildArgs: parseBuildArgs(env),
       memoryBytes: parseMemory(env, 'SLIPWAY_BUILD_MEMORY', '2g'),
       cpus: parseCpus(env, 'SLIPWAY_BUILD_CPUS', availableParallelism()),
+      // 4194304: the kernel's highest pid (PID_MAX_LIMIT).
+      pids: parseInt(env, 'SLIPWAY_BUILD_PIDS', 512, 16, 4_194_304),
       timeoutMs: parseInt(env, 'SLIPWAY_BUILD_TIMEOUT', 20, 1, 24 * 60) * 60_000,
     },
     firewall: parseBool(env, 'SLIPWAY_FIREWALL', true),

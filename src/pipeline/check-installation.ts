@@ -7,6 +7,7 @@ import { statfs } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import type { BuildCgroups } from '../build/build-cgroups.js';
 import type { Config } from '../config/load-config.js';
 import { messageOf } from '../shared/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -29,6 +30,8 @@ export interface CheckDeps {
   config: Config;
   runtime: Runtime;
   docker: Docker;
+  /** The process limit of builds (absent: not checked). */
+  buildCgroups?: BuildCgroups;
   /** The server's certificates (in the CLI, a fresh copy: what the server last knew is read from its status file). */
   certificates?: Certificates;
   /** Name resolution as this machine does it (tests give their own: they ask no DNS server). */
@@ -233,12 +236,24 @@ async function checkFirewall(deps: CheckDeps): Promise<CheckResult | null> {
   }
 }
 
+/** The process limit of builds (SLIPWAY_BUILD_PIDS): a cgroup of each build's own, or a systemd slice they share. */
+async function checkBuildProcesses(deps: CheckDeps): Promise<CheckResult | null> {
+  if (!deps.buildCgroups) return null;
+  const name = 'Build process limit';
+  try {
+    const s = await within(CHECK_MS, deps.buildCgroups.status());
+    return s.state === 'on' && s.fix === undefined ? ok(name, s.detail) : warn(name, s.detail, s.fix ?? 'see SLIPWAY_BUILD_PIDS in the README');
+  } catch (e) {
+    return warn(name, `not checked: ${messageOf(e)}`, 'run `slipway doctor` again');
+  }
+}
+
 /** Every check, in a fixed order; none throws. */
 export async function checkInstallation(deps: CheckDeps): Promise<CheckResult[]> {
   const { config } = deps;
   const runtime = await checkRuntime(deps);
   const dockerUp = runtime.result.status === 'ok';
-  const [registry, images, dataDisk, dockerDisk, publicUrl, firewall] = await Promise.all([
+  const [registry, images, dataDisk, dockerDisk, publicUrl, firewall, buildProcesses] = await Promise.all([
     checkRegistry(deps),
     checkBaseImages(deps, dockerUp),
     checkDisk('Data folder disk', config.dataDir),
@@ -246,6 +261,7 @@ export async function checkInstallation(deps: CheckDeps): Promise<CheckResult[]>
     runtime.dockerRoot && describeDockerEndpoint(config.docker).startsWith('unix://') ? checkDisk('Docker disk', runtime.dockerRoot) : Promise.resolve(null),
     checkPublicUrl(config, deps.lookup ?? ((host) => lookup(host, { all: true }))),
     checkFirewall(deps),
+    checkBuildProcesses(deps),
   ]);
   return [
     runtime.result,
@@ -254,6 +270,7 @@ export async function checkInstallation(deps: CheckDeps): Promise<CheckResult[]>
     dataDisk,
     ...(dockerDisk ? [dockerDisk] : []),
     ...(firewall ? [firewall] : []),
+    ...(buildProcesses ? [buildProcesses] : []),
     publicUrl,
     checkTls(config, deps.certificates),
     checkApiKey(config),

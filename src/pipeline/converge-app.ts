@@ -43,7 +43,7 @@ function readRefsOnce(gitdir: string): RefReader {
 
 /** Brings every environment of `app` to its ref's commit. Throws when the runtime cannot be reached. */
 export async function convergeApp(
-  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build'>,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build' | 'buildCgroups'>,
   app: string,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -73,7 +73,7 @@ export async function convergeApp(
  * answers again, a pass retries it. Nothing is queued on the timer's passes, so they add no records meanwhile.
  */
 async function attemptQueued(
-  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build'>,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build' | 'buildCgroups'>,
   app: string,
   refs: RefReader,
   signal?: AbortSignal,
@@ -86,7 +86,7 @@ async function attemptQueued(
 }
 
 async function convergeEnvironment(
-  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build'>,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build' | 'buildCgroups'>,
   app: string,
   env: EnvironmentDef,
   actual: Instance | undefined,
@@ -143,7 +143,7 @@ type Outcome = { status: 'live'; instance: Instance } | { status: 'failed' } | {
 
 /** `applied` is the commit serving the environment now (null: nothing), which serves on if this deploy fails. */
 async function runDeployment(
-  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build'>,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build' | 'buildCgroups'>,
   app: string,
   env: EnvironmentDef,
   d: DeploymentRecord,

@@ -1,5 +1,6 @@
 // What the use cases need, passed in by the composition root.
 import type Docker from 'dockerode';
+import type { BuildCgroups } from '../build/build-cgroups.js';
 import type { buildImage } from '../build/build-image.js';
 import type { Config } from '../config/load-config.js';
 import type { AppTemplate } from '../git/app-templates.js';
@@ -21,6 +22,8 @@ export interface PipelineDeps {
   docker: Docker;
   /** Builds a commit into its image; `buildImage` when not given (tests pass a fake: no Docker needed). */
   build?: typeof buildImage;
+  /** The process limit of builds (SLIPWAY_BUILD_PIDS); builds run without one when not given. */
+  buildCgroups?: BuildCgroups;
   /** TLS certificates when Slipway serves HTTPS (their states show in the UI and the checks). */
   certificates?: Certificates;
 }

@@ -13,7 +13,7 @@ export type BuildOutcome =
   { ok: true; image: string; buildId: string; builtNow: boolean } | { ok: false; buildId: string; error: string; needsPerson: boolean };
 
 export async function ensureBuild(
-  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'docker' | 'build' | 'runtime'>,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'docker' | 'build' | 'buildCgroups' | 'runtime'>,
   app: string,
   commit: string,
   signal?: AbortSignal,
@@ -45,6 +45,7 @@ export async function ensureBuild(
       signal,
       timeoutMs: config.build.timeoutMs,
       limits: { memoryBytes: config.build.memoryBytes, cpus: config.build.cpus },
+      cgroups: deps.buildCgroups,
       maxLogBytes: config.maxLogBytes,
     });
     store.builds.finish(record.id, { status: 'succeeded', reused: result.reused });

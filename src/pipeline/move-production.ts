@@ -66,7 +66,7 @@ export async function applyProductionMove(
  * null when it must be tried again (a build that failed for a reason Slipway retries).
  */
 export async function applyReleaseTag(
-  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'docker' | 'build' | 'runtime'>,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'docker' | 'build' | 'buildCgroups' | 'runtime'>,
   update: RefUpdateRecord,
   signal?: AbortSignal,
 ): Promise<string | null> {

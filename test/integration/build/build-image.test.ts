@@ -1,12 +1,16 @@
 // Builds real images with the real Docker Engine from bare repos made by the real git CLI.
 // Needs `scripts/services.sh up` (Docker, registry on 127.0.0.1:5050) and `scripts/build-base-images.sh`.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, type BuildImageOptions } from '../../../src/build/build-image.js';
+import { createBuildCgroups } from '../../../src/build/build-cgroups.js';
+import { parseCgroupMounts } from '../../../src/build/cgroup-mounts.js';
+import { BUILDS_CGROUP } from '../../../src/build/plan-build-cgroups.js';
+import { createLogger } from '../../../src/shared/log.js';
 import { createDockerClient } from '../../../src/shared/docker/create-docker-client.js';
 import { imageName } from '../../../src/build/image-name.js';
 import { gitOk } from '../../helpers/git-cli.js';
@@ -157,6 +161,88 @@ describe('buildImage', () => {
       },
     });
     expect(built.status, JSON.stringify(built)).toBe('fulfilled');
+  });
+
+  it('fails a step that forks past the build process limit, says why, and another build goes on; no cgroup is left', { timeout: 120_000 }, async (ctx) => {
+    const installation = `test${run}`;
+    const warnings: string[] = [];
+    const cgroups = createBuildCgroups({
+      docker,
+      runtime: 'docker',
+      endpoint: 'unix:///var/run/docker.sock',
+      installation,
+      pids: 40,
+      staleAfterMs: 60 * 60_000,
+      log: createLogger('warn', 'test', (line) => warnings.push(line)),
+    });
+    const status = await cgroups.status();
+    const info = (await docker.info()) as { CgroupDriver?: string };
+    // The test services run dockerd as root with the cgroupfs driver: there the limit must be on.
+    if (process.getuid?.() !== 0 || info.CgroupDriver !== 'cgroupfs') {
+      console.info(`[skipped] the process limit here: ${JSON.stringify(status)}`);
+      ctx.skip();
+    }
+    expect(status).toMatchObject({ state: 'on', detail: expect.stringMatching(/^40 processes per build \(SLIPWAY_BUILD_PIDS\)/) });
+
+    // What a crash left two hours ago (with a step's cgroup in it) goes at the next build; a recent one (a build
+    // of another process, maybe) and another installation's stay.
+    const mounts = parseCgroupMounts(readFileSync('/proc/self/mountinfo', 'utf8')).filter((m) => m.root === '/');
+    // Each hierarchy's folder for builds, once made (the pids one by status(), the others by runc's first step).
+    const bases = () => mounts.map((m) => join(m.mountPoint, BUILDS_CGROUP)).filter((b) => existsSync(b));
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    const leftover = (base: string, name: string, old: boolean) => {
+      mkdirSync(join(base, name, 'step'), { recursive: true });
+      if (old) utimesSync(join(base, name), twoHoursAgo, twoHoursAgo);
+      return join(base, name);
+    };
+    const crashed = bases().map((b) => leftover(b, `${installation}-crashed-0123456789ab-aaaaaa`, true));
+    const recent = leftover(bases()[0]!, `${installation}-recent-0123456789ab-bbbbbb`, false);
+    const others = leftover(bases()[0]!, `other${run}-crashed-0123456789ab-cccccc`, true);
+    ctx.onTestFinished(() => {
+      for (const dir of [...crashed, recent, others]) for (const d of [join(dir, 'step'), dir]) if (existsSync(d)) rmdirSync(d);
+    });
+
+    // 200 sleeping children at once, past 40: dash says "Cannot fork" and the step fails.
+    const forky = appName('forks');
+    const forkyRepo = await newRepo(forky, [
+      { path: 'Dockerfile', content: "ARG BASE\nFROM ${BASE}\nRUN sh -c 'for i in $(seq 1 200); do sleep 5 & done; wait'\n" },
+    ]);
+    // 20 at once, beside it, within its own limit of 40: each build has its own.
+    const modest = appName('fewforks');
+    const modestRepo = await newRepo(modest, [
+      { path: 'Dockerfile', content: `ARG BASE\nFROM \${BASE}\nRUN sh -c 'for i in $(seq 1 20); do sleep 5 & done; wait' && echo within the limit ${run}\n` },
+    ]);
+    const [failed, built] = await Promise.allSettled([
+      buildImage(options(forky, forkyRepo.gitdir, forkyRepo.first, { cgroups }).o),
+      buildImage(options(modest, modestRepo.gitdir, modestRepo.first, { cgroups }).o),
+    ]);
+    expect(failed).toMatchObject({
+      status: 'rejected',
+      reason: {
+        code: 'BUILD_FAILED',
+        needsPerson: true,
+        message: expect.stringMatching(
+          /returned a non-zero code: \d+ \(the step could not start a process: most likely it needed more than the build's process limit of 40, SLIPWAY_BUILD_PIDS\)$/,
+        ),
+      },
+    });
+    expect(built.status, JSON.stringify(built)).toBe('fulfilled');
+    // And a build right after it, with the same limit, succeeds.
+    const after = await newRepo(appName('afterforks'), [{ path: 'Dockerfile', content: `ARG BASE\nFROM \${BASE}\nRUN echo after ${run}\n` }]);
+    await expect(buildImage(options(appName('afterforks'), after.gitdir, after.first, { cgroups }).o)).resolves.toMatchObject({ reused: false });
+
+    expect(crashed.filter((dir) => existsSync(dir))).toEqual([]);
+    expect([existsSync(recent), existsSync(others)]).toEqual([true, true]);
+
+    // runc made each build's cgroup in every hierarchy; none of them is left.
+    expect(bases().length).toBeGreaterThan(1);
+    const left = bases().flatMap((base) =>
+      readdirSync(base)
+        .filter((name) => name.startsWith(`${installation}-`))
+        .map((name) => join(base, name)),
+    );
+    expect(left).toEqual([recent]);
+    expect(warnings).toEqual([]);
   });
 
   // This machine reaches no public registry, so a base image Docker must pull fails on DNS, as on a server whose

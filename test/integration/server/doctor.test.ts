@@ -39,6 +39,9 @@ describe('slipway doctor', () => {
     expect(r.out).toMatch(/^ok {4}Public URL: http:\/\/203\.0\.113\.7:8080 \(an address: no DNS needed\)$/m);
     // As root (the test services run so), the firewall of Slipway's networks can be installed.
     if (process.getuid?.() === 0) expect(r.out).toMatch(/^ok {4}Firewall: on: /m);
+    // And builds' cgroups can be made (dockerd of the test services uses the cgroupfs driver).
+    if (process.getuid?.() === 0)
+      expect(r.out).toMatch(/^ok {4}Build process limit: 512 processes per build \(SLIPWAY_BUILD_PIDS\), in a cgroup of each build's own under \//m);
     // Plain HTTP to another machine: said, with the fix on the next line.
     expect(r.out).toMatch(
       /^warn {2}TLS: off: tokens, session cookies and code travel unencrypted to 203\.0\.113\.7:8080\n {6}fix: serve Slipway through an HTTPS proxy/m,

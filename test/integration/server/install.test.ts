@@ -42,7 +42,7 @@ describe('scripts/install.sh --no-service', () => {
     delete env.SLIPWAY_BUILD_ARGS; // what the script finds out for itself, as on a fresh machine
     const first = await run('bash', [join(PROJECT_ROOT, 'scripts', 'install.sh'), ...args], env);
     expect(first.code, first.out).toBe(0);
-    for (const step of ['build', 'code', 'dependencies', 'docker', 'images', 'data', 'settings', 'unit'])
+    for (const step of ['build', 'code', 'dependencies', 'docker', 'images', 'data', 'settings', 'unit', 'builds-slice'])
       expect(first.out, step).toMatch(new RegExp(`^slipway: ${step}: .*\\(\\d+\\.\\d s\\)$`, 'm'));
     const token = /admin token \(shown this once.*\n\s*slipway:\s+(slw_\S+)/.exec(first.out)?.[1];
     expect(token).toMatch(/^slw_[A-Za-z0-9_-]{40,}$/);
@@ -63,6 +63,16 @@ describe('scripts/install.sh --no-service', () => {
     const verify = await run('systemd-analyze', ['verify', unitPath]);
     expect(verify.out, 'systemd-analyze verify').toBe('');
     expect(verify.code).toBe(0);
+
+    // The slice builds run in with Docker's systemd cgroup driver: SLIPWAY_BUILD_PIDS's default, unset in the settings.
+    const slicePath = join(dirs.systemd, 'slipway-builds.slice');
+    const slice = readFileSync(slicePath, 'utf8');
+    expect(slice).toMatch(/^\[Slice\]\nTasksMax=512$/m);
+    expect(slice).not.toMatch(/@[A-Z_]+@/);
+    expect(settings().SLIPWAY_BUILD_PIDS).toBeUndefined();
+    const verifySlice = await run('systemd-analyze', ['verify', slicePath]);
+    expect(verifySlice.out, 'systemd-analyze verify').toBe('');
+    expect(verifySlice.code).toBe(0);
   });
 
   it('runs again and changes nothing: same settings, same token, no new token printed', { timeout: 120_000 }, async () => {
@@ -73,9 +83,24 @@ describe('scripts/install.sh --no-service', () => {
     expect(second.out).toMatch(/^slipway: dependencies: unchanged/m);
     expect(second.out).toMatch(/^slipway: settings: kept/m);
     expect(second.out).toMatch(/^slipway: unit: unchanged/m);
+    expect(second.out).toMatch(/^slipway: builds-slice: unchanged/m);
     expect(second.out).not.toContain('admin token');
     expect(settings()).toEqual(before);
     expect(readFileSync(join(dirs.systemd, 'slipway.service'), 'utf8')).toBe(unitBefore);
+  });
+
+  it("writes SLIPWAY_BUILD_PIDS into the settings and the slice's TasksMax, and refuses another value than the settings'", { timeout: 120_000 }, async () => {
+    const third = await run('bash', [join(PROJECT_ROOT, 'scripts', 'install.sh'), ...args], { ...process.env, SLIPWAY_BUILD_PIDS: '300' });
+    expect(third.code, third.out).toBe(0);
+    expect(third.out).toMatch(/^slipway: settings: kept; added SLIPWAY_BUILD_PIDS/m);
+    expect(third.out).toMatch(/^slipway: builds-slice: written/m);
+    expect(settings().SLIPWAY_BUILD_PIDS).toBe('300');
+    expect(readFileSync(join(dirs.systemd, 'slipway-builds.slice'), 'utf8')).toMatch(/^TasksMax=300$/m);
+
+    const other = await run('bash', [join(PROJECT_ROOT, 'scripts', 'install.sh'), ...args], { ...process.env, SLIPWAY_BUILD_PIDS: '400' });
+    expect(other.code).toBe(1);
+    expect(other.out).toContain(`SLIPWAY_BUILD_PIDS=400 here, but 300 in ${dirs.config}/slipway.env: change it there, then run this again`);
+    expect(readFileSync(join(dirs.systemd, 'slipway-builds.slice'), 'utf8')).toMatch(/^TasksMax=300$/m);
   });
 
   it('the installed copy serves with the settings it wrote', { timeout: 60_000 }, async () => {

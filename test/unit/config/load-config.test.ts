@@ -36,6 +36,10 @@ describe('loadConfig', () => {
     [{ SLIPWAY_BUILD_MEMORY: 'lots' }, /SLIPWAY_BUILD_MEMORY="lots": expected a memory size of at least 32m/],
     [{ SLIPWAY_BUILD_MEMORY: '1m' }, /SLIPWAY_BUILD_MEMORY/],
     [{ SLIPWAY_BUILD_CPUS: '0' }, /SLIPWAY_BUILD_CPUS="0": expected a number of CPUs/],
+    [{ SLIPWAY_BUILD_PIDS: 'many' }, /SLIPWAY_BUILD_PIDS="many": expected a whole number from 16 to 4194304/],
+    [{ SLIPWAY_BUILD_PIDS: '8' }, /SLIPWAY_BUILD_PIDS="8": expected a whole number from 16/],
+    [{ SLIPWAY_BUILD_PIDS: '1.5' }, /SLIPWAY_BUILD_PIDS="1.5"/],
+    [{ SLIPWAY_BUILD_PIDS: '4194305' }, /SLIPWAY_BUILD_PIDS="4194305"/],
     [{ SLIPWAY_MAX_PUSH_MB: '0' }, /SLIPWAY_MAX_PUSH_MB/],
     [{ SLIPWAY_BODY_TIMEOUT: 'soon' }, /SLIPWAY_BODY_TIMEOUT/],
   ])('names the variable and what was expected: %j', (env, message) => {
@@ -63,10 +67,18 @@ describe('loadConfig', () => {
   });
 
   it('reads the limits of builds, pushes and connections', () => {
-    const c = loadConfig({ SLIPWAY_BUILD_MEMORY: '512m', SLIPWAY_BUILD_CPUS: '1.5', SLIPWAY_BUILD_TIMEOUT: '5', SLIPWAY_MAX_PUSH_MB: '10' });
-    expect(c.build).toMatchObject({ memoryBytes: 512 * 2 ** 20, cpus: 1.5, timeoutMs: 5 * 60_000 });
+    const c = loadConfig({
+      SLIPWAY_BUILD_MEMORY: '512m',
+      SLIPWAY_BUILD_CPUS: '1.5',
+      SLIPWAY_BUILD_PIDS: '200',
+      SLIPWAY_BUILD_TIMEOUT: '5',
+      SLIPWAY_MAX_PUSH_MB: '10',
+    });
+    expect(c.build).toMatchObject({ memoryBytes: 512 * 2 ** 20, cpus: 1.5, pids: 200, timeoutMs: 5 * 60_000 });
     expect(c.maxPushBytes).toBe(10 * 2 ** 20);
     expect(loadConfig({}).build.memoryBytes).toBe(2 * 2 ** 30);
+    expect(loadConfig({}).build.pids).toBe(512);
+    expect(loadConfig({ SLIPWAY_BUILD_PIDS: ' 16 ' }).build.pids).toBe(16);
     expect(loadConfig({}).limits).toEqual({ headersTimeoutMs: 20_000, bodyTimeoutMs: 30_000, maxConnections: 1000, maxStreamsPerToken: 20 });
   });
 
