@@ -135,7 +135,7 @@ export function createBuildCgroups(options: BuildCgroupsOptions): BuildCgroups {
       return {
         kind: 'unavailable',
         reason: `Docker uses the systemd cgroup driver, and systemd does not say what ${slice} is (${messageOf(e)})`,
-        fix: 'run Slipway where `systemctl show` works (on the Docker Engine’s host)',
+        fix: "run Slipway where `systemctl show` works (on the Docker Engine's host)",
       };
     }
     if (state.loadState !== 'loaded')
