@@ -88,7 +88,8 @@ export function createBackups(deps: Pick<PipelineDeps, 'config' | 'store' | 'log
       return summary;
     } catch (e) {
       recordBackupAttempt(dataDir, { at: at.toISOString(), trigger, result: 'failed', durationMs: Date.now() - at.getTime(), error: messageOf(e) });
-      log.error('backup failed', { trigger, error: e });
+      // Who asked hears why (the API logs it as any failed request); a scheduled one has only the log.
+      if (trigger === 'schedule') log.error('scheduled backup failed', { error: e });
       throw e;
     }
   };

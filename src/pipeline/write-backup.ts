@@ -17,6 +17,7 @@ import {
 } from '../domain/backup-manifest.js';
 import { bundleRepo } from '../git/bundle-repo.js';
 import { repoPath, reposDir } from '../git/repo-path.js';
+import { ConfigError, messageOf } from '../shared/errors.js';
 import { writeTarGz, type TarSource } from '../shared/tar-gz.js';
 import { copyDatabase } from '../store/backup-database.js';
 import type { PipelineDeps } from './deps.js';
@@ -39,7 +40,11 @@ export async function writeBackup(deps: Pick<PipelineDeps, 'config' | 'store' | 
   const started = new Date();
   const { dataDir } = deps.config;
   const dir = 'dir' in target ? target.dir : dirname(resolve(target.file));
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new ConfigError(`cannot make the backup folder ${dir}: ${messageOf(e)}`);
+  }
   const stage = await mkdtemp(join(dir, '.slipway-backup-'));
   try {
     // The database first, then the repos: every commit a record names is then in its repo (refs only move on).
