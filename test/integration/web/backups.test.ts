@@ -74,7 +74,7 @@ describe('backups API', () => {
     expect(JSON.stringify(list.body)).not.toContain(fp.dataDir);
 
     const file = join(fp.config.backup.dir, backup.name);
-    for (const headers of [{ authorization: `Bearer ${TOKEN}` }, { cookie }]) {
+    for (const headers of [{ authorization: `Bearer ${TOKEN}` }, { cookie }] as Record<string, string>[]) {
       const got = await call('GET', backup.downloadUrl, headers);
       expect(got.status).toBe(200);
       expect(got.headers.get('content-type')).toBe('application/gzip');
