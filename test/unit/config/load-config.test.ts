@@ -53,7 +53,9 @@ describe('loadConfig', () => {
       keep: 30,
       schedule: '0 3 * * *',
     });
-    expect(() => loadConfig({ SLIPWAY_BACKUP_SCHEDULE: 'daily' })).toThrow(/SLIPWAY_BACKUP_SCHEDULE="daily": expected a cron expression such as "0 3 \* \* \*"/);
+    expect(() => loadConfig({ SLIPWAY_BACKUP_SCHEDULE: 'daily' })).toThrow(
+      /SLIPWAY_BACKUP_SCHEDULE="daily": expected a cron expression such as "0 3 \* \* \*"/,
+    );
     expect(() => loadConfig({ SLIPWAY_BACKUP_SCHEDULE: '* * * * * *' })).toThrow(/SLIPWAY_BACKUP_SCHEDULE.*expected 5 fields/);
     expect(() => loadConfig({ SLIPWAY_BACKUP_SCHEDULE: '0 25 * * *' })).toThrow(/SLIPWAY_BACKUP_SCHEDULE="0 25 \* \* \*"/);
     expect(() => loadConfig({ SLIPWAY_BACKUP_KEEP: '0' })).toThrow(/SLIPWAY_BACKUP_KEEP="0": expected a whole number from 1/);
