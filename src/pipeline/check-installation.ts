@@ -15,6 +15,7 @@ import { describeDockerEndpoint } from '../shared/docker/create-docker-client.js
 import { readStatusFile } from '../tls/certificate-files.js';
 import type { CertificateState } from '../domain/certificate-state.js';
 import type { Certificates } from '../tls/certificates.js';
+import { Cron } from 'croner';
 import { formatBytes } from '../codegen/format-bytes.js';
 import { readBackupStatus } from './backup-status.js';
 
@@ -271,10 +272,16 @@ export function checkBackups(config: Config): CheckResult {
       'fix what the error says, then run `slipway backup` (or wait for the schedule)',
     );
   const took = `${(last.durationMs / 1000).toFixed(1)} s`;
-  return ok(
-    'Backups',
-    `last ${last.at} (${last.trigger}): ${basename(last.file ?? '?')}, ${formatBytes(last.size ?? 0)}, ${last.apps ?? 0} app(s), took ${took}; ${plan}`,
-  );
+  const detail = `last ${last.at} (${last.trigger}): ${basename(last.file ?? '?')}, ${formatBytes(last.size ?? 0)}, ${last.apps ?? 0} app(s), took ${took}; ${plan}`;
+  // The schedule should have made one since (a quarter of an hour allowed for one being made): it did not run.
+  const due = schedule ? new Cron(schedule, { paused: true, timezone: 'UTC' }).nextRun(new Date(last.at)) : null;
+  if (due && Date.now() - due.getTime() > 15 * 60_000)
+    return warn(
+      'Backups',
+      `${detail}; none since the one due at ${due.toISOString()}`,
+      'check that the server runs (scheduled backups are made by `slipway serve`) and look at its log (backup)',
+    );
+  return ok('Backups', detail);
 }
 
 /** Every check, in a fixed order; none throws. */
