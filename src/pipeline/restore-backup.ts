@@ -138,6 +138,8 @@ async function unpack(archive: string, dir: string): Promise<BackupManifest> {
         for await (const chunk of source) {
           hash.update(chunk);
           size += chunk.length;
+          // Longer than the manifest says: stop here rather than fill the disk with it.
+          if (size > want.size) throw corrupt(`${entry.name} is longer than its manifest says`);
           yield chunk;
         }
       },
