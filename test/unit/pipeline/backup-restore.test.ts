@@ -220,7 +220,7 @@ describe('restore', () => {
     expect(readdirSync(target)).toEqual(['notes.txt']);
   });
 
-  it('refuses a damaged archive: a file that does not match its checksum, a cut-off archive, a missing file, an extra one', async () => {
+  it('refuses a damaged archive: a file that does not match its checksum or is longer, a cut-off archive, a missing file, an extra one', async () => {
     const cases: [string, (entries: { name: string; data: Buffer }[]) => void, RegExp][] = [
       [
         'changed',
@@ -231,6 +231,14 @@ describe('restore', () => {
           db.data.writeUInt8(db.data.readUInt8(at) ^ 0xff, at);
         },
         /is corrupt: slipway\.db does not match its checksum in the manifest; use another backup$/,
+      ],
+      [
+        'longer',
+        (entries) => {
+          const key = entries.find((e) => e.name === 'secrets.key')!;
+          key.data = Buffer.concat([key.data, Buffer.alloc(1024 * 1024)]);
+        },
+        /is corrupt: secrets\.key is longer than its manifest says; use another backup$/,
       ],
       [
         'missing',
