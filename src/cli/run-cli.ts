@@ -1,4 +1,5 @@
 // The `slipway` command. The only place that writes to the terminal for people and sets the exit code.
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { Config } from '../config/load-config.js';
 import type { HookContext } from '../config/load-hook-context.js';
@@ -8,6 +9,7 @@ import type { Pipeline } from '../pipeline/create-pipeline.js';
 import type { CertificateState } from '../domain/certificate-state.js';
 import { productionEnvironment } from '../domain/environments.js';
 import { isSlipwayError, messageOf, NotFoundError } from '../shared/errors.js';
+import { restoreBackup } from '../pipeline/restore-backup.js';
 import { runHook } from './run-hook.js';
 
 export interface CliServices {
@@ -204,6 +206,41 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
         print(failed + warned === 0 ? 'all good' : `${failed} failing, ${warned} to look at`);
       }
       if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
+    });
+
+  program
+    .command('backup')
+    .option('--out <file>', 'where to write the archive (default: a new file in SLIPWAY_BACKUP_DIR, DATA_DIR/backups)')
+    .description('write one archive of the whole installation (database, repos, keys, certificates), also while the server runs')
+    .action(async (opts: { out?: string }) => {
+      const made = await withPipeline((p) => p.backups.create('cli', opts.out ? { out: opts.out } : {}));
+      print(`wrote ${made.file}: ${made.apps.length} app(s), ${(made.size / 1024 / 1024).toFixed(1)} MiB, in ${(made.durationMs / 1000).toFixed(1)} s`);
+      print('It holds the secrets key and every secret: keep it as private as the data folder.');
+    });
+
+  program
+    .command('restore <file>')
+    .requiredOption('--data-dir <dir>', 'an empty (or new) folder to restore into')
+    .option('--new-identity', 'leave the installation id out: the copy makes its own, to run beside the original on one Docker Engine or cluster')
+    .description('restore an archive of `slipway backup` into an empty folder')
+    .action(async (file: string, opts: { dataDir: string; newIdentity?: boolean }) => {
+      const config = services.loadConfig();
+      const restored = await restoreBackup({
+        archive: file,
+        dataDir: opts.dataDir,
+        hooksDir: join(config.projectRoot, 'hooks'),
+        newIdentity: opts.newIdentity ?? false,
+      });
+      const { manifest } = restored;
+      print(`restored ${restored.dataDir} from ${manifest.createdAt} (Slipway ${manifest.slipwayVersion}, schema ${manifest.schemaVersion})`);
+      print(`  apps: ${manifest.apps.map((a) => a.name).join(', ') || 'none'}`);
+      print(
+        restored.identity === 'kept'
+          ? `  installation id kept (${manifest.installation ?? '?'}): it takes over the containers of the installation it came from; do not run both on one Docker Engine`
+          : '  a new installation id is made at its first start',
+      );
+      print('  not in the backup: the text of build, deployment and job-run logs');
+      print(`start it: SLIPWAY_DATA_DIR=${restored.dataDir} slipway serve`);
     });
 
   program

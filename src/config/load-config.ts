@@ -1,6 +1,7 @@
 // The only reader of process.env: reads every setting once, validates it, and returns a frozen Config.
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
+import { Cron } from 'croner';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../shared/errors.js';
 import type { LogLevel } from '../shared/log.js';
@@ -101,6 +102,8 @@ export interface Config {
      */
     readonly acmeService?: { readonly namespace: string; readonly name: string; readonly port: string | number };
   };
+  /** Backups of the whole installation: where archives go, how many are kept there, and when one is made (UTC). */
+  readonly backup: { readonly dir: string; readonly keep: number; readonly schedule: string | undefined };
   /** Passed on to child processes (git) that need a PATH. */
   readonly path: string;
   /** The largest pack a push may send (git's receive.maxInputSize), from SLIPWAY_MAX_PUSH_MB. */
@@ -323,6 +326,22 @@ function parseAcmeService(env: Env): Config['kubernetes']['acmeService'] {
   return { namespace: m[1]!, name: m[3]!, port: number ?? port };
 }
 
+/** SLIPWAY_BACKUP_SCHEDULE (cron, 5 fields, UTC), SLIPWAY_BACKUP_KEEP, SLIPWAY_BACKUP_DIR (DATA_DIR/backups). */
+function parseBackup(env: Env, dataDir: string): Config['backup'] {
+  const schedule = pick(env, 'SLIPWAY_BACKUP_SCHEDULE');
+  if (schedule !== undefined) {
+    let error = schedule.split(/\s+/).length === 5 ? '' : 'expected 5 fields';
+    try {
+      if (!error) new Cron(schedule, { paused: true }).stop();
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    if (error) throw new ConfigError(`SLIPWAY_BACKUP_SCHEDULE="${schedule}": expected a cron expression such as "0 3 * * *" (daily at 03:00 UTC): ${error}`);
+  }
+  const dir = pick(env, 'SLIPWAY_BACKUP_DIR');
+  return { dir: dir ? resolve(dir) : join(dataDir, 'backups'), keep: parseInt(env, 'SLIPWAY_BACKUP_KEEP', 7, 1, 10_000), schedule };
+}
+
 export function loadConfig(env: Env = process.env, projectRoot: string = findProjectRoot()): Config {
   const host = parseHost(env);
   const runtime = parseRuntime(env);
@@ -389,6 +408,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
       timeoutMs: parseInt(env, 'SLIPWAY_ANTHROPIC_TIMEOUT_MS', 600_000, 1_000, 3_600_000),
       fixAttempts: parseInt(env, 'SLIPWAY_FIX_ATTEMPTS', 1, 0, 5),
     },
+    backup: parseBackup(env, resolve(pick(env, 'SLIPWAY_DATA_DIR') ?? './data')),
     path: pick(env, 'PATH') ?? '/usr/local/bin:/usr/bin:/bin',
     maxPushBytes: parseInt(env, 'SLIPWAY_MAX_PUSH_MB', 200, 1, 100_000) * 1024 * 1024,
     maxLogBytes: parseInt(env, 'SLIPWAY_MAX_LOG_MB', 20, 1, 10_000) * 1024 * 1024,

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { statfs } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type Docker from 'dockerode';
 import type { BuildCgroups } from '../build/build-cgroups.js';
 import type { Config } from '../config/load-config.js';
@@ -15,6 +15,9 @@ import { describeDockerEndpoint } from '../shared/docker/create-docker-client.js
 import { readStatusFile } from '../tls/certificate-files.js';
 import type { CertificateState } from '../domain/certificate-state.js';
 import type { Certificates } from '../tls/certificates.js';
+import { Cron } from 'croner';
+import { formatBytes } from '../codegen/format-bytes.js';
+import { readBackupStatus } from './backup-status.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -248,6 +251,39 @@ async function checkBuildProcesses(deps: CheckDeps): Promise<CheckResult | null>
   }
 }
 
+/** The last backup's time, size and result (from whichever process made it), and the schedule. */
+export function checkBackups(config: Config): CheckResult {
+  const { schedule, keep, dir } = config.backup;
+  const plan = schedule ? `schedule "${schedule}" (UTC), the newest ${keep} kept in ${dir}` : 'no schedule';
+  const status = readBackupStatus(config.dataDir);
+  if (!status) {
+    if (schedule) return ok('Backups', `none yet; ${plan}`);
+    return warn(
+      'Backups',
+      'none yet, and none scheduled',
+      'set SLIPWAY_BACKUP_SCHEDULE="0 3 * * *" (daily at 03:00 UTC) or run `slipway backup`, and copy the archives off this machine (they hold the secrets key)',
+    );
+  }
+  const { last, lastOk } = status;
+  if (last.result === 'failed')
+    return fail(
+      'Backups',
+      `the last backup (${last.at}, ${last.trigger}) failed: ${last.error ?? 'no reason recorded'}; ${lastOk ? `the last good one is from ${lastOk.at}` : 'none has worked yet'}`,
+      'fix what the error says, then run `slipway backup` (or wait for the schedule)',
+    );
+  const took = `${(last.durationMs / 1000).toFixed(1)} s`;
+  const detail = `last ${last.at} (${last.trigger}): ${basename(last.file ?? '?')}, ${formatBytes(last.size ?? 0)}, ${last.apps ?? 0} app(s), took ${took}; ${plan}`;
+  // The schedule should have made one since (a quarter of an hour allowed for one being made): it did not run.
+  const due = schedule ? new Cron(schedule, { paused: true, timezone: 'UTC' }).nextRun(new Date(last.at)) : null;
+  if (due && Date.now() - due.getTime() > 15 * 60_000)
+    return warn(
+      'Backups',
+      `${detail}; none since the one due at ${due.toISOString()}`,
+      'check that the server runs (scheduled backups are made by `slipway serve`) and look at its log (backup)',
+    );
+  return ok('Backups', detail);
+}
+
 /** Every check, in a fixed order; none throws. */
 export async function checkInstallation(deps: CheckDeps): Promise<CheckResult[]> {
   const { config } = deps;
@@ -274,5 +310,6 @@ export async function checkInstallation(deps: CheckDeps): Promise<CheckResult[]>
     publicUrl,
     checkTls(config, deps.certificates),
     checkApiKey(config),
+    checkBackups(config),
   ];
 }

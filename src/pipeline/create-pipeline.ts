@@ -6,6 +6,7 @@ import type { DeploymentRecord } from '../store/deployments-store.js';
 import type { GenerationRecord } from '../store/generations-store.js';
 import type { JobRunRecord } from '../store/job-runs-store.js';
 import { createAppLocks } from './app-locks.js';
+import { createBackups, type Backups } from './backups.js';
 import { checkSession, signInWithToken, type SessionClaim } from '../auth/authenticate-session.js';
 import { authenticateToken, tokenFromBasic, tokenFromBearer, type Principal } from '../auth/authenticate-token.js';
 import { createToken } from '../auth/create-token.js';
@@ -52,6 +53,8 @@ export interface Pipeline {
   readonly scheduler: JobScheduler;
   /** An app's secrets per environment: names to show, values write-only; a change restarts the environment. */
   readonly secrets: Secrets;
+  /** Archives of the whole installation: made, listed, found by name, scheduled (`backups.start()`, by the server). */
+  readonly backups: Backups;
   createApp(input: CreateAppInput): ReturnType<typeof createApp>;
   /**
    * Gives an environment of the app a custom domain (checked by src/domain/custom-domain.ts; 409 DOMAIN_TAKEN when
@@ -142,6 +145,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     await deleting;
     await scheduler.sync(name);
   };
+  const backups = createBackups(deps, work);
   return {
     read: {
       config: deps.config,
@@ -157,6 +161,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     reconciler,
     scheduler,
     secrets: createSecrets(deps, restartEnvironment),
+    backups,
     createApp: async (input) => {
       work.checkOpen();
       const app = await createApp(deps, input);
@@ -214,6 +219,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     async close(graceMs = 20_000) {
       const left = work.drain(graceMs);
       scheduler.stopAll();
+      backups.stop();
       let timer: NodeJS.Timeout | undefined;
       const passes = await Promise.race([reconciler.stop().then(() => 0), new Promise<number>((r) => (timer = setTimeout(() => r(1), graceMs)))]);
       clearTimeout(timer);

@@ -25,7 +25,8 @@ export type ErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
-  | 'TOO_MANY_STREAMS';
+  | 'TOO_MANY_STREAMS'
+  | 'BACKUP_REFUSED';
 
 const statusOf: Record<ErrorCode, number> = {
   INVALID_INPUT: 400,
@@ -53,6 +54,7 @@ const statusOf: Record<ErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,
   TOO_MANY_STREAMS: 429,
+  BACKUP_REFUSED: 422,
 };
 
 export class SlipwayError extends Error {
@@ -131,6 +133,13 @@ export class ExecError extends SlipwayError {
     super('EXEC', `${command} exited with ${exitCode ?? 'a signal'}${stderrTail ? `: ${stderrTail}` : ''}`);
     this.exitCode = exitCode;
     this.stderrTail = stderrTail;
+  }
+}
+
+/** A backup that cannot be restored (corrupt, from a newer Slipway) or a folder it cannot be restored into. */
+export class BackupRefusedError extends SlipwayError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('BACKUP_REFUSED', message, options);
   }
 }
 

@@ -18,6 +18,7 @@ import { apiAppsRoutes } from './routes/api-apps.js';
 import { apiPipelineRoutes } from './routes/api-pipeline.js';
 import { apiGenerationsRoutes } from './routes/api-generations.js';
 import { apiDomainsRoutes } from './routes/api-domains.js';
+import { apiBackupsRoutes } from './routes/api-backups.js';
 import { internalHookRoutes } from './routes/internal-hooks.js';
 import { createUi } from './ui/create-ui.js';
 import { loadSessionKeys } from './ui/session-keys.js';
@@ -99,7 +100,13 @@ export function createWebApp(options: WebAppOptions): Koa {
   app.use(onlyApi(requireJsonBody()));
   // DELETE too: `DELETE /api/apps/:name/domains` may name the domain in its body.
   app.use(onlyApi(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] })));
-  const apiRouters = [apiAppsRoutes(pipeline), apiPipelineRoutes(pipeline), apiGenerationsRoutes(pipeline), apiDomainsRoutes(pipeline)];
+  const apiRouters = [
+    apiAppsRoutes(pipeline),
+    apiPipelineRoutes(pipeline),
+    apiGenerationsRoutes(pipeline),
+    apiDomainsRoutes(pipeline),
+    apiBackupsRoutes(pipeline),
+  ];
   for (const router of apiRouters) app.use(router.routes());
   // The API ends here: what no route answered is a 405 or a JSON 404, never one of the UI's pages.
   app.use(onlyApi(refuseOtherMethods(apiRouters)));

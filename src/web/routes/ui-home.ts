@@ -10,6 +10,7 @@ import { openSse } from '../sse.js';
 import { field, seeOther } from '../ui/form.js';
 import type { PageRenderer } from '../ui/page-renderer.js';
 import { appCardView } from '../view-models/app-card-view.js';
+import { backupsView } from '../view-models/backups-view.js';
 
 const FORM_ERRORS = new Set(['INVALID_APP_NAME', 'UNKNOWN_TEMPLATE', 'APP_EXISTS', 'INVALID_INPUT']);
 
@@ -97,6 +98,7 @@ export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
       runtime: config.runtime,
       templates: templates.map((t) => ({ title: t.title, description: t.description })),
       checks: await pipeline.checkInstallation(),
+      backups: await backupsView(pipeline, typeof ctx.query.backup === 'string' ? ctx.query.backup : null),
     });
   });
 

@@ -6,6 +6,7 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { uiAppRoutes } from '../routes/ui-app.js';
 import { uiAuthRoutes } from '../routes/ui-auth.js';
+import { uiBackupsRoutes } from '../routes/ui-backups.js';
 import { uiHistoryRoutes } from '../routes/ui-history.js';
 import { uiHomeRoutes } from '../routes/ui-home.js';
 import { uiReleaseRoutes } from '../routes/ui-release.js';
@@ -46,7 +47,7 @@ export function createUi(pipeline: Pipeline, options: { strictViews?: boolean } 
     (m: Middleware): Middleware =>
     (ctx, next) =>
       isUiPath(ctx.path) ? m(ctx, next) : next();
-  const routers = [uiHomeRoutes, uiAppRoutes, uiReleaseRoutes, uiSettingsRoutes, uiHistoryRoutes].map((r) => r(pipeline, renderer));
+  const routers = [uiHomeRoutes, uiAppRoutes, uiReleaseRoutes, uiSettingsRoutes, uiHistoryRoutes, uiBackupsRoutes].map((r) => r(pipeline, renderer));
   const auth = uiAuthRoutes(pipeline, renderer);
   const notFound: Middleware = async (ctx) => {
     ctx.status = 404;

@@ -278,6 +278,11 @@ describe('the web UI in a real browser', () => {
     await page.goto(`${base}/about`);
     expect(await page.locator('main').textContent()).toContain(`${base}/git/APP.git`);
     await check(page, '18-about');
+    await page.getByRole('button', { name: 'Back up now' }).click();
+    await page.waitForURL(/\/about\?backup=slipway-backup-/);
+    expect(await page.locator('[data-backup-result]').getAttribute('data-backup-result')).toBe('ok');
+    expect(await page.locator('[data-backup-list] a').count()).toBe(1);
+    await check(page, '18-about-backup');
 
     // An app whose description carries <script> and {{ }}: text on the home page and the app page.
     await page.goto(`${base}/new-app`);

@@ -25,7 +25,7 @@ const doctor = (env: Record<string, string>, ...args: string[]) => {
 const byName = (checks: CheckResult[], name: string) => checks.find((c) => c.name === name);
 
 describe('slipway doctor', () => {
-  it('reports Docker, the registry, the base images, the disks, the public URL, TLS and the API key', () => {
+  it('reports Docker, the registry, the base images, the disks, the public URL, TLS, the API key and backups', () => {
     const r = doctor({
       SLIPWAY_REGISTRY: '127.0.0.1:5050',
       SLIPWAY_BUILD_ARGS: process.env.SLIPWAY_BUILD_ARGS ?? '',
@@ -47,7 +47,9 @@ describe('slipway doctor', () => {
       /^warn {2}TLS: off: tokens, session cookies and code travel unencrypted to 203\.0\.113\.7:8080\n {6}fix: serve Slipway through an HTTPS proxy/m,
     );
     expect(r.out).toMatch(/^warn {2}Anthropic API key: not set.*\n {6}fix: set ANTHROPIC_API_KEY/m);
-    expect(r.out).toMatch(/^0 failing, 2 to look at$/m);
+    // No backup yet and none scheduled: said, with how to set one up.
+    expect(r.out).toMatch(/^warn {2}Backups: none yet, and none scheduled\n {6}fix: set SLIPWAY_BACKUP_SCHEDULE="0 3 \* \* \*"/m);
+    expect(r.out).toMatch(/^0 failing, 3 to look at$/m);
   });
 
   it('fails with the fix when Docker does not answer or the registry is not there, and says the base images were not checked', async () => {

@@ -46,6 +46,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('reads where backups go, how many are kept and their schedule (cron, five fields)', () => {
+    expect(loadConfig({ SLIPWAY_DATA_DIR: '/srv/slipway' }).backup).toEqual({ dir: '/srv/slipway/backups', keep: 7, schedule: undefined });
+    expect(loadConfig({ SLIPWAY_BACKUP_DIR: '/mnt/backups', SLIPWAY_BACKUP_KEEP: '30', SLIPWAY_BACKUP_SCHEDULE: '0 3 * * *' }).backup).toEqual({
+      dir: '/mnt/backups',
+      keep: 30,
+      schedule: '0 3 * * *',
+    });
+    expect(() => loadConfig({ SLIPWAY_BACKUP_SCHEDULE: 'daily' })).toThrow(
+      /SLIPWAY_BACKUP_SCHEDULE="daily": expected a cron expression such as "0 3 \* \* \*"/,
+    );
+    expect(() => loadConfig({ SLIPWAY_BACKUP_SCHEDULE: '* * * * * *' })).toThrow(/SLIPWAY_BACKUP_SCHEDULE.*expected 5 fields/);
+    expect(() => loadConfig({ SLIPWAY_BACKUP_SCHEDULE: '0 25 * * *' })).toThrow(/SLIPWAY_BACKUP_SCHEDULE="0 25 \* \* \*"/);
+    expect(() => loadConfig({ SLIPWAY_BACKUP_KEEP: '0' })).toThrow(/SLIPWAY_BACKUP_KEEP="0": expected a whole number from 1/);
+  });
+
   it('chooses kubernetes in a cluster, docker otherwise', () => {
     expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.0.0.1' }).runtime).toBe('kubernetes');
     expect(loadConfig({ SLIPWAY_RUNTIME: 'docker', KUBERNETES_SERVICE_HOST: '10.0.0.1' }).runtime).toBe('docker');
