@@ -25,6 +25,7 @@ import type { PipelineReads } from './pipeline-reads.js';
 import { readRuntimeLogs } from './read-runtime-logs.js';
 import { release, type ReleaseResult } from './release.js';
 import { createReconciler, type Reconciler } from './reconciler.js';
+import { createRetention, type Retention } from './retention.js';
 import { acceptsWithoutHook, postReceive, preReceive, type HookInput, type Say } from './receive-hooks.js';
 import { recordRefUpdates } from './record-ref-updates.js';
 import { revertGeneration } from './revert-generation.js';
@@ -50,6 +51,8 @@ export interface Pipeline {
   checkInstallation(): Promise<CheckResult[]>;
   readonly reconciler: Reconciler;
   readonly scheduler: JobScheduler;
+  /** Removes images and logs the retention settings keep no more (SLIPWAY_KEEP_RELEASES, _BUILDS, _LOGS). */
+  readonly retention: Retention;
   /** An app's secrets per environment: names to show, values write-only; a change restarts the environment. */
   readonly secrets: Secrets;
   createApp(input: CreateAppInput): ReturnType<typeof createApp>;
@@ -110,6 +113,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const locks = createAppLocks();
   const scheduler = createJobScheduler(deps, work);
   const reconciler = createReconciler(deps, locks, (app) => scheduler.sync(app));
+  const retention = createRetention(deps, locks);
   const settle = async (result: ReleaseResult, waitMs = 120_000): Promise<ReleaseResult> => {
     void reconciler.wake(result.deployment.app);
     return { ...result, deployment: await waitForDeployment(deps, result.deployment.id, waitMs, work.signal) };
@@ -156,6 +160,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     checkInstallation: () => checkInstallation(deps),
     reconciler,
     scheduler,
+    retention,
     secrets: createSecrets(deps, restartEnvironment),
     createApp: async (input) => {
       work.checkOpen();
@@ -213,6 +218,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     createToken: (name) => createToken(deps, name),
     async close(graceMs = 20_000) {
       const left = work.drain(graceMs);
+      const retained = retention.stop();
       scheduler.stopAll();
       let timer: NodeJS.Timeout | undefined;
       const passes = await Promise.race([reconciler.stop().then(() => 0), new Promise<number>((r) => (timer = setTimeout(() => r(1), graceMs)))]);
@@ -220,6 +226,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const unfinished = (await left) + passes;
       if (unfinished > 0) deps.log.warn('shut down with work still running; it is recovered at the next start', { unfinished });
       await appMetadataWritten();
+      await retained;
       deps.store.close();
     },
   };

@@ -1,9 +1,11 @@
-// The image of a commit: reused when a build of it succeeded, never rebuilt after a build that needs a person,
-// built otherwise. Every attempt is a build record with its own log.
+// The image of a commit: reused when a build of it succeeded (and retention has not removed its image since), never
+// rebuilt after a build that needs a person, built otherwise. Every attempt is a build record with its own log.
 import { buildImage } from '../build/build-image.js';
 import { imageName } from '../build/image-name.js';
 import { repoPath } from '../git/repo-path.js';
 import { messageOf } from '../shared/errors.js';
+import { openLineLog } from '../shared/line-log.js';
+import { shortSha } from '../domain/types.js';
 import { needsPerson as needsPersonFor } from '../shared/classify-failure.js';
 import type { PipelineDeps } from './deps.js';
 import { logPath } from './log-paths.js';
@@ -20,14 +22,20 @@ export async function ensureBuild(
 ): Promise<BuildOutcome> {
   const { store, events, config } = deps;
   const previous = store.builds.latestFor(app, commit);
-  if (previous?.status === 'succeeded') return { ok: true, image: previous.image, buildId: previous.id, builtNow: false };
+  if (previous?.status === 'succeeded' && !previous.imageRemovedAt) return { ok: true, image: previous.image, buildId: previous.id, builtNow: false };
+  const removedAt = previous?.status === 'succeeded' ? previous.imageRemovedAt : null;
   if (previous?.status === 'failed' && previous.needsPerson)
     return { ok: false, buildId: previous.id, error: previous.error ?? 'the build failed', needsPerson: true };
 
   const image = imageName(app, commit, config.build.registry);
   const record = store.builds.create({ app, commit, image, logPath: (id) => logPath(config.dataDir, 'builds', id) });
   store.builds.start(record.id);
-  events.emit({ type: 'build', app, buildId: record.id, commit, status: 'building' });
+  events.emit({ type: 'build', app, buildId: record.id, commit, status: 'building', ...(removedAt ? { rebuild: true as const } : {}) });
+  if (removedAt) {
+    const log = openLineLog(record.logPath, (line) => events.emit({ type: 'build-line', app, buildId: record.id, line }), config.maxLogBytes);
+    log.line(`${shortSha(commit)} was built before, but retention removed its image on ${removedAt.slice(0, 10)}: building it again`);
+    log.close();
+  }
   try {
     const build = deps.build ?? buildImage;
     // Builds run on the runtime's own network (with its firewall) when it has one: Docker's.
