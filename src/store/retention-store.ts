@@ -32,6 +32,8 @@ export interface RetentionStore {
   markImageRemoved(app: string, commit: string): string | null;
   /** Takes back a mark (the image could not be removed after all: a container still uses it). */
   unmarkImageRemoved(app: string, commit: string, markedAt: string): void;
+  /** Every image the app's builds named that retention has not removed (a failed build's too: its push may have failed). */
+  imagesLeft(app: string): string[];
   logFiles(app: string, kind: LogKind): LogFile[];
   markLogsRemoved(kind: LogKind, ids: readonly string[]): void;
 }
@@ -65,6 +67,7 @@ export function createRetentionStore(db: Db): RetentionStore {
     "SELECT COUNT(*) AS n FROM deployments WHERE app = ? AND commit_sha = ? AND status IN ('queued', 'building', 'deploying', 'live')",
   );
   const mark = db.prepare("UPDATE builds SET image_removed_at = ? WHERE app = ? AND commit_sha = ? AND status = 'succeeded' AND image_removed_at IS NULL");
+  const left = db.prepare<[string], { image: string }>('SELECT DISTINCT image FROM builds WHERE app = ? AND image_removed_at IS NULL ORDER BY image');
   const unmark = db.prepare('UPDATE builds SET image_removed_at = NULL WHERE app = ? AND commit_sha = ? AND image_removed_at = ?');
   const logStatements = (kind: LogKind) => {
     const t = TABLES[kind];
@@ -101,6 +104,7 @@ export function createRetentionStore(db: Db): RetentionStore {
         return mark.run(at, app, commit).changes > 0 ? at : null;
       })(),
     unmarkImageRemoved: (app, commit, markedAt) => void unmark.run(app, commit, markedAt),
+    imagesLeft: (app) => left.all(app).map((r) => r.image),
     logFiles(app, kind) {
       return logs[kind].list
         .all({ app })

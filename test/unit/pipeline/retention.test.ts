@@ -118,6 +118,21 @@ describe('retention', () => {
     expect(second?.removed).toEqual([imageName('shop', c[0]!)]);
   });
 
+  it('deleting an app removes its images and its log files', async () => {
+    const f = (fp = await createFakePipeline({ env }));
+    await f.createApp('shop');
+    await pushes(f, 2);
+    await f.createApp('blog');
+    const logs = [...f.store.builds.list('shop'), ...f.store.deployments.list('shop')].map((r) => r.logPath);
+    expect(logs.every((p) => existsSync(p))).toBe(true);
+    await f.pipeline.deleteApp('shop');
+    expect([...f.build.images.existing].filter((i) => i.startsWith('slipway/shop:'))).toEqual([]);
+    expect(logs.filter((p) => existsSync(p))).toEqual([]);
+    // Another app's are not touched.
+    expect([...f.build.images.existing].filter((i) => i.startsWith('slipway/blog:'))).toHaveLength(1);
+    expect(f.store.builds.list('blog').every((b) => existsSync(b.logPath))).toBe(true);
+  });
+
   it('runs by itself after a deployment ends', async () => {
     const f = (fp = await createFakePipeline({ env: { ...env, SLIPWAY_KEEP_BUILDS: '1' } }));
     f.pipeline.retention.start();
