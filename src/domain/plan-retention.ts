@@ -81,3 +81,8 @@ export function planRetention(facts: RetentionFacts, limits: RetentionLimits): R
     removeLogs,
   };
 }
+
+/** What a log that retention removed says instead of its lines (the API's log endpoints, the log page). */
+export function removedLogNote(removedAt: string, keepLogs: number): string {
+  return `This log was removed by retention on ${removedAt.slice(0, 10)}: Slipway keeps the ${keepLogs} newest logs of each kind per app (SLIPWAY_KEEP_LOGS), and those of what serves.`;
+}

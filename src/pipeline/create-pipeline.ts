@@ -26,6 +26,7 @@ import { readRuntimeLogs } from './read-runtime-logs.js';
 import { release, type ReleaseResult } from './release.js';
 import { createReconciler, type Reconciler } from './reconciler.js';
 import { createRetention, type Retention } from './retention.js';
+import { measureDiskUse, type DiskUseReport } from './measure-disk-use.js';
 import { acceptsWithoutHook, postReceive, preReceive, type HookInput, type Say } from './receive-hooks.js';
 import { recordRefUpdates } from './record-ref-updates.js';
 import { revertGeneration } from './revert-generation.js';
@@ -53,6 +54,8 @@ export interface Pipeline {
   readonly scheduler: JobScheduler;
   /** Removes images and logs the retention settings keep no more (SLIPWAY_KEEP_RELEASES, _BUILDS, _LOGS). */
   readonly retention: Retention;
+  /** What the apps named (or every app) take on disk: repo, images, logs; and their sum. */
+  diskUse(apps?: readonly string[]): Promise<DiskUseReport>;
   /** An app's secrets per environment: names to show, values write-only; a change restarts the environment. */
   readonly secrets: Secrets;
   createApp(input: CreateAppInput): ReturnType<typeof createApp>;
@@ -161,6 +164,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     reconciler,
     scheduler,
     retention,
+    diskUse: (apps) => measureDiskUse(deps, apps),
     secrets: createSecrets(deps, restartEnvironment),
     createApp: async (input) => {
       work.checkOpen();

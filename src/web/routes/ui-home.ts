@@ -9,6 +9,7 @@ import { isSlipwayError, NotFoundError } from '../../shared/errors.js';
 import { openSse } from '../sse.js';
 import { field, seeOther } from '../ui/form.js';
 import type { PageRenderer } from '../ui/page-renderer.js';
+import { diskUseView } from '../view-models/disk-use-view.js';
 import { appCardView } from '../view-models/app-card-view.js';
 
 const FORM_ERRORS = new Set(['INVALID_APP_NAME', 'UNKNOWN_TEMPLATE', 'APP_EXISTS', 'INVALID_INPUT']);
@@ -97,6 +98,9 @@ export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
       runtime: config.runtime,
       templates: templates.map((t) => ({ title: t.title, description: t.description })),
       checks: await pipeline.checkInstallation(),
+      diskUse: diskUseView((await pipeline.diskUse()).total),
+      retention: config.retention,
+      apps: store.apps.list().length,
     });
   });
 
