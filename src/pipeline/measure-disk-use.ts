@@ -33,15 +33,24 @@ export interface DiskUseReport {
 
 type DiskDeps = Pick<PipelineDeps, 'config' | 'store' | 'docker' | 'images'>;
 
+const DOCKER_WAIT_MS = 2000;
+
 /** Measures the apps named (every app when none are), with one listing of Docker's images for all of them. */
 export async function measureDiskUse(deps: DiskDeps, only?: readonly string[]): Promise<DiskUseReport> {
   const apps = only ?? deps.store.apps.list().map((a) => a.name);
   let sizes: Map<string, number> | null = null;
   let imagesError: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    sizes = await (deps.images ?? defaultImages).sizes(deps.docker);
+    // A page or an API answer waits for Docker at most this long; then images are left out and the reason said.
+    const late = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${DOCKER_WAIT_MS / 1000} s`)), DOCKER_WAIT_MS)),
+    );
+    sizes = await Promise.race([(deps.images ?? defaultImages).sizes(deps.docker), late]);
   } catch (e) {
     imagesError = messageOf(e);
+  } finally {
+    clearTimeout(timer);
   }
   const report: DiskUseReport = { apps: new Map(), total: empty(sizes, imagesError) };
   for (const app of apps) {
