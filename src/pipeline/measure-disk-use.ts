@@ -35,9 +35,10 @@ type DiskDeps = Pick<PipelineDeps, 'config' | 'store' | 'docker' | 'images'>;
 
 const DOCKER_WAIT_MS = 2000;
 
-/** Measures the apps named (every app when none are), with one listing of Docker's images for all of them. */
+/** Measures the apps named (every app when none are), asking Docker once for the sizes of all their images. */
 export async function measureDiskUse(deps: DiskDeps, only?: readonly string[]): Promise<DiskUseReport> {
   const apps = only ?? deps.store.apps.list().map((a) => a.name);
+  const images = apps.flatMap((app) => deps.store.retention.imagesLeft(app));
   let sizes: Map<string, number> | null = null;
   let imagesError: string | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -46,7 +47,7 @@ export async function measureDiskUse(deps: DiskDeps, only?: readonly string[]): 
     const late = new Promise<never>(
       (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${DOCKER_WAIT_MS / 1000} s`)), DOCKER_WAIT_MS)),
     );
-    sizes = await Promise.race([(deps.images ?? defaultImages).sizes(deps.docker), late]);
+    sizes = await Promise.race([(deps.images ?? defaultImages).sizes(deps.docker, images), late]);
   } catch (e) {
     imagesError = messageOf(e);
   } finally {
