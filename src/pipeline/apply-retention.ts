@@ -3,8 +3,7 @@
 // removed on its build rows before it is removed, in a transaction that refuses when a deployment uses its commit:
 // a deploy that reused the image before the mark keeps it, and any use after the mark builds it again.
 import { rm } from 'node:fs/promises';
-import { readImageSizes } from '../build/read-image-sizes.js';
-import { readManifestDigests, RegistryError, removeImage } from '../build/remove-image.js';
+import { readManifestDigests, RegistryError } from '../build/remove-image.js';
 import { productionEnvironment } from '../domain/environments.js';
 import { LOG_KINDS, planRetention, type KeepReason, type LogKind } from '../domain/plan-retention.js';
 import { releasesOf } from '../git/list-releases.js';
@@ -12,6 +11,7 @@ import { readRefs } from '../git/read-refs.js';
 import { repoPath } from '../git/repo-path.js';
 import { messageOf } from '../shared/errors.js';
 import type { LogFile } from '../store/retention-store.js';
+import { builtImages } from './built-images.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface RetentionOutcome {
@@ -26,8 +26,6 @@ export interface RetentionOutcome {
 }
 
 export type RetentionDeps = Pick<PipelineDeps, 'config' | 'store' | 'runtime' | 'docker' | 'images' | 'log'>;
-
-export const defaultImages = { remove: removeImage, sizes: readImageSizes };
 
 export async function applyRetention(deps: RetentionDeps, app: string, signal?: AbortSignal): Promise<RetentionOutcome> {
   const { config, store } = deps;
@@ -103,7 +101,7 @@ async function removeImages(
       outcome.kept.map((k) => k.image).filter((image) => registry !== undefined && image.startsWith(`${registry}/`)),
       signal,
     ));
-  const remove = (deps.images ?? defaultImages).remove;
+  const remove = builtImages(deps).remove;
   for (const commit of commits) {
     signal?.throwIfAborted();
     const image = imageOf.get(commit);

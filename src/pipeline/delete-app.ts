@@ -6,7 +6,7 @@ import { parseAppName } from '../domain/app-name.js';
 import { LOG_KINDS } from '../domain/plan-retention.js';
 import { repoPath } from '../git/repo-path.js';
 import { NotFoundError } from '../shared/errors.js';
-import { defaultImages } from './apply-retention.js';
+import { builtImages } from './built-images.js';
 import type { PipelineDeps } from './deps.js';
 
 export async function deleteApp(
@@ -39,7 +39,7 @@ export async function deleteApp(
 }
 
 async function removeImages(deps: Pick<PipelineDeps, 'config' | 'store' | 'log' | 'docker' | 'images'>, app: string): Promise<void> {
-  const remove = (deps.images ?? defaultImages).remove;
+  const remove = builtImages(deps).remove;
   for (const image of deps.store.retention.imagesLeft(app)) {
     try {
       const result = await remove({ docker: deps.docker, image, registry: deps.config.build.registry });

@@ -26,8 +26,15 @@ export interface PipelineDeps {
   build?: typeof buildImage;
   /** The process limit of builds (SLIPWAY_BUILD_PIDS); builds run without one when not given. */
   buildCgroups?: BuildCgroups;
-  /** Removes built images and reads their sizes: Docker and the registry when not given (tests pass a fake). */
-  images?: { remove: typeof removeImage; sizes: typeof readImageSizes };
+  /** Built images beyond building them: Docker and the registry when not given (src/pipeline/built-images.ts; tests pass a fake). */
+  images?: BuiltImages;
   /** TLS certificates when Slipway serves HTTPS (their states show in the UI and the checks). */
   certificates?: Certificates;
+}
+
+/** Whether a built image is still there, removing one, and their sizes. */
+export interface BuiltImages {
+  exists(docker: Docker, image: string): Promise<boolean>;
+  remove: typeof removeImage;
+  sizes: typeof readImageSizes;
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { LOG_KINDS } from '../domain/plan-retention.js';
 import { repoPath } from '../git/repo-path.js';
 import { messageOf } from '../shared/errors.js';
-import { defaultImages } from './apply-retention.js';
+import { builtImages } from './built-images.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface DiskUse {
@@ -47,7 +47,7 @@ export async function measureDiskUse(deps: DiskDeps, only?: readonly string[]): 
     const late = new Promise<never>(
       (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${DOCKER_WAIT_MS / 1000} s`)), DOCKER_WAIT_MS)),
     );
-    sizes = await Promise.race([(deps.images ?? defaultImages).sizes(deps.docker, images), late]);
+    sizes = await Promise.race([builtImages(deps).sizes(deps.docker, images), late]);
   } catch (e) {
     imagesError = messageOf(e);
   } finally {

@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 
 export type PipelineEvent =
-  /** `rebuild`: the commit had been built, and retention removed its image since. */
+  /** `rebuild`: the commit had been built, and its image was removed since (by retention, or from Docker by someone else). */
   | {
       type: 'build';
       app: string;
@@ -11,7 +11,7 @@ export type PipelineEvent =
       status: 'building' | 'succeeded' | 'failed';
       error?: string;
       reused?: boolean;
-      rebuild?: true;
+      rebuild?: 'retention' | 'docker';
     }
   | { type: 'build-line'; app: string; buildId: string; line: string }
   | { type: 'deployment'; app: string; deploymentId: string; environment: string; commit: string; status: string; reason?: string; url?: string }

@@ -25,6 +25,7 @@ export interface FakeBuild {
   readonly calls: { app: string; commit: string; result: 'pending' | 'ok' | 'failed' | 'aborted' }[];
   /** What to put in PipelineDeps.images: `existing` holds the names of the images built and not removed. */
   readonly images: {
+    exists(docker: unknown, image: string): Promise<boolean>;
     remove(options: RemoveImageOptions): Promise<RemovedImage>;
     sizes(): Promise<Map<string, number>>;
     readonly existing: Set<string>;
@@ -89,6 +90,7 @@ export function createFakeBuild(): FakeBuild {
     images: {
       existing,
       inUse,
+      exists: async (_docker, image) => existing.has(image),
       async remove({ image }) {
         if (inUse.has(image)) return { local: 'in-use', registry: 'none' };
         return { local: existing.delete(image) ? 'removed' : 'absent', registry: 'none' };

@@ -106,6 +106,23 @@ describe('retention', () => {
     expect(f.build.images.existing.has(imageName('shop', c[0]!))).toBe(true);
   });
 
+  it('an image removed from Docker outside Slipway is built again when it is needed, and the push says so', async () => {
+    const f = (fp = await createFakePipeline());
+    const c = [await f.createApp('shop'), ...(await pushes(f, 2))];
+    await f.pipeline.publish('shop', { commit: c[2], by: 'test' });
+    // Someone ran `docker image prune -a` (or another installation deleted an app of this name).
+    f.build.images.existing.delete(imageName('shop', c[0]!));
+    const gitdir = repoPath(f.dataDir, 'shop');
+    execFileSync('git', ['--git-dir', gitdir, 'update-ref', 'refs/heads/prod', c[0]!, c[2]!]);
+    const updates = [{ ref: 'refs/heads/prod', oldSha: c[2]!, newSha: c[0]! }];
+    const said: string[] = [];
+    await f.pipeline.postReceive({ app: 'shop', updates, pushOptions: [], pusher: 'test' }, (l) => void said.push(l));
+    const out = said.join('\n');
+    expect(out).toContain(`the image of ${shortSha(c[0]!)} is no longer in Docker: building it again…`);
+    expect(out).toContain('production is live: http://shop.localhost:8080/');
+    expect(f.build.images.existing.has(imageName('shop', c[0]!))).toBe(true);
+  });
+
   it('leaves an image a container still uses, and removes it on a later run', async () => {
     const f = (fp = await createFakePipeline({ env: { ...env, SLIPWAY_KEEP_BUILDS: '1' } }));
     const c = [await f.createApp('shop'), ...(await pushes(f, 1))];
