@@ -8,9 +8,16 @@
 #   scripts/services.sh up           Docker, the registry and Pebble: install or build if missing,
 #                                    start what is not running, wait until ready
 #   scripts/services.sh up docker    Docker Engine only
+#   scripts/services.sh up registry  Docker Engine and the registry
 #   scripts/services.sh up pebble    Pebble only
 #   scripts/services.sh down         stop only what `up` started (by the PIDs it recorded)
 #   scripts/services.sh status       print what runs
+#   scripts/services.sh gc-registry  maintenance: the registry's garbage collection, which frees the
+#                                    layers of the images Slipway's retention deleted (a manifest
+#                                    DELETE only unlinks them). It must not run while images are
+#                                    pushed, so a registry this script started is stopped for it and
+#                                    started again (a few seconds: run it when no tests run); one it
+#                                    did not start is left alone, with the command to run where it is.
 #
 # Where systemd runs and the package installed its unit, Docker is started with `systemctl start
 # docker` (and so survives a reboot); elsewhere (containers, CI) dockerd is started here, detached.
@@ -29,7 +36,8 @@
 set -euo pipefail
 
 STATE_DIR="${SLIPWAY_SERVICES_DIR:-$HOME/.cache/slipway-services}"
-REGISTRY_ADDR="127.0.0.1:5050"
+# SLIPWAY_REGISTRY_ADDR: another loopback address for a registry of its own (the gc-registry test uses one).
+REGISTRY_ADDR="${SLIPWAY_REGISTRY_ADDR:-127.0.0.1:5050}"
 REGISTRY_URL="http://$REGISTRY_ADDR/v2/"
 DOCKERD_PIDFILE="$STATE_DIR/dockerd.pid"
 REGISTRY_PIDFILE="$STATE_DIR/registry.pid"
@@ -60,7 +68,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 docker_answers() { timeout 5 docker info >/dev/null 2>&1; }
 registry_answers() { curl -fsS --max-time 3 -o /dev/null "$REGISTRY_URL" 2>/dev/null; }
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/5050") 2>/dev/null; }
+port_taken() { (exec 3<>"/dev/tcp/${REGISTRY_ADDR%:*}/${REGISTRY_ADDR##*:}") 2>/dev/null; }
 
 # A pid file holds "PID STARTTIME" (field 22 of /proc/PID/stat) so a PID reused by an unrelated
 # process after a reboot or crash is never mistaken for ours, and never killed.
@@ -218,7 +226,7 @@ start_registry() {
     return 0
   fi
   if ! pid="$(recorded_pid "$REGISTRY_PIDFILE")"; then
-    port_taken && die "port 5050 on 127.0.0.1 is taken by something that is not a registry"
+    port_taken && die "$REGISTRY_ADDR is taken by something that is not a registry"
     write_registry_config
     setsid "$REGISTRY_BIN" serve "$REGISTRY_CONFIG" >>"$REGISTRY_LOG" 2>&1 </dev/null &
     pid=$!
@@ -316,6 +324,30 @@ start_pebble() {
   say "pebble: ready at https://$PEBBLE_ADDR/dir (values for tests: $STATE_DIR/pebble.env)"
 }
 
+# Stops the registry this script started (never another), runs its garbage collection over the storage it
+# serves, and starts it again. `--delete-untagged` also removes manifests no tag names any more.
+gc_registry() {
+  local pid restart=0 before after
+  [[ -x "$REGISTRY_BIN" ]] || die "registry: $REGISTRY_BIN is not installed (scripts/services.sh up installs it)"
+  [[ -f "$REGISTRY_CONFIG" ]] || die "registry: no configuration at $REGISTRY_CONFIG: this script never started a registry here"
+  if registry_answers; then
+    pid="$(recorded_pid "$REGISTRY_PIDFILE")" ||
+      die "registry: the one at $REGISTRY_URL was not started by this script, so it is left alone; where it runs, stop it (or make it read-only) and run: registry garbage-collect --delete-untagged CONFIG"
+    stop_recorded registry "$REGISTRY_PIDFILE" 10
+    restart=1
+  fi
+  before="$(du -sk "$STATE_DIR/registry" 2>/dev/null | cut -f1)"
+  if ! "$REGISTRY_BIN" garbage-collect --delete-untagged "$REGISTRY_CONFIG" >"$STATE_DIR/registry-gc.log" 2>&1; then
+    tail_log "$STATE_DIR/registry-gc.log"
+    ((restart)) && start_registry
+    die "registry: garbage collection failed; see $STATE_DIR/registry-gc.log"
+  fi
+  after="$(du -sk "$STATE_DIR/registry" 2>/dev/null | cut -f1)"
+  say "registry: garbage collected: ${before:-?} KiB → ${after:-?} KiB ($(grep -c 'blob eligible for deletion' "$STATE_DIR/registry-gc.log" || true) blobs deleted; log $STATE_DIR/registry-gc.log)"
+  ((restart)) && start_registry
+  return 0
+}
+
 stop_recorded() { # NAME PIDFILE GRACE_SECONDS
   local name="$1" file="$2" grace="$3" pid
   if ! pid="$(recorded_pid "$file")"; then
@@ -370,8 +402,8 @@ main() {
   case "$cmd" in
     up)
       case "${2:-all}" in
-        all | docker | pebble) ;;
-        *) die "unknown service \"$2\" (expected: docker, pebble, or nothing for all)" ;;
+        all | docker | registry | pebble) ;;
+        *) die "unknown service \"$2\" (expected: docker, registry, pebble, or nothing for all)" ;;
       esac
       mkdir -p "$STATE_DIR"
       if [[ "${2:-all}" == pebble ]]; then
@@ -382,6 +414,7 @@ main() {
       start_dockerd
       [[ "${2:-all}" == docker ]] && return 0
       start_registry
+      [[ "${2:-all}" == registry ]] && return 0
       start_pebble
       ;;
     down)
@@ -394,8 +427,12 @@ main() {
     status)
       print_status
       ;;
+    gc-registry)
+      mkdir -p "$STATE_DIR"
+      gc_registry
+      ;;
     *)
-      printf 'usage: %s up [docker|pebble]|down|status\n' "${0##*/}" >&2
+      printf 'usage: %s up [docker|registry|pebble]|down|status|gc-registry\n' "${0##*/}" >&2
       exit 2
       ;;
   esac

@@ -257,6 +257,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const stopFollowing = inCluster ? certificates.onChange(() => inCluster.sync()) : () => undefined;
   await pipeline.reconciler.start();
   pipeline.backups.start(); // SLIPWAY_BACKUP_SCHEDULE: only the server makes scheduled backups
+  pipeline.retention.start();
   const url = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
   log.info('slipway is listening', { url, ...(httpsPort ? { https: config.publicUrl, httpsPort } : {}), runtime: config.runtime, dataDir: config.dataDir });
   return {

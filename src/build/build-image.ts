@@ -98,7 +98,8 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   }
 }
 
-async function imageExists(docker: Docker, image: string, endpoint: string, signal: AbortSignal | undefined): Promise<boolean> {
+/** Whether Docker has the image; a failure other than "no such image" is thrown, classified. */
+export async function imageExists(docker: Docker, image: string, endpoint: string, signal: AbortSignal | undefined): Promise<boolean> {
   try {
     // Image inspection takes no abort signal in dockerode; it is one short request.
     await docker.getImage(image).inspect();

@@ -110,6 +110,15 @@ export interface Config {
   readonly maxPushBytes: number;
   /** The largest build, deployment or job-run log (SLIPWAY_MAX_LOG_MB); past it the log is cut. */
   readonly maxLogBytes: number;
+  /** What is kept of each app's images and logs; the rest is removed (src/domain/plan-retention.ts). */
+  readonly retention: {
+    /** Releases besides the one production runs whose images stay (SLIPWAY_KEEP_RELEASES). */
+    readonly keepReleases: number;
+    /** The newest successful builds whose images stay (SLIPWAY_KEEP_BUILDS). */
+    readonly keepBuilds: number;
+    /** Build, deployment and job-run logs kept of each kind (SLIPWAY_KEEP_LOGS); older files go, their rows stay. */
+    readonly keepLogs: number;
+  };
   /** What one client may hold of the server (git's requests and app traffic excepted where said). */
   readonly limits: {
     /** Time to send a request's headers (SLIPWAY_HEADERS_TIMEOUT, seconds). */
@@ -412,6 +421,11 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
     path: pick(env, 'PATH') ?? '/usr/local/bin:/usr/bin:/bin',
     maxPushBytes: parseInt(env, 'SLIPWAY_MAX_PUSH_MB', 200, 1, 100_000) * 1024 * 1024,
     maxLogBytes: parseInt(env, 'SLIPWAY_MAX_LOG_MB', 20, 1, 10_000) * 1024 * 1024,
+    retention: {
+      keepReleases: parseInt(env, 'SLIPWAY_KEEP_RELEASES', 10, 0, 10_000),
+      keepBuilds: parseInt(env, 'SLIPWAY_KEEP_BUILDS', 5, 0, 10_000),
+      keepLogs: parseInt(env, 'SLIPWAY_KEEP_LOGS', 50, 1, 1_000_000),
+    },
     limits: {
       headersTimeoutMs: parseInt(env, 'SLIPWAY_HEADERS_TIMEOUT', 20, 1, 600) * 1000,
       bodyTimeoutMs: parseInt(env, 'SLIPWAY_BODY_TIMEOUT', 30, 1, 3600) * 1000,

@@ -14,6 +14,8 @@ export interface BuildFacts {
   /** A failed build that only a person can fix (a broken Dockerfile); false: Slipway retries it by itself. */
   needsPerson: boolean;
   error: string | null;
+  /** It succeeded, and retention removed its image since: the commit is built again before it runs. */
+  imageRemoved?: boolean;
 }
 
 export interface ProductionMoveFacts {
@@ -32,6 +34,8 @@ export type ProductionDecision =
       allowed: true;
       /** Pushed tags and branches may name a commit not built yet: production moves once its build succeeds. */
       waitsForBuild: boolean;
+      /** The commit was built, but retention removed its image: it is built again (publish and rollback too). */
+      rebuilds?: true;
       /** What the records call the move: going back is a rollback, anything else publishes. */
       trigger: 'publish' | 'rollback';
     }
@@ -47,8 +51,11 @@ export function decideProductionMove(facts: ProductionMoveFacts): ProductionDeci
     return { allowed: false, reason: `The build of ${short} failed, so it cannot go to ${environment}${why ? `: ${why}` : '.'}` };
   }
   const trigger = facts.direction === 'back' ? 'rollback' : 'publish';
-  if (build.status === 'succeeded') return { allowed: true, waitsForBuild: false, trigger };
-  // Publish and rollback in Slipway never build; a pushed tag or branch names code the pusher just sent.
+  // A build that succeeded once builds again, whoever asks: the code was fine; only its image was let go.
+  if (build.status === 'succeeded')
+    return build.imageRemoved ? { allowed: true, waitsForBuild: true, rebuilds: true, trigger } : { allowed: true, waitsForBuild: false, trigger };
+  // Publish and rollback in Slipway never build a commit that never built; a pushed tag or branch names code the
+  // pusher just sent.
   if (asked) return { allowed: false, reason: `${short} has not been built yet (publish and rollback never build): wait for its build.` };
   return { allowed: true, waitsForBuild: true, trigger };
 }

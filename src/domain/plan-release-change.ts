@@ -67,6 +67,8 @@ export interface ReleaseChangePlan {
   totals: { files: number; additions: number; deletions: number; binary: number };
   /** Why the action cannot be done; empty when it can. */
   blockers: string[];
+  /** Set when the target's image was removed by retention: what the move does first (build it again). */
+  rebuild: string | null;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -96,6 +98,10 @@ export function planReleaseChange(input: ReleaseChangeInput): ReleaseChangePlan 
   }[direction];
   const decision = decideProductionMove({ via: action, environment, target: target.commit, direction, build: target.build });
   const blockers = decision.allowed ? [] : [decision.reason];
+  const rebuild =
+    decision.allowed && decision.rebuilds
+      ? `The image of ${name} was removed by retention, so it is built again first; ${current ? `${environment} keeps running ${current.tag ?? shortSha(current.commit)} until ${name} is built and healthy` : `${environment} runs it once it is built and healthy`}.`
+      : null;
   let additions = 0;
   let deletions = 0;
   let binary = 0;
@@ -124,5 +130,6 @@ export function planReleaseChange(input: ReleaseChangeInput): ReleaseChangePlan 
     files: input.files,
     totals: { files: input.files.length, additions, deletions, binary },
     blockers,
+    rebuild,
   };
 }

@@ -26,6 +26,8 @@ import type { PipelineReads } from './pipeline-reads.js';
 import { readRuntimeLogs } from './read-runtime-logs.js';
 import { release, type ReleaseResult } from './release.js';
 import { createReconciler, type Reconciler } from './reconciler.js';
+import { createRetention, type Retention } from './retention.js';
+import { measureDiskUse, type DiskUseReport } from './measure-disk-use.js';
 import { acceptsWithoutHook, postReceive, preReceive, type HookInput, type Say } from './receive-hooks.js';
 import { recordRefUpdates } from './record-ref-updates.js';
 import { revertGeneration } from './revert-generation.js';
@@ -51,6 +53,10 @@ export interface Pipeline {
   checkInstallation(): Promise<CheckResult[]>;
   readonly reconciler: Reconciler;
   readonly scheduler: JobScheduler;
+  /** Removes images and logs the retention settings keep no more (SLIPWAY_KEEP_RELEASES, _BUILDS, _LOGS). */
+  readonly retention: Retention;
+  /** What the apps named (or every app) take on disk: repo, images, logs; and their sum. */
+  diskUse(apps?: readonly string[]): Promise<DiskUseReport>;
   /** An app's secrets per environment: names to show, values write-only; a change restarts the environment. */
   readonly secrets: Secrets;
   /** Archives of the whole installation: made, listed, found by name, scheduled (`backups.start()`, by the server). */
@@ -113,6 +119,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const locks = createAppLocks();
   const scheduler = createJobScheduler(deps, work);
   const reconciler = createReconciler(deps, locks, (app) => scheduler.sync(app));
+  const retention = createRetention(deps, locks);
   const settle = async (result: ReleaseResult, waitMs = 120_000): Promise<ReleaseResult> => {
     void reconciler.wake(result.deployment.app);
     return { ...result, deployment: await waitForDeployment(deps, result.deployment.id, waitMs, work.signal) };
@@ -160,6 +167,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     checkInstallation: () => checkInstallation(deps),
     reconciler,
     scheduler,
+    retention,
+    diskUse: (apps) => measureDiskUse(deps, apps),
     secrets: createSecrets(deps, restartEnvironment),
     backups,
     createApp: async (input) => {
@@ -218,6 +227,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     createToken: (name) => createToken(deps, name),
     async close(graceMs = 20_000) {
       const left = work.drain(graceMs);
+      const retained = retention.stop();
       scheduler.stopAll();
       backups.stop();
       let timer: NodeJS.Timeout | undefined;
@@ -226,6 +236,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const unfinished = (await left) + passes;
       if (unfinished > 0) deps.log.warn('shut down with work still running; it is recovered at the next start', { unfinished });
       await appMetadataWritten();
+      await retained;
       deps.store.close();
     },
   };

@@ -2,6 +2,8 @@
 import type Docker from 'dockerode';
 import type { BuildCgroups } from '../build/build-cgroups.js';
 import type { buildImage } from '../build/build-image.js';
+import type { readImageSizes } from '../build/read-image-sizes.js';
+import type { removeImage } from '../build/remove-image.js';
 import type { Config } from '../config/load-config.js';
 import type { AppTemplate } from '../git/app-templates.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -24,6 +26,15 @@ export interface PipelineDeps {
   build?: typeof buildImage;
   /** The process limit of builds (SLIPWAY_BUILD_PIDS); builds run without one when not given. */
   buildCgroups?: BuildCgroups;
+  /** Built images beyond building them: Docker and the registry when not given (src/pipeline/built-images.ts; tests pass a fake). */
+  images?: BuiltImages;
   /** TLS certificates when Slipway serves HTTPS (their states show in the UI and the checks). */
   certificates?: Certificates;
+}
+
+/** Whether a built image is still there, removing one, and their sizes. */
+export interface BuiltImages {
+  exists(docker: Docker, image: string): Promise<boolean>;
+  remove: typeof removeImage;
+  sizes: typeof readImageSizes;
 }

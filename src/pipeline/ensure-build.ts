@@ -1,10 +1,14 @@
-// The image of a commit: reused when a build of it succeeded, never rebuilt after a build that needs a person,
-// built otherwise. Every attempt is a build record with its own log.
+// The image of a commit: reused when a build of it succeeded and the image is still there (retention did not remove
+// it, Docker has it), never rebuilt after a build that needs a person, built otherwise. Every attempt is a build
+// record with its own log.
 import { buildImage } from '../build/build-image.js';
 import { imageName } from '../build/image-name.js';
 import { repoPath } from '../git/repo-path.js';
 import { messageOf } from '../shared/errors.js';
+import { openLineLog } from '../shared/line-log.js';
+import { shortSha } from '../domain/types.js';
 import { needsPerson as needsPersonFor } from '../shared/classify-failure.js';
+import { builtImages } from './built-images.js';
 import type { PipelineDeps } from './deps.js';
 import { logPath } from './log-paths.js';
 
@@ -13,21 +17,36 @@ export type BuildOutcome =
   { ok: true; image: string; buildId: string; builtNow: boolean } | { ok: false; buildId: string; error: string; needsPerson: boolean };
 
 export async function ensureBuild(
-  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'docker' | 'build' | 'buildCgroups' | 'runtime'>,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'docker' | 'build' | 'buildCgroups' | 'runtime' | 'images'>,
   app: string,
   commit: string,
   signal?: AbortSignal,
 ): Promise<BuildOutcome> {
   const { store, events, config } = deps;
   const previous = store.builds.latestFor(app, commit);
-  if (previous?.status === 'succeeded') return { ok: true, image: previous.image, buildId: previous.id, builtNow: false };
+  // Built before, and its image is gone: removed by retention (its mark says when), or from Docker by someone else.
+  let gone: { why: 'retention'; at: string } | { why: 'docker' } | null = null;
+  if (previous?.status === 'succeeded') {
+    if (previous.imageRemovedAt) gone = { why: 'retention', at: previous.imageRemovedAt };
+    else if (await missingFromDocker(deps, previous.image)) gone = { why: 'docker' };
+    else return { ok: true, image: previous.image, buildId: previous.id, builtNow: false };
+  }
   if (previous?.status === 'failed' && previous.needsPerson)
     return { ok: false, buildId: previous.id, error: previous.error ?? 'the build failed', needsPerson: true };
 
   const image = imageName(app, commit, config.build.registry);
   const record = store.builds.create({ app, commit, image, logPath: (id) => logPath(config.dataDir, 'builds', id) });
   store.builds.start(record.id);
-  events.emit({ type: 'build', app, buildId: record.id, commit, status: 'building' });
+  events.emit({ type: 'build', app, buildId: record.id, commit, status: 'building', ...(gone ? { rebuild: gone.why } : {}) });
+  if (gone) {
+    const log = openLineLog(record.logPath, (line) => events.emit({ type: 'build-line', app, buildId: record.id, line }), config.maxLogBytes);
+    log.line(
+      gone.why === 'retention'
+        ? `${shortSha(commit)} was built before, but retention removed its image on ${gone.at.slice(0, 10)}: building it again`
+        : `${shortSha(commit)} was built before, but Docker no longer has its image ${previous!.image} (removed outside Slipway): building it again`,
+    );
+    log.close();
+  }
   try {
     const build = deps.build ?? buildImage;
     // Builds run on the runtime's own network (with its firewall) when it has one: Docker's.
@@ -57,5 +76,18 @@ export async function ensureBuild(
     store.builds.finish(record.id, { status: 'failed', error, needsPerson });
     events.emit({ type: 'build', app, buildId: record.id, commit, status: 'failed', error });
     return { ok: false, buildId: record.id, error, needsPerson };
+  }
+}
+
+/**
+ * Whether Docker lost an image Slipway built (an operator's `docker image prune -a`, another installation on the same
+ * engine deleting an app of the same name): one lookup per reuse. When Docker cannot be asked, the image is taken to
+ * be there: the deploy then fails on Docker itself, retryably, as it did before this check.
+ */
+async function missingFromDocker(deps: Pick<PipelineDeps, 'docker' | 'images'>, image: string): Promise<boolean> {
+  try {
+    return !(await builtImages(deps).exists(deps.docker, image));
+  } catch {
+    return false;
   }
 }

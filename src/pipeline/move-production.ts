@@ -24,7 +24,8 @@ export function productionEnvironment(deps: Pick<PipelineDeps, 'config'>): Envir
 }
 
 export function buildFacts(build: BuildRecord | undefined): BuildFacts {
-  return build ? { status: build.status, needsPerson: build.needsPerson === 1, error: build.error } : { status: 'none', needsPerson: false, error: null };
+  if (!build) return { status: 'none', needsPerson: false, error: null };
+  return { status: build.status, needsPerson: build.needsPerson === 1, error: build.error, ...(build.imageRemovedAt ? { imageRemoved: true } : {}) };
 }
 
 const SLIPWAY = { name: 'Slipway', email: 'slipway@slipway.local' };

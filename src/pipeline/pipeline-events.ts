@@ -2,7 +2,17 @@
 import { EventEmitter } from 'node:events';
 
 export type PipelineEvent =
-  | { type: 'build'; app: string; buildId: string; commit: string; status: 'building' | 'succeeded' | 'failed'; error?: string; reused?: boolean }
+  /** `rebuild`: the commit had been built, and its image was removed since (by retention, or from Docker by someone else). */
+  | {
+      type: 'build';
+      app: string;
+      buildId: string;
+      commit: string;
+      status: 'building' | 'succeeded' | 'failed';
+      error?: string;
+      reused?: boolean;
+      rebuild?: 'retention' | 'docker';
+    }
   | { type: 'build-line'; app: string; buildId: string; line: string }
   | { type: 'deployment'; app: string; deploymentId: string; environment: string; commit: string; status: string; reason?: string; url?: string }
   | { type: 'deploy-line'; app: string; deploymentId: string; line: string }

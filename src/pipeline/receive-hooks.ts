@@ -200,7 +200,14 @@ function relay(e: PipelineEvent, followed: Followed, say: Say): void {
   }
   if (e.type === 'build' && followed.commits.has(e.commit)) {
     followed.builds.add(e.buildId);
-    if (e.status === 'building') say(`building ${shortSha(e.commit)}…`);
+    if (e.status === 'building')
+      say(
+        e.rebuild === 'retention'
+          ? `the image of ${shortSha(e.commit)} was removed by retention: building it again…`
+          : e.rebuild === 'docker'
+            ? `the image of ${shortSha(e.commit)} is no longer in Docker: building it again…`
+            : `building ${shortSha(e.commit)}…`,
+      );
     if (e.status === 'succeeded') say(e.reused ? `image of ${shortSha(e.commit)} reused (no rebuild)` : `built ${shortSha(e.commit)}`);
   } else if (e.type === 'build-line' && followed.builds.has(e.buildId)) {
     say(`  ${e.line}`);

@@ -19,6 +19,10 @@ export interface BuildRecord {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** When retention removed the image (a later use builds it again); null while it is kept. */
+  imageRemovedAt: string | null;
+  /** When retention removed the log file; null while it is kept. */
+  logRemovedAt: string | null;
 }
 
 export interface BuildsStore {

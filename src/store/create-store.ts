@@ -11,6 +11,7 @@ import { createSecretsStore, type SecretsStore } from './secrets-store.js';
 import { loadSecretBox, secretBox } from './secret-box.js';
 import { openDatabase, type Db } from './open-database.js';
 import { createRefUpdatesStore, type RefUpdatesStore } from './ref-updates-store.js';
+import { createRetentionStore, type RetentionStore } from './retention-store.js';
 import { createTokensStore, type TokensStore } from './tokens-store.js';
 
 export interface Store {
@@ -24,6 +25,8 @@ export interface Store {
   readonly jobRuns: JobRunsStore;
   readonly generations: GenerationsStore;
   readonly domains: DomainsStore;
+  /** Each app's images and log files as retention sees them (src/pipeline/apply-retention.ts). */
+  readonly retention: RetentionStore;
   /** Runs `fn` in one transaction: every write in it is committed together or not at all. */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -48,6 +51,7 @@ export function createStore(path: string): Store {
     jobRuns: createJobRunsStore(db),
     generations: createGenerationsStore(db),
     domains: createDomainsStore(db),
+    retention: createRetentionStore(db),
     transaction: (fn) => db.transaction(fn)(),
     close: () => db.close(),
   };

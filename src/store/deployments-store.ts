@@ -25,6 +25,8 @@ export interface DeploymentRecord {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** When retention removed the log file; null while it is kept. */
+  logRemovedAt: string | null;
 }
 
 export interface DeploymentsStore {

@@ -14,6 +14,8 @@ export interface JobRunRecord {
   logPath: string;
   startedAt: string;
   finishedAt: string | null;
+  /** When retention removed the log file; null while it is kept. */
+  logRemovedAt: string | null;
 }
 
 export interface JobRunsStore {

@@ -153,4 +153,16 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX domains_app ON domains (app, environment);
     `,
   },
+  {
+    version: 5,
+    name: 'retention: removed images and logs',
+    // Rows stay when retention removes what they point at; these say when it did (NULL: still there).
+    sql: `
+      ALTER TABLE builds ADD COLUMN image_removed_at TEXT;
+      ALTER TABLE builds ADD COLUMN log_removed_at TEXT;
+      ALTER TABLE deployments ADD COLUMN log_removed_at TEXT;
+      ALTER TABLE job_runs ADD COLUMN log_removed_at TEXT;
+      CREATE INDEX builds_succeeded ON builds (app, status, image_removed_at);
+    `,
+  },
 ];

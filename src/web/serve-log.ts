@@ -12,11 +12,25 @@ export interface LogSource {
   isRunning: () => boolean;
   /** Calls `wake` whenever something may have been written; returns the unsubscribe function. */
   subscribe: (wake: () => void) => () => void;
+  /** Retention removed the file: this one line is the log. */
+  removed?: string | undefined;
 }
 
 const CHUNK_BYTES = 64 * 1024;
 
 export async function serveLog(ctx: Context, source: LogSource): Promise<void> {
+  if (source.removed !== undefined) {
+    if (!wantsEventStream(ctx)) {
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = `${source.removed}\n`;
+      return;
+    }
+    const sse = openSse(ctx);
+    sse.send('line', { line: source.removed }, '1');
+    sse.send('end', { lines: 1 });
+    sse.close();
+    return;
+  }
   if (!wantsEventStream(ctx)) {
     ctx.type = 'text/plain; charset=utf-8';
     ctx.body = existsSync(source.path) ? createReadStream(source.path) : '';

@@ -1,7 +1,9 @@
 // A stand-in for buildImage (src/build/build-image.ts) that needs no Docker: each build does what the test
 // scripted (succeed, fail like a broken Dockerfile, throw, or hang until released or aborted), writes its log
-// file like the real one, and is recorded.
+// file like the real one, and is recorded. Its images (PipelineDeps.images) are a set of names that retention
+// removes from.
 import type { buildImage, BuildImageOptions, BuildImageResult } from '../../src/build/build-image.js';
+import type { RemoveImageOptions, RemovedImage } from '../../src/build/remove-image.js';
 import { BuildError } from '../../src/build/build-errors.js';
 import { imageName } from '../../src/build/image-name.js';
 import { openLineLog } from '../../src/shared/line-log.js';
@@ -21,11 +23,22 @@ export interface FakeBuild {
   next(step: FakeBuildStep): BuildHold;
   /** Commits built, oldest first, with how each ended. */
   readonly calls: { app: string; commit: string; result: 'pending' | 'ok' | 'failed' | 'aborted' }[];
+  /** What to put in PipelineDeps.images: `existing` holds the names of the images built and not removed. */
+  readonly images: {
+    exists(docker: unknown, image: string): Promise<boolean>;
+    remove(options: RemoveImageOptions): Promise<RemovedImage>;
+    sizes(): Promise<Map<string, number>>;
+    readonly existing: Set<string>;
+    /** Images a container uses: removing them answers `in-use`. */
+    readonly inUse: Set<string>;
+  };
 }
 
 export function createFakeBuild(): FakeBuild {
   const queue: { step: FakeBuildStep; gate: Promise<Exclude<FakeBuildStep, { hang: true }>>; started: () => void }[] = [];
   const calls: FakeBuild['calls'] = [];
+  const existing = new Set<string>();
+  const inUse = new Set<string>();
 
   async function build(options: BuildImageOptions): Promise<BuildImageResult> {
     const call = { app: options.app, commit: options.commit, result: 'pending' as FakeBuild['calls'][number]['result'] };
@@ -63,6 +76,7 @@ export function createFakeBuild(): FakeBuild {
         throw new BuildError(image, `the build of ${image} failed: ${step.fail}`);
       }
       log.line(`built ${image}`);
+      existing.add(image);
       call.result = 'ok';
       return { image, reused: false, durationMs: 1 };
     } finally {
@@ -73,6 +87,16 @@ export function createFakeBuild(): FakeBuild {
   return {
     build,
     calls,
+    images: {
+      existing,
+      inUse,
+      exists: async (_docker, image) => existing.has(image),
+      async remove({ image }) {
+        if (inUse.has(image)) return { local: 'in-use', registry: 'none' };
+        return { local: existing.delete(image) ? 'removed' : 'absent', registry: 'none' };
+      },
+      sizes: async () => new Map([...existing].map((i) => [i, 1000])),
+    },
     next(step) {
       let release: (then: Exclude<FakeBuildStep, { hang: true }>) => void = () => undefined;
       let started: () => void = () => undefined;

@@ -87,6 +87,7 @@ export async function createFakePipeline(options: FakePipelineOptions = {}): Pro
     runtime,
     docker: createDockerClient(config.docker),
     build: build.build,
+    images: { exists: build.images.exists, remove: build.images.remove, sizes: build.images.sizes },
     ...(options.certificateState ? { certificates: { ...noCertificates, status: options.certificateState } } : {}),
   });
   await pipeline.reconciler.start();

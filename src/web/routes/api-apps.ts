@@ -1,4 +1,4 @@
-// JSON API for apps: list, create, show (with its custom domains), delete.
+// JSON API for apps: list, create, show (with its custom domains and what it takes on disk), delete.
 import Router from '@koa/router';
 import { toAppView } from '../../domain/app-view.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
@@ -20,10 +20,11 @@ export function apiAppsRoutes(pipeline: Pipeline): Router {
     ctx.body = { app: { ...toAppView(read.config, app), commit: app.commit } };
   });
 
-  router.get('/:name', (ctx) => {
+  router.get('/:name', async (ctx) => {
     const name = existingAppName(read.store, ctx);
     const domains = read.store.domains.listForApp(name).map((d) => domainAnswer(d, read.certificateState));
-    ctx.body = { app: { ...toAppView(read.config, read.store.apps.get(name)!), domains } };
+    const diskUse = (await pipeline.diskUse([name])).apps.get(name);
+    ctx.body = { app: { ...toAppView(read.config, read.store.apps.get(name)!), domains, diskUse } };
   });
 
   router.delete('/:name', async (ctx) => {

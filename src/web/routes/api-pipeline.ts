@@ -8,12 +8,14 @@ import type { Principal } from '../../auth/authenticate-token.js';
 import { InvalidInputError, NotFoundError } from '../../shared/errors.js';
 import { buildAnswer, deploymentAnswer, jobRunAnswer } from '../api-records.js';
 import { serveLog } from '../serve-log.js';
+import { removedLogNote } from '../../domain/plan-retention.js';
 import { existingAppName } from '../existing-app-name.js';
 
 export function apiPipelineRoutes(pipeline: Pipeline): Router {
   const router = new Router({ prefix: '/api' });
   const { read } = pipeline;
   const { store } = read;
+  const removedLog = (r: { logRemovedAt: string | null }) => (r.logRemovedAt ? removedLogNote(r.logRemovedAt, read.config.retention.keepLogs) : undefined);
 
   const app = (ctx: Context): string => existingAppName(store, ctx);
   const env = (ctx: Context): string => {
@@ -70,6 +72,7 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
     if (!build) throw new NotFoundError(`no build ${id}`);
     await serveLog(ctx, {
       path: build.logPath,
+      removed: removedLog(build),
       isRunning: () => ['queued', 'building'].includes(store.builds.get(id)?.status ?? ''),
       subscribe: (wake) => read.events.subscribe(build.app, (e) => (e.type === 'build-line' || e.type === 'build') && e.buildId === id && wake()),
     });
@@ -80,6 +83,7 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
     if (!d) throw new NotFoundError(`no deployment ${id}`);
     await serveLog(ctx, {
       path: d.logPath,
+      removed: removedLog(d),
       isRunning: () => ['queued', 'building', 'deploying'].includes(store.deployments.get(id)?.status ?? ''),
       subscribe: (wake) => read.events.subscribe(d.app, (e) => (e.type === 'deploy-line' || e.type === 'deployment') && e.deploymentId === id && wake()),
     });
@@ -112,6 +116,7 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
     if (!run) throw new NotFoundError(`no job run ${id}`);
     await serveLog(ctx, {
       path: run.logPath,
+      removed: removedLog(run),
       isRunning: () => store.jobRuns.get(id)?.status === 'running',
       subscribe: (wake) => read.events.subscribe(run.app, (e) => (e.type === 'job-line' || e.type === 'job-run') && e.runId === id && wake()),
     });

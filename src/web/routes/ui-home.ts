@@ -9,6 +9,7 @@ import { isSlipwayError, NotFoundError } from '../../shared/errors.js';
 import { openSse } from '../sse.js';
 import { field, seeOther } from '../ui/form.js';
 import type { PageRenderer } from '../ui/page-renderer.js';
+import { diskUseView } from '../view-models/disk-use-view.js';
 import { appCardView } from '../view-models/app-card-view.js';
 import { backupsView } from '../view-models/backups-view.js';
 
@@ -99,6 +100,9 @@ export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
       templates: templates.map((t) => ({ title: t.title, description: t.description })),
       checks: await pipeline.checkInstallation(),
       backups: await backupsView(pipeline, typeof ctx.query.backup === 'string' ? ctx.query.backup : null),
+      diskUse: diskUseView((await pipeline.diskUse()).total),
+      retention: config.retention,
+      apps: store.apps.list().length,
     });
   });
 

@@ -1,5 +1,6 @@
 // An app's settings: plain variables (read-only, they live in slipway.yaml), secrets per environment
-// (write-only), custom domains, the clone URL and git commands, and deleting the app by typing its name.
+// (write-only), custom domains, the clone URL and git commands, what the app takes on disk, and deleting the app
+// by typing its name.
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
@@ -7,6 +8,7 @@ import { InvalidInputError } from '../../shared/errors.js';
 import { field, seeOther } from '../ui/form.js';
 import type { PageRenderer } from '../ui/page-renderer.js';
 import { settingsView } from '../view-models/settings-view.js';
+import { diskUseView } from '../view-models/disk-use-view.js';
 import { existingAppName } from '../existing-app-name.js';
 
 export function uiSettingsRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
@@ -21,6 +23,7 @@ export function uiSettingsRoutes(pipeline: Pipeline, pages: PageRenderer): Route
       tab: 'settings',
       app: { name },
       settings: await settingsView(read, pipeline.secrets, name),
+      diskUse: diskUseView((await pipeline.diskUse([name])).total), // one app: its own use is the total
       saved: typeof ctx.query.saved === 'string' ? ctx.query.saved : null,
       added: typeof ctx.query.added === 'string' ? ctx.query.added : null,
     });

@@ -9,6 +9,7 @@ import { commitSummaryView, type CommitSummaryView } from './commit-summary-view
 import { diffView, type DiffLayout, type DiffView } from './diff-view.js';
 import { markersOf, type Marker } from './history-view.js';
 import { readLogTail } from './read-log-tail.js';
+import { removedLogNote } from '../../domain/plan-retention.js';
 import { statusView, type StatusView } from './status-view.js';
 
 export interface CommitPageView {
@@ -43,7 +44,7 @@ export async function commitPageView(deps: Pick<PipelineReads, 'config' | 'store
           href: `/apps/${app}/builds/${build.id}`,
           image: build.image,
           running,
-          log: running ? '' : await readLogTail(build.logPath),
+          log: running ? '' : build.logRemovedAt ? removedLogNote(build.logRemovedAt, deps.config.retention.keepLogs) : await readLogTail(build.logPath),
           logUrl: `/api/builds/${build.id}/log`,
         }
       : null,

@@ -9,6 +9,7 @@ import type { DeploymentRecord } from '../../store/deployments-store.js';
 import type { JobRunRecord } from '../../store/job-runs-store.js';
 import type { CommitRefView } from './activity-view.js';
 import { readLogTail } from './read-log-tail.js';
+import { removedLogNote } from '../../domain/plan-retention.js';
 import { statusView, type StatusView } from './status-view.js';
 
 export interface LogPageView {
@@ -61,7 +62,7 @@ export async function logPageView(read: Pick<PipelineReads, 'config' | 'store'>,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     running,
-    text: running ? '' : await readLogTail(r.logPath),
+    text: running ? '' : r.logRemovedAt ? removedLogNote(r.logRemovedAt, read.config.retention.keepLogs) : await readLogTail(r.logPath),
     streamUrl: path,
     rawUrl: path,
   };

@@ -38,6 +38,18 @@ describe('decideProductionMove (the production rule)', () => {
     });
   });
 
+  it('builds again, by every way of asking, a commit whose image retention removed', () => {
+    const removed = { status: 'succeeded' as const, needsPerson: false, error: null, imageRemoved: true };
+    for (const via of ['tag', 'branch', 'publish', 'rollback'] as const) {
+      expect(decideProductionMove(facts({ via, direction: 'back', build: removed }))).toEqual({
+        allowed: true,
+        waitsForBuild: true,
+        rebuilds: true,
+        trigger: 'rollback',
+      });
+    }
+  });
+
   it('does not let a retryable build failure block production for good', () => {
     const retry = { status: 'failed' as const, needsPerson: false, error: 'Docker is not reachable' };
     expect(decideProductionMove(facts({ via: 'tag', build: retry }))).toMatchObject({ allowed: true, waitsForBuild: true });

@@ -84,6 +84,26 @@ describe('planReleaseChange', () => {
     expect(planReleaseChange(input({ target: { commit: sha('b'), tag: null, build: built('failed', false) } })).blockers[0]).toMatch(/has not been built yet/);
   });
 
+  it('says that a rollback to a release whose image retention removed builds it again first', () => {
+    const plan = planReleaseChange(
+      input({
+        action: 'rollback',
+        current: { commit: sha('b'), tag: 'v2' },
+        target: { commit: sha('a'), tag: 'v1', build: { ...built('succeeded'), imageRemoved: true } },
+        releaseTags: ['v1', 'v2'],
+        commitsIn: [],
+        commitsInTotal: 0,
+        commitsOut: [commit('b', 'Add otters')],
+        commitsOutTotal: 1,
+      }),
+    );
+    expect(plan.blockers).toEqual([]);
+    expect(plan.rebuild).toBe(
+      'The image of v1 was removed by retention, so it is built again first; production keeps running v2 until v1 is built and healthy.',
+    );
+    expect(planReleaseChange(input({})).rebuild).toBeNull();
+  });
+
   it('calls a forward move a publish even when asked as a rollback', () => {
     expect(planReleaseChange(input({ action: 'rollback' })).trigger).toBe('publish');
   });
