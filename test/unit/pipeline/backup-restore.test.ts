@@ -18,6 +18,7 @@ import { createWorkTracker } from '../../../src/pipeline/work-tracker.js';
 import { createLogger } from '../../../src/shared/log.js';
 import { readTarGz } from '../../../src/shared/tar-gz.js';
 import { createStore, databasePath } from '../../../src/store/create-store.js';
+import { migrations } from '../../../src/store/migrations.js';
 import { createFakePipeline, type FakePipeline } from '../../helpers/fake-pipeline.js';
 import { git, gitOk } from '../../helpers/git-cli.js';
 
@@ -283,7 +284,7 @@ describe('restore', () => {
     const target = join(scratch, 'target-newer');
     await expect(restoreBackup({ archive: newer, dataDir: target, hooksDir, newIdentity: false })).rejects.toMatchObject({
       code: 'BACKUP_REFUSED',
-      message: `${newer} holds a database at schema version 99 (made by Slipway 9.0.0); this Slipway knows schema 4 at most: upgrade Slipway first, then restore`,
+      message: `${newer} holds a database at schema version 99 (made by Slipway 9.0.0); this Slipway knows schema ${migrations.length} at most: upgrade Slipway first, then restore`,
     });
     expect(existsSync(target)).toBe(false);
   });
