@@ -43,16 +43,24 @@ const prodHost = (app: string) => `${app}.localhost`;
 const previewHost = (app: string) => `${app}-preview.localhost`;
 
 async function waitForEnvironment(port: number, host: string, text: string, timeoutMs = 180_000): Promise<string> {
-  return (
-    await eventually(
-      async () => {
-        const r = await getViaProxy(port, host);
-        return r.status === 200 && r.body.includes(text) && r;
-      },
-      timeoutMs,
-      `${host} on port ${port} to serve "${text}"`,
-    )
-  ).body;
+  try {
+    return (
+      await eventually(
+        async () => {
+          const r = await getViaProxy(port, host);
+          return r.status === 200 && r.body.includes(text) && r;
+        },
+        timeoutMs,
+        `${host} on port ${port} to serve "${text}"`,
+      )
+    ).body;
+  } catch (e) {
+    // What the server on that port says of the app's environments and builds, to tell a slow build from a failure.
+    const app = host.split('.')[0]!.replace(/-preview$/, '');
+    const ask = port === original.port ? original.api : copyApi;
+    const said = await Promise.all(['environments', 'builds'].map((what) => ask('GET', `/api/apps/${app}/${what}`).catch((err: Error) => err.message)));
+    throw new Error(`${(e as Error).message}\n${JSON.stringify(said).slice(0, 4000)}`);
+  }
 }
 
 beforeAll(async () => {
@@ -174,7 +182,7 @@ describe('backup drill', () => {
     const tags = (await gitOk(['--git-dir', gitdir, 'tag', '--list'])).stdout.split('\n').filter(Boolean);
     expect(tags).toEqual((await gitOk(['--git-dir', join(original.dataDir, 'repos', `${site}.git`), 'tag', '--list'])).stdout.split('\n').filter(Boolean));
     expect(tags).toContain('v1');
-    expect((await copyApi('GET', `/api/apps/${api}/secrets/prod`)).body).toEqual({ names: ['GREETING'] });
+    expect((await copyApi('GET', `/api/apps/${api}/secrets/prod`)).body).toEqual({ names: ['GREETING'], missing: [] });
     const generations = (await copyApi('GET', `/api/apps/${site}/generations`)).body.generations as { prompt: string; status: string }[];
     expect(generations.map((g) => g.prompt)).toEqual(['Name the page for the drill']);
 
