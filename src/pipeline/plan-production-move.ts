@@ -24,6 +24,8 @@ export interface RollbackChoice extends Release {
   /** Production runs this release now. */
   current: boolean;
   build: string;
+  /** Retention removed its image: rolling back to it builds it again. */
+  imageRemoved: boolean;
 }
 
 export async function planProductionMove(
@@ -81,10 +83,14 @@ export async function listRollbackChoices(deps: Pick<PipelineDeps, 'config' | 's
     gitdir,
     releases.map((r) => r.commit),
   );
-  return releases.map((r) => ({
-    ...r,
-    commitInfo: commits.get(r.commit) ?? null,
-    current: r.commit === current,
-    build: deps.store.builds.latestFor(app, r.commit)?.status ?? 'none',
-  }));
+  return releases.map((r) => {
+    const build = deps.store.builds.latestFor(app, r.commit);
+    return {
+      ...r,
+      commitInfo: commits.get(r.commit) ?? null,
+      current: r.commit === current,
+      build: build?.status ?? 'none',
+      imageRemoved: build?.status === 'succeeded' && build.imageRemovedAt !== null,
+    };
+  });
 }

@@ -51,6 +51,7 @@ export function uiReleaseRoutes(pipeline: Pipeline, pages: PageRenderer): Router
       commit: c.commitInfo ? commitSummaryView(name, c.commitInfo, read.store) : null,
       current: c.current,
       build: c.build,
+      imageRemoved: c.imageRemoved,
       href: `/apps/${name}/rollback?to=${encodeURIComponent(c.tag)}`,
     }));
     let view = null;

@@ -90,5 +90,6 @@ describe('what retention removed', () => {
     const html = words(await page('/apps/shop/rollback'));
     expect(html).toContain('The image of v1 was removed by retention, so it is built again first; production keeps running v2 until v1 is built and healthy.');
     expect(html).toContain('Roll back production to v1');
+    expect(html).toMatch(/v1 .*image removed: built again on rollback/);
   });
 });
