@@ -28,7 +28,7 @@ describe('webhook template', () => {
       60_000,
       'the redeploy with the secret',
     );
-    expect((await server.api('GET', `/api/apps/${app}/secrets/preview`)).body).toEqual({ names: ['WEBHOOK_SECRET'] });
+    expect((await server.api('GET', `/api/apps/${app}/secrets/preview`)).body).toEqual({ names: ['WEBHOOK_SECRET'], missing: [] });
 
     const payload = JSON.stringify({ action: 'opened', number: 7 });
     const host = `${app}-preview.localhost`;
