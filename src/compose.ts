@@ -6,6 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from './config/load-config.js';
 import { createBuildCgroups } from './build/build-cgroups.js';
+import { createBuildContexts, type BuildContexts } from './pipeline/build-contexts.js';
+import { createBuildkitBuilder } from './pipeline/build-in-cluster.js';
+import { useRegistryUrl } from './build/registry-manifests.js';
+import { createKubeApi } from './runtime/kubernetes/kube-api.js';
+import { registryImages } from './pipeline/registry-images.js';
 import { checkAppsKeepTheirHosts } from './domain/app-name.js';
 import { loadTemplates } from './git/app-templates.js';
 import { reposDir } from './git/repo-path.js';
@@ -46,11 +51,9 @@ function installationId(config: Config): string {
 }
 
 /** The runtime chosen by configuration. */
-function createRuntime(config: Config, docker: ReturnType<typeof createDockerClient>, log: Logger): Runtime {
+function createRuntime(config: Config, docker: ReturnType<typeof createDockerClient>, kubeConfig: KubeConfig | undefined, log: Logger): Runtime {
   const installation = installationId(config);
-  if (config.runtime === 'kubernetes') {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromDefault(); // KUBECONFIG, ~/.kube/config, or the in-cluster ServiceAccount
+  if (config.runtime === 'kubernetes' && kubeConfig) {
     return createKubernetesRuntime({
       kubeConfig,
       templatesDir: join(config.projectRoot, 'k8s', 'templates'),
@@ -66,6 +69,24 @@ function createRuntime(config: Config, docker: ReturnType<typeof createDockerCli
   }
   const firewall = createFirewall({ enabled: config.firewall, log: log.child('firewall'), path: config.path });
   return createDockerRuntime({ docker, endpoint: describeDockerEndpoint(config.docker), installation, dataDir: config.dataDir, log, firewall });
+}
+
+/** With SLIPWAY_BUILDER=buildkit: builds as Kubernetes Jobs, and images only in the registry (no Docker Engine). */
+function buildkitDeps(config: Config, kubeConfig: KubeConfig, contexts: BuildContexts): Pick<PipelineDeps, 'build' | 'images'> {
+  const registry = config.build.registry!;
+  const host = registry.split('/')[0]!;
+  const plainHttp = config.build.registryUrl ? config.build.registryUrl.startsWith('http://') : /^(localhost|127(\.\d{1,3}){3})(:\d+)?$/.test(host);
+  return {
+    build: createBuildkitBuilder({
+      api: createKubeApi(kubeConfig),
+      contexts,
+      settings: config.build.buildkit,
+      registry,
+      plainHttp,
+      installation: installationId(config),
+    }),
+    images: registryImages,
+  };
 }
 
 /** Where TLS certificates come from, as configured (none with HTTPS off). */
@@ -91,7 +112,15 @@ export function composePipeline(config: Config, log: Logger = createLogger(confi
   const store = createStore(databasePath(config.dataDir));
   const templates = loadTemplates(join(config.projectRoot, 'app-templates'));
   const docker = createDockerClient(config.docker);
-  const runtime = createRuntime(config, docker, log);
+  let kubeConfig: KubeConfig | undefined;
+  if (config.runtime === 'kubernetes') {
+    kubeConfig = new KubeConfig();
+    kubeConfig.loadFromDefault(); // KUBECONFIG, ~/.kube/config, or the in-cluster ServiceAccount
+  }
+  const runtime = createRuntime(config, docker, kubeConfig, log);
+  const buildContexts = createBuildContexts();
+  if (config.build.registry && config.build.registryUrl) useRegistryUrl(config.build.registry, config.build.registryUrl);
+  const builder = kubeConfig && config.build.engine === 'buildkit' ? buildkitDeps(config, kubeConfig, buildContexts) : {};
   const buildCgroups = createBuildCgroups({
     docker,
     runtime: config.runtime,
@@ -109,7 +138,19 @@ export function composePipeline(config: Config, log: Logger = createLogger(confi
     store.close();
     throw e;
   }
-  const deps: PipelineDeps = { config, store, templates, log, events: createPipelineEvents(), runtime, docker, buildCgroups, certificates };
+  const deps: PipelineDeps = {
+    config,
+    store,
+    templates,
+    log,
+    events: createPipelineEvents(),
+    runtime,
+    docker,
+    buildCgroups,
+    certificates,
+    buildContexts,
+    ...builder,
+  };
   return { pipeline: createPipeline(deps), deps };
 }
 
@@ -205,6 +246,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     pipeline,
     before,
     hookSecret,
+    ...(deps.buildContexts ? { buildContexts: deps.buildContexts } : {}),
     hookEnv: () => ({
       SLIPWAY_HOOK_URL: `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}/internal/hooks`,
       SLIPWAY_HOOK_SECRET: hookSecret,

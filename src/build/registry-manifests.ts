@@ -19,6 +19,16 @@ export class RegistryError extends SlipwayError {
   }
 }
 
+/**
+ * Registries Slipway reaches at another address than the name images carry (SLIPWAY_REGISTRY_URL): the nodes pull
+ * `registry.slipway.internal:5000/shop`, Slipway on the host speaks to http://127.0.0.1:5050. Set once at start-up.
+ */
+const urls = new Map<string, string>();
+
+export function useRegistryUrl(registry: string, url: string): void {
+  urls.set(registry.split('/')[0]!, url.replace(/\/+$/, ''));
+}
+
 /** `localhost:5050/team/shop` → the registry's API base and the repository's name in it (`team/shop`). */
 export function registryRepository(repository: string): { base: string; name: string } {
   const slash = repository.indexOf('/');
@@ -26,10 +36,11 @@ export function registryRepository(repository: string): { base: string; name: st
   const host = repository.slice(0, slash);
   // As Docker does: a registry on this machine is spoken to over plain HTTP, any other over HTTPS.
   const loopback = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/.test(host);
-  return { base: `${loopback ? 'http' : 'https'}://${host}/v2/${repository.slice(slash + 1)}`, name: repository.slice(slash + 1) };
+  const origin = urls.get(host) ?? `${loopback ? 'http' : 'https'}://${host}`;
+  return { base: `${origin}/v2/${repository.slice(slash + 1)}`, name: repository.slice(slash + 1) };
 }
 
-async function ask(url: string, method: 'HEAD' | 'DELETE', signal?: AbortSignal): Promise<Response> {
+async function ask(url: string, method: 'HEAD' | 'GET' | 'DELETE', signal?: AbortSignal): Promise<Response> {
   const timeout = AbortSignal.timeout(TIMEOUT_MS);
   try {
     return await fetch(url, { method, headers: { Accept: ACCEPT }, redirect: 'manual', signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
@@ -64,4 +75,32 @@ export async function deleteManifest(repository: string, digest: string, signal?
       needsPerson: true,
     });
   throw new RegistryError(`the registry answered ${res.status} to deleting ${repository}@${digest}`);
+}
+
+interface Manifest {
+  config?: { size?: number };
+  layers?: { size?: number }[];
+  manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[];
+}
+
+/**
+ * What `repository:tag` holds in the registry (its config and compressed layers), or null when it has no such tag.
+ * An index (several platforms) counts its linux/amd64 image, else its first. Layers shared with other images (the
+ * base image) count in each, as Docker's own sizes do.
+ */
+export async function readManifestSize(repository: string, tag: string, signal?: AbortSignal): Promise<number | null> {
+  const { base } = registryRepository(repository);
+  const get = async (ref: string): Promise<Manifest | null> => {
+    const res = await ask(`${base}/manifests/${encodeURIComponent(ref)}`, 'GET', signal);
+    if (res.status === 404) return null;
+    if (res.status !== 200) throw new RegistryError(`the registry answered ${res.status} for ${repository}:${ref}`);
+    return (await res.json()) as Manifest;
+  };
+  let manifest = await get(tag);
+  if (manifest?.manifests) {
+    const pick = manifest.manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') ?? manifest.manifests[0];
+    manifest = pick ? await get(pick.digest) : null;
+  }
+  if (!manifest) return null;
+  return (manifest.config?.size ?? 0) + (manifest.layers ?? []).reduce((sum, l) => sum + (l.size ?? 0), 0);
 }

@@ -41,14 +41,20 @@ export async function removeImage(options: RemoveImageOptions): Promise<RemovedI
     else if (status === 409) return { local: 'in-use', registry: 'none' };
     else throw classifyDockerError(e, { endpoint: describeDockerClient(docker), image, doing: `removing image ${image}`, needsPerson: false });
   }
+  return { local, registry: await removeFromRegistry(options) };
+}
+
+/** The registry's half of removeImage: all there is with BuildKit, whose images never were in a Docker Engine. */
+export async function removeFromRegistry(options: Omit<RemoveImageOptions, 'docker'>): Promise<RemovedImage['registry']> {
+  const { image, signal } = options;
   const registry = options.registry?.replace(/\/+$/, '');
   const colon = image.lastIndexOf(':');
   const repository = image.slice(0, colon);
-  if (!registry || !repository.startsWith(`${registry}/`)) return { local, registry: 'none' };
+  if (!registry || !repository.startsWith(`${registry}/`)) return 'none';
   const digest = await readManifestDigest(repository, image.slice(colon + 1), signal);
-  if (digest === null) return { local, registry: 'absent' };
-  if ((await options.keptDigests?.())?.has(digest)) return { local, registry: 'shared' };
-  return { local, registry: await deleteManifest(repository, digest, signal) };
+  if (digest === null) return 'absent';
+  if ((await options.keptDigests?.())?.has(digest)) return 'shared';
+  return deleteManifest(repository, digest, signal);
 }
 
 /** The registry digests of `images` (those the registry has), for `keptDigests`. */

@@ -71,6 +71,18 @@ export interface Config {
     readonly pids: number;
     /** A build taking longer fails (SLIPWAY_BUILD_TIMEOUT, minutes). */
     readonly timeoutMs: number;
+    /**
+     * What builds images (SLIPWAY_BUILDER): the Docker Engine, or BuildKit in a Kubernetes Job per build (the default
+     * on Kubernetes: a node running containerd has no Docker, and a second node could not use one node's images).
+     */
+    readonly engine: BuildEngine;
+    /**
+     * Where Slipway itself speaks to the registry's API (SLIPWAY_REGISTRY_URL, http:// or https://); unset, the
+     * registry's own name (plain HTTP for one on this machine). Image names keep SLIPWAY_REGISTRY, which nodes pull.
+     */
+    readonly registryUrl: string | undefined;
+    /** With `buildkit`: how the build Jobs run (src/build/buildkit-builder.ts). */
+    readonly buildkit: BuildkitSettings;
   };
   /**
    * Firewall rules for the Docker runtime's networks (SLIPWAY_FIREWALL, default on): app and build containers
@@ -307,8 +319,8 @@ function parseInterval(env: Env): number {
 const LABEL_KEY = /^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(?:[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
-function parseNodeSelector(env: Env): Record<string, string> {
-  const raw = pick(env, 'SLIPWAY_KUBE_NODE_SELECTOR');
+function parseNodeSelector(env: Env, name = 'SLIPWAY_KUBE_NODE_SELECTOR'): Record<string, string> {
+  const raw = pick(env, name);
   const out: Record<string, string> = {};
   if (raw === undefined) return out;
   for (const pair of raw.split(',').map((p) => p.trim())) {
@@ -316,9 +328,7 @@ function parseNodeSelector(env: Env): Record<string, string> {
     const key = eq > 0 ? pair.slice(0, eq) : '';
     const value = eq > 0 ? pair.slice(eq + 1) : '';
     if (!LABEL_KEY.test(key) || key.length > 316 || !LABEL_VALUE.test(value) || key in out)
-      throw new ConfigError(
-        `SLIPWAY_KUBE_NODE_SELECTOR="${raw}": expected node labels such as slipway.dev/pool=apps (key=value, comma-separated, each key once)`,
-      );
+      throw new ConfigError(`${name}="${raw}": expected node labels such as slipway.dev/pool=apps (key=value, comma-separated, each key once)`);
     out[key] = value;
   }
   return out;
@@ -351,6 +361,73 @@ function parseBackup(env: Env, dataDir: string): Config['backup'] {
   return { dir: dir ? resolve(dir) : join(dataDir, 'backups'), keep: parseInt(env, 'SLIPWAY_BACKUP_KEEP', 7, 1, 10_000), schedule };
 }
 
+export type BuildEngine = 'docker' | 'buildkit';
+
+export interface BuildkitSettings {
+  /** The build image (SLIPWAY_BUILDKIT_IMAGE): buildkitd, buildctl and scripts/buildkit-image.sh's entrypoint. */
+  readonly image: string | undefined;
+  /** The namespace build Jobs run in (SLIPWAY_BUILD_NAMESPACE), with its own quota; never an app's. */
+  readonly namespace: string;
+  /**
+   * How a build pod reaches Slipway to fetch the commit's tree (SLIPWAY_BUILD_CONTEXT_URL); unset in a cluster,
+   * `http://POD_IP:PORT` from the builder pod's own address (SLIPWAY_POD_IP, the downward API).
+   */
+  readonly contextUrl: string | undefined;
+  /** Layers cached in the registry, shared by every node (SLIPWAY_BUILD_CACHE=registry, the default) or none. */
+  readonly cache: boolean;
+  /** The address the registry's name resolves to in build pods (SLIPWAY_KUBE_REGISTRY_IP, a hostAlias); unset: DNS. */
+  readonly registryIp: string | undefined;
+  /** Node labels a build pod needs (SLIPWAY_BUILD_NODE_SELECTOR); unset: SLIPWAY_KUBE_NODE_SELECTOR's. */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+}
+
+/** SLIPWAY_BUILDER and the BuildKit Job settings; `buildkit` needs Kubernetes, a registry and the build image. */
+function parseBuildEngine(
+  env: Env,
+  o: { runtime: RuntimeKind; registry: string | undefined; nodeSelector: Record<string, string>; port: number },
+): { engine: BuildEngine; registryUrl: string | undefined; buildkit: BuildkitSettings } {
+  const raw = pick(env, 'SLIPWAY_BUILDER');
+  if (raw !== undefined && raw !== 'docker' && raw !== 'buildkit') throw new ConfigError(`SLIPWAY_BUILDER="${raw}": expected docker or buildkit`);
+  const engine: BuildEngine = raw ?? (o.runtime === 'kubernetes' ? 'buildkit' : 'docker');
+  const registryUrl = pick(env, 'SLIPWAY_REGISTRY_URL');
+  if (registryUrl !== undefined && !/^https?:\/\/[^\s/]+\/?$/.test(registryUrl))
+    throw new ConfigError(`SLIPWAY_REGISTRY_URL="${registryUrl}": expected http://HOST:PORT or https://HOST (no path)`);
+  const namespace = pick(env, 'SLIPWAY_BUILD_NAMESPACE') ?? 'slipway-builds';
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace) || namespace.startsWith('app-'))
+    throw new ConfigError(`SLIPWAY_BUILD_NAMESPACE="${namespace}": expected a namespace name not starting with app- (those are apps')`);
+  const cacheRaw = pick(env, 'SLIPWAY_BUILD_CACHE') ?? 'registry';
+  if (cacheRaw !== 'registry' && cacheRaw !== 'none') throw new ConfigError(`SLIPWAY_BUILD_CACHE="${cacheRaw}": expected registry or none`);
+  const registryIp = pick(env, 'SLIPWAY_KUBE_REGISTRY_IP');
+  if (registryIp !== undefined && !/^(\d{1,3}\.){3}\d{1,3}$/.test(registryIp))
+    throw new ConfigError(`SLIPWAY_KUBE_REGISTRY_IP="${registryIp}": expected an IPv4 address (the registry Service's ClusterIP)`);
+  const podIp = pick(env, 'SLIPWAY_POD_IP');
+  let contextUrl = pick(env, 'SLIPWAY_BUILD_CONTEXT_URL');
+  if (contextUrl !== undefined && !/^https?:\/\/[^\s/]+\/?$/.test(contextUrl))
+    throw new ConfigError(`SLIPWAY_BUILD_CONTEXT_URL="${contextUrl}": expected http://HOST:PORT (how build pods reach Slipway; no path)`);
+  contextUrl ??= podIp ? `http://${podIp.includes(':') ? `[${podIp}]` : podIp}:${o.port}` : undefined;
+  const buildkit: BuildkitSettings = {
+    image: pick(env, 'SLIPWAY_BUILDKIT_IMAGE'),
+    namespace,
+    contextUrl: contextUrl?.replace(/\/$/, ''),
+    cache: cacheRaw === 'registry',
+    registryIp,
+    nodeSelector: pick(env, 'SLIPWAY_BUILD_NODE_SELECTOR') === undefined ? o.nodeSelector : parseNodeSelector(env, 'SLIPWAY_BUILD_NODE_SELECTOR'),
+  };
+  if (engine === 'buildkit') {
+    const fix = 'or set SLIPWAY_BUILDER=docker to build with a Docker Engine';
+    if (o.runtime !== 'kubernetes')
+      throw new ConfigError(`SLIPWAY_BUILDER=buildkit runs builds as Kubernetes Jobs: it needs SLIPWAY_RUNTIME=kubernetes (${fix})`);
+    if (o.registry === undefined) throw new ConfigError(`SLIPWAY_BUILDER=buildkit needs SLIPWAY_REGISTRY, the registry every node pulls from (${fix})`);
+    if (buildkit.image === undefined)
+      throw new ConfigError(`SLIPWAY_BUILDER=buildkit needs SLIPWAY_BUILDKIT_IMAGE, the build image (scripts/buildkit-image.sh pushes one; ${fix})`);
+    if (buildkit.contextUrl === undefined)
+      throw new ConfigError(
+        `SLIPWAY_BUILDER=buildkit needs SLIPWAY_BUILD_CONTEXT_URL, how build pods reach Slipway (in a cluster, SLIPWAY_POD_IP from the downward API is enough; ${fix})`,
+      );
+  }
+  return { engine, registryUrl: registryUrl?.replace(/\/$/, ''), buildkit };
+}
+
 export function loadConfig(env: Env = process.env, projectRoot: string = findProjectRoot()): Config {
   const host = parseHost(env);
   const runtime = parseRuntime(env);
@@ -375,6 +452,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
   if (registry !== undefined && !/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/.test(registry))
     throw new ConfigError(`SLIPWAY_REGISTRY="${registry}": expected a registry such as localhost:5050`);
   const environmentsDir = pick(env, 'SLIPWAY_ENVIRONMENTS_DIR') ?? join(projectRoot, 'environments');
+  const engine = parseBuildEngine(env, { runtime, registry, nodeSelector, port });
 
   const config: Config = {
     projectRoot,
@@ -402,6 +480,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
       // 4194304: the kernel's highest pid (PID_MAX_LIMIT).
       pids: parseInt(env, 'SLIPWAY_BUILD_PIDS', 512, 16, 4_194_304),
       timeoutMs: parseInt(env, 'SLIPWAY_BUILD_TIMEOUT', 20, 1, 24 * 60) * 60_000,
+      ...engine,
     },
     firewall: parseBool(env, 'SLIPWAY_FIREWALL', true),
     docker: { socketPath: pick(env, 'SLIPWAY_DOCKER_SOCKET'), host: pick(env, 'DOCKER_HOST') },

@@ -1,6 +1,7 @@
 // `slipway doctor` and the about page's checks: is this installation able to take a push to a live app, and to be
 // reached from outside? Each check answers within a few seconds (or says it did not), and each one that is not ok
 // says what to do about it.
+import { registryRepository } from '../build/registry-manifests.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { statfs } from 'node:fs/promises';
@@ -107,11 +108,18 @@ async function checkRuntime(deps: CheckDeps): Promise<{ result: CheckResult; doc
 async function checkRegistry(deps: CheckDeps): Promise<CheckResult> {
   const registry = deps.config.build.registry;
   if (!registry) return ok('Registry', 'none: images stay in the local Docker Engine');
-  if (deps.runtime.kind === 'kubernetes') return ok('Registry', `${registry} (the node's Docker Engine pushes there; not reachable from this pod to check)`);
+  if (deps.runtime.kind === 'kubernetes' && deps.config.build.engine === 'docker')
+    return ok('Registry', `${registry} (the node's Docker Engine pushes there; not reachable from this pod to check)`);
+  // With BuildKit, Slipway itself reads the registry (is an image there, retention): it must answer here too.
+  const base = registryRepository(`${registry.split('/')[0]}/x`).base.replace(/\/x$/, '/');
   try {
-    const res = await within(CHECK_MS, fetch(`http://${registry}/v2/`, { redirect: 'manual' }));
+    const res = await within(CHECK_MS, fetch(base, { redirect: 'manual' }));
     if (res.status === 200 || res.status === 401) return ok('Registry', `${registry} answers`);
-    return fail('Registry', `${registry}/v2/ answered ${res.status}`, `check the registry at ${registry}, or unset SLIPWAY_REGISTRY`);
+    return fail(
+      'Registry',
+      `${base} answered ${res.status}`,
+      `check the registry at ${registry} (SLIPWAY_REGISTRY_URL says where Slipway reaches it), or unset SLIPWAY_REGISTRY`,
+    );
   } catch (e) {
     return fail('Registry', `${registry}: ${messageOf(e)}`, `start the registry at ${registry} (scripts/services.sh up), or unset SLIPWAY_REGISTRY`);
   }

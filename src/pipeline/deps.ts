@@ -1,6 +1,7 @@
 // What the use cases need, passed in by the composition root.
 import type Docker from 'dockerode';
 import type { BuildCgroups } from '../build/build-cgroups.js';
+import type { BuildContexts } from './build-contexts.js';
 import type { buildImage } from '../build/build-image.js';
 import type { readImageSizes } from '../build/read-image-sizes.js';
 import type { removeImage } from '../build/remove-image.js';
@@ -28,6 +29,8 @@ export interface PipelineDeps {
   buildCgroups?: BuildCgroups;
   /** Built images beyond building them: Docker and the registry when not given (src/pipeline/built-images.ts; tests pass a fake). */
   images?: BuiltImages;
+  /** Commit trees offered to build pods (BuildKit in Kubernetes), served at /internal/build-context/ID. */
+  buildContexts?: BuildContexts;
   /** TLS certificates when Slipway serves HTTPS (their states show in the UI and the checks). */
   certificates?: Certificates;
 }

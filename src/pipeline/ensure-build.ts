@@ -43,7 +43,7 @@ export async function ensureBuild(
     log.line(
       gone.why === 'retention'
         ? `${shortSha(commit)} was built before, but retention removed its image on ${gone.at.slice(0, 10)}: building it again`
-        : `${shortSha(commit)} was built before, but Docker no longer has its image ${previous!.image} (removed outside Slipway): building it again`,
+        : `${shortSha(commit)} was built before, but ${config.build.engine === 'buildkit' ? 'the registry' : 'Docker'} no longer has its image ${previous!.image} (removed outside Slipway): building it again`,
     );
     log.close();
   }

@@ -20,6 +20,8 @@ import { apiGenerationsRoutes } from './routes/api-generations.js';
 import { apiDomainsRoutes } from './routes/api-domains.js';
 import { apiBackupsRoutes } from './routes/api-backups.js';
 import { internalHookRoutes } from './routes/internal-hooks.js';
+import { internalBuildContextRoutes } from './routes/internal-build-context.js';
+import type { BuildContexts } from '../pipeline/build-contexts.js';
 import { createUi } from './ui/create-ui.js';
 import { loadSessionKeys } from './ui/session-keys.js';
 import { createSessionMiddleware, principalOf } from './ui/ui-session.js';
@@ -29,6 +31,8 @@ export interface WebAppOptions {
   hookSecret: string;
   /** Environment the git hooks need to call back (set once the server listens). */
   hookEnv: () => Record<string, string>;
+  /** Commit trees build pods fetch (BuildKit in Kubernetes), once each, with their one-time token. */
+  buildContexts?: BuildContexts;
   /** Middleware placed before everything else that reads the body (the app-traffic proxy). */
   before?: Middleware[];
   /** Templates fail on a variable their view model lacks (nunjucks throwOnUndefined): on in tests. */
@@ -79,6 +83,7 @@ export function createWebApp(options: WebAppOptions): Koa {
   );
   const hooks = internalHookRoutes(pipeline, options.hookSecret);
   app.use(hooks.routes());
+  if (options.buildContexts) app.use(internalBuildContextRoutes(options.buildContexts).routes());
 
   const ui = createUi(pipeline, { strictViews: options.strictViews ?? false });
   app.use(ui.assets);

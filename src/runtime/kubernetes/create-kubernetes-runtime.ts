@@ -161,6 +161,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
         ? [
             `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`,
             `/api/v1/namespaces/${namespace}/services/${name}`,
+            `/apis/policy/v1/namespaces/${namespace}/poddisruptionbudgets/${name}`,
             `${ingresses}/${name}`,
             `${ingresses}/${tlsIngressName(name)}`,
           ]

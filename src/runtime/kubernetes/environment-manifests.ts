@@ -97,7 +97,13 @@ export function environmentManifests(templates: Templates, spec: DeploySpec, o: 
   const deployment = templates.render('deployment', values);
   return {
     namespace,
-    objects: [...config, templates.render('service', values), templates.render('ingress', values), deployment],
+    objects: [
+      ...config,
+      templates.render('service', values),
+      templates.render('ingress', values),
+      templates.render('pod-disruption-budget', values),
+      deployment,
+    ],
     workload: deployment,
     configMapName,
     secretName,

@@ -17,6 +17,7 @@ export const TEMPLATE_NAMES = [
   'deployment',
   'service',
   'ingress',
+  'pod-disruption-budget',
   'ingress-tls',
   'tls-secret',
   'acme-challenges',

@@ -4,7 +4,8 @@ import type { KubeApi } from './kube-api.js';
 import { readLines } from './read-lines.js';
 
 export interface LogOptions {
-  tail: number;
+  /** The last lines only; all of the log when absent. */
+  tail?: number;
   follow: boolean;
   container?: string;
 }

@@ -56,6 +56,8 @@ beforeAll(async () => {
   root = await eventually(() => pebbleRoot(`https://127.0.0.1:${managementPort}`, pebble.caFile).catch(() => null), 20_000, "this test's Pebble");
   server = await startTestServer({
     SLIPWAY_RUNTIME: 'kubernetes',
+    // Built by this machine's Docker Engine and pushed to the test registry (two-nodes.test.ts builds with BuildKit).
+    SLIPWAY_BUILDER: 'docker',
     SLIPWAY_DOMAIN: DOMAIN,
     SLIPWAY_REGISTRY: 'localhost:5050',
     SLIPWAY_KUBE_NODE_SELECTOR: 'slipway.dev/pool=real',

@@ -90,6 +90,8 @@ beforeAll(async () => {
   process.env.KUBECONFIG = testKubeConfigPath();
   server = await startTestServer({
     SLIPWAY_RUNTIME: 'kubernetes',
+    // Built by this machine's Docker Engine and pushed to the test registry (two-nodes.test.ts builds with BuildKit).
+    SLIPWAY_BUILDER: 'docker',
     SLIPWAY_DOMAIN: DOMAIN,
     SLIPWAY_REGISTRY: 'localhost:5050',
     SLIPWAY_KUBE_NODE_SELECTOR: NODE_LABEL,

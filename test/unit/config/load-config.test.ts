@@ -62,8 +62,55 @@ describe('loadConfig', () => {
   });
 
   it('chooses kubernetes in a cluster, docker otherwise', () => {
-    expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.0.0.1' }).runtime).toBe('kubernetes');
+    expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.0.0.1', SLIPWAY_BUILDER: 'docker' }).runtime).toBe('kubernetes');
     expect(loadConfig({ SLIPWAY_RUNTIME: 'docker', KUBERNETES_SERVICE_HOST: '10.0.0.1' }).runtime).toBe('docker');
+  });
+
+  const buildkitEnv = {
+    SLIPWAY_RUNTIME: 'kubernetes',
+    SLIPWAY_REGISTRY: 'registry.slipway.internal:5000',
+    SLIPWAY_BUILDKIT_IMAGE: 'registry.slipway.internal:5000/slipway/buildkit:v0.34.2-1',
+    SLIPWAY_POD_IP: '10.42.1.7',
+    SLIPWAY_PORT: '8080',
+  };
+
+  it('builds with BuildKit in Jobs on Kubernetes and with Docker otherwise, unless told', () => {
+    expect(loadConfig({}).build.engine).toBe('docker');
+    const c = loadConfig(buildkitEnv);
+    expect(c.build.engine).toBe('buildkit');
+    // In a cluster, build pods reach the builder pod at its own address (the downward API's SLIPWAY_POD_IP).
+    expect(c.build.buildkit).toMatchObject({ namespace: 'slipway-builds', contextUrl: 'http://10.42.1.7:8080', cache: true, nodeSelector: {} });
+    expect(loadConfig({ ...buildkitEnv, SLIPWAY_BUILDER: 'docker' }).build.engine).toBe('docker');
+    const tuned = loadConfig({
+      ...buildkitEnv,
+      SLIPWAY_BUILD_CONTEXT_URL: 'http://10.96.0.2:4000/',
+      SLIPWAY_BUILD_CACHE: 'none',
+      SLIPWAY_KUBE_NODE_SELECTOR: 'slipway.dev/pool=real',
+      SLIPWAY_BUILD_NODE_SELECTOR: 'kubernetes.io/hostname=real-node-1',
+      SLIPWAY_KUBE_REGISTRY_IP: '10.96.0.50',
+      SLIPWAY_REGISTRY_URL: 'http://127.0.0.1:5050',
+    });
+    expect(tuned.build.registryUrl).toBe('http://127.0.0.1:5050');
+    expect(tuned.build.buildkit).toMatchObject({
+      contextUrl: 'http://10.96.0.2:4000',
+      cache: false,
+      registryIp: '10.96.0.50',
+      nodeSelector: { 'kubernetes.io/hostname': 'real-node-1' },
+    });
+  });
+
+  it('refuses a BuildKit set-up that could not build, saying what is missing', () => {
+    const { SLIPWAY_REGISTRY: _r, ...noRegistry } = buildkitEnv;
+    expect(() => loadConfig(noRegistry)).toThrow(/SLIPWAY_BUILDER=buildkit needs SLIPWAY_REGISTRY/);
+    const { SLIPWAY_BUILDKIT_IMAGE: _i, ...noImage } = buildkitEnv;
+    expect(() => loadConfig(noImage)).toThrow(/needs SLIPWAY_BUILDKIT_IMAGE.*scripts\/buildkit-image\.sh/);
+    const { SLIPWAY_POD_IP: _p, ...noWayBack } = buildkitEnv;
+    expect(() => loadConfig(noWayBack)).toThrow(/needs SLIPWAY_BUILD_CONTEXT_URL/);
+    expect(() => loadConfig({ SLIPWAY_BUILDER: 'buildkit' })).toThrow(/needs SLIPWAY_RUNTIME=kubernetes/);
+    expect(() => loadConfig({ SLIPWAY_BUILDER: 'kaniko' })).toThrow(/SLIPWAY_BUILDER="kaniko": expected docker or buildkit/);
+    expect(() => loadConfig({ ...buildkitEnv, SLIPWAY_BUILD_NAMESPACE: 'app-builds' })).toThrow(/not starting with app-/);
+    expect(() => loadConfig({ ...buildkitEnv, SLIPWAY_BUILD_CACHE: 'local' })).toThrow(/expected registry or none/);
+    expect(() => loadConfig({ ...buildkitEnv, SLIPWAY_REGISTRY_URL: 'ftp://x' })).toThrow(/SLIPWAY_REGISTRY_URL="ftp:\/\/x"/);
   });
 
   it('reads the nodes app pods may run on', () => {

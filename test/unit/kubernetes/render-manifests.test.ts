@@ -78,8 +78,8 @@ describe('environment manifests of a web app', () => {
   const spec = webSpec('shop', PREVIEW, commitOf(0xab), { settings: { kind: 'web', port: 8080, healthPath: '/healthz', env: { ON: 'on', MODE: '0755' } } });
   const m = environmentManifests(templates, spec, envOptions);
   const deployment = byKind(m.objects, 'Deployment');
-  it('are ConfigMap, Secret, Service, Ingress and the Deployment last', () => {
-    expect(m.objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Secret', 'Service', 'Ingress', 'Deployment']);
+  it('are ConfigMap, Secret, Service, Ingress, PodDisruptionBudget and the Deployment last', () => {
+    expect(m.objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Secret', 'Service', 'Ingress', 'PodDisruptionBudget', 'Deployment']);
     expect(m.workload).toBe(deployment);
   });
   it('run the commit image with labels app/env/commit and the health probes', () => {
@@ -124,6 +124,18 @@ describe('environment manifests of a web app', () => {
     expect(at(byKind(prod.objects, 'Ingress'), 'spec.rules.0.host')).toBe(`shop.${TEST_DOMAIN}`);
     expect(at(byKind(prod.objects, 'Service'), 'spec.ports.0')).toEqual({ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' });
   });
+  it('spread replicas over the nodes they may use, and let a drain take one pod at a time', () => {
+    const [spread] = at(deployment, 'spec.template.spec.topologySpreadConstraints');
+    expect(spread).toMatchObject({
+      maxSkew: 1,
+      topologyKey: 'kubernetes.io/hostname',
+      whenUnsatisfiable: 'DoNotSchedule',
+      nodeTaintsPolicy: 'Honor',
+      labelSelector: { matchLabels: { 'slipway.dev/app': 'shop', 'slipway.dev/environment': 'preview' } },
+    });
+    const budget = byKind(m.objects, 'PodDisruptionBudget');
+    expect(at(budget, 'spec')).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'slipway.dev/app': 'shop', 'slipway.dev/environment': 'preview' } } });
+  });
   it("route the environment's custom domains over plain HTTP, with no TLS (certificates are applied apart)", () => {
     const withDomains = { ...spec, domains: ['shop.example.com', 'www.shop.example.com'] };
     const plain = environmentManifests(templates, withDomains, envOptions);
@@ -132,6 +144,7 @@ describe('environment manifests of a web app', () => {
       `Secret/${plain.secretName}`,
       'Service/preview',
       'Ingress/preview',
+      'PodDisruptionBudget/preview',
       'Deployment/preview',
     ]);
     const http = byKind(plain.objects, 'Ingress');
