@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Puts Slipway on a k3s cluster (after scripts/install-k3s.sh): the registry, the builder image
-# (built here with Docker and pushed to localhost:5050), the builder's namespace, ServiceAccount,
-# RBAC and admission policy, its Deployment, Service and Ingress at builder.<ip-with-dashes>.nip.io;
-# then waits for the rollout and prints the URL and the admin token. Idempotent: run it again to
+# (built here with Docker), the BuildKit build image (scripts/buildkit-image.sh, built from the Go
+# module proxy, no Docker), both pushed to the registry; the builder's namespace, ServiceAccount,
+# RBAC and admission policy, the build namespace, its Deployment, Service and Ingress at
+# builder.<ip-with-dashes>.nip.io; then waits for the rollout and prints the URL and the admin token.
+# App builds then run in the cluster as BuildKit Jobs: nodes need no Docker Engine. Idempotent: run it again to
 # upgrade (a new image) or to repair; the admin token is kept.
 #
 #   scripts/bootstrap-cluster.sh [--ip ADDRESS] [--domain DOMAIN] [--test-cluster]
 #   scripts/bootstrap-cluster.sh detect-ip        print the public IP this script would use
 #
 # --test-cluster: the cluster is scripts/k8s-test-cluster.sh's, not k3s. It has a registry on
-# 127.0.0.1:5050 already (scripts/services.sh), no volume provisioner, and one real node,
-# labelled and tainted slipway.dev/pool=real. So the k3s-only step (the registry in the cluster)
-# is skipped; the builder and every app run on that node; the builder keeps its data in an
-# emptyDir (lost with its pod) and builds on the offline base images (NODE_IMAGE and
-# SLIPWAY_BUILD_ARGS below). The domain defaults to slipway.test: requests reach the builder
+# 127.0.0.1:5050 already (scripts/services.sh) behind its Service slipway-system/registry
+# (10.96.0.50:5000), no volume provisioner, and real nodes labelled and tainted
+# slipway.dev/pool=real. So the k3s-only step (the registry in the cluster) is skipped; the builder
+# and every app run on those nodes; the builder keeps its data in an emptyDir (lost with its pod)
+# and builds on the offline base images (NODE_IMAGE and SLIPWAY_BUILD_ARGS below, which must name
+# images in the registry: registry.slipway.internal:5000/...). The domain defaults to slipway.test: requests reach the builder
 # through the node's Traefik with that Host.
 #
 # Environment:
@@ -150,14 +153,22 @@ else
   "$ROOT/scripts/setup-registry.sh"
 fi
 
+# Pushed through this machine's way into the registry (its loopback: Docker allows plain HTTP there);
+# pods and nodes name images registry.slipway.internal:5000/... (the nodes' mirrors, the pods' hostAlias).
+if (( TEST_CLUSTER )); then PUSH_TO=127.0.0.1:5050; REGISTRY_IP=10.96.0.50; else PUSH_TO=127.0.0.1:30500; REGISTRY_IP=10.43.0.50; fi
+REGISTRY_NAME=registry.slipway.internal:5000
 TAG="$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || date -u +%Y%m%d%H%M%S)"
 if [[ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null || true)" ]]; then TAG="$TAG-$(date -u +%Y%m%d%H%M%S)"; fi
-IMAGE="localhost:5050/slipway-builder:$TAG"
+IMAGE="$PUSH_TO/slipway-builder:$TAG"
 say "building $IMAGE"
 docker build --pull=false --build-arg "NODE_IMAGE=${NODE_IMAGE:-node:20-bookworm-slim}" -t "$IMAGE" "$ROOT" >&2 \
   || die "docker build failed (see above)"
-docker push "$IMAGE" >/dev/null || die "cannot push $IMAGE to the registry at localhost:5050"
-
+docker push "$IMAGE" >/dev/null || die "cannot push $IMAGE to the registry at $PUSH_TO"
+say "building the BuildKit build image (scripts/buildkit-image.sh)"
+bash "$ROOT/scripts/buildkit-image.sh" build >&2 || die "building the BuildKit image failed (see above)"
+BUILDKIT_PUSHED="$(bash "$ROOT/scripts/buildkit-image.sh" push "$PUSH_TO" | tail -n 1)"
+[[ "$BUILDKIT_PUSHED" == "$PUSH_TO/"* ]] || die "pushing the BuildKit image to $PUSH_TO failed (it printed: $BUILDKIT_PUSHED)"
+BUILDKIT_IMAGE="$REGISTRY_NAME/${BUILDKIT_PUSHED#"$PUSH_TO/"}"
 # --- the Secret with the admin token and the API key ------------------------------------------------
 "${KUBECTL[@]}" apply --server-side --field-manager=slipway --force-conflicts -f "$ROOT/k8s/bootstrap/00-namespace.yaml" >/dev/null
 secret_value() { # <key>: the value stored by a previous run, or nothing
@@ -182,14 +193,22 @@ fi
 
 # --- the manifests, rendered inside the image just built (the host needs no Node.js) --------------
 say "applying k8s/bootstrap/ for ${DOMAIN:-$IP}"
-render_env=(-e "IP=$IP" -e "DOMAIN=$DOMAIN" -e "IMAGE=$IMAGE" -e "BUILD_ARGS=${SLIPWAY_BUILD_ARGS:-}")
+render_env=(-e "IP=$IP" -e "DOMAIN=$DOMAIN" -e "IMAGE=$REGISTRY_NAME/slipway-builder:$TAG" -e "BUILDKIT_IMAGE=$BUILDKIT_IMAGE"
+  -e "REGISTRY_IP=$REGISTRY_IP" -e "BUILD_ARGS=${SLIPWAY_BUILD_ARGS:-}")
 if (( TEST_CLUSTER )); then
   render_env+=(-e TEST_CLUSTER=1)
 fi
 docker run --rm --entrypoint node "${render_env[@]}" "$IMAGE" --input-type=module -e '
   const { renderBootstrapYaml } = await import("/app/dist/src/runtime/kubernetes/render-bootstrap.js");
   const e = process.env;
-  const settings = { publicIp: e.IP || undefined, domain: e.DOMAIN || undefined, builderImage: e.IMAGE, buildArgs: e.BUILD_ARGS || undefined };
+  const settings = {
+    publicIp: e.IP || undefined,
+    domain: e.DOMAIN || undefined,
+    builderImage: e.IMAGE,
+    buildkitImage: e.BUILDKIT_IMAGE,
+    registryIp: e.REGISTRY_IP,
+    buildArgs: e.BUILD_ARGS || undefined,
+  };
   if (e.TEST_CLUSTER) {
     Object.assign(settings, {
       withoutRegistry: true,

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs k3s (with its Traefik ingress controller) on this machine, set up to pull images from
-# the local registry on localhost:5050, plus Docker Engine, which the builder builds images with.
+# Slipway's registry (registry.slipway.internal:5000, through its NodePort on this node's loopback),
+# plus Docker Engine, which scripts/bootstrap-cluster.sh builds Slipway's own image with (app builds
+# run in the cluster with BuildKit: an extra node needs only k3s and this registries.yaml, no Docker).
 # Run as root on a fresh Debian/Ubuntu machine (the seed: one EC2 instance). Idempotent: what is
 # already installed and configured is left alone.
 #
@@ -47,12 +49,19 @@ if (( WITH_DOCKER )) && ! command -v docker >/dev/null 2>&1; then
 fi
 
 # --- registries.yaml before k3s starts: containerd reads it only at start ----------------------
-# The registry listens on 127.0.0.1:5050 over plain HTTP (scripts/setup-registry.sh).
+# Images are named registry.slipway.internal:5000/... (k8s/bootstrap/30-registry.yaml). On every node,
+# containerd pulls them from the registry Service's NodePort on the node's own loopback over plain
+# HTTP: the traffic stays on the node and the cluster network. Run this script (or write the same
+# file) on every node that joins.
 registries_content() {
   cat <<'EOF'
-# Written by Slipway's scripts/install-k3s.sh: images named localhost:5050/… come from the
-# local registry over plain HTTP (it listens on the node's loopback only).
+# Written by Slipway's scripts/install-k3s.sh: images named registry.slipway.internal:5000/... come
+# from Slipway's registry through its NodePort on this node's loopback (plain HTTP, never leaves
+# the node); localhost:5050/... from the registry of Slipway versions before BuildKit builds.
 mirrors:
+  "registry.slipway.internal:5000":
+    endpoint:
+      - "http://127.0.0.1:30500"
   "localhost:5050":
     endpoint:
       - "http://localhost:5050"

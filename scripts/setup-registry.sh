@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the image registry in the cluster, listening on the node's loopback at localhost:5050
-# (k8s/bootstrap/00-namespace.yaml and 30-registry.yaml), and waits until it answers. The
-# builder's Docker Engine pushes there; k3s pulls from there (scripts/install-k3s.sh configured
-# the mirror). Idempotent: server-side apply changes nothing when nothing changed.
+# Runs the image registry in the cluster (k8s/bootstrap/00-namespace.yaml and 30-registry.yaml):
+# a Service at 10.43.0.50:5000 for pods and the NodePort 30500 on every node, and waits until it
+# answers on this node's 127.0.0.1:30500. Build pods push there; every node's containerd pulls
+# registry.slipway.internal:5000/... from its own NodePort (scripts/install-k3s.sh wrote the mirror).
+# Idempotent: server-side apply changes nothing when nothing changed.
 #
 #   scripts/setup-registry.sh
 #
@@ -10,7 +11,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-REGISTRY_URL="${SLIPWAY_REGISTRY_URL:-http://localhost:5050}"
+REGISTRY_URL="${SLIPWAY_REGISTRY_URL:-http://127.0.0.1:30500}"
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -16,8 +16,12 @@ export interface BootstrapSettings {
   publicIp?: string;
   /** Overrides `<ip-with-dashes>.nip.io`. */
   domain?: string;
-  /** e.g. localhost:5050/slipway-builder:0123456789ab */
+  /** e.g. registry.slipway.internal:5000/slipway-builder:0123456789ab */
   builderImage: string;
+  /** The BuildKit build image (scripts/buildkit-image.sh), e.g. registry.slipway.internal:5000/slipway/buildkit:v0.34.2-1a2b3c4d. */
+  buildkitImage: string;
+  /** The registry Service's ClusterIP (30-registry.yaml fixes 10.43.0.50, k3s' service range; the test cluster's is 10.96.0.50). */
+  registryIp?: string;
   dataStorage?: string;
   /** Node labels the builder and every app run on (with a matching NoSchedule toleration each). */
   nodeSelector?: Readonly<Record<string, string>>;
@@ -25,7 +29,7 @@ export interface BootstrapSettings {
   buildArgs?: string;
   /** `emptyDir`: the builder's data lives as long as its pod (a cluster without volume provisioner). Default `claim`. */
   dataVolume?: 'claim' | 'emptyDir';
-  /** Leaves out the registry (30-registry.yaml): the node already has one on localhost:5050. */
+  /** Leaves out the registry (30-registry.yaml): the cluster already has a Service `registry` at `registryIp`. */
   withoutRegistry?: boolean;
 }
 
@@ -37,6 +41,8 @@ export function bootstrapValues(s: BootstrapSettings): TemplateValues {
     builderHost: `builder.${domain}`,
     publicUrl: `http://builder.${domain}`,
     builderImage: s.builderImage,
+    buildkitImage: s.buildkitImage,
+    registryIp: s.registryIp ?? '10.43.0.50',
     dataStorage: s.dataStorage ?? '10Gi',
   };
 }
@@ -56,7 +62,8 @@ function setEnv(c: Container, name: string, value: string): void {
 
 function adapt(objects: KubeObject[], s: BootstrapSettings): KubeObject[] {
   let out = objects;
-  if (s.withoutRegistry) out = out.filter((o) => !(o.metadata.name.startsWith('registry') && ['Deployment', 'PersistentVolumeClaim'].includes(o.kind)));
+  if (s.withoutRegistry)
+    out = out.filter((o) => !(o.metadata.name.startsWith('registry') && ['Deployment', 'PersistentVolumeClaim', 'Service'].includes(o.kind)));
   if (s.dataVolume === 'emptyDir') out = out.filter((o) => !(o.kind === 'PersistentVolumeClaim' && o.metadata.name === 'slipway-data'));
   const builder = out.find((o) => o.kind === 'Deployment' && o.metadata.name === 'slipway-builder') as
     (KubeObject & { spec: { template: { spec: PodSpec } } }) | undefined;

@@ -44,9 +44,14 @@ beforeAll(() => {
 
 describe('server-side apply, dry run', () => {
   it('accepts every object of every file in k8s/bootstrap/', async () => {
-    const objects = renderBootstrap(BOOTSTRAP_DIR, { publicIp: '203.0.113.7', builderImage: 'localhost:5050/slipway-builder:test' });
+    const objects = renderBootstrap(BOOTSTRAP_DIR, {
+      publicIp: '203.0.113.7',
+      builderImage: 'localhost:5050/slipway-builder:test',
+      buildkitImage: 'registry.slipway.internal:5000/slipway/buildkit:test',
+      // The test cluster's registry Service (scripts/k8s-test-cluster.sh) stands where k3s' would, in its service range.
+    }).filter((o) => !(o.kind === 'Service' && o.metadata.name === 'registry'));
     // Namespaced objects can only be dry-run in a namespace that exists.
-    await api.apply(objects[0]!);
+    for (const ns of objects.filter((o) => o.kind === 'Namespace')) await api.apply(ns);
     const accepted = await dryRun(objects);
     expect(accepted).toHaveLength(objects.length);
     expect(accepted).toContain('ValidatingAdmissionPolicy/slipway-builder-app-namespaces-only');

@@ -50,7 +50,9 @@ const configMap = (namespace: string): KubeObject => ({ apiVersion: 'v1', kind: 
 
 beforeAll(async () => {
   admin = adminApi();
-  for (const o of renderBootstrap(BOOTSTRAP_DIR, { publicIp: '203.0.113.7', builderImage: 'unused' }).filter((x) => RBAC_KINDS.includes(x.kind)))
+  for (const o of renderBootstrap(BOOTSTRAP_DIR, { publicIp: '203.0.113.7', builderImage: 'unused', buildkitImage: 'unused' }).filter((x) =>
+    RBAC_KINDS.includes(x.kind),
+  ))
     await admin.apply(o);
   const token = await requestToken(admin, 'slipway-system', 'slipway-builder');
   const kubeConfig = tokenKubeConfig(token);

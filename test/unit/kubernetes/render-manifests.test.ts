@@ -224,7 +224,11 @@ describe('environment manifests of a scheduled job', () => {
 describe('every template', () => {
   it('reads the same as YAML 1.1 and 1.2, after rendering with awkward values', () => {
     const values = {
-      ...bootstrapValues({ publicIp: '203.0.113.7', builderImage: 'localhost:5050/slipway-builder:abc' }),
+      ...bootstrapValues({
+        publicIp: '203.0.113.7',
+        builderImage: 'localhost:5050/slipway-builder:abc',
+        buildkitImage: 'registry.slipway.internal:5000/slipway/buildkit:v0.34.2-abc',
+      }),
       app: 'on',
       namespace: 'app-on',
       installation: '0755',
@@ -280,7 +284,11 @@ describe('every template', () => {
 });
 
 describe('bootstrap manifests', () => {
-  const objs = renderBootstrap(BOOTSTRAP_DIR, { publicIp: '203.0.113.7', builderImage: 'localhost:5050/slipway-builder:abc' });
+  const objs = renderBootstrap(BOOTSTRAP_DIR, {
+    publicIp: '203.0.113.7',
+    builderImage: 'localhost:5050/slipway-builder:abc',
+    buildkitImage: 'registry.slipway.internal:5000/slipway/buildkit:v0.34.2-abc',
+  });
   it('hold the namespace first, the builder identity, policy, registry and builder', () => {
     expect(objs[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'slipway-system' } });
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(
@@ -299,23 +307,44 @@ describe('bootstrap manifests', () => {
       ]),
     );
   });
-  it('serve the builder at builder.<ip>.nip.io with the image just built and the Docker socket', () => {
+  it('serve the builder at builder.<ip>.nip.io with the image just built, building with BuildKit Jobs and no Docker socket', () => {
     expect(at(byKind(objs, 'Ingress'), 'spec.rules.0.host')).toBe('builder.203-0-113-7.nip.io');
     const builder = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'slipway-builder')!;
     expect(at(builder, 'spec.template.spec.containers.0.image')).toBe('localhost:5050/slipway-builder:abc');
     expect(at(builder, 'spec.template.spec.serviceAccountName')).toBe('slipway-builder');
-    expect(at(builder, 'spec.template.spec.volumes')).toContainEqual({ name: 'docker-socket', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } });
-    expect(at(builder, 'spec.template.spec.containers.0.env')).toContainEqual({ name: 'SLIPWAY_DOMAIN', value: '203-0-113-7.nip.io' });
+    expect(JSON.stringify(builder)).not.toMatch(/docker\.sock|hostPath/);
+    const env = at(builder, 'spec.template.spec.containers.0.env') as { name: string; value?: string; valueFrom?: unknown }[];
+    expect(env).toContainEqual({ name: 'SLIPWAY_DOMAIN', value: '203-0-113-7.nip.io' });
+    expect(env).toContainEqual({ name: 'SLIPWAY_BUILDER', value: 'buildkit' });
+    expect(env).toContainEqual({ name: 'SLIPWAY_BUILDKIT_IMAGE', value: 'registry.slipway.internal:5000/slipway/buildkit:v0.34.2-abc' });
+    expect(env).toContainEqual({ name: 'SLIPWAY_REGISTRY', value: 'registry.slipway.internal:5000' });
+    expect(env).toContainEqual({ name: 'SLIPWAY_POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
+    expect(at(builder, 'spec.template.spec.hostAliases')).toEqual([{ ip: '10.43.0.50', hostnames: ['registry.slipway.internal'] }]);
   });
-  it('put the registry on the node loopback only', () => {
+  it('run builds in their own privileged namespace, with a quota, which only the builder may start Jobs in', () => {
+    const ns = objs.find((o) => o.kind === 'Namespace' && o.metadata.name === 'slipway-builds')!;
+    expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'privileged' });
+    expect(objs.find((o) => o.kind === 'Namespace' && o.metadata.name === 'slipway-system')!.metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'baseline',
+    });
+    const quota = objs.find((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === 'slipway-builds')!;
+    expect(at(quota, 'spec.hard')).toMatchObject({ pods: '4' });
+    const role = objs.find((o) => o.kind === 'Role' && o.metadata.name === 'slipway-builder-builds')!;
+    expect(at(role, 'rules.0')).toEqual({ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] });
+  });
+  it('put the registry behind a Service every node reaches: a fixed ClusterIP for pods, a NodePort for the nodes', () => {
     const registry = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'registry')!;
-    expect(at(registry, 'spec.template.spec.hostNetwork')).toBe(true);
-    expect(at(registry, 'spec.template.spec.containers.0.env')).toContainEqual({ name: 'REGISTRY_HTTP_ADDR', value: '127.0.0.1:5050' });
+    expect(at(registry, 'spec.template.spec.hostNetwork')).toBeUndefined();
+    expect(at(registry, 'spec.template.spec.containers.0.env')).toContainEqual({ name: 'REGISTRY_HTTP_ADDR', value: '0.0.0.0:5000' });
+    const service = objs.find((o) => o.kind === 'Service' && o.metadata.name === 'registry')!;
+    expect(at(service, 'spec')).toMatchObject({ type: 'NodePort', clusterIP: '10.43.0.50', ports: [{ port: 5000, nodePort: 30500 }] });
   });
   it('for a cluster without volumes or a registry in it (--test-cluster): the node pool, an emptyDir, no claims, no registry', () => {
     const test = renderBootstrap(BOOTSTRAP_DIR, {
       domain: 'builder-node.test',
       builderImage: 'localhost:5050/slipway-builder:abc',
+      buildkitImage: 'registry.slipway.internal:5000/slipway/buildkit:v0.34.2-abc',
+      registryIp: '10.96.0.50',
       nodeSelector: { 'slipway.dev/pool': 'real' },
       buildArgs: 'PYTHON_IMAGE=slipway-base/python:3.11',
       dataVolume: 'emptyDir',
@@ -323,6 +352,7 @@ describe('bootstrap manifests', () => {
     });
     const names = test.map((o) => `${o.kind}/${o.metadata.name}`);
     expect(names).not.toContain('Deployment/registry');
+    expect(names).not.toContain('Service/registry');
     expect(names.filter((n) => n.startsWith('PersistentVolumeClaim/'))).toEqual([]);
     expect(at(byKind(test, 'Ingress'), 'spec.rules.0.host')).toBe('builder.builder-node.test');
     const builder = test.find((o) => o.kind === 'Deployment' && o.metadata.name === 'slipway-builder')!;
@@ -332,6 +362,7 @@ describe('bootstrap manifests', () => {
       tolerations: [{ key: 'slipway.dev/pool', operator: 'Equal', value: 'real', effect: 'NoSchedule' }],
     });
     expect(pod.volumes).toContainEqual({ name: 'data', emptyDir: {} });
+    expect(pod.hostAliases).toEqual([{ ip: '10.96.0.50', hostnames: ['registry.slipway.internal'] }]);
     const env = Object.fromEntries((at(builder, 'spec.template.spec.containers.0.env') as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
     expect(env).toMatchObject({
       SLIPWAY_KUBE_NODE_SELECTOR: 'slipway.dev/pool=real',
@@ -343,10 +374,10 @@ describe('bootstrap manifests', () => {
     expect(at(k3s, 'spec.template.spec.volumes')).toContainEqual({ name: 'data', persistentVolumeClaim: { claimName: 'slipway-data' } });
   });
   it('need a public IP or a domain', () => {
-    expect(() => renderBootstrap(BOOTSTRAP_DIR, { builderImage: 'i' })).toThrow(/public IP address or a domain/);
+    expect(() => renderBootstrap(BOOTSTRAP_DIR, { builderImage: 'i', buildkitImage: 'b' })).toThrow(/public IP address or a domain/);
   });
   it('contain no secret value: the Secret is made by the script from its environment', () => {
     expect(objs.some((o) => o.kind === 'Secret')).toBe(false);
-    expect(renderBootstrapYaml(BOOTSTRAP_DIR, { publicIp: '203.0.113.7', builderImage: 'i' })).not.toMatch(/sk-ant|slw_/);
+    expect(renderBootstrapYaml(BOOTSTRAP_DIR, { publicIp: '203.0.113.7', builderImage: 'i', buildkitImage: 'b' })).not.toMatch(/sk-ant|slw_/);
   });
 });
