@@ -546,18 +546,9 @@ ensure_node_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
 }
 
-registry_url() { printf 'http://%s/v2/%s' "$REGISTRY" "$1"; }
-
-push_blob() { # <repository> <file>
-  local digest loc
-  digest="sha256:$(sha256sum "$2" | cut -d' ' -f1)"
-  curl -fsS -o /dev/null -I "$(registry_url "$1")/blobs/$digest" 2>/dev/null && return 0
-  loc="$(curl -fsS -X POST -D - -o /dev/null "$(registry_url "$1")/blobs/uploads/" | tr -d '\r' | sed -n 's/^[Ll]ocation: *//p')"
-  [[ -n "$loc" ]] || return 1
-  [[ "$loc" == http* ]] || loc="http://$REGISTRY$loc"
-  if [[ "$loc" == *\?* ]]; then loc="$loc&digest=$digest"; else loc="$loc?digest=$digest"; fi
-  curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' --data-binary "@$2" "$loc"
-}
+# registry_url and push_blob (plain HTTP: $REGISTRY is on 127.0.0.1)
+# shellcheck source=scripts/registry-push.sh
+source "$ROOT/scripts/registry-push.sh"
 
 PAUSE_REPO=slipway-test/pause
 pause_image() { printf '%s/%s:%s\n' "$REGISTRY" "$PAUSE_REPO" "$(cat "$BIN/../pause-image/tag")"; }
