@@ -10,6 +10,10 @@ cd "$(dirname "$0")/.."
 k8s_build_log="$(mktemp)"
 bash scripts/k8s-test-cluster.sh build >"$k8s_build_log" 2>&1 &
 k8s_build=$!
+# BuildKit's build image (scripts/buildkit-image.sh: Go, a few minutes the first time, cached after) too.
+buildkit_log="$(mktemp)"
+bash scripts/buildkit-image.sh build >"$buildkit_log" 2>&1 &
+buildkit_build=$!
 npm run --silent build
 bash scripts/services.sh up
 build_args="$(bash scripts/build-base-images.sh | tail -n 1)"
@@ -24,6 +28,31 @@ if ! wait "$k8s_build"; then
 fi
 sed 's/^/k8s build: /' "$k8s_build_log"
 rm -f "$k8s_build_log"
+if ! wait "$buildkit_build"; then
+  tail -n 30 "$buildkit_log" >&2
+  echo "error: building the BuildKit image failed (above)" >&2
+  exit 1
+fi
+rm -f "$buildkit_log"
+# BuildKit builds in the cluster pull and push through the registry, which the nodes' pods and containerd call
+# registry.slipway.internal:5000 (scripts/k8s-test-cluster.sh): the build image and the offline base images go there.
+in_cluster=registry.slipway.internal:5000
+pushed="$(bash scripts/buildkit-image.sh push 127.0.0.1:5050 | tail -n 1)"
+case "$pushed" in
+  127.0.0.1:5050/*) export SLIPWAY_TEST_BUILDKIT_IMAGE="$in_cluster/${pushed#127.0.0.1:5050/}" ;;
+  *) echo "error: scripts/buildkit-image.sh push printed no image name (it printed: $pushed)" >&2; exit 1 ;;
+esac
+registry_args=()
+IFS=, read -r -a base_args <<<"${SLIPWAY_BUILD_ARGS#SLIPWAY_BUILD_ARGS=}"
+for arg in "${base_args[@]}"; do
+  name="${arg%%=*}" image="${arg#*=}"
+  [[ "$name" == NODE_IMAGE ]] && continue   # the builder image's base: it holds this machine's CAs, never pushed
+  docker tag "$image" "127.0.0.1:5050/$image" && docker push -q "127.0.0.1:5050/$image" >/dev/null \
+    || { echo "error: pushing $image to the test registry failed" >&2; exit 1; }
+  registry_args+=("$name=$in_cluster/$image")
+done
+SLIPWAY_TEST_REGISTRY_BUILD_ARGS="$(IFS=,; printf '%s' "${registry_args[*]}")"
+export SLIPWAY_TEST_REGISTRY_BUILD_ARGS
 cluster="$(bash scripts/k8s-test-cluster.sh up)"
 kubeconfig="$(printf '%s\n' "$cluster" | tail -n 1)"
 case "$kubeconfig" in

@@ -379,6 +379,11 @@ export interface BuildkitSettings {
   readonly registryIp: string | undefined;
   /** Node labels a build pod needs (SLIPWAY_BUILD_NODE_SELECTOR); unset: SLIPWAY_KUBE_NODE_SELECTOR's. */
   readonly nodeSelector: Readonly<Record<string, string>>;
+  /**
+   * `NoSchedule` taints a build pod tolerates: those of both selectors, so that builds pinned to one node of the app
+   * pool (`kubernetes.io/hostname=…`) still tolerate the pool's taint.
+   */
+  readonly tolerate: Readonly<Record<string, string>>;
 }
 
 /** SLIPWAY_BUILDER and the BuildKit Job settings; `buildkit` needs Kubernetes, a registry and the build image. */
@@ -405,13 +410,15 @@ function parseBuildEngine(
   if (contextUrl !== undefined && !/^https?:\/\/[^\s/]+\/?$/.test(contextUrl))
     throw new ConfigError(`SLIPWAY_BUILD_CONTEXT_URL="${contextUrl}": expected http://HOST:PORT (how build pods reach Slipway; no path)`);
   contextUrl ??= podIp ? `http://${podIp.includes(':') ? `[${podIp}]` : podIp}:${o.port}` : undefined;
+  const buildSelector = pick(env, 'SLIPWAY_BUILD_NODE_SELECTOR') === undefined ? o.nodeSelector : parseNodeSelector(env, 'SLIPWAY_BUILD_NODE_SELECTOR');
   const buildkit: BuildkitSettings = {
     image: pick(env, 'SLIPWAY_BUILDKIT_IMAGE'),
     namespace,
     contextUrl: contextUrl?.replace(/\/$/, ''),
     cache: cacheRaw === 'registry',
     registryIp,
-    nodeSelector: pick(env, 'SLIPWAY_BUILD_NODE_SELECTOR') === undefined ? o.nodeSelector : parseNodeSelector(env, 'SLIPWAY_BUILD_NODE_SELECTOR'),
+    nodeSelector: buildSelector,
+    tolerate: { ...o.nodeSelector, ...buildSelector },
   };
   if (engine === 'buildkit') {
     const fix = 'or set SLIPWAY_BUILDER=docker to build with a Docker Engine';

@@ -252,7 +252,7 @@ export function jobFor(i: JobInput): {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           nodeSelector: settings.nodeSelector,
-          tolerations: Object.entries(settings.nodeSelector).map(([key, value]) => ({ key, operator: 'Equal', value, effect: 'NoSchedule' })),
+          tolerations: Object.entries(settings.tolerate).map(([key, value]) => ({ key, operator: 'Equal', value, effect: 'NoSchedule' })),
           ...(settings.registryIp && !/^[\d.]+$/.test(hostname) ? { hostAliases: [{ ip: settings.registryIp, hostnames: [hostname] }] } : {}),
           containers: [
             {

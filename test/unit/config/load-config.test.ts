@@ -96,6 +96,7 @@ describe('loadConfig', () => {
       cache: false,
       registryIp: '10.96.0.50',
       nodeSelector: { 'kubernetes.io/hostname': 'real-node-1' },
+      tolerate: { 'slipway.dev/pool': 'real', 'kubernetes.io/hostname': 'real-node-1' },
     });
   });
 

@@ -46,7 +46,8 @@ describe('the build Job', () => {
       contextUrl: 'http://10.42.0.9:8080',
       cache: true,
       registryIp: '10.96.0.50',
-      nodeSelector: { 'slipway.dev/pool': 'real' },
+      nodeSelector: { 'kubernetes.io/hostname': 'real-node-1' },
+      tolerate: { 'slipway.dev/pool': 'real', 'kubernetes.io/hostname': 'real-node-1' },
     },
     api: undefined as never,
     contexts: undefined as never,
@@ -75,8 +76,9 @@ describe('the build Job', () => {
   });
 
   it('runs on the build nodes, resolves the registry name to its Service, and is held to the build limits', () => {
-    expect(spec['nodeSelector']).toEqual({ 'slipway.dev/pool': 'real' });
-    expect(spec['tolerations']).toEqual([{ key: 'slipway.dev/pool', operator: 'Equal', value: 'real', effect: 'NoSchedule' }]);
+    expect(spec['nodeSelector']).toEqual({ 'kubernetes.io/hostname': 'real-node-1' });
+    // Pinned to one node of the app pool, it still tolerates the pool's taint.
+    expect(spec['tolerations']).toContainEqual({ key: 'slipway.dev/pool', operator: 'Equal', value: 'real', effect: 'NoSchedule' });
     expect(spec['hostAliases']).toEqual([{ ip: '10.96.0.50', hostnames: ['registry.slipway.internal'] }]);
     expect(container.resources.limits).toEqual({ cpu: '1500m', memory: '2048Mi' });
     expect(container.image).toBe('registry.slipway.internal:5000/slipway/buildkit:v0.34.2-1');
