@@ -9,12 +9,12 @@
 #   scripts/bootstrap-cluster.sh detect-ip        print the public IP this script would use
 #
 # --test-cluster: the cluster is scripts/k8s-test-cluster.sh's, not k3s. It has a registry on
-# 127.0.0.1:5050 already (scripts/services.sh), no volume provisioner, and one real node,
+# 127.0.0.1:5050 already (scripts/services.sh), no volume provisioner, and real nodes (two),
 # labelled and tainted slipway.dev/pool=real. So the k3s-only step (the registry in the cluster)
-# is skipped; the builder and every app run on that node; the builder keeps its data in an
+# is skipped; the builder and every app run on those nodes; the builder keeps its data in an
 # emptyDir (lost with its pod) and builds on the offline base images (NODE_IMAGE and
 # SLIPWAY_BUILD_ARGS below). The domain defaults to slipway.test: requests reach the builder
-# through the node's Traefik with that Host.
+# through the nodes' Traefik with that Host.
 #
 # Environment:
 #   SLIPWAY_PUBLIC_IP    the public IP (default: detected: EC2 instance metadata, then
