@@ -12,7 +12,8 @@
 #   scripts/k8s-test-cluster.sh up      build what is missing, start (or reuse a running cluster),
 #                                       wait until ready; the last lines are TRAEFIK=127.0.0.1:<port>,
 #                                       TRAEFIK_HTTPS=127.0.0.1:<port> (entrypoint websecure),
-#                                       REAL_NODES=real-node-0,real-node-1 (with real nodes) and
+#                                       REAL_NODES=real-node-0,real-node-1, POD_HOST=10.96.0.2 and
+#                                       POD_REGISTRY=10.96.0.50:5000 (with real nodes) and
 #                                       KUBECONFIG=<path> (always the last)
 #   scripts/k8s-test-cluster.sh env     print the same lines for the running cluster (fails if none)
 #   scripts/k8s-test-cluster.sh down    stop the processes this script started, by PID, and clean up
@@ -38,14 +39,23 @@
 # own containerd, kubelet and kube-network-policies on this machine:
 #   - each has the label slipway.dev/pool=real and the taint slipway.dev/pool=real:NoSchedule: only
 #     pods with nodeSelector slipway.dev/pool=real and a toleration of that taint land there;
-#   - containerd pulls plain HTTP from the test registry: images named 127.0.0.1:5050/... or
-#     localhost:5050/...; `kubectl logs` and `kubectl exec` work (the kubelets are on 127.0.0.1);
+#   - containerd pulls plain HTTP from the test registry: images named 127.0.0.1:5050/...,
+#     localhost:5050/... or registry.slipway.internal:5000/... (one registry, three names);
+#     `kubectl logs` and `kubectl exec` work (the kubelets are on 127.0.0.1);
 #   - node N's pods get IPs from 10.42.N.0/24 on the bridge slipwayN; the pods of all the nodes reach
 #     each other (one flat network, 10.42.0.0/16), the host (kubelet probes, Traefik) reaches them, and
 #     nothing else is forwarded to or from them;
-#   - there is no kube-proxy and no DNS: of the Service ClusterIPs only the apiserver's (`kubernetes`,
-#     10.96.0.1:443) routes, for the nodes' pods (see add_service_rules), so in-cluster clients such as
-#     the Slipway builder work with their ServiceAccount;
+#   - there is no kube-proxy and no DNS. The pods of every node have three routes to this machine, as
+#     kube-proxy would make for Services (see add_service_rules):
+#       10.96.0.1:443    the apiserver (Service `kubernetes`), so in-cluster clients such as the Slipway
+#                        builder work with their ServiceAccount;
+#       10.96.0.50:5000  the test registry (Service slipway-system/registry): a pod pushes there, with a
+#                        hostAlias registry.slipway.internal -> 10.96.0.50, what the nodes then pull as
+#                        registry.slipway.internal:5000/...;
+#       10.96.0.2:PORT   127.0.0.1:PORT of this machine, any TCP port: the host as the pods see it, for
+#                        servers a test runs on 127.0.0.1 (a Slipway server a build pod fetches from). It
+#                        exposes every loopback port of this machine (etcd's, the apiserver's, the
+#                        kubelets') to the test nodes' pods: fine for a test machine, never for a real one;
 #   - one Traefik serves the Ingresses of IngressClass `traefik` (the default class) on entrypoint
 #     `web`, 127.0.0.1:<port> printed as TRAEFIK=, and routes to pods on every node; it runs as root on
 #     the host, so NetworkPolicies never block it (like kubelet probes);
@@ -69,8 +79,13 @@ POD_NETWORK=10.42.0.0/16              # node N has 10.42.N.0/24 (k3s' ranges); D
 FORWARD_CHAIN=SLIPWAY-NODE-FORWARD    # iptables filter chain letting pods talk to each other
 KNP_TABLE=kube-network-policies       # the nftables table (inet) kube-network-policies makes
 POLICY_CHAIN=SLIPWAY-NODE-POLICY      # iptables mangle chain sending pod packets to the controllers' queues
-SERVICE_CHAIN=SLIPWAY-NODE-SERVICES   # iptables nat chain: the `kubernetes` Service for the nodes' pods
+SERVICE_CHAIN=SLIPWAY-NODE-SERVICES   # iptables nat chain: the Service addresses the pods use (add_service_rules)
 APISERVER_SERVICE_IP=10.96.0.1        # the first address of --service-cluster-ip-range
+# In the range's lower band, which the apiserver gives only to a Service that asks for the address.
+POD_HOST_IP=10.96.0.2                 # this machine's loopback as the pods see it
+REGISTRY_SERVICE_IP=10.96.0.50        # Service slipway-system/registry, port 5000: the test registry
+REGISTRY_SERVICE_PORT=5000
+REGISTRY_NAME=registry.slipway.internal:5000   # the name pods push to and every node pulls from
 REGISTRY=127.0.0.1:5050               # scripts/services.sh runs it
 CNI_BIN_DIR=/usr/lib/cni              # Debian's containernetworking-plugins
 DEVICE_PLUGIN_SOCKET=/var/lib/kubelet/device-plugins/kubelet.sock   # a constant of the kubelet (see start_kubelet)
@@ -400,10 +415,12 @@ print_env() {
     printf 'TRAEFIK=%s\n' "$(cat "$TRAEFIK_DIR/traefik.addr")"
     [[ -f "$TRAEFIK_DIR/traefik-https.addr" ]] && printf 'TRAEFIK_HTTPS=%s\n' "$(cat "$TRAEFIK_DIR/traefik-https.addr")"
   fi
-  # The nodes of a cluster this version of the script started.
+  # The nodes, and the routes of their pods, of a cluster this version of the script started.
   if (( n > 0 )) && [[ -f "$STATE/real-nodes" ]]; then
     for (( i = 0; i < n; i++ )); do select_node "$i"; names+=("$NODE_NAME"); done
     printf 'REAL_NODES=%s\n' "$(IFS=,; printf '%s' "${names[*]}")"
+    printf 'POD_HOST=%s\n' "$POD_HOST_IP"
+    printf 'POD_REGISTRY=%s:%s\n' "$REGISTRY_SERVICE_IP" "$REGISTRY_SERVICE_PORT"
   fi
   printf 'KUBECONFIG=%s\n' "$STATE/admin.kubeconfig"
 }
@@ -675,11 +692,12 @@ ctr_node() { ctr --address "$NODE_RUN/containerd.sock" --namespace k8s.io "$@"; 
 write_containerd_config() {
   local c="$NODE_DIR/containerd" h
   mkdir -p "$c/root" "$c/opt" "$NODE_RUN/state" "$NODE_RUN/runc" "$NODE_DIR/cni/net.d" "$NODE_DIR/cni/ipam"
-  # Images named 127.0.0.1:5050/… or localhost:5050/… are pulled over plain HTTP from the test registry.
-  for h in 127.0.0.1:5050 localhost:5050; do
+  # Images named 127.0.0.1:5050/…, localhost:5050/… or registry.slipway.internal:5000/… (the name pods
+  # push to through the registry Service) are pulled over plain HTTP from the test registry.
+  for h in "$REGISTRY" localhost:5050 "$REGISTRY_NAME"; do
     mkdir -p "$c/certs.d/$h"
     cat >"$c/certs.d/$h/hosts.toml" <<TOML
-server = "http://$h"
+server = "http://$REGISTRY"
 
 [host."http://$REGISTRY"]
   capabilities = ["pull", "resolve"]
@@ -993,6 +1011,38 @@ subjects:
 YAML
 }
 
+# The Service pods reach the test registry by (see add_service_rules): without a selector and without
+# endpoints (an EndpointSlice may not point at 127.0.0.1), the nodes' DNAT is its route. Its namespace is
+# the one bootstrap-cluster.sh applies later with its own labels, so it is only made when missing.
+apply_registry_service() {
+  if ! kubectl_admin get namespace slipway-system >/dev/null 2>&1; then
+    kubectl_admin create -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: slipway-system
+  labels:
+    app.kubernetes.io/part-of: slipway-test
+YAML
+  fi
+  kubectl_admin apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Service
+metadata:
+  name: registry
+  namespace: slipway-system
+  labels:
+    app.kubernetes.io/part-of: slipway-test
+spec:
+  clusterIP: $REGISTRY_SERVICE_IP
+  ports:
+  - name: registry
+    protocol: TCP
+    port: $REGISTRY_SERVICE_PORT
+    targetPort: ${REGISTRY##*:}
+YAML
+}
+
 # Pod-to-pod packets go through iptables' FORWARD, bridged ones within a node (br_netfilter) and routed
 # ones between nodes (bridge to bridge, through this machine), and Docker sets its policy to DROP: one
 # chain of ours lets the nodes' bridges talk to each other within the pod network, and keeps everything
@@ -1031,12 +1081,13 @@ remove_forward_rules() {
   for c in "${GUARDED_CIDRS[@]}"; do ip route del unreachable "$c" 2>/dev/null || true; done
 }
 
-# The one Service the nodes' pods can use: the apiserver's (`kubernetes`, whose ClusterIP and port the
-# kubelet gives every pod as KUBERNETES_SERVICE_HOST/PORT). What kube-proxy would do for it, by hand:
-# the apiserver listens on 127.0.0.1 only, so a pod's connection to 10.96.0.1:443 is sent there
-# (DNAT), which the kernel allows for packets from a bridge only with its route_localnet set (as
-# kube-proxy sets it for node ports on localhost). The serving certificate names 10.96.0.1. The
-# bridges are made here, before the first pod (the CNI bridge plugin takes one as it finds it).
+# The Service addresses the nodes' pods can use, what kube-proxy would do for them, by hand (see the
+# header): the apiserver's (`kubernetes`, whose ClusterIP and port the kubelet gives every pod as
+# KUBERNETES_SERVICE_HOST/PORT), the registry's, and the host's loopback. All three listen on
+# 127.0.0.1 only, so a pod's connection is sent there (DNAT), which the kernel allows for packets from
+# a bridge only with its route_localnet set (as kube-proxy sets it for node ports on localhost). The
+# apiserver's serving certificate names 10.96.0.1. The bridges are made here, before the first pod
+# (the CNI bridge plugin takes one as it finds it).
 add_service_rules() { # <apiserver port> <number of nodes>
   local i
   iptables -w -t nat -N "$SERVICE_CHAIN" 2>/dev/null || iptables -w -t nat -F "$SERVICE_CHAIN"
@@ -1047,6 +1098,10 @@ add_service_rules() { # <apiserver port> <number of nodes>
     sysctl -qw "net.ipv4.conf.$NODE_BRIDGE.route_localnet=1"
     iptables -w -t nat -A "$SERVICE_CHAIN" -i "$NODE_BRIDGE" -d "$APISERVER_SERVICE_IP/32" -p tcp --dport 443 \
       -j DNAT --to-destination "127.0.0.1:$1"
+    iptables -w -t nat -A "$SERVICE_CHAIN" -i "$NODE_BRIDGE" -d "$REGISTRY_SERVICE_IP/32" -p tcp --dport "$REGISTRY_SERVICE_PORT" \
+      -j DNAT --to-destination "$REGISTRY"
+    # No port given: the connection keeps its own.
+    iptables -w -t nat -A "$SERVICE_CHAIN" -i "$NODE_BRIDGE" -d "$POD_HOST_IP/32" -p tcp -j DNAT --to-destination 127.0.0.1
   done
   iptables -w -t nat -C PREROUTING -j "$SERVICE_CHAIN" 2>/dev/null || iptables -w -t nat -I PREROUTING 1 -j "$SERVICE_CHAIN"
 }
@@ -1243,6 +1298,7 @@ start_real_nodes() { # <apiserver port>
   done
 
   apply_node_objects
+  apply_registry_service
   for (( i = 0; i < n; i++ )); do
     select_node "$i"
     start_knp "$api_port" "$(free_port)"

@@ -36,9 +36,12 @@ traefik="$(printf '%s\n' "$cluster" | sed -n 's/^TRAEFIK=//p' | tail -n 1)"
 export SLIPWAY_TEST_TRAEFIK="$traefik"
 SLIPWAY_TEST_TRAEFIK_HTTPS="$(printf '%s\n' "$cluster" | sed -n 's/^TRAEFIK_HTTPS=//p' | tail -n 1)"
 export SLIPWAY_TEST_TRAEFIK_HTTPS
-# The real nodes (comma-separated names).
+# The real nodes (comma-separated names), and the addresses their pods reach this machine's loopback and the
+# test registry at.
 SLIPWAY_TEST_REAL_NODES="$(printf '%s\n' "$cluster" | sed -n 's/^REAL_NODES=//p' | tail -n 1)"
-export SLIPWAY_TEST_REAL_NODES
+SLIPWAY_TEST_POD_HOST="$(printf '%s\n' "$cluster" | sed -n 's/^POD_HOST=//p' | tail -n 1)"
+SLIPWAY_TEST_POD_REGISTRY="$(printf '%s\n' "$cluster" | sed -n 's/^POD_REGISTRY=//p' | tail -n 1)"
+export SLIPWAY_TEST_REAL_NODES SLIPWAY_TEST_POD_HOST SLIPWAY_TEST_POD_REGISTRY
 SLIPWAY_TEST_KUBECTL="$(bash scripts/k8s-test-cluster.sh kubectl-path)"
 export SLIPWAY_TEST_KUBECTL
 exec npx vitest run "$@"

@@ -49,6 +49,22 @@ export function testRealNodes(): string[] {
   return names;
 }
 
+/** The address at which the real nodes' pods reach this machine's loopback: POD_HOST:PORT is 127.0.0.1:PORT (the `POD_HOST=` line). */
+export function testPodHost(): string {
+  return clusterLine('SLIPWAY_TEST_POD_HOST', 'POD_HOST', /^\d+\.\d+\.\d+\.\d+$/);
+}
+
+/** The registry Service's address, IP:PORT, which the real nodes' pods push to (the `POD_REGISTRY=` line). */
+export function testPodRegistry(): string {
+  return clusterLine('SLIPWAY_TEST_POD_REGISTRY', 'POD_REGISTRY', /^\d+\.\d+\.\d+\.\d+:\d+$/);
+}
+
+function clusterLine(variable: string, line: string, shape: RegExp): string {
+  const value = process.env[variable] ?? '';
+  if (!shape.test(value)) throw new Error(`${variable}="${value}": expected the ${line}= line of scripts/k8s-test-cluster.sh up; scripts/test.sh exports it`);
+  return value;
+}
+
 /** The kubectl built with the test cluster (scripts/test.sh exports its path). */
 export function kubectlPath(): string {
   const path = process.env['SLIPWAY_TEST_KUBECTL'];
