@@ -16,8 +16,8 @@
 # slipway.dev/pool=real. So the k3s-only step (the registry in the cluster) is skipped; the builder
 # and every app run on those nodes; the builder keeps its data in an emptyDir (lost with its pod)
 # and builds on the offline base images (NODE_IMAGE and SLIPWAY_BUILD_ARGS below, which must name
-# images in the registry: registry.slipway.internal:5000/...). The domain defaults to slipway.test: requests reach the builder
-# through the node's Traefik with that Host.
+# images in the registry: registry.slipway.internal:5000/...). The domain defaults to
+# slipway.test: requests reach the builder through the nodes' Traefik with that Host.
 #
 # Environment:
 #   SLIPWAY_PUBLIC_IP    the public IP (default: detected: EC2 instance metadata, then

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A real Kubernetes control plane for tests, on 127.0.0.1 only: etcd, kube-apiserver (TLS, RBAC,
 # ServiceAccount tokens, admission incl. ResourceQuota, LimitRanger, ValidatingAdmissionPolicy),
-# kube-controller-manager, kube-scheduler, kwok running one fake node that makes pods Ready, and a
-# real node assembled from the parts k3s bundles: kubelet, containerd, CNI bridge, Traefik (Ingress)
-# and kube-network-policies (NetworkPolicy).
+# kube-controller-manager, kube-scheduler, kwok running one fake node that makes pods Ready, and
+# real nodes assembled from the parts k3s bundles: kubelet, containerd, CNI bridge and
+# kube-network-policies (NetworkPolicy) for each, and one Traefik (Ingress) for all.
 # Everything is built from the Go module proxy or comes from Debian (no prebuilt binary or image is
 # downloaded): ci/k8s-build and ci/etcd-build are wrapper modules, kwok and kube-network-policies come
 # from `go install`, Traefik from a writable copy of its module source; containerd, runc and the CNI
@@ -11,17 +11,21 @@
 #
 #   scripts/k8s-test-cluster.sh up      build what is missing, start (or reuse a running cluster),
 #                                       wait until ready; the last lines are TRAEFIK=127.0.0.1:<port>,
-#                                       TRAEFIK_HTTPS=127.0.0.1:<port> (entrypoint websecure)
-#                                       (with the real node) and KUBECONFIG=<path> (always the last)
+#                                       TRAEFIK_HTTPS=127.0.0.1:<port> (entrypoint websecure),
+#                                       REAL_NODES=real-node-0,real-node-1, POD_HOST=10.96.0.2 and
+#                                       POD_REGISTRY=10.96.0.50:5000 (with real nodes) and
+#                                       KUBECONFIG=<path> (always the last)
 #   scripts/k8s-test-cluster.sh env     print the same lines for the running cluster (fails if none)
 #   scripts/k8s-test-cluster.sh down    stop the processes this script started, by PID, and clean up
-#                                       what the real node made (mounts, bridge, netfilter rules)
+#                                       what the real nodes made (mounts, bridges, netfilter rules,
+#                                       cgroups)
 #   scripts/k8s-test-cluster.sh build   only build the binaries
 #   scripts/k8s-test-cluster.sh kubectl-path   print the path of the kubectl built with the cluster
 #
-# SLIPWAY_K8S_REAL_NODE=0 skips the real node (faster; kwok only). Needs root for the real node.
+# SLIPWAY_K8S_REAL_NODES=N: how many real nodes (default 2, at most 9); 0, or SLIPWAY_K8S_REAL_NODE=0 as
+# before, none (faster; kwok only). Real nodes need root. `up` reuses a running cluster with as many.
 # Binaries: ${SLIPWAY_K8S_CACHE:-$HOME/.cache/slipway-k8s}/<kubernetes version>/bin (never committed).
-# State (PKI, etcd data, logs, PIDs, kubeconfig, node): ${SLIPWAY_K8S_STATE:-$HOME/.cache/slipway-k8s/state}.
+# State (PKI, etcd data, logs, PIDs, kubeconfig, nodes): ${SLIPWAY_K8S_STATE:-$HOME/.cache/slipway-k8s/state}.
 #
 # Conventions of the fake node kwok-node-0 that tests rely on (see make_kwok_config):
 #   - every pod becomes Running and Ready at once; pods of Jobs complete with exit code 0;
@@ -29,23 +33,36 @@
 #     gets a Warning event `Unhealthy` like a failing readiness probe;
 #   - `kubectl logs` of any pod answers with the lines of state/pod.log (served by kwok on
 #     127.0.0.1, which is the node's address).
-#   kwok manages only nodes annotated kwok.x-k8s.io/node=fake, never the real node.
+#   kwok manages only nodes annotated kwok.x-k8s.io/node=fake, never the real nodes.
 #
-# The real node real-node-0 (see start_real_node) runs pods for real:
-#   - label slipway.dev/pool=real and taint slipway.dev/pool=real:NoSchedule: only pods with
-#     nodeSelector slipway.dev/pool=real and a toleration of that taint land there;
-#   - containerd pulls plain HTTP from the test registry: images named 127.0.0.1:5050/... or
-#     localhost:5050/...; `kubectl logs` and `kubectl exec` work (the kubelet is on 127.0.0.1);
-#   - pods get IPs from 10.42.0.0/24 on the bridge slipway0; the host (kubelet probes, Traefik) and the
-#     node's pods reach them; there is no kube-proxy and no DNS: of the Service ClusterIPs only the
-#     apiserver's (`kubernetes`, 10.96.0.1:443) routes, for the node's pods (see add_service_rules), so
-#     in-cluster clients such as the Slipway builder work with their ServiceAccount;
-#   - Traefik serves the Ingresses of IngressClass `traefik` (the default class) on entrypoint `web`,
-#     127.0.0.1:<port> printed as TRAEFIK=; it runs as root on the host, so NetworkPolicies never
-#     block it (like kubelet probes);
-#   - containerd's socket: state/node/run/containerd.sock (namespace k8s.io).
+# The real nodes real-node-0, real-node-1, … (see start_real_nodes) run pods for real, each with its
+# own containerd, kubelet and kube-network-policies on this machine:
+#   - each has the label slipway.dev/pool=real and the taint slipway.dev/pool=real:NoSchedule: only
+#     pods with nodeSelector slipway.dev/pool=real and a toleration of that taint land there;
+#   - containerd pulls plain HTTP from the test registry: images named 127.0.0.1:5050/...,
+#     localhost:5050/... or registry.slipway.internal:5000/... (one registry, three names);
+#     `kubectl logs` and `kubectl exec` work (the kubelets are on 127.0.0.1);
+#   - node N's pods get IPs from 10.42.N.0/24 on the bridge slipwayN; the pods of all the nodes reach
+#     each other (one flat network, 10.42.0.0/16), the host (kubelet probes, Traefik) reaches them, and
+#     nothing else is forwarded to or from them;
+#   - there is no kube-proxy and no DNS. The pods of every node have three routes to this machine, as
+#     kube-proxy would make for Services (see add_service_rules):
+#       10.96.0.1:443    the apiserver (Service `kubernetes`), so in-cluster clients such as the Slipway
+#                        builder work with their ServiceAccount;
+#       10.96.0.50:5000  the test registry (Service slipway-system/registry): a pod pushes there, with a
+#                        hostAlias registry.slipway.internal -> 10.96.0.50, what the nodes then pull as
+#                        registry.slipway.internal:5000/...;
+#       10.96.0.2:PORT   127.0.0.1:PORT of this machine, any TCP port: the host as the pods see it, for
+#                        servers a test runs on 127.0.0.1 (a Slipway server a build pod fetches from). It
+#                        exposes every loopback port of this machine (etcd's, the apiserver's, the
+#                        kubelets') to the test nodes' pods: fine for a test machine, never for a real one;
+#   - one Traefik serves the Ingresses of IngressClass `traefik` (the default class) on entrypoint
+#     `web`, 127.0.0.1:<port> printed as TRAEFIK=, and routes to pods on every node; it runs as root on
+#     the host, so NetworkPolicies never block it (like kubelet probes);
+#   - containerd's socket: state/node/run/containerd.sock for node 0, state/node-N/run/containerd.sock
+#     for node N (namespace k8s.io).
 # No test sends traffic to anything but 127.0.0.1: kwok's pod IPs and Service IPs are only numbers in
-# the API, and the real node's pod IPs are reached only by the node's own processes and pods.
+# the API, and the real nodes' pod IPs are reached only by the nodes' own processes and pods.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,22 +72,25 @@ KNP_VERSION=v0.8.0         # sigs.k8s.io/kube-network-policies
 CACHE_ROOT="${SLIPWAY_K8S_CACHE:-$HOME/.cache/slipway-k8s}"
 STATE="${SLIPWAY_K8S_STATE:-$CACHE_ROOT/state}"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
-# The real node, in start order (down stops them in the order the node needs: see stop_real_node).
-NODE_COMPONENTS=(containerd kubelet kube-network-policies traefik)
-NODE_NAME=real-node-0
-NODE_DIR="$STATE/node"                # wiped at every `up` (after its mounts are undone)
-NODE_RUN="$NODE_DIR/run"              # sockets; a unix socket path must stay under 108 bytes
-NODE_POD_CIDR=10.42.0.0/24            # k3s' first node range; Docker has 172.17/16, kwok's fake pods 10.244/16
-NODE_BRIDGE=slipway0
-CNI_NETWORK=slipway-real-node
+# Each real node's processes, in start order (down stops them in the order the nodes need: see
+# stop_real_nodes); one Traefik serves all the nodes. The names of a node: select_node.
+NODE_COMPONENTS=(containerd kubelet kube-network-policies)
+POD_NETWORK=10.42.0.0/16              # node N has 10.42.N.0/24 (k3s' ranges); Docker has 172.17/16, kwok's fake pods 10.244/16
 FORWARD_CHAIN=SLIPWAY-NODE-FORWARD    # iptables filter chain letting pods talk to each other
 KNP_TABLE=kube-network-policies       # the nftables table (inet) kube-network-policies makes
-KNP_QUEUE=100                         # its netfilter queue (its default)
-POLICY_CHAIN=SLIPWAY-NODE-POLICY      # iptables mangle chain sending pod packets to that queue
-SERVICE_CHAIN=SLIPWAY-NODE-SERVICES   # iptables nat chain: the `kubernetes` Service for the node's pods
+POLICY_CHAIN=SLIPWAY-NODE-POLICY      # iptables mangle chain sending pod packets to the controllers' queues
+SERVICE_CHAIN=SLIPWAY-NODE-SERVICES   # iptables nat chain: the Service addresses the pods use (add_service_rules)
 APISERVER_SERVICE_IP=10.96.0.1        # the first address of --service-cluster-ip-range
+# In the range's lower band, which the apiserver gives only to a Service that asks for the address.
+POD_HOST_IP=10.96.0.2                 # this machine's loopback as the pods see it
+REGISTRY_SERVICE_IP=10.96.0.50        # Service slipway-system/registry, port 5000: the test registry
+REGISTRY_SERVICE_PORT=5000
+REGISTRY_NAME=registry.slipway.internal:5000   # the name pods push to and every node pulls from
 REGISTRY=127.0.0.1:5050               # scripts/services.sh runs it
 CNI_BIN_DIR=/usr/lib/cni              # Debian's containernetworking-plugins
+DEVICE_PLUGIN_SOCKET=/var/lib/kubelet/device-plugins/kubelet.sock   # a constant of the kubelet (see start_kubelet)
+# Traefik's configuration and addresses: in node 0's folder, where they were when there was one node.
+TRAEFIK_DIR="$STATE/node"
 # sysctls the kubelet sets (protectKernelDefaults: false); down puts the old values back.
 KUBELET_SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
 
@@ -106,7 +126,14 @@ stamp_ok() { # <name> <version>
   [[ -x "$BIN/$1" && -f "$BIN/.$1.version" && "$(cat "$BIN/.$1.version")" == "$2" ]]
 }
 
-node_wanted() { [[ "${SLIPWAY_K8S_REAL_NODE:-1}" != 0 ]]; }
+# How many real nodes `up` starts: SLIPWAY_K8S_REAL_NODES, or none with the older SLIPWAY_K8S_REAL_NODE=0.
+read_real_nodes_wanted() {
+  REAL_NODES_WANTED="${SLIPWAY_K8S_REAL_NODES:-2}"
+  [[ "${SLIPWAY_K8S_REAL_NODE:-}" == 0 ]] && REAL_NODES_WANTED=0
+  [[ "$REAL_NODES_WANTED" =~ ^[0-9]$ ]] || die "SLIPWAY_K8S_REAL_NODES=$REAL_NODES_WANTED: expected a number of real nodes from 0 to 9"
+}
+
+node_wanted() { (( REAL_NODES_WANTED > 0 )); }
 
 # `go mod download -json` prints the module's source folder (read-only, in the module cache).
 module_dir() { # <module@version>
@@ -271,37 +298,53 @@ build_binaries_unlocked() {
 # ---------------------------------------------------------------------------------------------
 # processes
 
-# A PID file is only trusted when that PID still runs our binary: PIDs are reused.
+# A PID file is only trusted when that PID still runs our binary: PIDs are reused. A component of a
+# real node other than node 0 is named with its folder, e.g. node-1/kubelet (see select_node).
 pid_of() { # <component> -> prints the PID if it runs, else nothing
   local f="$STATE/pids/$1.pid" pid exe
   [[ -f "$f" ]] || return 0
   pid="$(cat "$f")"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 0
   exe="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
-  [[ -n "$exe" && "$(basename "$exe")" == "$1" ]] && printf '%s\n' "$pid"
+  [[ -n "$exe" && "$(basename "$exe")" == "$(basename "$1")" ]] && printf '%s\n' "$pid"
   return 0
 }
 
 stop_component() { # <component> [signal]: the signal first, SIGKILL after 5 s
-  local c="$1" sig="${2:-TERM}" pid
-  pid="$(pid_of "$c")"
-  if [[ -n "$pid" ]]; then
-    kill -s "$sig" "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-    say "stopped $c (pid $pid)"
-  fi
-  rm -f "$STATE/pids/$c.pid"
+  stop_components "${2:-TERM}" "$1"
+}
+
+# The same component of every node at once: kube-network-policies, for one, takes the whole 5 s.
+stop_components() { # <signal> <component>...: the signal to each first, SIGKILL to those left after 5 s
+  local sig="$1" c pid pids=() stopped=() alive
+  shift
+  for c in "$@"; do
+    pid="$(pid_of "$c")"
+    if [[ -n "$pid" ]]; then
+      kill -s "$sig" "$pid" 2>/dev/null || true
+      pids+=("$pid"); stopped+=("$c (pid $pid)")
+    fi
+  done
+  for _ in $(seq 1 50); do
+    alive=0
+    for pid in "${pids[@]}"; do if kill -0 "$pid" 2>/dev/null; then alive=1; fi; done
+    (( alive )) || break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  for c in "${stopped[@]}"; do say "stopped $c"; done
+  for c in "$@"; do rm -f "$STATE/pids/$c.pid"; done
 }
 
 stop_all() {
   local i
-  # The real node first (it needs the apiserver to drain its pods), then the control plane in
+  # The real nodes first (they need the apiserver to drain their pods), then the control plane in
   # reverse order: the apiserver must not outlive etcd by much, and kwok goes first.
-  stop_real_node
+  stop_real_nodes
   for (( i = ${#COMPONENTS[@]} - 1; i >= 0; i-- )); do
     stop_component "${COMPONENTS[$i]}"
   done
+  rm -f "$STATE/real-nodes"
 }
 
 start_bg() { # <component> <args...>
@@ -311,6 +354,7 @@ start_bg() { # <component> <args...>
 
 start_exe() { # <component> <executable> <args...>; the executable's file name must be <component>
   local c="$1" exe="$2"; shift 2
+  mkdir -p "$(dirname "$STATE/logs/$c")" "$(dirname "$STATE/pids/$c")"
   # 9>&-: the components must not inherit (and so hold) the state lock.
   setsid "$exe" "$@" >"$STATE/logs/$c.log" 2>&1 </dev/null 9>&- &
   printf '%s\n' "$!" >"$STATE/pids/$c.pid"
@@ -335,21 +379,48 @@ wait_for() { # <seconds> <description> <log component> <command...>
   done
 }
 
+# How many real nodes the running cluster has: what `up` wrote, or 1 for a cluster that a copy of
+# this script from before SLIPWAY_K8S_REAL_NODES started (no real-nodes file).
+running_node_count() {
+  if [[ -f "$STATE/real-nodes" ]]; then cat "$STATE/real-nodes"
+  elif [[ -f "$STATE/node/started" ]]; then echo 1
+  else echo 0; fi
+}
+
+# Every process of the control plane and of each node runs, the apiserver is ready, and each node's
+# Node object is there (one deleted by hand is a missing node too).
 is_running() {
-  local c
+  local c i n names=()
   for c in "${COMPONENTS[@]}"; do [[ -n "$(pid_of "$c")" ]] || return 1; done
-  if [[ -f "$NODE_DIR/started" ]]; then
-    for c in "${NODE_COMPONENTS[@]}"; do [[ -n "$(pid_of "$c")" ]] || return 1; done
-    [[ -f "$NODE_DIR/traefik-https.addr" ]] || return 1   # a node started before Traefik had websecure
+  n="$(running_node_count)"
+  for (( i = 0; i < n; i++ )); do
+    select_node "$i"
+    [[ -f "$NODE_DIR/started" ]] || return 1
+    for c in "${NODE_COMPONENTS[@]}"; do [[ -n "$(pid_of "$NODE_PROC$c")" ]] || return 1; done
+    names+=("$NODE_NAME")
+  done
+  if (( n > 0 )); then
+    [[ -n "$(pid_of traefik)" ]] || return 1
+    [[ -f "$TRAEFIK_DIR/traefik-https.addr" ]] || return 1   # a node started before Traefik had websecure
   fi
-  [[ -f "$STATE/admin.kubeconfig" ]] && kubectl_admin get --raw /readyz >/dev/null 2>&1
+  [[ -f "$STATE/admin.kubeconfig" ]] && kubectl_admin get --raw /readyz >/dev/null 2>&1 || return 1
+  (( n == 0 )) || kubectl_admin get nodes "${names[@]}" -o name >/dev/null 2>&1
 }
 
 # The last lines of `up` and `env`: KUBECONFIG is always the very last.
 print_env() {
-  if [[ -f "$NODE_DIR/started" && -f "$NODE_DIR/traefik.addr" ]]; then
-    printf 'TRAEFIK=%s\n' "$(cat "$NODE_DIR/traefik.addr")"
-    [[ -f "$NODE_DIR/traefik-https.addr" ]] && printf 'TRAEFIK_HTTPS=%s\n' "$(cat "$NODE_DIR/traefik-https.addr")"
+  local n i names=()
+  n="$(running_node_count)"
+  if (( n > 0 )) && [[ -f "$TRAEFIK_DIR/traefik.addr" ]]; then
+    printf 'TRAEFIK=%s\n' "$(cat "$TRAEFIK_DIR/traefik.addr")"
+    [[ -f "$TRAEFIK_DIR/traefik-https.addr" ]] && printf 'TRAEFIK_HTTPS=%s\n' "$(cat "$TRAEFIK_DIR/traefik-https.addr")"
+  fi
+  # The nodes, and the routes of their pods, of a cluster this version of the script started.
+  if (( n > 0 )) && [[ -f "$STATE/real-nodes" ]]; then
+    for (( i = 0; i < n; i++ )); do select_node "$i"; names+=("$NODE_NAME"); done
+    printf 'REAL_NODES=%s\n' "$(IFS=,; printf '%s' "${names[*]}")"
+    printf 'POD_HOST=%s\n' "$POD_HOST_IP"
+    printf 'POD_REGISTRY=%s:%s\n' "$REGISTRY_SERVICE_IP" "$REGISTRY_SERVICE_PORT"
   fi
   printf 'KUBECONFIG=%s\n' "$STATE/admin.kubeconfig"
 }
@@ -373,11 +444,15 @@ make_pki() {
   # kwok serves the kubelet API (logs) on the node's address, 127.0.0.1.
   sign kwok "/CN=kwok-node" "$(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth')"
   sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "extendedKeyUsage=clientAuth"
-  # The real node's kubelet: a serving certificate the CA signs (the apiserver calls it for logs and
+  # Each real node's kubelet: a serving certificate the CA signs (the apiserver calls it for logs and
   # exec) and its client identity (Node authorizer and NodeRestriction: system:node:<name>).
-  sign kubelet-server "/CN=system:node:$NODE_NAME" \
-    "$(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:%s\nextendedKeyUsage=serverAuth' "$NODE_NAME")"
-  sign kubelet-client "/O=system:nodes/CN=system:node:$NODE_NAME" "extendedKeyUsage=clientAuth"
+  local i
+  for (( i = 0; i < REAL_NODES_WANTED; i++ )); do
+    select_node "$i"
+    sign "$NODE_NAME-server" "/CN=system:node:$NODE_NAME" \
+      "$(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:%s\nextendedKeyUsage=serverAuth' "$NODE_NAME")"
+    sign "$NODE_NAME-client" "/O=system:nodes/CN=system:node:$NODE_NAME" "extendedKeyUsage=clientAuth"
+  done
   openssl genrsa -out "$d/sa.key" 2048 2>/dev/null
   openssl rsa -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
   rm -f "$d"/*.csr
@@ -527,7 +602,41 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
-# the real node
+# the real nodes
+
+# The names of real node <index>, in NODE_* (and CNI_NETWORK, CGROUP_ROOT, KNP_QUEUE). Node 0 keeps
+# those of the one real node there was before SLIPWAY_K8S_REAL_NODES (folder state/node, PID files
+# without a folder, bridge slipway0, queue 100): a copy of the script from then still finds and stops
+# node 0 of a running cluster, and this one stops a cluster such a copy started.
+select_node() { # <index>
+  local i="$1"
+  NODE_NAME="real-node-$i"
+  NODE_POD_CIDR="10.42.$i.0/24"
+  NODE_BRIDGE="slipway$i"
+  # Two numbers each: kube-network-policies takes its queue's next one too when it answers DNS
+  # (with admin network policies, off here).
+  KNP_QUEUE=$(( 100 + 2 * i ))
+  if (( i == 0 )); then
+    NODE_DIR="$STATE/node" NODE_PROC="" CNI_NETWORK=slipway-real-node CGROUP_ROOT=slipway-real-node
+  else
+    NODE_DIR="$STATE/node-$i" NODE_PROC="node-$i/" CNI_NETWORK="slipway-real-node-$i" CGROUP_ROOT="slipway-real-node-$i"
+  fi
+  NODE_RUN="$NODE_DIR/run"   # sockets; a unix socket path must stay under 108 bytes
+}
+
+# The real nodes a previous `up` started (their folders or PID files), whatever SLIPWAY_K8S_REAL_NODES
+# says now: the indexes, one a line.
+nodes_in_state() {
+  local p i found=()
+  for p in "$STATE/node" "$STATE"/pids/{containerd,kubelet,kube-network-policies}.pid; do
+    if [[ -e "$p" ]]; then found+=(0); break; fi
+  done
+  for p in "$STATE"/node-* "$STATE"/pids/node-*; do
+    i="${p##*/node-}"
+    if [[ -e "$p" && "$i" =~ ^[0-9]+$ ]]; then found+=("$i"); fi
+  done
+  (( ${#found[@]} == 0 )) || printf '%s\n' "${found[@]}" | sort -nu
+}
 
 ensure_node_packages() {
   local missing=()
@@ -574,11 +683,12 @@ ctr_node() { ctr --address "$NODE_RUN/containerd.sock" --namespace k8s.io "$@"; 
 write_containerd_config() {
   local c="$NODE_DIR/containerd" h
   mkdir -p "$c/root" "$c/opt" "$NODE_RUN/state" "$NODE_RUN/runc" "$NODE_DIR/cni/net.d" "$NODE_DIR/cni/ipam"
-  # Images named 127.0.0.1:5050/… or localhost:5050/… are pulled over plain HTTP from the test registry.
-  for h in 127.0.0.1:5050 localhost:5050; do
+  # Images named 127.0.0.1:5050/…, localhost:5050/… or registry.slipway.internal:5000/… (the name pods
+  # push to through the registry Service) are pulled over plain HTTP from the test registry.
+  for h in "$REGISTRY" localhost:5050 "$REGISTRY_NAME"; do
     mkdir -p "$c/certs.d/$h"
     cat >"$c/certs.d/$h/hosts.toml" <<TOML
-server = "http://$h"
+server = "http://$REGISTRY"
 
 [host."http://$REGISTRY"]
   capabilities = ["pull", "resolve"]
@@ -659,9 +769,8 @@ TOML
 JSON
 }
 
-# The kubelet's cgroups live under their own root, so down removes exactly them (and a k3s on the same
-# machine keeps its kubepods).
-CGROUP_ROOT=slipway-real-node
+# Each kubelet's cgroups live under a root of their own (CGROUP_ROOT), so down removes exactly them (and
+# a k3s on the same machine keeps its kubepods).
 cgroup_mounts() { findmnt -rn -t cgroup,cgroup2 -o TARGET 2>/dev/null || true; }
 
 make_cgroup_root() {
@@ -702,8 +811,8 @@ port: $1
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
 healthzPort: $2
-tlsCertFile: $d/kubelet-server.crt
-tlsPrivateKeyFile: $d/kubelet-server.key
+tlsCertFile: $d/$NODE_NAME-server.crt
+tlsPrivateKeyFile: $d/$NODE_NAME-server.key
 rotateCertificates: false
 serverTLSBootstrap: false
 # The apiserver calls the kubelet (logs, exec) with its kubelet client certificate (signed by the
@@ -756,32 +865,34 @@ YAML
 # kube-network-policies v0.8.0 only knows the in-cluster configuration (env + a token file at
 # /var/run/secrets/kubernetes.io/serviceaccount): it runs in a mount namespace of its own where a
 # small tmpfs over /run holds its ServiceAccount token and the CA, so nothing on the host changes.
+# One per node, each with its own queue (see add_policy_rules). They would share one nftables table
+# (its name is not a flag), but this kernel lets them make none (see add_policy_rules).
 start_knp() { # <apiserver port> <metrics port>
-  local sa="$NODE_DIR/knp-sa" pid
+  local sa="$NODE_DIR/knp-sa" c="${NODE_PROC}kube-network-policies" pid
   mkdir -p "$sa"
   cp "$STATE/pki/ca.crt" "$sa/ca.crt"
   kubectl_admin create token kube-network-policies --namespace kube-system --duration 8760h >"$sa/token"
   chmod 600 "$sa/token"
   # shellcheck disable=SC2016 # $1, $2 are the inner shell's
-  KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$1" start_exe kube-network-policies "$(command -v unshare)" \
+  KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$1" start_exe "$c" "$(command -v unshare)" \
     --mount --propagation private sh -c 'mount -t tmpfs -o size=1m,mode=0755 slipway-knp /run \
       && mkdir -p /run/secrets/kubernetes.io/serviceaccount \
       && cp "$1/token" "$1/ca.crt" /run/secrets/kubernetes.io/serviceaccount/ && shift && exec "$@"' \
-    sh "$sa" "$BIN/kube-network-policies" --hostname-override "$NODE_NAME" \
+    sh "$sa" "$BIN/kube-network-policies" --hostname-override "$NODE_NAME" --nfqueue-id "$KNP_QUEUE" \
     --metrics-bind-address "127.0.0.1:$2" --netfilter-bug-1766-fix=false --disable-nri
   # pid_of trusts the PID once the shell has exec'ed the binary.
-  pid="$(cat "$STATE/pids/kube-network-policies.pid")"
+  pid="$(cat "$STATE/pids/$c.pid")"
   for _ in $(seq 1 50); do
     [[ "$(basename "$(readlink "/proc/$pid/exe" 2>/dev/null || true)")" == kube-network-policies ]] && return 0
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  tail -n 20 "$STATE/logs/kube-network-policies.log" >&2 || true
-  die "kube-network-policies did not start"
+  tail -n 20 "$STATE/logs/$c.log" >&2 || true
+  die "kube-network-policies of $NODE_NAME did not start"
 }
 
 write_traefik_config() { # <apiserver port> <web port> <ping port> <token> <websecure port>
-  cat >"$NODE_DIR/traefik.yaml" <<YAML
+  cat >"$TRAEFIK_DIR/traefik.yaml" <<YAML
 global:
   checkNewVersion: false
   sendAnonymousUsage: false
@@ -805,7 +916,7 @@ providers:
     token: "$4"
     certAuthFilePath: "$STATE/pki/ca.crt"
 YAML
-  chmod 600 "$NODE_DIR/traefik.yaml"
+  chmod 600 "$TRAEFIK_DIR/traefik.yaml"
 }
 
 # RBAC of the node's controllers, and the IngressClass the project's Ingresses name (traefik, the
@@ -891,18 +1002,61 @@ subjects:
 YAML
 }
 
-# Bridged pod-to-pod packets go through iptables' FORWARD (br_netfilter), whose policy Docker sets
-# to DROP: one chain of ours lets the node's bridge talk to itself, and keeps everything else from
-# being forwarded to or from the pods (nothing a pod sends leaves the machine; Docker's containers
-# do not reach pods). The host itself reaches the pods (INPUT/OUTPUT, not forwarded).
+# The Service pods reach the test registry by (see add_service_rules): without a selector and without
+# endpoints (an EndpointSlice may not point at 127.0.0.1), the nodes' DNAT is its route. Its namespace is
+# the one bootstrap-cluster.sh applies later with its own labels, so it is only made when missing.
+apply_registry_service() {
+  if ! kubectl_admin get namespace slipway-system >/dev/null 2>&1; then
+    kubectl_admin create -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: slipway-system
+  labels:
+    app.kubernetes.io/part-of: slipway-test
+YAML
+  fi
+  kubectl_admin apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Service
+metadata:
+  name: registry
+  namespace: slipway-system
+  labels:
+    app.kubernetes.io/part-of: slipway-test
+spec:
+  clusterIP: $REGISTRY_SERVICE_IP
+  ports:
+  - name: registry
+    protocol: TCP
+    port: $REGISTRY_SERVICE_PORT
+    targetPort: ${REGISTRY##*:}
+YAML
+}
+
+# Pod-to-pod packets go through iptables' FORWARD, bridged ones within a node (br_netfilter) and routed
+# ones between nodes (bridge to bridge, through this machine), and Docker sets its policy to DROP: one
+# chain of ours lets the nodes' bridges talk to each other within the pod network, and keeps everything
+# else from being forwarded to or from the pods (nothing a pod sends leaves the machine; Docker's
+# containers do not reach pods). The host itself reaches the pods (INPUT/OUTPUT, not forwarded).
 # Host processes (Traefik) never send to kwok's fake pod IPs or to Service IPs either: without these
 # unreachable routes they would go out through the default route.
 GUARDED_CIDRS=(10.244.0.0/16 10.96.0.0/16)   # kwok's --cidr and the apiserver's service range
-add_forward_rules() {
+add_forward_rules() { # <number of nodes>
+  local i j from
   iptables -w -N "$FORWARD_CHAIN" 2>/dev/null || iptables -w -F "$FORWARD_CHAIN"
-  iptables -w -A "$FORWARD_CHAIN" -i "$NODE_BRIDGE" -o "$NODE_BRIDGE" -j ACCEPT
-  iptables -w -A "$FORWARD_CHAIN" -i "$NODE_BRIDGE" -j DROP
-  iptables -w -A "$FORWARD_CHAIN" -o "$NODE_BRIDGE" -j DROP
+  for (( i = 0; i < $1; i++ )); do
+    select_node "$i"; from="$NODE_BRIDGE"
+    for (( j = 0; j < $1; j++ )); do
+      select_node "$j"
+      iptables -w -A "$FORWARD_CHAIN" -i "$from" -o "$NODE_BRIDGE" -s "$POD_NETWORK" -d "$POD_NETWORK" -j ACCEPT
+    done
+  done
+  for (( i = 0; i < $1; i++ )); do
+    select_node "$i"
+    iptables -w -A "$FORWARD_CHAIN" -i "$NODE_BRIDGE" -j DROP
+    iptables -w -A "$FORWARD_CHAIN" -o "$NODE_BRIDGE" -j DROP
+  done
   iptables -w -C FORWARD -j "$FORWARD_CHAIN" 2>/dev/null || iptables -w -I FORWARD 1 -j "$FORWARD_CHAIN"
   local c
   for c in "${GUARDED_CIDRS[@]}"; do
@@ -918,19 +1072,28 @@ remove_forward_rules() {
   for c in "${GUARDED_CIDRS[@]}"; do ip route del unreachable "$c" 2>/dev/null || true; done
 }
 
-# The one Service the node's pods can use: the apiserver's (`kubernetes`, whose ClusterIP and port the
-# kubelet gives every pod as KUBERNETES_SERVICE_HOST/PORT). What kube-proxy would do for it, by hand:
-# the apiserver listens on 127.0.0.1 only, so a pod's connection to 10.96.0.1:443 is sent there
-# (DNAT), which the kernel allows for packets from the bridge only with its route_localnet set (as
-# kube-proxy sets it for node ports on localhost). The serving certificate names 10.96.0.1. The
-# bridge is made here, before the first pod (the CNI bridge plugin takes it as it finds it).
-add_service_rules() { # <apiserver port>
-  if ! ip link show "$NODE_BRIDGE" >/dev/null 2>&1; then ip link add "$NODE_BRIDGE" type bridge; fi
-  ip link set "$NODE_BRIDGE" up
-  sysctl -qw "net.ipv4.conf.$NODE_BRIDGE.route_localnet=1"
+# The Service addresses the nodes' pods can use, what kube-proxy would do for them, by hand (see the
+# header): the apiserver's (`kubernetes`, whose ClusterIP and port the kubelet gives every pod as
+# KUBERNETES_SERVICE_HOST/PORT), the registry's, and the host's loopback. All three listen on
+# 127.0.0.1 only, so a pod's connection is sent there (DNAT), which the kernel allows for packets from
+# a bridge only with its route_localnet set (as kube-proxy sets it for node ports on localhost). The
+# apiserver's serving certificate names 10.96.0.1. The bridges are made here, before the first pod
+# (the CNI bridge plugin takes one as it finds it).
+add_service_rules() { # <apiserver port> <number of nodes>
+  local i
   iptables -w -t nat -N "$SERVICE_CHAIN" 2>/dev/null || iptables -w -t nat -F "$SERVICE_CHAIN"
-  iptables -w -t nat -A "$SERVICE_CHAIN" -i "$NODE_BRIDGE" -d "$APISERVER_SERVICE_IP/32" -p tcp --dport 443 \
-    -j DNAT --to-destination "127.0.0.1:$1"
+  for (( i = 0; i < $2; i++ )); do
+    select_node "$i"
+    if ! ip link show "$NODE_BRIDGE" >/dev/null 2>&1; then ip link add "$NODE_BRIDGE" type bridge; fi
+    ip link set "$NODE_BRIDGE" up
+    sysctl -qw "net.ipv4.conf.$NODE_BRIDGE.route_localnet=1"
+    iptables -w -t nat -A "$SERVICE_CHAIN" -i "$NODE_BRIDGE" -d "$APISERVER_SERVICE_IP/32" -p tcp --dport 443 \
+      -j DNAT --to-destination "127.0.0.1:$1"
+    iptables -w -t nat -A "$SERVICE_CHAIN" -i "$NODE_BRIDGE" -d "$REGISTRY_SERVICE_IP/32" -p tcp --dport "$REGISTRY_SERVICE_PORT" \
+      -j DNAT --to-destination "$REGISTRY"
+    # No port given: the connection keeps its own.
+    iptables -w -t nat -A "$SERVICE_CHAIN" -i "$NODE_BRIDGE" -d "$POD_HOST_IP/32" -p tcp -j DNAT --to-destination 127.0.0.1
+  done
   iptables -w -t nat -C PREROUTING -j "$SERVICE_CHAIN" 2>/dev/null || iptables -w -t nat -I PREROUTING 1 -j "$SERVICE_CHAIN"
 }
 
@@ -947,16 +1110,28 @@ remove_service_rules() {
 # (nft says "Error: Could not process rule: No such file or directory" for `queue num 100`) and makes
 # no table. The kernel does have iptables' NFQUEUE target (through nft_compat), so this chain does
 # what the controller's table would, in the same place (postrouting, before SNAT): packets of root's
-# sockets on the node (kubelet probes, Traefik) and established connections pass, and every other
-# packet from or to a pod of this node goes to the controller's queue (all of the node's pods rather
-# than only those a policy selects: the controller allows what no policy selects). No bypass: as with
-# the controller's own rules, pod traffic stops while it is not running.
-add_policy_rules() {
+# sockets on the machine (kubelet probes, Traefik) and established connections pass, and every other
+# packet from or to a pod goes to a controller's queue (all the pods rather than only those a policy
+# selects: the controller allows what no policy selects). No bypass: as with the controller's own
+# rules, pod traffic stops while it is not running.
+# A packet goes through postrouting once, even between nodes (one machine), and a queue's verdict
+# ends the chain: a packet from a pod goes to its own node's controller, and one to a pod from
+# elsewhere (a process of this machine not run by root) to the destination's. Either controller
+# decides for both ends, since it looks both pods up among all the cluster's (egress policies of the
+# source, ingress policies of the destination: evaluatePacket in pkg/networkpolicy/controller.go).
+add_policy_rules() { # <number of nodes>
+  local i
   iptables -w -t mangle -N "$POLICY_CHAIN" 2>/dev/null || iptables -w -t mangle -F "$POLICY_CHAIN"
   iptables -w -t mangle -A "$POLICY_CHAIN" -m owner --uid-owner 0 -j RETURN
   iptables -w -t mangle -A "$POLICY_CHAIN" -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
-  iptables -w -t mangle -A "$POLICY_CHAIN" -s "$NODE_POD_CIDR" -j NFQUEUE --queue-num "$KNP_QUEUE"
-  iptables -w -t mangle -A "$POLICY_CHAIN" -d "$NODE_POD_CIDR" -j NFQUEUE --queue-num "$KNP_QUEUE"
+  for (( i = 0; i < $1; i++ )); do
+    select_node "$i"
+    iptables -w -t mangle -A "$POLICY_CHAIN" -s "$NODE_POD_CIDR" -j NFQUEUE --queue-num "$KNP_QUEUE"
+  done
+  for (( i = 0; i < $1; i++ )); do
+    select_node "$i"
+    iptables -w -t mangle -A "$POLICY_CHAIN" -d "$NODE_POD_CIDR" -j NFQUEUE --queue-num "$KNP_QUEUE"
+  done
   iptables -w -t mangle -C POSTROUTING -j "$POLICY_CHAIN" 2>/dev/null || iptables -w -t mangle -I POSTROUTING 1 -j "$POLICY_CHAIN"
 }
 
@@ -1017,82 +1192,158 @@ restore_host_state() {
 # The controller listens on its queue (/proc/net/netfilter/nfnetlink_queue: queue number, port id = PID).
 knp_listens() {
   local pid
-  pid="$(pid_of kube-network-policies)"
+  pid="$(pid_of "${NODE_PROC}kube-network-policies")"
   [[ -n "$pid" ]] && awk -v q="$KNP_QUEUE" -v p="$pid" '$1 == q && $2 == p { found = 1 } END { exit !found }' /proc/net/netfilter/nfnetlink_queue
 }
 
 # The kubelet refuses a loopback node IP ("failed to validate nodeIP: nodeIP can't be loopback
 # address", logged at every status update) and then reports no address at all; the apiserver reaches
 # kubelets by InternalIP (logs, exec). --node-ip 127.0.0.1 keeps it from picking the machine's own
-# address, and the addresses are set here once; the kubelet's status updates leave them alone.
+# address, and the addresses are set here once; the kubelet's status updates leave them alone. Every
+# node has 127.0.0.1: the apiserver tells them apart by their kubelet ports (status.daemonEndpoints).
 set_node_addresses() {
   kubectl_admin patch node "$NODE_NAME" --subresource=status --type=merge \
     -p "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"127.0.0.1\"},{\"type\":\"Hostname\",\"address\":\"$NODE_NAME\"}]}}"
 }
 
-start_real_node() { # <apiserver port>
-  local api_port="$1" kubelet_port healthz_port web_port websecure_port ping_port metrics_port token
-  [[ $EUID -eq 0 ]] || die "the real node needs root (or run with SLIPWAY_K8S_REAL_NODE=0)"
-  if ip route show "$NODE_POD_CIDR" 2>/dev/null | grep -qv "dev $NODE_BRIDGE"; then
-    die "$NODE_POD_CIDR is already routed on this machine: $(ip route show "$NODE_POD_CIDR")"
-  fi
-  (( ${#NODE_RUN} + 20 < 108 )) || die "$NODE_RUN is too long a path for unix sockets; set SLIPWAY_K8S_STATE to a shorter one"
-  # The kubelet's device-plugin socket has a fixed path: a second kubelet (k3s) would lose it.
-  if [[ -S /var/lib/kubelet/device-plugins/kubelet.sock ]] && ss -xlH 2>/dev/null | grep -qF /var/lib/kubelet/device-plugins/kubelet.sock; then
-    die "another kubelet runs on this machine (/var/lib/kubelet/device-plugins/kubelet.sock is in use); run with SLIPWAY_K8S_REAL_NODE=0"
-  fi
-  kubelet_port="$(free_port)"; healthz_port="$(free_port)"; web_port="$(free_port)"
-  ping_port="$(free_port)"; metrics_port="$(free_port)"; websecure_port="$(free_port)"
-  mkdir -p "$NODE_DIR/kubelet" "$NODE_DIR/pod-logs" "$NODE_RUN"
-  : >"$NODE_DIR/started"   # from here on, down cleans up after the node
-  local s
+# The PIDs listening on the kubelet's device-plugin socket, one a line.
+device_plugin_socket_holders() {
+  ss -xlpH 2>/dev/null | awk -v s="$DEVICE_PLUGIN_SOCKET" '$5 == s' | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u
+}
+
+kubelet_holds_socket() { # <kubelet component>
+  local pid
+  pid="$(pid_of "$1")"
+  [[ -n "$pid" ]] && device_plugin_socket_holders | grep -qx "$pid"
+}
+
+# A kubelet that is not one of this cluster's (k3s' runs in the k3s process) would lose its socket to
+# ours (see start_kubelet): refuse to start beside it.
+refuse_foreign_kubelet() {
+  local ours=" " i pid
+  while read -r i; do
+    select_node "$i"
+    ours+="$(pid_of "${NODE_PROC}kubelet") "
+  done < <(nodes_in_state)
+  for pid in $(device_plugin_socket_holders); do
+    [[ "$ours" == *" $pid "* ]] && continue
+    die "another kubelet runs on this machine ($(cat "/proc/$pid/comm" 2>/dev/null || echo '?'), pid $pid, listens on $DEVICE_PLUGIN_SOCKET); run with SLIPWAY_K8S_REAL_NODES=0"
+  done
+}
+
+# The kubelet's device-plugin socket has a fixed path, whatever its root folder: each kubelet that
+# starts removes it and listens anew, so the kubelets started before it keep serving on a file that is
+# gone. Harmless here: no device plugin runs (the device manager's checkpoint beside it is shared too,
+# and stays empty), and a kubelet never looks at its socket again. Two kubelets starting at once
+# could both remove the file and then one fail to listen, which ends it: so each waits until the one
+# before listens. Node 0 starts last, so it holds the socket as when it was the only node.
+start_kubelet() { # <apiserver port>
+  local c="${NODE_PROC}kubelet"
+  write_kubeconfig "$1" "$NODE_DIR/kubelet.kubeconfig" "$NODE_NAME-client"
+  write_kubelet_config "$(free_port)" "$(free_port)"
+  start_exe "$c" "$BIN/kubelet" --config "$NODE_DIR/kubelet-config.yaml" --kubeconfig "$NODE_DIR/kubelet.kubeconfig" \
+    --root-dir "$NODE_DIR/kubelet" --hostname-override "$NODE_NAME" --node-ip 127.0.0.1 \
+    --node-labels slipway.dev/pool=real
+  wait_for 60 "the kubelet of $NODE_NAME to listen on $DEVICE_PLUGIN_SOCKET" "$c" kubelet_holds_socket "$c"
+}
+
+# The nodes start side by side where they can (containerd, kube-network-policies, the waits), one
+# kubelet after the other (see start_kubelet); the pod network and the Service routes are made for all
+# of them first, and the policy rules once every controller listens.
+start_real_nodes() { # <apiserver port>
+  local api_port="$1" n="$REAL_NODES_WANTED" i s token web_port websecure_port ping_port
+  [[ $EUID -eq 0 ]] || die "the real nodes need root (or run with SLIPWAY_K8S_REAL_NODES=0)"
+  for (( i = 0; i < n; i++ )); do
+    select_node "$i"
+    if ip route show "$NODE_POD_CIDR" 2>/dev/null | grep -qv "dev $NODE_BRIDGE"; then
+      die "$NODE_POD_CIDR is already routed on this machine: $(ip route show "$NODE_POD_CIDR")"
+    fi
+    (( ${#NODE_RUN} + 20 < 108 )) || die "$NODE_RUN is too long a path for unix sockets; set SLIPWAY_K8S_STATE to a shorter one"
+  done
+  printf '%s\n' "$n" >"$STATE/real-nodes"
+  for (( i = 0; i < n; i++ )); do
+    select_node "$i"
+    mkdir -p "$NODE_DIR/kubelet" "$NODE_DIR/pod-logs" "$NODE_RUN"
+    : >"$NODE_DIR/started"   # from here on, down cleans up after the node
+  done
   if [[ ! -f "$STATE/sysctl.saved" ]]; then
     for s in "${KUBELET_SYSCTLS[@]}"; do printf '%s=%s\n' "$s" "$(sysctl -n "$s")"; done >"$STATE/sysctl.saved"
   fi
   push_pause_image
-  write_containerd_config
   save_host_state
-  add_forward_rules
-  add_service_rules "$api_port"
-  make_cgroup_root
-  start_exe containerd /usr/bin/containerd --config "$NODE_DIR/containerd/config.toml"
-  wait_for 30 "containerd" containerd ctr_node version
-
-  write_kubeconfig "$api_port" "$NODE_DIR/kubelet.kubeconfig" kubelet-client
-  write_kubelet_config "$kubelet_port" "$healthz_port"
-  start_bg kubelet --config "$NODE_DIR/kubelet-config.yaml" --kubeconfig "$NODE_DIR/kubelet.kubeconfig" \
-    --root-dir "$NODE_DIR/kubelet" --hostname-override "$NODE_NAME" --node-ip 127.0.0.1 \
-    --node-labels slipway.dev/pool=real
+  add_forward_rules "$n"
+  add_service_rules "$api_port" "$n"
+  for (( i = 0; i < n; i++ )); do
+    select_node "$i"
+    write_containerd_config
+    make_cgroup_root
+    start_exe "${NODE_PROC}containerd" /usr/bin/containerd --config "$NODE_DIR/containerd/config.toml"
+  done
+  for (( i = 0; i < n; i++ )); do
+    select_node "$i"
+    wait_for 30 "containerd of $NODE_NAME" "${NODE_PROC}containerd" ctr_node version
+  done
+  for (( i = n - 1; i >= 0; i-- )); do
+    select_node "$i"
+    start_kubelet "$api_port"
+  done
 
   apply_node_objects
-  start_knp "$api_port" "$metrics_port"
+  apply_registry_service
+  for (( i = 0; i < n; i++ )); do
+    select_node "$i"
+    start_knp "$api_port" "$(free_port)"
+  done
+  web_port="$(free_port)"; websecure_port="$(free_port)"; ping_port="$(free_port)"
   token="$(kubectl_admin create token traefik --namespace kube-system --duration 8760h)"
   write_traefik_config "$api_port" "$web_port" "$ping_port" "$token" "$websecure_port"
-  start_bg traefik --configFile "$NODE_DIR/traefik.yaml"
-  printf '127.0.0.1:%s\n' "$web_port" >"$NODE_DIR/traefik.addr"
-  printf '127.0.0.1:%s\n' "$websecure_port" >"$NODE_DIR/traefik-https.addr"
+  start_bg traefik --configFile "$TRAEFIK_DIR/traefik.yaml"
+  printf '127.0.0.1:%s\n' "$web_port" >"$TRAEFIK_DIR/traefik.addr"
+  printf '127.0.0.1:%s\n' "$websecure_port" >"$TRAEFIK_DIR/traefik-https.addr"
 
-  wait_for 60 "the real node to register" kubelet kubectl_admin get node "$NODE_NAME"
-  wait_for 30 "the real node's address" kubelet set_node_addresses
-  wait_for 120 "the real node to be Ready" kubelet \
-    kubectl_admin wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s
-  wait_for 30 "kube-network-policies (listening on its queue)" kube-network-policies knp_listens
-  add_policy_rules
+  for (( i = 0; i < n; i++ )); do
+    select_node "$i"
+    wait_for 60 "$NODE_NAME to register" "${NODE_PROC}kubelet" kubectl_admin get node "$NODE_NAME"
+    wait_for 30 "$NODE_NAME's address" "${NODE_PROC}kubelet" set_node_addresses
+  done
+  for (( i = 0; i < n; i++ )); do
+    select_node "$i"
+    wait_for 120 "$NODE_NAME to be Ready" "${NODE_PROC}kubelet" \
+      kubectl_admin wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s
+    wait_for 30 "kube-network-policies of $NODE_NAME (listening on its queue)" "${NODE_PROC}kube-network-policies" knp_listens
+  done
+  add_policy_rules "$n"
   wait_for 30 "traefik" traefik curl -fsS "http://127.0.0.1:$ping_port/ping"
 }
 
-# Lets the kubelet stop the node's pods (CNI DEL frees their IPs and veths) while it and the
-# apiserver still run; the node is cordoned first so that controllers' new pods stay Pending.
-drain_real_node() {
-  kubectl_admin cordon "$NODE_NAME" >/dev/null 2>&1 || return 0
-  kubectl_admin delete pods --all-namespaces --field-selector "spec.nodeName=$NODE_NAME" \
-    --grace-period=2 --wait=false >/dev/null 2>&1 || true
-  local deadline=$(( SECONDS + 30 ))
+# Lets the kubelets stop their nodes' pods (CNI DEL frees their IPs and veths) while they and the
+# apiserver still run; all the nodes are cordoned first so that controllers' new pods stay Pending.
+drain_real_nodes() { # <node index>...
+  local i names=() name deadline
+  for i in "$@"; do
+    select_node "$i"
+    [[ -n "$(pid_of "${NODE_PROC}kubelet")" ]] || continue
+    if kubectl_admin cordon "$NODE_NAME" >/dev/null 2>&1; then names+=("$NODE_NAME"); fi
+  done
+  (( ${#names[@]} )) || return 0
+  for name in "${names[@]}"; do
+    kubectl_admin delete pods --all-namespaces --field-selector "spec.nodeName=$name" \
+      --grace-period=2 --wait=false >/dev/null 2>&1 || true
+  done
+  deadline=$(( SECONDS + 30 ))
   while (( SECONDS < deadline )); do
-    [[ -z "$(kubectl_admin get pods --all-namespaces --field-selector "spec.nodeName=$NODE_NAME" -o name 2>/dev/null)" ]] && return 0
+    pods_on "${names[@]}" || return 0
     sleep 1
   done
-  say "some pods of $NODE_NAME were still there after 30 s; removing their containers directly"
+  say "some pods of ${names[*]} were still there after 30 s; removing their containers directly"
+}
+
+pods_on() { # <node name>...: succeeds while a pod is on one of them
+  local name
+  for name in "$@"; do
+    [[ -n "$(kubectl_admin get pods --all-namespaces --field-selector "spec.nodeName=$name" -o name 2>/dev/null)" ]] && return 0
+  done
+  return 1
 }
 
 # Whatever the kubelet left: kill the tasks and delete the containers, so that their shims exit.
@@ -1127,48 +1378,91 @@ unmount_node() {
     (( left )) || return 0
     [[ "$pass" == 5 ]] || sleep 0.2
   done
-  say "warning: still mounted under $NODE_DIR:"; awk -v d="$NODE_DIR" 'index($5, d) == 1 { print "  " $5 }' /proc/self/mountinfo >&2
+  say "warning: still mounted under $NODE_DIR:"; awk -v d="$NODE_DIR" '$5 == d || index($5, d "/") == 1 { print "  " $5 }' /proc/self/mountinfo >&2
 }
 
-stop_real_node() {
-  local c running=0
-  for c in "${NODE_COMPONENTS[@]}"; do [[ -n "$(pid_of "$c")" ]] && running=1; done
-  [[ -f "$NODE_DIR/started" ]] || (( running )) || return 0
-  if [[ -n "$(pid_of kubelet)" && -n "$(pid_of kube-apiserver)" ]]; then drain_real_node; fi
-  stop_component kubelet
-  local sandboxes=()
-  if [[ -d "$NODE_RUN/state/io.containerd.grpc.v1.cri/sandboxes" ]]; then
-    mapfile -t sandboxes < <(ls "$NODE_RUN/state/io.containerd.grpc.v1.cri/sandboxes")
-  fi
-  [[ -z "$(pid_of containerd)" ]] || remove_node_containers
+# A node's processes whose PID files are gone are found by what their command lines name (this node's
+# folder, or its name for kube-network-policies), and get their PID files back. A copy of this script
+# from before SLIPWAY_K8S_REAL_NODES knows only node 0 and empties the PID folder at `up`: after its
+# down and up, the other nodes of a cluster this script started still run.
+adopt_node_processes() {
+  local c lost=0 f pid exe marker
+  for c in "${NODE_COMPONENTS[@]}"; do [[ -n "$(pid_of "$NODE_PROC$c")" ]] || lost=1; done
+  (( lost )) || return 0
+  for f in /proc/[0-9]*/cmdline; do
+    pid="${f#/proc/}"; pid="${pid%/cmdline}"
+    exe="$(basename "$(readlink "/proc/$pid/exe" 2>/dev/null || true)")"
+    case "$exe" in
+      containerd) marker="$NODE_DIR/containerd/config.toml" ;;
+      kubelet) marker="$NODE_DIR/kubelet" ;;
+      kube-network-policies) marker="$NODE_NAME" ;;
+      *) continue ;;
+    esac
+    [[ -z "$(pid_of "$NODE_PROC$exe")" ]] || continue
+    tr '\0' '\n' <"$f" 2>/dev/null | grep -qxF -- "$marker" || continue
+    mkdir -p "$(dirname "$STATE/pids/$NODE_PROC$exe")"
+    printf '%s\n' "$pid" >"$STATE/pids/$NODE_PROC$exe.pid"
+  done
+}
+
+node_components() { # <component> <node index>...: that component's name for each node
+  local c="$1" i
+  shift
+  for i in "$@"; do select_node "$i"; printf '%s\n' "$NODE_PROC$c"; done
+}
+
+# Every node a previous `up` started, whatever SLIPWAY_K8S_REAL_NODES says now, and what they made.
+stop_real_nodes() {
+  local nodes=() each=() i id sandboxes l
+  mapfile -t nodes < <(nodes_in_state)
+  (( ${#nodes[@]} )) || [[ -n "$(pid_of traefik)" ]] || return 0
+  for i in "${nodes[@]}"; do select_node "$i"; adopt_node_processes; done
+  if [[ -n "$(pid_of kube-apiserver)" ]]; then drain_real_nodes "${nodes[@]}"; fi
+  mapfile -t each < <(node_components kubelet "${nodes[@]}")
+  stop_components TERM "${each[@]}"
+  for i in "${nodes[@]}"; do
+    select_node "$i"
+    sandboxes=()
+    if [[ -d "$NODE_RUN/state/io.containerd.grpc.v1.cri/sandboxes" ]]; then
+      mapfile -t sandboxes < <(ls "$NODE_RUN/state/io.containerd.grpc.v1.cri/sandboxes")
+    fi
+    [[ -z "$(pid_of "${NODE_PROC}containerd")" ]] || remove_node_containers
+    # libcni's cache of sandboxes whose CNI DEL never came (the kubelet did not stop them)
+    for id in "${sandboxes[@]}"; do
+      rm -f "/var/lib/cni/results/$CNI_NETWORK-$id-eth0" "/var/lib/cni/results/cni-loopback-$id-lo"
+    done
+  done
   stop_component traefik
   # SIGINT: its shutdown path deletes its nftables table (SIGTERM would just end it).
-  stop_component kube-network-policies INT
-  stop_component containerd
-  kill_node_shims
-  remove_cgroup_root
-  unmount_node
-  ip link delete "$NODE_BRIDGE" 2>/dev/null || true
+  mapfile -t each < <(node_components kube-network-policies "${nodes[@]}")
+  stop_components INT "${each[@]}"
+  mapfile -t each < <(node_components containerd "${nodes[@]}")
+  stop_components TERM "${each[@]}"
+  for i in "${nodes[@]}"; do
+    select_node "$i"
+    kill_node_shims
+    remove_cgroup_root
+    unmount_node
+    ip link delete "$NODE_BRIDGE" 2>/dev/null || true
+    for l in /var/log/containers/*.log; do
+      if [[ -L "$l" && "$(readlink "$l")" == "$NODE_DIR/"* ]]; then rm -f "$l"; fi
+    done
+  done
   remove_forward_rules
   remove_service_rules
   remove_policy_rules
   nft delete table inet "$KNP_TABLE" 2>/dev/null || true
   restore_host_state
-  # libcni's cache of sandboxes whose CNI DEL never came (the kubelet did not stop them)
-  local id
-  for id in "${sandboxes[@]}"; do
-    rm -f "/var/lib/cni/results/$CNI_NETWORK-$id-eth0" "/var/lib/cni/results/cni-loopback-$id-lo"
-  done
-  local l
-  for l in /var/log/containers/*.log; do
-    if [[ -L "$l" && "$(readlink "$l")" == "$NODE_DIR/"* ]]; then rm -f "$l"; fi
-  done
   if [[ -f "$STATE/sysctl.saved" ]]; then
     sysctl -q -p "$STATE/sysctl.saved" >/dev/null 2>&1 || true
     rm -f "$STATE/sysctl.saved"
   fi
-  rm -rf --one-file-system "$NODE_DIR"
-  say "stopped the real node $NODE_NAME and removed what it made"
+  for i in "${nodes[@]}"; do
+    select_node "$i"
+    rm -rf --one-file-system "$NODE_DIR"
+    rmdir "$STATE/pids/node-$i" "$STATE/logs/node-$i" 2>/dev/null || true
+    say "stopped the real node $NODE_NAME and removed what it made"
+  done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -1187,20 +1481,22 @@ cmd_up() {
   require_cmd node "choosing free ports"
   require_cmd curl "health checks"
   if node_wanted; then
-    [[ $EUID -eq 0 ]] || die "the real node needs root (or run with SLIPWAY_K8S_REAL_NODE=0)"
+    [[ $EUID -eq 0 ]] || die "the real nodes need root (or run with SLIPWAY_K8S_REAL_NODES=0)"
     ensure_node_packages
   fi
   build_binaries
   mkdir -p "$STATE"
   lock_state
-  # A running cluster is reused as it is, unless the real node is wanted and it has none.
-  if is_running && { ! node_wanted || [[ -f "$NODE_DIR/started" ]]; }; then
+  # A running cluster is reused as it is when it has the real nodes wanted (any, with none wanted).
+  # One that a copy of this script from before SLIPWAY_K8S_REAL_NODES started lacks the pods' routes.
+  if is_running && { ! node_wanted || [[ -f "$STATE/real-nodes" && "$(running_node_count)" == "$REAL_NODES_WANTED" ]]; }; then
     say "the test cluster is already running (state: $STATE)"
     print_env
     return 0
   fi
   # Half-running or stale: start from a clean state, stopping only what our PID files name.
   stop_all
+  if node_wanted; then refuse_foreign_kubelet; fi
   rm -rf "${STATE:?}/etcd" "$STATE/logs" "$STATE/pids" "$STATE/pki" "$STATE/admin.kubeconfig"
   mkdir -p "$STATE/logs" "$STATE/pids"
   local start=$SECONDS etcd_port peer_port api_port cm_port sched_port kwok_port
@@ -1249,10 +1545,14 @@ cmd_up() {
   wait_for 60 "the controller-manager (default ServiceAccount)" kube-controller-manager \
     kubectl_admin get serviceaccount default --namespace default
   wait_for 30 "the scheduler" kube-scheduler curl -fsk "https://127.0.0.1:$sched_port/healthz"
-  local all=("${COMPONENTS[@]}")
+  local all=("${COMPONENTS[@]}") i c
   if node_wanted; then
-    start_real_node "$api_port"
-    all+=("${NODE_COMPONENTS[@]}")
+    start_real_nodes "$api_port"
+    for (( i = 0; i < REAL_NODES_WANTED; i++ )); do
+      select_node "$i"
+      for c in "${NODE_COMPONENTS[@]}"; do all+=("$NODE_PROC$c"); done
+    done
+    all+=(traefik)
   fi
 
   say "test cluster up in $(( SECONDS - start ))s: apiserver https://127.0.0.1:$api_port, state $STATE"
@@ -1268,11 +1568,12 @@ cmd_env() {
 
 cmd_down() {
   resolve_versions
-  [[ -d "$STATE/pids" || -f "$NODE_DIR/started" ]] || { say "the test cluster is not running"; return 0; }
+  [[ -d "$STATE/pids" || -n "$(nodes_in_state)" ]] || { say "the test cluster is not running"; return 0; }
   lock_state
   stop_all
 }
 
+read_real_nodes_wanted
 case "${1:-}" in
   up) cmd_up ;;
   env) cmd_env ;;

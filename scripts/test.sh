@@ -59,12 +59,18 @@ case "$kubeconfig" in
   KUBECONFIG=*) export SLIPWAY_TEST_KUBECONFIG="${kubeconfig#KUBECONFIG=}" ;;
   *) echo "error: scripts/k8s-test-cluster.sh did not end with KUBECONFIG=…" >&2; exit 1 ;;
 esac
-# The real node's Traefik (the line before KUBECONFIG=), and the kubectl built with the cluster.
+# The real nodes' Traefik, and the kubectl built with the cluster.
 traefik="$(printf '%s\n' "$cluster" | sed -n 's/^TRAEFIK=//p' | tail -n 1)"
-[ -n "$traefik" ] || { echo "error: scripts/k8s-test-cluster.sh printed no TRAEFIK=… line (the real node did not start)" >&2; exit 1; }
+[ -n "$traefik" ] || { echo "error: scripts/k8s-test-cluster.sh printed no TRAEFIK=… line (the real nodes did not start)" >&2; exit 1; }
 export SLIPWAY_TEST_TRAEFIK="$traefik"
 SLIPWAY_TEST_TRAEFIK_HTTPS="$(printf '%s\n' "$cluster" | sed -n 's/^TRAEFIK_HTTPS=//p' | tail -n 1)"
 export SLIPWAY_TEST_TRAEFIK_HTTPS
+# The real nodes (comma-separated names), and the addresses their pods reach this machine's loopback and the
+# test registry at.
+SLIPWAY_TEST_REAL_NODES="$(printf '%s\n' "$cluster" | sed -n 's/^REAL_NODES=//p' | tail -n 1)"
+SLIPWAY_TEST_POD_HOST="$(printf '%s\n' "$cluster" | sed -n 's/^POD_HOST=//p' | tail -n 1)"
+SLIPWAY_TEST_POD_REGISTRY="$(printf '%s\n' "$cluster" | sed -n 's/^POD_REGISTRY=//p' | tail -n 1)"
+export SLIPWAY_TEST_REAL_NODES SLIPWAY_TEST_POD_HOST SLIPWAY_TEST_POD_REGISTRY
 SLIPWAY_TEST_KUBECTL="$(bash scripts/k8s-test-cluster.sh kubectl-path)"
 export SLIPWAY_TEST_KUBECTL
 exec npx vitest run "$@"

@@ -25,12 +25,12 @@ export function testKubeConfigPath(): string {
   return path;
 }
 
-/** Traefik of the test cluster's real node, on 127.0.0.1 (the `TRAEFIK=` line of scripts/k8s-test-cluster.sh up). */
+/** Traefik of the test cluster's real nodes, on 127.0.0.1 (the `TRAEFIK=` line of scripts/k8s-test-cluster.sh up). */
 export function testTraefik(): { host: string; port: number } {
   return traefikAt('SLIPWAY_TEST_TRAEFIK', 'TRAEFIK');
 }
 
-/** Traefik's entrypoint `websecure` (TLS) on the real node (the `TRAEFIK_HTTPS=` line). */
+/** Traefik's entrypoint `websecure` (TLS) of the real nodes (the `TRAEFIK_HTTPS=` line). */
 export function testTraefikHttps(): { host: string; port: number } {
   return traefikAt('SLIPWAY_TEST_TRAEFIK_HTTPS', 'TRAEFIK_HTTPS');
 }
@@ -40,6 +40,29 @@ function traefikAt(variable: string, line: string): { host: string; port: number
   const m = /^127\.0\.0\.1:(\d+)$/.exec(at);
   if (!m) throw new Error(`${variable}="${at}": expected 127.0.0.1:PORT from scripts/k8s-test-cluster.sh up (its ${line}= line); scripts/test.sh exports it`);
   return { host: '127.0.0.1', port: Number(m[1]) };
+}
+
+/** The test cluster's real nodes, real-node-0 first (the `REAL_NODES=` line; scripts/test.sh exports it). */
+export function testRealNodes(): string[] {
+  const names = (process.env['SLIPWAY_TEST_REAL_NODES'] ?? '').split(',').filter((n) => n !== '');
+  if (names.length === 0) throw new Error('SLIPWAY_TEST_REAL_NODES is not set: scripts/test.sh exports the REAL_NODES= line of scripts/k8s-test-cluster.sh up');
+  return names;
+}
+
+/** The address at which the real nodes' pods reach this machine's loopback: POD_HOST:PORT is 127.0.0.1:PORT (the `POD_HOST=` line). */
+export function testPodHost(): string {
+  return clusterLine('SLIPWAY_TEST_POD_HOST', 'POD_HOST', /^\d+\.\d+\.\d+\.\d+$/);
+}
+
+/** The registry Service's address, IP:PORT, which the real nodes' pods push to (the `POD_REGISTRY=` line). */
+export function testPodRegistry(): string {
+  return clusterLine('SLIPWAY_TEST_POD_REGISTRY', 'POD_REGISTRY', /^\d+\.\d+\.\d+\.\d+:\d+$/);
+}
+
+function clusterLine(variable: string, line: string, shape: RegExp): string {
+  const value = process.env[variable] ?? '';
+  if (!shape.test(value)) throw new Error(`${variable}="${value}": expected the ${line}= line of scripts/k8s-test-cluster.sh up; scripts/test.sh exports it`);
+  return value;
 }
 
 /** The kubectl built with the test cluster (scripts/test.sh exports its path). */

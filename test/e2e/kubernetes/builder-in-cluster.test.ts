@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, getViaProxy } from '../../helpers/app-http.js';
 import { gitOk } from '../../helpers/git-cli.js';
-import { adminApi, kubectlPath, PROJECT_ROOT, testKubeConfigPath, testTraefik, uniqueApp } from '../../helpers/k8s-cluster.js';
+import { adminApi, kubectlPath, PROJECT_ROOT, testKubeConfigPath, testRealNodes, testTraefik, uniqueApp } from '../../helpers/k8s-cluster.js';
 
 const run = promisify(execFile);
 const DOMAIN = 'builder-node.test';
@@ -81,7 +81,7 @@ afterAll(async () => {
 });
 
 describe('the builder in the cluster (scripts/bootstrap-cluster.sh --test-cluster)', () => {
-  it('prints where it serves and a new admin token, and runs as a pod of the real node from the registry', async () => {
+  it('prints where it serves and a new admin token, and runs as a pod of a real node from the registry', async () => {
     expect(bootstrapOutput).toContain(`Slipway is running: http://${BUILDER_HOST}`);
     expect(token).toMatch(/^slw_[A-Za-z0-9_-]{20,}$/);
     const pods = await api.list<{ spec: { nodeName?: string; hostNetwork?: boolean; containers: { image: string }[] }; status: { phase?: string } }>(
@@ -90,7 +90,7 @@ describe('the builder in the cluster (scripts/bootstrap-cluster.sh --test-cluste
     );
     const running = pods.items.filter((p) => p.status.phase === 'Running');
     expect(running).toHaveLength(1);
-    expect(running[0]!.spec.nodeName).toMatch(/^real-node-\d$/);
+    expect(testRealNodes()).toContain(running[0]!.spec.nodeName);
     expect(running[0]!.spec.containers[0]!.image).toMatch(/^registry\.slipway\.internal:5000\/slipway-builder:[0-9a-f]{12}/);
     // No Docker socket, no host path: builds run as Jobs in slipway-builds.
     expect(JSON.stringify(running[0]!.spec)).not.toMatch(/docker\.sock|hostPath/);
@@ -143,11 +143,11 @@ describe('the builder in the cluster (scripts/bootstrap-cluster.sh --test-cluste
       'the pushed commit to answer on preview through Traefik',
     );
     expect(answer.status).toBe(200);
-    // The app's pod runs on the real node, from the image the builder pushed to the registry.
+    // The app's pod runs on a real node, from the image the builder pushed to the registry.
     const pods = await api.list<{ spec: { nodeName?: string; containers: { image: string }[] } }>(`/api/v1/namespaces/app-${app}/pods`, {
       labelSelector: 'slipway.dev/environment=preview',
     });
-    expect(pods.items.every((p) => p.spec.nodeName?.startsWith('real-node-'))).toBe(true);
+    expect(testRealNodes()).toContain(pods.items[0]!.spec.nodeName);
     expect(pods.items[0]!.spec.containers[0]!.image).toMatch(new RegExp(`^registry\\.slipway\\.internal:5000/${app}:`));
     // The push showed BuildKit's own output, from the build Job's pod.
     expect(pushed.stderr).toMatch(/remote: .*slipway-build: pushed registry\.slipway\.internal:5000\//);
