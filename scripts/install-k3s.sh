@@ -7,6 +7,8 @@
 # already installed and configured is left alone.
 #
 #   sudo scripts/install-k3s.sh [--k3s-version v1.33.5+k3s1] [--no-docker]
+#   sudo scripts/install-k3s.sh --registries-only   on a machine joining as a node: only the registries.yaml
+#                                                   (before `k3s agent` starts), nothing installed
 #
 # Then: scripts/bootstrap-cluster.sh (which runs scripts/setup-registry.sh).
 #
@@ -17,6 +19,7 @@ set -euo pipefail
 
 K3S_VERSION="${INSTALL_K3S_VERSION:-}"
 WITH_DOCKER=1
+REGISTRIES_ONLY=0
 REGISTRIES_YAML="${SLIPWAY_K3S_REGISTRIES_YAML:-/etc/rancher/k3s/registries.yaml}"
 
 say() { printf '%s\n' "$*"; }
@@ -32,6 +35,7 @@ while (( $# > 0 )); do
       [[ $# -ge 2 ]] || die "--k3s-version needs a value, such as v1.33.5+k3s1"
       K3S_VERSION="$2"; shift 2 ;;
     --no-docker) WITH_DOCKER=0; shift ;;
+    --registries-only) REGISTRIES_ONLY=1; WITH_DOCKER=0; shift ;;
     -h | --help) usage ;;
     *) say "unknown argument: $1" >&2; usage ;;
   esac
@@ -74,6 +78,11 @@ if [[ ! -f "$REGISTRIES_YAML" ]] || ! diff -q <(registries_content) "$REGISTRIES
   mv "$REGISTRIES_YAML.tmp" "$REGISTRIES_YAML"
   registries_changed=1
   say "wrote $REGISTRIES_YAML"
+fi
+
+if (( REGISTRIES_ONLY )); then
+  say "$REGISTRIES_YAML is ready: join this node now (k3s agent reads it when it starts)"
+  exit 0
 fi
 
 # --- k3s ------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     config,
     dataDir,
     token,
-    gitUrl: (app, t = token) => `http://slipway:${t}@127.0.0.1:${port}/git/${app}.git`,
+    gitUrl: (app, t = token) => `http://slipway:${t}@127.0.0.1:${config.port}/git/${app}.git`,
     api: createApi(base, token),
     async stop() {
       // Apps' containers outlive the server by design; tests remove theirs.
