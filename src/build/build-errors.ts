@@ -24,3 +24,12 @@ export class CommitArchiveError extends SlipwayError {
     this.commit = commit;
   }
 }
+
+/**
+ * A build cancelled from outside (shutdown, a newer commit): nothing is wrong with the code, so no person is needed
+ * and the next pass builds it again. Its message says why, when the signal said.
+ */
+export function cancelledBuild(image: string, signal: AbortSignal): BuildError {
+  const why = signal.reason instanceof Error ? signal.reason.message : typeof signal.reason === 'string' ? signal.reason : '';
+  return new BuildError(image, `building ${image} was cancelled${why ? `: ${why}` : ''}`, { cause: signal.reason, needsPerson: false });
+}

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import type { SlipwayError } from '../shared/errors.js';
 import { isTransientMessage } from '../shared/classify-failure.js';
-import { BuildError } from './build-errors.js';
+import { BuildError, cancelledBuild } from './build-errors.js';
 import type { BuildCgroup, BuildCgroups } from './build-cgroups.js';
 import { openLineLog, type LineLog, type OnLine } from '../shared/line-log.js';
 import { classifyDockerError, toDockerUnreachable } from './classify-docker-error.js';
@@ -81,10 +81,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     return { image, reused: false, durationMs: elapsed() };
   } catch (e) {
     if (signal?.aborted) {
-      // Cancelled from outside (shutdown, a newer commit): nothing is wrong with the code, so no person is needed
-      // and the next pass builds it again.
-      const why = signal.reason instanceof Error ? signal.reason.message : typeof signal.reason === 'string' ? signal.reason : '';
-      const cancelled = new BuildError(image, `building ${image} was cancelled${why ? `: ${why}` : ''}`, { cause: signal.reason, needsPerson: false });
+      const cancelled = cancelledBuild(image, signal);
       log.line(cancelled.message);
       throw cancelled;
     }

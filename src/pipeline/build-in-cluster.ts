@@ -12,7 +12,7 @@ import { describePod, type PodState } from '../runtime/kubernetes/pod-state.js';
 import { streamPodLogs } from '../runtime/kubernetes/stream-pod-logs.js';
 import { messageOf, type SlipwayError } from '../shared/errors.js';
 import { openLineLog, type LineLog } from '../shared/line-log.js';
-import { BuildError } from '../build/build-errors.js';
+import { BuildError, cancelledBuild } from '../build/build-errors.js';
 import type { BuildImageOptions, BuildImageResult } from '../build/build-image.js';
 import type { BuildContexts } from './build-contexts.js';
 import { imageParts } from '../build/image-name.js';
@@ -108,8 +108,7 @@ export function createBuildkitBuilder(o: BuildkitBuilderOptions): (options: Buil
     } catch (e) {
       if (jobName !== undefined && abort.aborted) await removeJob(jobName).catch(() => undefined);
       if (signal?.aborted) {
-        const why = signal.reason instanceof Error ? signal.reason.message : typeof signal.reason === 'string' ? signal.reason : '';
-        const cancelled = new BuildError(image, `building ${image} was cancelled${why ? `: ${why}` : ''}`, { cause: signal.reason, needsPerson: false });
+        const cancelled = cancelledBuild(image, signal);
         log.line(cancelled.message);
         throw cancelled;
       }
