@@ -168,21 +168,24 @@ write_image() { # <busybox>
   tmp="$(mktemp -d)"
   make_rootfs "$tmp/rootfs" "$1"
   tar --owner=0 --group=0 --numeric-owner --mtime=@0 --sort=name -C "$tmp/rootfs" -cf "$tmp/layer.tar" .
-  rm -rf "$IMAGE_DIR"; mkdir -p "$IMAGE_DIR"
-  gzip -n -9 -c "$tmp/layer.tar" >"$IMAGE_DIR/layer.tar.gz"
+  # Written beside the old image, which is replaced only when the new one is complete.
+  local out="$IMAGE_DIR.new"
+  rm -rf "$out"; mkdir -p "$out"
+  gzip -n -9 -c "$tmp/layer.tar" >"$out/layer.tar.gz"
   diff_id="sha256:$(sha256sum "$tmp/layer.tar" | cut -d' ' -f1)"
-  layer_digest="sha256:$(sha256sum "$IMAGE_DIR/layer.tar.gz" | cut -d' ' -f1)"
+  layer_digest="sha256:$(sha256sum "$out/layer.tar.gz" | cut -d' ' -f1)"
   printf '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["%s"],"Env":["PATH=%s"],"WorkingDir":"/","Labels":{"org.opencontainers.image.title":"slipway-buildkit","org.opencontainers.image.version":"%s"}},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
-    "$ENTRYPOINT" "$IMAGE_PATH" "$BUILDKIT_VERSION" "$diff_id" >"$IMAGE_DIR/config.json"
-  config_digest="sha256:$(sha256sum "$IMAGE_DIR/config.json" | cut -d' ' -f1)"
+    "$ENTRYPOINT" "$IMAGE_PATH" "$BUILDKIT_VERSION" "$diff_id" >"$out/config.json"
+  config_digest="sha256:$(sha256sum "$out/config.json" | cut -d' ' -f1)"
   printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":%s,"digest":"%s"},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":%s,"digest":"%s"}]}' \
-    "$REGISTRY_MANIFEST_TYPE" "$(stat -c %s "$IMAGE_DIR/config.json")" "$config_digest" \
-    "$(stat -c %s "$IMAGE_DIR/layer.tar.gz")" "$layer_digest" >"$IMAGE_DIR/manifest.json"
-  manifest_digest="$(sha256sum "$IMAGE_DIR/manifest.json" | cut -d' ' -f1)"
-  printf '%s-%s\n' "$BUILDKIT_VERSION" "${manifest_digest:0:12}" >"$IMAGE_DIR/tag"
-  printf '%s\n' "$inputs" >"$IMAGE_DIR/inputs"
-  say "image: $(( $(stat -c %s "$tmp/layer.tar") / 1048576 )) MB, $(( $(stat -c %s "$IMAGE_DIR/layer.tar.gz") / 1048576 )) MB compressed"
-  rm -rf "$tmp"
+    "$REGISTRY_MANIFEST_TYPE" "$(stat -c %s "$out/config.json")" "$config_digest" \
+    "$(stat -c %s "$out/layer.tar.gz")" "$layer_digest" >"$out/manifest.json"
+  manifest_digest="$(sha256sum "$out/manifest.json" | cut -d' ' -f1)"
+  printf '%s-%s\n' "$BUILDKIT_VERSION" "${manifest_digest:0:12}" >"$out/tag"
+  printf '%s\n' "$inputs" >"$out/inputs"
+  say "image: $(( $(stat -c %s "$tmp/layer.tar") / 1048576 )) MB, $(( $(stat -c %s "$out/layer.tar.gz") / 1048576 )) MB compressed"
+  rm -rf "$tmp" "$IMAGE_DIR"
+  mv "$out" "$IMAGE_DIR"
 }
 
 cmd_build() {
@@ -217,6 +220,19 @@ cmd_push() { # <registry> [name]
   printf '%s/%s:%s\n' "$REGISTRY" "$name" "$tag"
 }
 
+# One build or push at a time (they share the cache): a second waits for the first.
+lock_cache() {
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/.lock"
+  if ! flock -n 9; then
+    say "waiting for another build or push of the build image to finish"
+    flock 9
+  fi
+}
+
+case "${1:-}" in
+  build | push) lock_cache ;;
+esac
 case "${1:-}" in
   build) [[ $# -eq 1 ]] || usage; cmd_build ;;
   push) [[ $# -eq 2 || $# -eq 3 ]] || usage; cmd_push "$2" "${3:-}" ;;
