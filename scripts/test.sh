@@ -47,8 +47,10 @@ IFS=, read -r -a base_args <<<"${SLIPWAY_BUILD_ARGS#SLIPWAY_BUILD_ARGS=}"
 for arg in "${base_args[@]}"; do
   name="${arg%%=*}" image="${arg#*=}"
   [[ "$name" == NODE_IMAGE ]] && continue   # the builder image's base: it holds this machine's CAs, never pushed
-  docker tag "$image" "127.0.0.1:5050/$image" && docker push -q "127.0.0.1:5050/$image" >/dev/null \
-    || { echo "error: pushing $image to the test registry failed" >&2; exit 1; }
+  if ! { docker tag "$image" "127.0.0.1:5050/$image" && docker push -q "127.0.0.1:5050/$image" >/dev/null; }; then
+    echo "error: pushing $image to the test registry failed" >&2
+    exit 1
+  fi
   registry_args+=("$name=$in_cluster/$image")
 done
 SLIPWAY_TEST_REGISTRY_BUILD_ARGS="$(IFS=,; printf '%s' "${registry_args[*]}")"
