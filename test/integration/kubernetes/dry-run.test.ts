@@ -80,6 +80,7 @@ describe('server-side apply, dry run', () => {
           'Secret',
           'Service',
           'Ingress',
+          'PodDisruptionBudget',
           'Deployment',
           'CronJob',
         ]),
