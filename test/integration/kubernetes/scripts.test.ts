@@ -6,7 +6,8 @@
 import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pathWith, removeFakePaths } from '../../helpers/fake-path.js';
@@ -76,6 +77,23 @@ describe('install-k3s.sh', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('"latest" is not a k3s release such as v1.33.5+k3s1');
     expect((await run(script, ['--k3s-version'])).stderr).toContain('--k3s-version needs a value');
+  });
+  it('--registries-only writes the mirror a joining node pulls registry.slipway.internal:5000 through, and installs nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-k3s-'));
+    try {
+      const file = join(dir, 'rancher', 'registries.yaml');
+      // A k3s installer that would run is a fake that fails: the option must never reach it.
+      const tools = pathWith([...BASIC, 'mkdir', 'mv', 'diff'], { curl: 'exit 1', systemctl: 'exit 1', k3s: 'exit 1' });
+      const r = await run(script, ['--registries-only'], { PATH: tools, SLIPWAY_K3S_REGISTRIES_YAML: file });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('join this node now');
+      const yaml = readFileSync(file, 'utf8');
+      expect(yaml).toMatch(/"registry\.slipway\.internal:5000":\n\s+endpoint:\n\s+- "http:\/\/127\.0\.0\.1:30500"/);
+      // Run again: nothing changes.
+      expect((await run(script, ['--registries-only'], { PATH: tools, SLIPWAY_K3S_REGISTRIES_YAML: file })).stdout).not.toContain('wrote');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('stops at the first missing prerequisite with a readable message', async () => {
     const r = await run(script, [], { PATH: pathWith(BASIC) });
