@@ -8,7 +8,7 @@ import type { Config } from './config/load-config.js';
 import { createBuildCgroups } from './build/build-cgroups.js';
 import { createBuildContexts, type BuildContexts } from './pipeline/build-contexts.js';
 import { createBuildkitBuilder } from './pipeline/build-in-cluster.js';
-import { useRegistryUrl } from './build/registry-manifests.js';
+import { registryOrigin, useRegistryUrl } from './build/registry-manifests.js';
 import { createKubeApi } from './runtime/kubernetes/kube-api.js';
 import { registryImages } from './pipeline/registry-images.js';
 import { checkAppsKeepTheirHosts } from './domain/app-name.js';
@@ -74,8 +74,8 @@ function createRuntime(config: Config, docker: ReturnType<typeof createDockerCli
 /** With SLIPWAY_BUILDER=buildkit: builds as Kubernetes Jobs, and images only in the registry (no Docker Engine). */
 function buildkitDeps(config: Config, kubeConfig: KubeConfig, contexts: BuildContexts): Pick<PipelineDeps, 'build' | 'images'> {
   const registry = config.build.registry!;
-  const host = registry.split('/')[0]!;
-  const plainHttp = config.build.registryUrl ? config.build.registryUrl.startsWith('http://') : /^(localhost|127(\.\d{1,3}){3})(:\d+)?$/.test(host);
+  // Build pods speak to it as Slipway does (useRegistryUrl ran first).
+  const plainHttp = registryOrigin(registry.split('/')[0]!).startsWith('http://');
   return {
     build: createBuildkitBuilder({
       api: createKubeApi(kubeConfig),

@@ -29,15 +29,20 @@ export function useRegistryUrl(registry: string, url: string): void {
   urls.set(registry.split('/')[0]!, url.replace(/\/+$/, ''));
 }
 
+/**
+ * Where Slipway speaks to the registry `host` (`localhost:5050`): SLIPWAY_REGISTRY_URL's address when set; else, as
+ * Docker does, plain HTTP for a registry on this machine and HTTPS for any other.
+ */
+export function registryOrigin(host: string): string {
+  const loopback = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/.test(host);
+  return urls.get(host) ?? `${loopback ? 'http' : 'https'}://${host}`;
+}
+
 /** `localhost:5050/team/shop` → the registry's API base and the repository's name in it (`team/shop`). */
 export function registryRepository(repository: string): { base: string; name: string } {
   const slash = repository.indexOf('/');
   if (slash <= 0) throw new RegistryError(`${repository} names no registry`, { needsPerson: true });
-  const host = repository.slice(0, slash);
-  // As Docker does: a registry on this machine is spoken to over plain HTTP, any other over HTTPS.
-  const loopback = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/.test(host);
-  const origin = urls.get(host) ?? `${loopback ? 'http' : 'https'}://${host}`;
-  return { base: `${origin}/v2/${repository.slice(slash + 1)}`, name: repository.slice(slash + 1) };
+  return { base: `${registryOrigin(repository.slice(0, slash))}/v2/${repository.slice(slash + 1)}`, name: repository.slice(slash + 1) };
 }
 
 async function ask(url: string, method: 'HEAD' | 'GET' | 'DELETE', signal?: AbortSignal): Promise<Response> {

@@ -1,7 +1,7 @@
 // `slipway doctor` and the about page's checks: is this installation able to take a push to a live app, and to be
 // reached from outside? Each check answers within a few seconds (or says it did not), and each one that is not ok
 // says what to do about it.
-import { registryRepository } from '../build/registry-manifests.js';
+import { registryOrigin } from '../build/registry-manifests.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { statfs } from 'node:fs/promises';
@@ -111,7 +111,7 @@ async function checkRegistry(deps: CheckDeps): Promise<CheckResult> {
   if (deps.runtime.kind === 'kubernetes' && deps.config.build.engine === 'docker')
     return ok('Registry', `${registry} (the node's Docker Engine pushes there; not reachable from this pod to check)`);
   // With BuildKit, Slipway itself reads the registry (is an image there, retention): it must answer here too.
-  const base = registryRepository(`${registry.split('/')[0]}/x`).base.replace(/\/x$/, '/');
+  const base = `${registryOrigin(registry.split('/')[0]!)}/v2/`;
   try {
     const res = await within(CHECK_MS, fetch(base, { redirect: 'manual' }));
     if (res.status === 200 || res.status === 401) return ok('Registry', `${registry} answers`);
