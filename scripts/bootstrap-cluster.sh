@@ -156,6 +156,19 @@ fi
 # Pushed through this machine's way into the registry (its loopback: Docker allows plain HTTP there);
 # pods and nodes name images registry.slipway.internal:5000/... (the nodes' mirrors, the pods' hostAlias).
 if (( TEST_CLUSTER )); then PUSH_TO=127.0.0.1:5050; REGISTRY_IP=10.96.0.50; else PUSH_TO=127.0.0.1:30500; REGISTRY_IP=10.43.0.50; fi
+# The k3s registry asks for the user scripts/install-k3s.sh made (the test registry does not): Docker logs in with a
+# config of its own in a private folder, removed at exit; scripts/buildkit-image.sh reads them from the environment.
+push_config="$(mktemp -d)"
+trap 'rm -rf "$push_config"' EXIT
+chmod 700 "$push_config"
+if (( ! TEST_CLUSTER )); then
+  credentials_file="${SLIPWAY_REGISTRY_CREDENTIALS_FILE:-/etc/slipway/registry-credentials}"
+  credentials="$(head -n 1 "$credentials_file" 2>/dev/null | tr -d '\r\n')" || true
+  [[ "$credentials" == *:* ]] || die "no registry credentials in $credentials_file (scripts/install-k3s.sh writes them)"
+  export SLIPWAY_REGISTRY_USER="${credentials%%:*}" SLIPWAY_REGISTRY_PASSWORD="${credentials#*:}"
+  printf '%s' "$SLIPWAY_REGISTRY_PASSWORD" | DOCKER_CONFIG="$push_config" docker login -u "$SLIPWAY_REGISTRY_USER" --password-stdin "$PUSH_TO" >/dev/null \
+    || die "docker login $PUSH_TO failed with the credentials of $credentials_file"
+fi
 REGISTRY_NAME=registry.slipway.internal:5000
 TAG="$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || date -u +%Y%m%d%H%M%S)"
 if [[ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null || true)" ]]; then TAG="$TAG-$(date -u +%Y%m%d%H%M%S)"; fi
@@ -163,7 +176,7 @@ IMAGE="$PUSH_TO/slipway-builder:$TAG"
 say "building $IMAGE"
 docker build --pull=false --build-arg "NODE_IMAGE=${NODE_IMAGE:-node:20-bookworm-slim}" -t "$IMAGE" "$ROOT" >&2 \
   || die "docker build failed (see above)"
-docker push "$IMAGE" >/dev/null || die "cannot push $IMAGE to the registry at $PUSH_TO"
+DOCKER_CONFIG="$push_config" docker push "$IMAGE" >/dev/null || die "cannot push $IMAGE to the registry at $PUSH_TO"
 say "building the BuildKit build image (scripts/buildkit-image.sh)"
 bash "$ROOT/scripts/buildkit-image.sh" build >&2 || die "building the BuildKit image failed (see above)"
 BUILDKIT_PUSHED="$(bash "$ROOT/scripts/buildkit-image.sh" push "$PUSH_TO" | tail -n 1)"
@@ -180,7 +193,7 @@ TOKEN="${SLIPWAY_ADMIN_TOKEN:-$(secret_value SLIPWAY_ADMIN_TOKEN)}"
 API_KEY="${ANTHROPIC_API_KEY:-$(secret_value ANTHROPIC_API_KEY)}"
 [[ -n "$API_KEY" ]] || say "warning: ANTHROPIC_API_KEY is not set: apps can be created and pushed, but not generated"
 secrets_dir="$(mktemp -d)"
-trap 'rm -rf "$secrets_dir"' EXIT
+trap 'rm -rf "$secrets_dir" "$push_config"' EXIT
 chmod 700 "$secrets_dir"
 printf '%s' "$TOKEN" >"$secrets_dir/SLIPWAY_ADMIN_TOKEN"
 from_files=(--from-file="SLIPWAY_ADMIN_TOKEN=$secrets_dir/SLIPWAY_ADMIN_TOKEN")

@@ -6,9 +6,16 @@
 # Run as root on a fresh Debian/Ubuntu machine (the seed: one EC2 instance). Idempotent: what is
 # already installed and configured is left alone.
 #
-#   sudo scripts/install-k3s.sh [--k3s-version v1.33.5+k3s1] [--no-docker]
-#   sudo scripts/install-k3s.sh --registries-only   on a machine joining as a node: only the registries.yaml
-#                                                   (before `k3s agent` starts), nothing installed
+#   sudo scripts/install-k3s.sh [--k3s-version v1.33.5+k3s1] [--no-docker] [--registry-credentials FILE]
+#   sudo scripts/install-k3s.sh --registries-only --registry-credentials FILE
+#                            on a machine joining as a node: only the registries.yaml (before `k3s agent`
+#                            starts), nothing installed; FILE is a copy of the first server's
+#                            /etc/slipway/registry-credentials
+#
+# The registry asks every client for a user and password (htpasswd): the first server makes them
+# (USER:PASSWORD in /etc/slipway/registry-credentials, root only, or from --registry-credentials),
+# writes them into registries.yaml for this node's containerd, and scripts/setup-registry.sh gives
+# the registry the same ones.
 #
 # Then: scripts/bootstrap-cluster.sh (which runs scripts/setup-registry.sh).
 #
@@ -21,6 +28,8 @@ K3S_VERSION="${INSTALL_K3S_VERSION:-}"
 WITH_DOCKER=1
 REGISTRIES_ONLY=0
 REGISTRIES_YAML="${SLIPWAY_K3S_REGISTRIES_YAML:-/etc/rancher/k3s/registries.yaml}"
+CREDENTIALS_FILE="${SLIPWAY_REGISTRY_CREDENTIALS_FILE:-/etc/slipway/registry-credentials}"
+CREDENTIALS_FROM=""
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -36,6 +45,9 @@ while (( $# > 0 )); do
       K3S_VERSION="$2"; shift 2 ;;
     --no-docker) WITH_DOCKER=0; shift ;;
     --registries-only) REGISTRIES_ONLY=1; WITH_DOCKER=0; shift ;;
+    --registry-credentials)
+      [[ $# -ge 2 ]] || die "--registry-credentials needs a file (USER:PASSWORD, the first server's $CREDENTIALS_FILE)"
+      CREDENTIALS_FROM="$2"; shift 2 ;;
     -h | --help) usage ;;
     *) say "unknown argument: $1" >&2; usage ;;
   esac
@@ -52,16 +64,43 @@ if (( WITH_DOCKER )) && ! command -v docker >/dev/null 2>&1; then
   command -v apt-get >/dev/null 2>&1 || die "Docker Engine is not installed and this is not a Debian/Ubuntu system: install Docker, or pass --no-docker"
 fi
 
+# --- the registry's credentials ---------------------------------------------------------------------
+# One line USER:PASSWORD. Letters, digits and ._~- only: they go into YAML and an htpasswd file unquoted.
+valid_credentials() { [[ "$1" =~ ^[A-Za-z0-9._~-]{1,64}:[A-Za-z0-9._~-]{16,128}$ ]]; }
+first_line() { head -n 1 "$1" | tr -d '\r\n'; }
+if [[ -n "$CREDENTIALS_FROM" ]]; then
+  [[ -r "$CREDENTIALS_FROM" ]] || die "--registry-credentials $CREDENTIALS_FROM: no such readable file"
+  CREDENTIALS="$(first_line "$CREDENTIALS_FROM")"
+  valid_credentials "$CREDENTIALS" \
+    || die "$CREDENTIALS_FROM is not one line USER:PASSWORD (letters, digits and ._~- only; a password of 16 to 128 characters)"
+elif [[ -f "$CREDENTIALS_FILE" ]]; then
+  CREDENTIALS="$(first_line "$CREDENTIALS_FILE")"
+  valid_credentials "$CREDENTIALS" || die "$CREDENTIALS_FILE is not one line USER:PASSWORD: fix or remove it"
+elif (( REGISTRIES_ONLY )); then
+  die "a joining node needs the registry's credentials: copy $CREDENTIALS_FILE from the first server and pass --registry-credentials FILE"
+else
+  CREDENTIALS="slipway:$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+fi
+if [[ ! -f "$CREDENTIALS_FILE" ]] || [[ "$(first_line "$CREDENTIALS_FILE")" != "$CREDENTIALS" ]]; then
+  mkdir -p "$(dirname "$CREDENTIALS_FILE")"
+  (umask 077 && printf '%s\n' "$CREDENTIALS" >"$CREDENTIALS_FILE.tmp")
+  mv "$CREDENTIALS_FILE.tmp" "$CREDENTIALS_FILE"
+  say "wrote the registry's credentials to $CREDENTIALS_FILE (root only)"
+fi
+REGISTRY_USER="${CREDENTIALS%%:*}"
+REGISTRY_PASSWORD="${CREDENTIALS#*:}"
+
 # --- registries.yaml before k3s starts: containerd reads it only at start ----------------------
 # Images are named registry.slipway.internal:5000/... (k8s/bootstrap/30-registry.yaml). On every node,
 # containerd pulls them from the registry Service's NodePort on the node's own loopback over plain
 # HTTP: the traffic stays on the node and the cluster network. Run this script (or write the same
 # file) on every node that joins.
 registries_content() {
-  cat <<'EOF'
+  cat <<EOF
 # Written by Slipway's scripts/install-k3s.sh: images named registry.slipway.internal:5000/... come
 # from Slipway's registry through its NodePort on this node's loopback (plain HTTP, never leaves
-# the node); localhost:5050/... from the registry of Slipway versions before BuildKit builds.
+# the node), with its htpasswd user; localhost:5050/... from the registry of Slipway versions before
+# BuildKit builds.
 mirrors:
   "registry.slipway.internal:5000":
     endpoint:
@@ -69,12 +108,18 @@ mirrors:
   "localhost:5050":
     endpoint:
       - "http://localhost:5050"
+configs:
+  "127.0.0.1:30500":
+    auth:
+      username: "$REGISTRY_USER"
+      password: "$REGISTRY_PASSWORD"
 EOF
 }
 registries_changed=0
 mkdir -p "$(dirname "$REGISTRIES_YAML")"
 if [[ ! -f "$REGISTRIES_YAML" ]] || ! diff -q <(registries_content) "$REGISTRIES_YAML" >/dev/null; then
-  registries_content >"$REGISTRIES_YAML.tmp"
+  # It holds the registry's password: root only.
+  (umask 077 && registries_content >"$REGISTRIES_YAML.tmp")
   mv "$REGISTRIES_YAML.tmp" "$REGISTRIES_YAML"
   registries_changed=1
   say "wrote $REGISTRIES_YAML"
@@ -111,6 +156,13 @@ if (( WITH_DOCKER )); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io
   fi
   systemctl enable --now docker >/dev/null 2>&1 || die "cannot start Docker (systemctl status docker)"
+fi
+
+# --- htpasswd, which scripts/setup-registry.sh makes the registry's password file with --------------
+if ! command -v htpasswd >/dev/null 2>&1; then
+  command -v apt-get >/dev/null 2>&1 || die "htpasswd is not installed and this is not a Debian/Ubuntu system: install it (Apache's utilities)"
+  say "installing htpasswd (apache2-utils)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q apache2-utils >/dev/null || die "apt-get install apache2-utils failed"
 fi
 
 # --- wait until the node and Traefik are ready -----------------------------------------------------

@@ -8,7 +8,7 @@ import type { Config } from './config/load-config.js';
 import { createBuildCgroups } from './build/build-cgroups.js';
 import { createBuildContexts, type BuildContexts } from './pipeline/build-contexts.js';
 import { createBuildkitBuilder } from './pipeline/build-in-cluster.js';
-import { registryOrigin, useRegistryUrl } from './build/registry-manifests.js';
+import { registryOrigin, useRegistry } from './build/registry-manifests.js';
 import { createKubeApi } from './runtime/kubernetes/kube-api.js';
 import { registryImages } from './pipeline/registry-images.js';
 import { checkAppsKeepTheirHosts } from './domain/app-name.js';
@@ -74,7 +74,7 @@ function createRuntime(config: Config, docker: ReturnType<typeof createDockerCli
 /** With SLIPWAY_BUILDER=buildkit: builds as Kubernetes Jobs, and images only in the registry (no Docker Engine). */
 function buildkitDeps(config: Config, kubeConfig: KubeConfig, contexts: BuildContexts): Pick<PipelineDeps, 'build' | 'images'> {
   const registry = config.build.registry!;
-  // Build pods speak to it as Slipway does (useRegistryUrl ran first).
+  // Build pods speak to it as Slipway does (useRegistry ran first).
   const plainHttp = registryOrigin(registry.split('/')[0]!).startsWith('http://');
   return {
     build: createBuildkitBuilder({
@@ -107,6 +107,7 @@ export function openPipeline(config: Config, log: Logger = createLogger(config.l
 export function composePipeline(config: Config, log: Logger = createLogger(config.logLevel)): { pipeline: Pipeline; deps: PipelineDeps } {
   registerSecret(config.adminToken);
   registerSecret(config.codegen.apiKey);
+  registerSecret(config.build.registryAuth?.password);
   makePrivate(config.dataDir, log);
   mkdirSync(reposDir(config.dataDir), { recursive: true });
   const store = createStore(databasePath(config.dataDir));
@@ -119,7 +120,7 @@ export function composePipeline(config: Config, log: Logger = createLogger(confi
   }
   const runtime = createRuntime(config, docker, kubeConfig, log);
   const buildContexts = createBuildContexts();
-  if (config.build.registry && config.build.registryUrl) useRegistryUrl(config.build.registry, config.build.registryUrl);
+  if (config.build.registry) useRegistry(config.build.registry, { url: config.build.registryUrl, auth: config.build.registryAuth });
   const builder = kubeConfig && config.build.engine === 'buildkit' ? buildkitDeps(config, kubeConfig, buildContexts) : {};
   const buildCgroups = createBuildCgroups({
     docker,

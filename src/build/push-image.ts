@@ -5,6 +5,7 @@ import type { LineLog } from '../shared/line-log.js';
 import { classifyDockerError } from './classify-docker-error.js';
 import { describeDockerClient } from '../shared/docker/create-docker-client.js';
 import { readDockerProgress } from './read-docker-progress.js';
+import { registryCredentials } from './registry-manifests.js';
 
 export interface PushImageOptions {
   docker: Docker;
@@ -32,7 +33,10 @@ export async function pushImage(options: PushImageOptions): Promise<void> {
     // `authconfig` even when empty: without an X-Registry-Auth header the daemon answers 400 "Bad parameters
     // and missing X-Registry-Auth" (dockerode #416). The tag goes separately: an empty tag pushes every tag.
     // abortSignal only when set: docker-modem would put an undefined one into the query string.
-    const stream = await docker.getImage(repository).push({ tag, authconfig: {}, ...(signal ? { abortSignal: signal } : {}) });
+    const host = repository.split('/')[0]!;
+    const auth = registryCredentials(host);
+    const authconfig = auth ? { username: auth.username, password: auth.password, serveraddress: host } : {};
+    const stream = await docker.getImage(repository).push({ tag, authconfig, ...(signal ? { abortSignal: signal } : {}) });
     await readDockerProgress(
       stream,
       (ev) => {

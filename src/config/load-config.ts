@@ -81,6 +81,11 @@ export interface Config {
      * registry's own name (plain HTTP for one on this machine). Image names keep SLIPWAY_REGISTRY, which nodes pull.
      */
     readonly registryUrl: string | undefined;
+    /**
+     * Basic-auth credentials for the registry (SLIPWAY_REGISTRY_USER and SLIPWAY_REGISTRY_PASSWORD, an htpasswd
+     * entry in the registry): Slipway's own requests, Docker pushes, build pods and the app namespaces' image pulls use them.
+     */
+    readonly registryAuth: RegistryAuth | undefined;
     /** With `buildkit`: how the build Jobs run (src/build/buildkit-builder.ts). */
     readonly buildkit: BuildkitSettings;
   };
@@ -363,6 +368,28 @@ function parseBackup(env: Env, dataDir: string): Config['backup'] {
 
 export type BuildEngine = 'docker' | 'buildkit';
 
+export interface RegistryAuth {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** SLIPWAY_REGISTRY_USER and SLIPWAY_REGISTRY_PASSWORD: both or neither, and only with a registry to use them on. */
+function parseRegistryAuth(env: Env, registry: string | undefined): RegistryAuth | undefined {
+  const username = pick(env, 'SLIPWAY_REGISTRY_USER');
+  const password = pick(env, 'SLIPWAY_REGISTRY_PASSWORD');
+  if (username === undefined && password === undefined) return undefined;
+  if (username === undefined || password === undefined)
+    throw new ConfigError(
+      `SLIPWAY_REGISTRY_${username === undefined ? 'USER' : 'PASSWORD'} is not set: the registry's credentials are a user and a password, both or neither`,
+    );
+  // A colon would end the user name in Basic auth; control characters cannot go into a header.
+  if (!/^[^:\s]{1,100}$/.test(username)) throw new ConfigError('SLIPWAY_REGISTRY_USER: expected 1–100 characters without ":" or spaces');
+  if ([...password].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) || password.length > 512)
+    throw new ConfigError('SLIPWAY_REGISTRY_PASSWORD: expected at most 512 characters and no control characters');
+  if (registry === undefined) throw new ConfigError('SLIPWAY_REGISTRY_USER is set but SLIPWAY_REGISTRY is not: credentials need a registry to be used on');
+  return { username, password };
+}
+
 export interface BuildkitSettings {
   /** The build image (SLIPWAY_BUILDKIT_IMAGE): buildkitd, buildctl and scripts/buildkit-image.sh's entrypoint. */
   readonly image: string | undefined;
@@ -460,6 +487,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
     throw new ConfigError(`SLIPWAY_REGISTRY="${registry}": expected a registry such as localhost:5050`);
   const environmentsDir = pick(env, 'SLIPWAY_ENVIRONMENTS_DIR') ?? join(projectRoot, 'environments');
   const engine = parseBuildEngine(env, { runtime, registry, nodeSelector, port });
+  const registryAuth = parseRegistryAuth(env, registry);
 
   const config: Config = {
     projectRoot,
@@ -488,6 +516,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
       pids: parseInt(env, 'SLIPWAY_BUILD_PIDS', 512, 16, 4_194_304),
       timeoutMs: parseInt(env, 'SLIPWAY_BUILD_TIMEOUT', 20, 1, 24 * 60) * 60_000,
       ...engine,
+      registryAuth,
     },
     firewall: parseBool(env, 'SLIPWAY_FIREWALL', true),
     docker: { socketPath: pick(env, 'SLIPWAY_DOCKER_SOCKET'), host: pick(env, 'DOCKER_HOST') },

@@ -16,7 +16,7 @@ import { BuildError, cancelledBuild } from '../build/build-errors.js';
 import type { BuildImageOptions, BuildImageResult } from '../build/build-image.js';
 import type { BuildContexts } from './build-contexts.js';
 import { imageParts } from '../build/image-name.js';
-import { readManifestDigest, RegistryError } from '../build/registry-manifests.js';
+import { readManifestDigest, registryCredentials, RegistryError, type RegistryCredentials } from '../build/registry-manifests.js';
 
 export interface BuildkitBuilderOptions {
   api: KubeApi;
@@ -70,6 +70,8 @@ export function createBuildkitBuilder(o: BuildkitBuilderOptions): (options: Buil
         },
       });
     }
+    const auth = registryCredentials(o.registry.split('/')[0]!);
+    if (auth) await api.apply(registryCredentialsSecret(namespace, o.registry, auth));
     namespaceChecked = true;
   }
 
@@ -195,6 +197,27 @@ function failure(image: string, exit: { code: number | null; reason: string; las
   );
 }
 
+/** The Secret build pods read the registry's credentials from (k8s/bootstrap lets the builder write only this one). */
+const CREDENTIALS_SECRET = 'slipway-registry-credentials';
+const CREDENTIALS_DIR = '/slipway/registry';
+
+/** Docker's config.json with the registry's credentials, as a Secret of the kind image pulls use too. */
+export function registryCredentialsSecret(
+  namespace: string,
+  registry: string,
+  auth: RegistryCredentials,
+): KubeObject & { type: string; data: Record<string, string> } {
+  const host = registry.split('/')[0]!;
+  const config = { auths: { [host]: { auth: Buffer.from(`${auth.username}:${auth.password}`).toString('base64') } } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: CREDENTIALS_SECRET, namespace, labels: { 'app.kubernetes.io/managed-by': 'slipway', 'app.kubernetes.io/part-of': 'slipway' } },
+    type: 'kubernetes.io/dockerconfigjson',
+    data: { '.dockerconfigjson': Buffer.from(JSON.stringify(config)).toString('base64') },
+  };
+}
+
 interface JobInput extends BuildkitBuilderOptions {
   app: string;
   commit: string;
@@ -215,6 +238,7 @@ export function jobFor(i: JobInput): {
 } {
   const { settings } = i;
   const registryHost = i.registry.split('/')[0]!;
+  const withCredentials = registryCredentials(registryHost) !== undefined;
   const env: { name: string; value: string }[] = [
     { name: 'SLIPWAY_CONTEXT_URL', value: `${settings.contextUrl ?? ''}${i.offer.path}` },
     { name: 'SLIPWAY_CONTEXT_TOKEN', value: i.offer.token },
@@ -225,6 +249,7 @@ export function jobFor(i: JobInput): {
   // One cache per app, in the registry: a build on any node reuses the layers of the app's last build on any other.
   if (settings.cache) env.push({ name: 'SLIPWAY_CACHE_REF', value: `${i.repository}-cache:buildkit` });
   if (i.plainHttp) env.push({ name: 'SLIPWAY_INSECURE_REGISTRIES', value: registryHost });
+  if (withCredentials) env.push({ name: 'DOCKER_CONFIG', value: CREDENTIALS_DIR });
   const labels = {
     'app.kubernetes.io/managed-by': 'slipway',
     'app.kubernetes.io/component': 'build',
@@ -265,12 +290,16 @@ export function jobFor(i: JobInput): {
               volumeMounts: [
                 { name: 'buildkit', mountPath: '/var/lib/buildkit' },
                 { name: 'workspace', mountPath: '/workspace' },
+                ...(withCredentials ? [{ name: 'registry-credentials', mountPath: CREDENTIALS_DIR, readOnly: true }] : []),
               ],
             },
           ],
           volumes: [
             { name: 'buildkit', emptyDir: {} },
             { name: 'workspace', emptyDir: {} },
+            ...(withCredentials
+              ? [{ name: 'registry-credentials', secret: { secretName: CREDENTIALS_SECRET, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } }]
+              : []),
           ],
         },
       },

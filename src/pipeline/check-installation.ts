@@ -1,7 +1,7 @@
 // `slipway doctor` and the about page's checks: is this installation able to take a push to a live app, and to be
 // reached from outside? Each check answers within a few seconds (or says it did not), and each one that is not ok
 // says what to do about it.
-import { registryOrigin } from '../build/registry-manifests.js';
+import { pingRegistry, RegistryError } from '../build/registry-manifests.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { statfs } from 'node:fs/promises';
@@ -111,17 +111,17 @@ async function checkRegistry(deps: CheckDeps): Promise<CheckResult> {
   if (deps.runtime.kind === 'kubernetes' && deps.config.build.engine === 'docker')
     return ok('Registry', `${registry} (the node's Docker Engine pushes there; not reachable from this pod to check)`);
   // With BuildKit, Slipway itself reads the registry (is an image there, retention): it must answer here too.
-  const base = `${registryOrigin(registry.split('/')[0]!)}/v2/`;
   try {
-    const res = await within(CHECK_MS, fetch(base, { redirect: 'manual' }));
-    if (res.status === 200 || res.status === 401) return ok('Registry', `${registry} answers`);
+    await within(CHECK_MS, pingRegistry(registry.split('/')[0]!));
+    return ok('Registry', `${registry} answers${deps.config.build.registryAuth ? ' (with SLIPWAY_REGISTRY_USER’s credentials)' : ''}`);
+  } catch (e) {
+    if (e instanceof RegistryError && e.needsPerson)
+      return fail('Registry', `${registry}: ${e.message}`, 'set the registry’s credentials (README: Kubernetes)');
     return fail(
       'Registry',
-      `${base} answered ${res.status}`,
-      `check the registry at ${registry} (SLIPWAY_REGISTRY_URL says where Slipway reaches it), or unset SLIPWAY_REGISTRY`,
+      `${registry}: ${messageOf(e)}`,
+      `start the registry at ${registry} (scripts/services.sh up; SLIPWAY_REGISTRY_URL says where Slipway reaches it), or unset SLIPWAY_REGISTRY`,
     );
-  } catch (e) {
-    return fail('Registry', `${registry}: ${messageOf(e)}`, `start the registry at ${registry} (scripts/services.sh up), or unset SLIPWAY_REGISTRY`);
   }
 }
 

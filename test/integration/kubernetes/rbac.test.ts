@@ -148,6 +148,23 @@ describe('the builder ServiceAccount (real token)', () => {
     await refused(builder.delete('/api/v1/namespaces/default'));
   });
 
+  it('writes the registry credentials of build pods in slipway-builds, and no other Secret there; reads none', async () => {
+    const secret = (name: string): KubeObject & { type: string; data: Record<string, string> } => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace: 'slipway-builds' },
+      type: 'kubernetes.io/dockerconfigjson',
+      data: { '.dockerconfigjson': Buffer.from('{"auths":{}}').toString('base64') },
+    });
+    await builder.apply(secret('slipway-registry-credentials'));
+    await builder.apply(secret('slipway-registry-credentials'));
+    const e = await refused(builder.apply(secret('other')));
+    expect(e.message).toContain('(refused: secrets other in namespace slipway-builds)');
+    await refused(builder.list('/api/v1/namespaces/slipway-builds/secrets'));
+    await refused(builder.delete('/api/v1/namespaces/slipway-builds/secrets/slipway-registry-credentials'));
+    await admin.delete('/api/v1/namespaces/slipway-builds/secrets/slipway-registry-credentials');
+  });
+
   it('cannot weaken its own guard', async () => {
     await refused(builder.delete('/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/slipway-builder-app-namespaces-only'));
     await refused(

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -78,19 +78,37 @@ describe('install-k3s.sh', () => {
     expect(r.stderr).toContain('"latest" is not a k3s release such as v1.33.5+k3s1');
     expect((await run(script, ['--k3s-version'])).stderr).toContain('--k3s-version needs a value');
   });
-  it('--registries-only writes the mirror a joining node pulls registry.slipway.internal:5000 through, and installs nothing', async () => {
+  it('--registries-only writes the mirror a joining node pulls registry.slipway.internal:5000 through, with the registry’s credentials, and installs nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'slipway-k3s-'));
     try {
       const file = join(dir, 'rancher', 'registries.yaml');
+      const kept = join(dir, 'etc', 'registry-credentials');
+      const env = { SLIPWAY_K3S_REGISTRIES_YAML: file, SLIPWAY_REGISTRY_CREDENTIALS_FILE: kept };
       // A k3s installer that would run is a fake that fails: the option must never reach it.
       const tools = pathWith([...BASIC, 'mkdir', 'mv', 'diff'], { curl: 'exit 1', systemctl: 'exit 1', k3s: 'exit 1' });
-      const r = await run(script, ['--registries-only'], { PATH: tools, SLIPWAY_K3S_REGISTRIES_YAML: file });
+      // A joining node cannot make up the credentials: they are the first server's.
+      const without = await run(script, ['--registries-only'], { PATH: tools, ...env });
+      expect(without.code).toBe(1);
+      expect(without.stderr).toContain("a joining node needs the registry's credentials");
+      expect(existsSync(file)).toBe(false);
+      const copied = join(dir, 'from-server');
+      writeFileSync(copied, 'has space:short\n');
+      expect((await run(script, ['--registries-only', '--registry-credentials', copied], { PATH: tools, ...env })).stderr).toContain(
+        'is not one line USER:PASSWORD',
+      );
+      writeFileSync(copied, 'slipway:Abc-def_ghi.jkl~mno123\n');
+      const r = await run(script, ['--registries-only', '--registry-credentials', copied], { PATH: tools, ...env });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain('join this node now');
       const yaml = readFileSync(file, 'utf8');
       expect(yaml).toMatch(/"registry\.slipway\.internal:5000":\n\s+endpoint:\n\s+- "http:\/\/127\.0\.0\.1:30500"/);
-      // Run again: nothing changes.
-      expect((await run(script, ['--registries-only'], { PATH: tools, SLIPWAY_K3S_REGISTRIES_YAML: file })).stdout).not.toContain('wrote');
+      expect(yaml).toMatch(/"127\.0\.0\.1:30500":\n\s+auth:\n\s+username: "slipway"\n\s+password: "Abc-def_ghi\.jkl~mno123"/);
+      // Both hold the password: root only.
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(kept).mode & 0o777).toBe(0o600);
+      expect(readFileSync(kept, 'utf8')).toBe('slipway:Abc-def_ghi.jkl~mno123\n');
+      // Run again (the kept copy is enough now): nothing changes.
+      expect((await run(script, ['--registries-only'], { PATH: tools, ...env })).stdout).not.toContain('wrote');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -114,6 +114,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...buildkitEnv, SLIPWAY_REGISTRY_URL: 'ftp://x' })).toThrow(/SLIPWAY_REGISTRY_URL="ftp:\/\/x"/);
   });
 
+  it('reads the registry’s credentials: both or neither, only with a registry, never a malformed user', () => {
+    expect(loadConfig({ SLIPWAY_REGISTRY: 'localhost:5050' }).build.registryAuth).toBeUndefined();
+    expect(
+      loadConfig({ SLIPWAY_REGISTRY: 'localhost:5050', SLIPWAY_REGISTRY_USER: 'slipway', SLIPWAY_REGISTRY_PASSWORD: 'p@ss word:1' }).build.registryAuth,
+    ).toEqual({ username: 'slipway', password: 'p@ss word:1' });
+    expect(() => loadConfig({ SLIPWAY_REGISTRY: 'localhost:5050', SLIPWAY_REGISTRY_USER: 'slipway' })).toThrow(
+      /SLIPWAY_REGISTRY_PASSWORD is not set: the registry's credentials are a user and a password, both or neither/,
+    );
+    expect(() => loadConfig({ SLIPWAY_REGISTRY: 'localhost:5050', SLIPWAY_REGISTRY_PASSWORD: 'x' })).toThrow(/SLIPWAY_REGISTRY_USER is not set/);
+    expect(() => loadConfig({ SLIPWAY_REGISTRY_USER: 'slipway', SLIPWAY_REGISTRY_PASSWORD: 'secret-value' })).toThrow(/SLIPWAY_REGISTRY is not/);
+    expect(() => loadConfig({ SLIPWAY_REGISTRY: 'localhost:5050', SLIPWAY_REGISTRY_USER: 'a:b', SLIPWAY_REGISTRY_PASSWORD: 'x' })).toThrow(
+      /SLIPWAY_REGISTRY_USER: expected 1–100 characters without ":"/,
+    );
+    // The password is never repeated in an error.
+    expect(() => loadConfig({ SLIPWAY_REGISTRY: 'localhost:5050', SLIPWAY_REGISTRY_USER: 'u', SLIPWAY_REGISTRY_PASSWORD: 'bad\nsecret' })).toThrow(
+      /^SLIPWAY_REGISTRY_PASSWORD: expected at most 512 characters and no control characters$/,
+    );
+  });
+
   it('reads the nodes app pods may run on', () => {
     expect(loadConfig({}).kubernetes.nodeSelector).toEqual({});
     expect(loadConfig({ SLIPWAY_KUBE_NODE_SELECTOR: 'slipway.dev/pool=apps, zone=a' }).kubernetes.nodeSelector).toEqual({

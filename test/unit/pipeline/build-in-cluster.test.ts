@@ -1,7 +1,8 @@
 // The BuildKit Job of one build, and the one-time handing over of its commit tree (no cluster: their shapes).
 import { describe, expect, it } from 'vitest';
 import { createBuildContexts } from '../../../src/pipeline/build-contexts.js';
-import { jobFor } from '../../../src/pipeline/build-in-cluster.js';
+import { jobFor, registryCredentialsSecret } from '../../../src/pipeline/build-in-cluster.js';
+import { useRegistry } from '../../../src/build/registry-manifests.js';
 
 const commit = 'abcdef0123456789abcdef0123456789abcdef01';
 
@@ -82,5 +83,63 @@ describe('the build Job', () => {
     expect(spec['hostAliases']).toEqual([{ ip: '10.96.0.50', hostnames: ['registry.slipway.internal'] }]);
     expect(container.resources.limits).toEqual({ cpu: '1500m', memory: '2048Mi' });
     expect(container.image).toBe('registry.slipway.internal:5000/slipway/buildkit:v0.34.2-1');
+  });
+});
+
+describe('the build Job, for a registry that asks for credentials', () => {
+  // A registry name of this test's own: the credentials Slipway holds are per registry, for the whole process.
+  const registry = 'authed.registry.test:5000';
+  useRegistry(registry, { auth: { username: 'slipway', password: 'pw-0123456789abcdef' } });
+  const input: Parameters<typeof jobFor>[0] = {
+    app: 'shop',
+    commit,
+    image: `${registry}/shop:${commit.slice(0, 12)}`,
+    repository: `${registry}/shop`,
+    registry,
+    plainHttp: false,
+    installation: 'inst1',
+    offer: { path: '/internal/build-context/ctx_1', token: 'slw_secret' },
+    buildArgs: {},
+    timeoutMs: undefined,
+    limits: undefined,
+    settings: {
+      image: 'bk',
+      namespace: 'slipway-builds',
+      contextUrl: 'http://10.42.0.9:8080',
+      cache: false,
+      registryIp: undefined,
+      nodeSelector: {},
+      tolerate: {},
+    },
+    api: undefined as never,
+    contexts: undefined as never,
+  };
+  const spec = (jobFor(input).spec as { template: { spec: Record<string, any> } }).template.spec;
+  const container = spec['containers'][0];
+
+  it('reads them from a Secret mounted as Docker’s config.json, never from its environment', () => {
+    expect(container.env).toContainEqual({ name: 'DOCKER_CONFIG', value: '/slipway/registry' });
+    expect(JSON.stringify(container.env)).not.toContain('pw-0123456789abcdef');
+    expect(container.volumeMounts).toContainEqual({ name: 'registry-credentials', mountPath: '/slipway/registry', readOnly: true });
+    expect(spec['volumes']).toContainEqual({
+      name: 'registry-credentials',
+      secret: { secretName: 'slipway-registry-credentials', items: [{ key: '.dockerconfigjson', path: 'config.json' }] },
+    });
+  });
+
+  it('that Secret holds the registry’s user and password as Docker writes them', () => {
+    const secret = registryCredentialsSecret('slipway-builds', `${registry}/team`, { username: 'slipway', password: 'pw-0123456789abcdef' });
+    expect(secret.metadata).toMatchObject({ name: 'slipway-registry-credentials', namespace: 'slipway-builds' });
+    expect(secret.type).toBe('kubernetes.io/dockerconfigjson');
+    const config = JSON.parse(Buffer.from(secret.data['.dockerconfigjson']!, 'base64').toString());
+    expect(Object.keys(config.auths)).toEqual([registry]);
+    expect(Buffer.from(config.auths[registry].auth, 'base64').toString()).toBe('slipway:pw-0123456789abcdef');
+  });
+
+  it('a registry without credentials gets no Secret', () => {
+    const plain = jobFor({ ...input, image: 'r.test:1/shop:x', repository: 'r.test:1/shop', registry: 'r.test:1' });
+    const plainSpec = (plain.spec as { template: { spec: { volumes: { name: string }[]; containers: { env: { name: string }[] }[] } } }).template.spec;
+    expect(plainSpec.volumes.map((v) => v.name)).toEqual(['buildkit', 'workspace']);
+    expect(plainSpec.containers[0]!.env.map((e) => e.name)).not.toContain('DOCKER_CONFIG');
   });
 });
