@@ -158,7 +158,9 @@ describe('the builder ServiceAccount (real token)', () => {
     });
     await builder.apply(secret('slipway-registry-credentials'));
     await builder.apply(secret('slipway-registry-credentials'));
-    const e = await refused(builder.apply(secret('other')));
+    // Another name: RBAC refuses patching it (a server-side apply), and the admission policy creating it.
+    await refused(builder.apply(secret('other')));
+    const e = await refused(builder.request('POST', '/api/v1/namespaces/slipway-builds/secrets', { body: secret('other') }));
     expect(e.message).toContain('(refused: secrets other in namespace slipway-builds)');
     await refused(builder.list('/api/v1/namespaces/slipway-builds/secrets'));
     await refused(builder.delete('/api/v1/namespaces/slipway-builds/secrets/slipway-registry-credentials'));
