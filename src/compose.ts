@@ -18,6 +18,7 @@ import { createDockerClient, describeDockerEndpoint } from './shared/docker/crea
 import { createPipeline, type Pipeline } from './pipeline/create-pipeline.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { createPipelineEvents } from './pipeline/pipeline-events.js';
+import { logPipelineEvents } from './pipeline/log-pipeline-events.js';
 import { createDockerRuntime, type DockerRuntime } from './runtime/docker/create-docker-runtime.js';
 import { createFirewall } from './runtime/docker/firewall.js';
 import { createAppProxy } from './runtime/proxy/create-app-proxy.js';
@@ -98,13 +99,18 @@ function createCertificates(config: Config, log: Logger): Certificates {
   return noCertificates;
 }
 
+/** The server's log as configured (SLIPWAY_LOG_LEVEL, SLIPWAY_LOG_FORMAT), on stderr. */
+export function configuredLogger(config: Pick<Config, 'logLevel' | 'logFormat'>): Logger {
+  return createLogger(config.logLevel, 'slipway', undefined, config.logFormat);
+}
+
 /** The pipeline over this data folder, without a server (what the CLI's admin commands use). */
-export function openPipeline(config: Config, log: Logger = createLogger(config.logLevel)): Pipeline {
+export function openPipeline(config: Config, log: Logger = configuredLogger(config)): Pipeline {
   return composePipeline(config, log).pipeline;
 }
 
 /** The pipeline and the parts it was made of (the server needs the runtime; tests and benches reach the store). */
-export function composePipeline(config: Config, log: Logger = createLogger(config.logLevel)): { pipeline: Pipeline; deps: PipelineDeps } {
+export function composePipeline(config: Config, log: Logger = configuredLogger(config)): { pipeline: Pipeline; deps: PipelineDeps } {
   registerSecret(config.adminToken);
   registerSecret(config.codegen.apiKey);
   registerSecret(config.build.registryAuth?.password);
@@ -195,7 +201,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+export async function startServer(config: Config, log: Logger = configuredLogger(config)): Promise<RunningServer> {
   const { pipeline, deps } = composePipeline(config, log);
   try {
     // Git is the truth: apps whose repo has no row (a lost database) are made again before anything reads the rows.
@@ -298,6 +304,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       })
     : () => undefined;
   const stopFollowing = inCluster ? certificates.onChange(() => inCluster.sync()) : () => undefined;
+  const stopLogging = logPipelineEvents({ events: deps.events, store: deps.store, log: log.child('pipeline') });
   await pipeline.reconciler.start();
   pipeline.backups.start(); // SLIPWAY_BACKUP_SCHEDULE: only the server makes scheduled backups
   pipeline.retention.start();
@@ -317,6 +324,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       // it stopped, then drop what is still connected (hooks following a push) and close the store.
       stopWatching();
       stopFollowing();
+      stopLogging();
       clearInterval(hostTimer);
       const servers = [server, ...(tlsServer ? [tlsServer] : [])];
       const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));

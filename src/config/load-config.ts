@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { Cron } from 'croner';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../shared/errors.js';
-import type { LogLevel } from '../shared/log.js';
+import type { LogFormat, LogLevel } from '../shared/log.js';
 import type { EnvironmentDef } from '../domain/types.js';
 import { loadEnvironments } from './load-environments.js';
 import { findProjectRoot } from './project-root.js';
@@ -54,6 +54,8 @@ export interface Config {
   };
   readonly runtime: RuntimeKind;
   readonly logLevel: LogLevel;
+  /** How log lines look (SLIPWAY_LOG_FORMAT): `pretty` for a person, `json` (one object a line) for a log shipper. */
+  readonly logFormat: LogFormat;
   readonly environments: readonly EnvironmentDef[];
   readonly pipeline: {
     /** Record ref updates but do not process them (maintenance; also used by crash tests). */
@@ -298,6 +300,12 @@ function parseBaseUrl(env: Env): string | undefined {
   return raw;
 }
 
+function parseLogFormat(env: Env): LogFormat {
+  const raw = pick(env, 'SLIPWAY_LOG_FORMAT') ?? 'pretty';
+  if (raw === 'pretty' || raw === 'json') return raw;
+  throw new ConfigError(`SLIPWAY_LOG_FORMAT="${raw}": expected pretty or json`);
+}
+
 function parseLogLevel(env: Env): LogLevel {
   const raw = pick(env, 'SLIPWAY_LOG_LEVEL') ?? 'info';
   if (['debug', 'info', 'warn', 'error', 'silent'].includes(raw)) return raw as LogLevel;
@@ -505,6 +513,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
     https,
     runtime,
     logLevel: parseLogLevel(env),
+    logFormat: parseLogFormat(env),
     environments: loadEnvironments(environmentsDir),
     pipeline: { paused: parseBool(env, 'SLIPWAY_PIPELINE_PAUSED'), intervalMs: parseInterval(env) },
     build: {

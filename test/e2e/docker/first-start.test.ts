@@ -60,6 +60,14 @@ describe('npm start on a machine with Docker installed', () => {
     expect(pushed.code, pushed.output).toBe(0);
     expect(pushed.output).toMatch(/remote: preview is live/);
     await waitForPreview(port, app, marker, 30_000);
+    // The server's own log told the story of that push, one line a step, with the app, commit and durations.
+    const commit = (await clone.head()).slice(0, 12);
+    const told = server.output();
+    expect(told).toMatch(new RegExp(`\\[slipway:pipeline\\] deployment asked for \\(push\\) \\{"app":"${app}","environment":"preview","commit":"${commit}"`));
+    expect(told).toMatch(new RegExp(`\\[slipway:pipeline\\] build finished \\{"app":"${app}","commit":"${commit}","build":"[^"]+","durationMs":\\d+`));
+    expect(told).toMatch(
+      new RegExp(`\\[slipway:pipeline\\] preview is live \\{"app":"${app}","environment":"preview","commit":"${commit}".*"durationMs":\\d+`),
+    );
   });
 
   it('a second start finds every step done and keeps the apps', { timeout: 120_000 }, async () => {

@@ -114,6 +114,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...buildkitEnv, SLIPWAY_REGISTRY_URL: 'ftp://x' })).toThrow(/SLIPWAY_REGISTRY_URL="ftp:\/\/x"/);
   });
 
+  it('reads the log format: pretty unless json is asked for', () => {
+    expect(loadConfig({}).logFormat).toBe('pretty');
+    expect(loadConfig({ SLIPWAY_LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(() => loadConfig({ SLIPWAY_LOG_FORMAT: 'logfmt' })).toThrow(/SLIPWAY_LOG_FORMAT="logfmt": expected pretty or json/);
+  });
+
   it('reads the registry’s credentials: both or neither, only with a registry, never a malformed user', () => {
     expect(loadConfig({ SLIPWAY_REGISTRY: 'localhost:5050' }).build.registryAuth).toBeUndefined();
     expect(
