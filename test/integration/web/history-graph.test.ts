@@ -1,7 +1,8 @@
 // The history page as a picture, for a real repo changed with the real git CLI in a temporary clone
-// (test/helpers/history-repo.ts: a merged feature branch, a release, a failed deploy, a branch preview). The page's SVG has the lanes, the merge's edges, the labels, and the
-// timeline's rows; commit messages stay text; pages continue their lanes. The web app runs in-process over the
-// fake pipeline (real store, real repos; only the engine and the builds are stand-ins).
+// (test/helpers/history-repo.ts: a merged feature branch, a release, a failed deploy, a branch preview). The
+// page's SVG has the lanes, the merge's edges, the labels and the timeline's rows; commit messages stay text;
+// pages continue their lanes. The web app runs in-process over the fake pipeline (real store, real repos; only
+// the engine and the builds are stand-ins).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
