@@ -102,9 +102,10 @@ export function environmentTimelineView(timeline: EnvironmentTimeline, names: Ti
     const attempts = r.attempts.map((a): TimelineAttemptView => ({
       commit: a.commit,
       x: xOf(a.at),
-      y: round(centre),
+      // Just above the bar, so that a cross never hides a segment's label.
+      y: round(barY - 5),
       outcome: a.outcome,
-      d: cross(xOf(a.at), centre, 5),
+      d: cross(xOf(a.at), barY - 5, 4),
       title: `${label}: ${a.outcome === 'failed' ? 'failed attempt' : 'deployment under way'} of ${nameOf(a.commit)} at ${iso(a.at)}`,
     }));
     const sentences = [...segments.map((s) => s.title), ...attempts.map((a) => a.title)];
