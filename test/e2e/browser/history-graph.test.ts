@@ -31,23 +31,22 @@ interface Box {
   h: number;
 }
 
-/** Boxes (in page pixels) of the labels of one SVG, and its scale on screen. */
+// Page scripts are strings (as in browser.ts): the project's TypeScript has no DOM types.
+
+/** Boxes (in page pixels) of the labels of one SVG, its scale on screen, and the font sizes of its text. */
 async function labelBoxes(selector: string, parts: string[]): Promise<{ boxes: Box[]; scale: number; fontSizes: number[] }> {
-  return browser.page.evaluate(
-    ([sel, partSelectors]) => {
-      const svg = document.querySelector(sel) as SVGSVGElement;
-      const boxes: Box[] = [];
-      for (const part of partSelectors) {
-        svg.querySelectorAll(part).forEach((el, i) => {
-          const r = el.getBoundingClientRect();
-          boxes.push({ what: `${part}#${i}: ${(el.textContent ?? '').slice(0, 30)}`, x: r.x, y: r.y, w: r.width, h: r.height });
-        });
-      }
-      const fontSizes = [...svg.querySelectorAll('text')].map((t) => parseFloat(getComputedStyle(t).fontSize));
-      return { boxes, scale: svg.getScreenCTM()!.a, fontSizes };
-    },
-    [selector, parts] as const,
-  );
+  return browser.page.evaluate(`(() => {
+    const svg = document.querySelector(${JSON.stringify(selector)});
+    const boxes = [];
+    for (const part of ${JSON.stringify(parts)}) {
+      svg.querySelectorAll(part).forEach((el, i) => {
+        const r = el.getBoundingClientRect();
+        boxes.push({ what: part + '#' + i + ': ' + (el.textContent || '').slice(0, 30), x: r.x, y: r.y, w: r.width, h: r.height });
+      });
+    }
+    const fontSizes = Array.from(svg.querySelectorAll('text')).map((t) => parseFloat(getComputedStyle(t).fontSize));
+    return { boxes, scale: svg.getScreenCTM().a, fontSizes };
+  })()`);
 }
 
 function overlaps(boxes: Box[]): string[] {
@@ -67,22 +66,22 @@ function overlaps(boxes: Box[]): string[] {
 async function inkShare(png: Buffer): Promise<number> {
   const blank = await browser.context.newPage();
   try {
-    return await blank.evaluate(async (data) => {
+    return await blank.evaluate(`(async () => {
       const img = new Image();
-      img.src = `data:image/png;base64,${data}`;
+      img.src = 'data:image/png;base64,${png.toString('base64')}';
       await img.decode();
       const canvas = document.createElement('canvas');
       canvas.width = img.width;
       canvas.height = img.height;
-      const ctx = canvas.getContext('2d')!;
+      const ctx = canvas.getContext('2d');
       ctx.drawImage(img, 0, 0);
       const px = ctx.getImageData(0, 0, img.width, img.height).data;
       let ink = 0;
       for (let i = 0; i < px.length; i += 4) {
-        if (Math.abs(px[i]! - px[0]!) + Math.abs(px[i + 1]! - px[1]!) + Math.abs(px[i + 2]! - px[2]!) > 30) ink++;
+        if (Math.abs(px[i] - px[0]) + Math.abs(px[i + 1] - px[1]) + Math.abs(px[i + 2] - px[2]) > 30) ink++;
       }
       return ink / (px.length / 4);
-    }, png.toString('base64'));
+    })()`);
   } finally {
     await blank.close();
   }
@@ -131,11 +130,11 @@ describe('the history pictures in a phone-sized browser', () => {
     expect(await page.locator('#commit-graph-desc').textContent()).toMatch(/^\d+ commits in 3 lanes/);
 
     // The page is no wider than the phone: the pictures scroll inside their own boxes.
-    const widths = await page.evaluate(() => ({
+    const widths: { doc: number; view: number; boxes: { client: number; scroll: number }[] } = await page.evaluate(`({
       doc: document.documentElement.scrollWidth,
       view: document.documentElement.clientWidth,
-      boxes: [...document.querySelectorAll('.picture-scroll')].map((b) => ({ client: b.clientWidth, scroll: b.scrollWidth })),
-    }));
+      boxes: Array.from(document.querySelectorAll('.picture-scroll')).map((b) => ({ client: b.clientWidth, scroll: b.scrollWidth })),
+    })`);
     expect(widths.doc).toBeLessThanOrEqual(widths.view);
     expect(widths.boxes[0]!.scroll).toBeGreaterThan(widths.boxes[0]!.client);
     for (const b of widths.boxes) expect(b.client).toBeLessThanOrEqual(PHONE_375.width);
@@ -147,16 +146,11 @@ describe('the history pictures in a phone-sized browser', () => {
     expect(g.boxes.length).toBeGreaterThan(10);
     expect(overlaps(g.boxes)).toEqual([]);
     // Each pill's text sits inside its pill.
-    const pillsFit = await page.evaluate(() =>
-      [...document.querySelectorAll('svg.commit-graph .graph-pill')].map((p) => {
-        const r = p.querySelector('rect')!.getBoundingClientRect();
-        const t = p.querySelector('text')!.getBoundingClientRect();
-        return {
-          label: p.getAttribute('data-marker'),
-          fits: t.left >= r.left - 0.5 && t.right <= r.right + 0.5 && t.top >= r.top - 1 && t.bottom <= r.bottom + 1,
-        };
-      }),
-    );
+    const pillsFit: { label: string; fits: boolean }[] = await page.evaluate(`Array.from(document.querySelectorAll('svg.commit-graph .graph-pill')).map((p) => {
+      const r = p.querySelector('rect').getBoundingClientRect();
+      const t = p.querySelector('text').getBoundingClientRect();
+      return { label: p.getAttribute('data-marker'), fits: t.left >= r.left - 0.5 && t.right <= r.right + 0.5 && t.top >= r.top - 1 && t.bottom <= r.bottom + 1 };
+    })`);
     expect(pillsFit.length).toBeGreaterThanOrEqual(6);
     expect(pillsFit.filter((p) => !p.fits)).toEqual([]);
     const t = await labelBoxes('svg.environment-timeline', ['.timeline-label', '.timeline-segment text', '.timeline-axis text']);
@@ -186,7 +180,7 @@ describe('the history pictures in a phone-sized browser', () => {
     // The list is still there for screen readers, and the skip link leads to it.
     expect(await page.locator('.history-row').count()).toBe(await page.locator('svg.commit-graph .graph-node').count());
     await page.locator('a[href="#commit-list"]').click();
-    expect(await page.evaluate(() => location.hash)).toBe('#commit-list');
+    expect(await page.evaluate('location.hash')).toBe('#commit-list');
     expect(browser.errors).toEqual([]);
   });
 });
