@@ -1,5 +1,6 @@
-// One page of an app's history: the commits reachable from some refs (main and prod), newest first, read with
-// `git log --skip -n` so that a page does not load the whole history, plus the total to page by. The total is
+// One page of an app's history: the commits reachable from some refs (the branches), newest first in topological
+// order (children before parents, a branch's commits together: the order the commit graph is drawn in), read
+// with `git log --skip -n` so that a page does not load the whole history, plus the total to page by. The total is
 // remembered per set of branch tips (it only changes when a branch moves), and a long history gets a
 // commit-graph file, which makes git's walks several times faster.
 import { existsSync } from 'node:fs';
@@ -37,6 +38,7 @@ export async function readHistory(gitdir: string, refs: readonly HistoryRef[], o
       gitdir,
       'log',
       '-z',
+      '--topo-order',
       `--format=${commitFormat(false)}`,
       `--skip=${Math.max(0, Math.floor(options.skip))}`,
       `--max-count=${Math.max(1, Math.floor(options.limit))}`,
