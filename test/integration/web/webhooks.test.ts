@@ -7,6 +7,7 @@ import { verify } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebApp } from '../../../src/web/create-web-app.js';
 import { createFakePipeline, type FakePipeline } from '../../helpers/fake-pipeline.js';
+import { signInCookie } from '../../helpers/sign-in.js';
 
 const TOKEN = 'webhooks-test-admin-token-0123456789';
 
@@ -332,5 +333,85 @@ describe('global webhooks', () => {
     // A global hook is not an app's.
     expect((await api('GET', `/api/apps/blog/webhooks/${made.body.webhook.id}`)).status).toBe(404);
     expect((await api('DELETE', `/api/webhooks/${made.body.webhook.id}`)).status).toBe(204);
+  });
+});
+
+describe('the webhooks pages', () => {
+  const origin = () => new URL(fp.config.publicUrl).origin;
+  const form = (cookie: string, path: string, fields: [string, string][]) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin: origin(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
+
+  it("makes a hook from the app's page, shows its secret once, lists deliveries, redelivers and removes", async () => {
+    const cookie = await signInCookie(base, origin(), TOKEN);
+    const empty = await fetch(`${base}/apps/shop/webhooks`, { headers: { cookie } });
+    expect(empty.status).toBe(200);
+    const emptyHtml = await empty.text();
+    expect(emptyHtml).toContain('No webhooks yet.');
+    expect(emptyHtml).toContain('aria-current="page">Webhooks</a>');
+
+    // A refused URL is an error page with the reason; nothing is made.
+    const refused = await form(cookie, '/apps/shop/webhooks', [
+      ['url', receiverUrl],
+      ['events', 'deployment.live'],
+    ]);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('127.0.0.1 is a loopback address');
+
+    const made = await form(cookie, '/apps/shop/webhooks', [
+      ['url', receiverUrl],
+      ['events', 'deployment.live'],
+      ['events', 'deployment.failed'],
+      ['allowPrivate', 'on'],
+    ]);
+    expect(made.status).toBe(201);
+    const madeHtml = await made.text();
+    const secret = /value="(whsec_[A-Za-z0-9_-]+)"/.exec(madeHtml)?.[1];
+    expect(secret).toBeDefined();
+    expect(madeHtml).toContain('copy its secret now');
+    const [hook] = fp.pipeline.webhooks.list('shop');
+    expect(hook).toMatchObject({ events: ['deployment.live', 'deployment.failed'], allowPrivate: true });
+
+    const push = await fp.push('shop');
+    await push.done;
+    const [r] = await receiver.wait((x) => x.body.type === 'deployment.live' && x.body.data.commit === push.commit);
+    expect(await verify(secret!, r!.raw, String(r!.headers['x-slipway-signature']))).toBe(true);
+    await until('the delivery to be recorded', () => fp.store.webhooks.delivery(r!.body.deliveryId)?.status === 'succeeded');
+
+    const listed = await (await fetch(`${base}/apps/shop/webhooks`, { headers: { cookie } })).text();
+    expect(listed).not.toContain(secret!);
+    expect(listed).toContain(`data-delivery="${r!.body.deliveryId}"`);
+    expect(listed).toContain('data-status="succeeded"');
+    expect(listed).toMatch(/<strong>200<\/strong> in \d+ ms/);
+
+    const again = await form(cookie, `/apps/shop/webhooks/${hook!.id}/deliveries/${r!.body.deliveryId}/redeliver`, []);
+    expect(again.status).toBe(303);
+    await receiver.wait((x) => x.body.id === r!.body.id, 2);
+
+    const removed = await form(cookie, `/apps/shop/webhooks/${hook!.id}/remove`, []);
+    expect(removed.status).toBe(303);
+    expect(fp.pipeline.webhooks.list('shop')).toEqual([]);
+  });
+
+  it('has a global page linked from the about page', async () => {
+    const cookie = await signInCookie(base, origin(), TOKEN);
+    const about = await (await fetch(`${base}/about`, { headers: { cookie } })).text();
+    expect(about).toContain('href="/webhooks"');
+    const page = await fetch(`${base}/webhooks`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Global webhooks');
+    // Posting from another site is refused by the UI's origin check.
+    const forged = await fetch(`${base}/webhooks`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin: 'https://evil.example.com', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ url: 'https://example.com/x', allowPrivate: 'on' }).toString(),
+    });
+    expect(forged.status).toBe(403);
+    expect(fp.pipeline.webhooks.list(null)).toEqual([]);
   });
 });
