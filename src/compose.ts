@@ -308,6 +308,7 @@ export async function startServer(config: Config, log: Logger = configuredLogger
   await pipeline.reconciler.start();
   pipeline.backups.start(); // SLIPWAY_BACKUP_SCHEDULE: only the server makes scheduled backups
   pipeline.retention.start();
+  pipeline.webhooks.start(); // deliveries left pending by the last run are sent now
   const url = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
   log.info('slipway is listening', { url, ...(httpsPort ? { https: config.publicUrl, httpsPort } : {}), runtime: config.runtime, dataDir: config.dataDir });
   return {

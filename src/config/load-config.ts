@@ -149,6 +149,20 @@ export interface Config {
     /** Event streams (logs, live pages, generations) one token may hold open at once (SLIPWAY_MAX_STREAMS_PER_TOKEN). */
     readonly maxStreamsPerToken: number;
   };
+  /** Outbound webhooks (src/pipeline/webhooks.ts): where they may go and how they are retried. */
+  readonly webhooks: {
+    /**
+     * Hooks may point at loopback, private, link-local, unique-local, CGNAT and this server's own addresses
+     * (SLIPWAY_WEBHOOKS_ALLOW_PRIVATE); off, only an admin's per-hook flag allows such a hook (SSRF, ARCHITECTURE.md).
+     */
+    readonly allowPrivate: boolean;
+    /** One delivery attempt's time limit, connecting to the last byte read (SLIPWAY_WEBHOOK_TIMEOUT, seconds). */
+    readonly timeoutMs: number;
+    /** Attempts of one delivery before it gives up (SLIPWAY_WEBHOOK_MAX_ATTEMPTS). */
+    readonly maxAttempts: number;
+    /** Wait before the first retry (SLIPWAY_WEBHOOK_RETRY_SECONDS); doubles each time, one hour at most. */
+    readonly retryBaseMs: number;
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -555,6 +569,12 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
       bodyTimeoutMs: parseInt(env, 'SLIPWAY_BODY_TIMEOUT', 30, 1, 3600) * 1000,
       maxConnections: parseInt(env, 'SLIPWAY_MAX_CONNECTIONS', 1000, 1, 1_000_000),
       maxStreamsPerToken: parseInt(env, 'SLIPWAY_MAX_STREAMS_PER_TOKEN', 20, 1, 10_000),
+    },
+    webhooks: {
+      allowPrivate: parseBool(env, 'SLIPWAY_WEBHOOKS_ALLOW_PRIVATE'),
+      timeoutMs: parseInt(env, 'SLIPWAY_WEBHOOK_TIMEOUT', 10, 1, 120) * 1000,
+      maxAttempts: parseInt(env, 'SLIPWAY_WEBHOOK_MAX_ATTEMPTS', 8, 1, 20),
+      retryBaseMs: parseInt(env, 'SLIPWAY_WEBHOOK_RETRY_SECONDS', 15, 1, 3600) * 1000,
     },
   };
   return deepFreeze(config);

@@ -40,6 +40,7 @@ import { CERTIFICATES_OFF } from '../domain/certificate-state.js';
 import { startJobRun } from './run-job.js';
 import { waitForDeployment } from './wait-for-deployment.js';
 import { createWorkTracker } from './work-tracker.js';
+import { createWebhooks, type Webhooks } from './webhooks.js';
 import { MAIN_REF } from '../domain/environments.js';
 import { ZERO_SHA } from '../domain/types.js';
 
@@ -61,6 +62,8 @@ export interface Pipeline {
   readonly secrets: Secrets;
   /** Archives of the whole installation: made, listed, found by name, scheduled (`backups.start()`, by the server). */
   readonly backups: Backups;
+  /** Outbound webhooks per app and global: made, listed, removed, their deliveries; sent once `webhooks.start()` ran (the server). */
+  readonly webhooks: Webhooks;
   createApp(input: CreateAppInput): ReturnType<typeof createApp>;
   /**
    * Gives an environment of the app a custom domain (checked by src/domain/custom-domain.ts; 409 DOMAIN_TAKEN when
@@ -153,6 +156,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     await scheduler.sync(name);
   };
   const backups = createBackups(deps, work);
+  const webhooks = createWebhooks(deps);
   return {
     read: {
       config: deps.config,
@@ -171,6 +175,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     diskUse: (apps) => measureDiskUse(deps, apps),
     secrets: createSecrets(deps, restartEnvironment),
     backups,
+    webhooks,
     createApp: async (input) => {
       work.checkOpen();
       const app = await createApp(deps, input);
@@ -237,6 +242,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (unfinished > 0) deps.log.warn('shut down with work still running; it is recovered at the next start', { unfinished });
       await appMetadataWritten();
       await retained;
+      await webhooks.stop();
       deps.store.close();
     },
   };

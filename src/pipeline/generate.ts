@@ -26,12 +26,39 @@ import { waitForDeployment } from './wait-for-deployment.js';
 export const CLAUDE = { name: 'Claude', email: 'claude@slipway.local' } as const;
 const MAX_PROMPT = 20_000;
 
-/** Appends to the root generation's stream (fixes stream into the request that started them) and notifies. */
+/**
+ * Appends to the root generation's stream (fixes stream into the request that started them) and notifies; the
+ * stream's `end` is also announced as `generation-finished` (what webhooks deliver).
+ */
 function emitter(deps: Pick<PipelineDeps, 'store' | 'events'>, rootId: string, app: string) {
   return (event: string, data: unknown) => {
     const seq = deps.store.generations.appendEvent(rootId, event, data);
     deps.events.emit({ type: 'generation', app, generationId: rootId, seq });
+    if (event === 'end') emitFinished(deps, rootId, app, data as { status?: string; url?: string; message?: string });
   };
+}
+
+function emitFinished(
+  deps: Pick<PipelineDeps, 'store' | 'events'>,
+  rootId: string,
+  app: string,
+  end: { status?: string; url?: string; message?: string },
+): void {
+  // The request and its fixes, in order: the last one that committed is what the generation ended with.
+  const chain = new Set([rootId]);
+  for (const g of deps.store.generations.list(app, 50).reverse()) if (g.parentId && chain.has(g.parentId)) chain.add(g.id);
+  const made = [...chain].map((id) => deps.store.generations.get(id)).filter((g) => g?.commit);
+  const last = made.at(-1);
+  deps.events.emit({
+    type: 'generation-finished',
+    app,
+    generationId: rootId,
+    status: end.status ?? 'failed',
+    commit: last?.commit ?? null,
+    summary: last?.summary ?? null,
+    ...(end.url ? { url: end.url } : {}),
+    ...(end.message ? { message: end.message } : {}),
+  });
 }
 
 export function checkCanGenerate(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string): void {

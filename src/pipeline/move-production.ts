@@ -32,7 +32,7 @@ const SLIPWAY = { name: 'Slipway', email: 'slipway@slipway.local' };
 
 /** Applies a publish or rollback plan exactly as shown: its commit, its tag, from the ref value it saw. */
 export async function applyProductionMove(
-  deps: Pick<PipelineDeps, 'config' | 'store'>,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events'>,
   app: string,
   plan: ReleaseChangePlan,
   by: string,
@@ -57,6 +57,7 @@ export async function applyProductionMove(
     by,
     trigger: 'push',
     productionTrigger: plan.trigger,
+    tag: plan.tag,
   });
   return record!;
 }
@@ -98,6 +99,7 @@ export async function applyReleaseTag(
     by: update.pusher,
     trigger: 'push',
     productionTrigger: decision.trigger,
+    tag,
   });
   return `${env.title}: moved to ${tag} (${shortSha(commit)})`;
 }

@@ -16,10 +16,46 @@ export type PipelineEvent =
   | { type: 'build-line'; app: string; buildId: string; line: string }
   | { type: 'deployment'; app: string; deploymentId: string; environment: string; commit: string; status: string; reason?: string; url?: string }
   | { type: 'deploy-line'; app: string; deploymentId: string; line: string }
-  | { type: 'job-run'; app: string; runId: string; status: 'running' | 'succeeded' | 'failed'; exitCode?: number | null }
+  | {
+      type: 'job-run';
+      app: string;
+      runId: string;
+      status: 'running' | 'succeeded' | 'failed';
+      exitCode?: number | null;
+      /** What started the run: the app's schedule or a person. */
+      trigger?: 'schedule' | 'manual';
+    }
   | { type: 'job-line'; app: string; runId: string; line: string }
   /** A generation's stream grew (read it from the store from the last seq you saw). */
   | { type: 'generation'; app: string; generationId: string; seq: number }
+  /**
+   * Production's ref was moved (a publish or rollback from Slipway, a pushed release tag, a push to `prod`) and its
+   * deployment queued: emitted by the intake once the move is recorded. `deployment` says when it serves.
+   */
+  | {
+      type: 'release';
+      app: string;
+      action: 'publish' | 'rollback';
+      environment: string;
+      commit: string;
+      /** What production ran before (null: the first publish). */
+      previousCommit: string | null;
+      /** The release tag, when the move named one. */
+      tag: string | null;
+      by: string;
+      deploymentId: string;
+    }
+  /** A generation (with its fix attempts) ended: what its stream's `end` says. */
+  | {
+      type: 'generation-finished';
+      app: string;
+      generationId: string;
+      status: string;
+      commit: string | null;
+      summary: string | null;
+      url?: string;
+      message?: string;
+    }
   /** A custom domain was added to or removed from an environment (the certificate manager and the UI follow these). */
   | { type: 'domain'; app: string; environment: string; domain: string; change: 'added' | 'removed' };
 

@@ -19,6 +19,8 @@ export interface IntakeOrigin {
   trigger: Extract<DeploymentTrigger, 'push' | 'generation' | 'revert' | 'create'>;
   /** What a move of production's branch is, when the caller has asked git already (a plan, a release tag). */
   productionTrigger?: 'publish' | 'rollback';
+  /** The release tag a move of production names (a publish's new tag, a pushed tag). */
+  tag?: string | null;
 }
 
 export interface IntakeRecord extends RefUpdateRecord {
@@ -27,7 +29,7 @@ export interface IntakeRecord extends RefUpdateRecord {
 }
 
 export async function recordRefUpdates(
-  deps: Pick<PipelineDeps, 'config' | 'store'>,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events'>,
   app: string,
   updates: readonly RefUpdate[],
   origin: IntakeOrigin,
@@ -48,7 +50,7 @@ export async function recordRefUpdates(
       return { update: u, kind: c.kind, environment: c.kind === 'ignore' ? null : c.environment, trigger };
     }),
   );
-  return store.transaction(() => {
+  const records = store.transaction(() => {
     const rows = store.refUpdates.record(
       planned.map((p) => ({ app, ...p.update, kind: p.kind, environment: p.environment, pusher: origin.by, pushOptions: [...(origin.pushOptions ?? [])] })),
     );
@@ -68,4 +70,21 @@ export async function recordRefUpdates(
       return { ...row, deployment };
     });
   });
+  // Announced once recorded (a crash before the commit announces nothing that did not happen).
+  for (const [i, r] of records.entries()) {
+    const trigger = planned[i]!.trigger;
+    if (r.kind !== 'production-move' || !r.deployment || (trigger !== 'publish' && trigger !== 'rollback')) continue;
+    deps.events.emit({
+      type: 'release',
+      app,
+      action: trigger,
+      environment: r.deployment.environment,
+      commit: r.newSha,
+      previousCommit: r.deployment.previousCommit,
+      tag: origin.tag ?? null,
+      by: origin.by,
+      deploymentId: r.deployment.id,
+    });
+  }
+  return records;
 }

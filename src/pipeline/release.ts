@@ -19,7 +19,7 @@ export interface ReleaseResult {
 }
 
 export async function release(
-  deps: Pick<PipelineDeps, 'config' | 'store'>,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events'>,
   app: string,
   action: ReleaseAction,
   options: { to?: string; by: string },

@@ -14,7 +14,7 @@ import { recordRefUpdates } from './record-ref-updates.js';
 import type { Reconciler } from './reconciler.js';
 
 export async function revertGeneration(
-  deps: Pick<PipelineDeps, 'config' | 'store'>,
+  deps: Pick<PipelineDeps, 'config' | 'store' | 'events'>,
   reconciler: Reconciler,
   id: string,
   by: string,

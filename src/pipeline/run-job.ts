@@ -25,7 +25,7 @@ export async function startJobRun(
   const settings = await readAppSettings(repoPath(deps.config.dataDir, app), live.commit);
   if (settings.kind !== 'job') throw new ConflictError(`${app} is not a scheduled job (its slipway.yaml has no schedule)`);
   const run = deps.store.jobRuns.start({ app, environment, commit: live.commit, trigger, logPath: (id) => logPath(deps.config.dataDir, 'jobs', id) });
-  deps.events.emit({ type: 'job-run', app, runId: run.id, status: 'running' });
+  deps.events.emit({ type: 'job-run', app, runId: run.id, status: 'running', trigger });
   const log = openLineLog(run.logPath, (line) => deps.events.emit({ type: 'job-line', app, runId: run.id, line }), deps.config.maxLogBytes);
   const done = (async () => {
     let exitCode: number | null = null;
@@ -51,7 +51,7 @@ export async function startJobRun(
       log.close();
     }
     deps.store.jobRuns.finish(run.id, exitCode);
-    deps.events.emit({ type: 'job-run', app, runId: run.id, status: exitCode === 0 ? 'succeeded' : 'failed', exitCode });
+    deps.events.emit({ type: 'job-run', app, runId: run.id, status: exitCode === 0 ? 'succeeded' : 'failed', exitCode, trigger });
     return deps.store.jobRuns.get(run.id)!;
   })();
   return { run, done: work.track(done) };

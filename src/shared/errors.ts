@@ -27,7 +27,8 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
   | 'TOO_MANY_STREAMS'
-  | 'BACKUP_REFUSED';
+  | 'BACKUP_REFUSED'
+  | 'WEBHOOK_URL_REFUSED';
 
 const statusOf: Record<ErrorCode, number> = {
   INVALID_INPUT: 400,
@@ -57,6 +58,7 @@ const statusOf: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   TOO_MANY_STREAMS: 429,
   BACKUP_REFUSED: 422,
+  WEBHOOK_URL_REFUSED: 400,
 };
 
 export class SlipwayError extends Error {
@@ -142,6 +144,13 @@ export class ExecError extends SlipwayError {
 export class BackupRefusedError extends SlipwayError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super('BACKUP_REFUSED', message, options);
+  }
+}
+
+/** A webhook URL whose host is, or resolves to, an address hooks may not reach (SSRF), unless an admin allows it. */
+export class WebhookUrlRefusedError extends SlipwayError {
+  constructor(message: string) {
+    super('WEBHOOK_URL_REFUSED', message);
   }
 }
 

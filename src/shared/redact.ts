@@ -11,6 +11,7 @@ const patterns: RegExp[] = [
   /(authorization:\s*(?:basic|bearer)\s+)[^\s]+/gi,
   /(https?:\/\/[^:/\s]+:)[^@\s]+(@)/gi,
   /\b(slw_[A-Za-z0-9_-]{6})[A-Za-z0-9_-]+/g,
+  /\b(whsec_)[A-Za-z0-9_-]+/g,
   /\b(sk-ant-[A-Za-z0-9]{2})[A-Za-z0-9_-]+/g,
 ];
 

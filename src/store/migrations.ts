@@ -165,4 +165,53 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX builds_succeeded ON builds (app, status, image_removed_at);
     `,
   },
+  {
+    version: 6,
+    name: 'outbound webhooks and their deliveries',
+    // A hook with no app is global (every app's events). Its secret is sealed like app secrets (secret-box.ts): it
+    // signs every delivery, so it cannot be a hash. A delivery keeps the event it carries (the same event id in a
+    // redelivery) and its next attempt's time, so a restart resumes what was pending; each attempt's answer is a row.
+    // Deliveries name their app without a foreign key: a global hook's history outlives the app it spoke of.
+    sql: `
+      CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        app TEXT REFERENCES apps(name) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        allow_private INTEGER NOT NULL DEFAULT 0,
+        created_by TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX webhooks_app ON webhooks (app);
+      CREATE TABLE webhook_deliveries (
+        id TEXT PRIMARY KEY,
+        webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+        app TEXT,
+        event_id TEXT NOT NULL,
+        event TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        last_status_code INTEGER,
+        last_error TEXT,
+        redelivery_of TEXT,
+        created_at TEXT NOT NULL,
+        finished_at TEXT
+      );
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+      CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, created_at);
+      CREATE TABLE webhook_attempts (
+        delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+        attempt INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        status_code INTEGER,
+        response_excerpt TEXT,
+        error TEXT,
+        PRIMARY KEY (delivery_id, attempt)
+      );
+    `,
+  },
 ];

@@ -9,6 +9,7 @@ import type { JobRunsStore } from './job-runs-store.js';
 import type { RefUpdatesStore } from './ref-updates-store.js';
 import type { SecretsStore } from './secrets-store.js';
 import type { TokensStore } from './tokens-store.js';
+import type { WebhooksStore } from './webhooks-store.js';
 
 export interface ReadStore {
   readonly apps: Pick<AppsStore, 'get' | 'list'>;
@@ -22,4 +23,6 @@ export interface ReadStore {
   readonly secrets: Pick<SecretsStore, 'names'>;
   /** `verify` is left out: it marks the token used. */
   readonly tokens: Pick<TokensStore, 'count' | 'list'>;
+  /** Hooks without their secrets, deliveries and attempts; `secret` is left out (only the sender reads it). */
+  readonly webhooks: Pick<WebhooksStore, 'get' | 'list' | 'delivery' | 'deliveries' | 'attempts'>;
 }

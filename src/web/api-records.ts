@@ -5,6 +5,8 @@ import type { BuildRecord } from '../store/builds-store.js';
 import type { DomainRecord } from '../store/domains-store.js';
 import type { DeploymentRecord } from '../store/deployments-store.js';
 import type { JobRunRecord } from '../store/job-runs-store.js';
+import type { WebhookRecord } from '../store/webhooks-store.js';
+import type { DeliveryWithAttempts } from '../pipeline/webhooks.js';
 
 type WithLogUrl<T> = Omit<T, 'logPath'> & { logUrl: string };
 
@@ -23,4 +25,34 @@ export const domainAnswer = (d: DomainRecord, certificateState: (host: string) =
   environment: d.environment,
   createdAt: d.createdAt,
   certificate: certificateState(d.domain),
+});
+
+/** A webhook as the API shows it: never its secret (shown once, when made). */
+export const webhookAnswer = (h: WebhookRecord) => ({
+  id: h.id,
+  app: h.app,
+  url: h.url,
+  events: h.events,
+  allowPrivate: h.allowPrivate,
+  createdBy: h.createdBy,
+  createdAt: h.createdAt,
+  deliveriesUrl: h.app ? `/api/apps/${h.app}/webhooks/${h.id}/deliveries` : `/api/webhooks/${h.id}/deliveries`,
+});
+
+/** A delivery with the event it carries and each attempt's answer (status, the answer's first bytes, duration, error). */
+export const deliveryAnswer = (d: DeliveryWithAttempts) => ({
+  id: d.id,
+  webhookId: d.webhookId,
+  app: d.app,
+  event: d.event,
+  eventId: d.eventId,
+  status: d.status,
+  nextAttemptAt: d.nextAttemptAt,
+  lastStatusCode: d.lastStatusCode,
+  lastError: d.lastError,
+  redeliveryOf: d.redeliveryOf,
+  createdAt: d.createdAt,
+  finishedAt: d.finishedAt,
+  payload: JSON.parse(d.payload) as unknown,
+  attempts: d.attemptLog,
 });

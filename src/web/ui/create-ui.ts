@@ -11,6 +11,7 @@ import { uiHistoryRoutes } from '../routes/ui-history.js';
 import { uiHomeRoutes } from '../routes/ui-home.js';
 import { uiReleaseRoutes } from '../routes/ui-release.js';
 import { uiSettingsRoutes } from '../routes/ui-settings.js';
+import { uiWebhooksRoutes } from '../routes/ui-webhooks.js';
 import { refuseOtherMethods } from '../middleware/refuse-other-methods.js';
 import { checkOrigin } from './check-origin.js';
 import { createRenderer } from './create-renderer.js';
@@ -47,7 +48,9 @@ export function createUi(pipeline: Pipeline, options: { strictViews?: boolean } 
     (m: Middleware): Middleware =>
     (ctx, next) =>
       isUiPath(ctx.path) ? m(ctx, next) : next();
-  const routers = [uiHomeRoutes, uiAppRoutes, uiReleaseRoutes, uiSettingsRoutes, uiHistoryRoutes, uiBackupsRoutes].map((r) => r(pipeline, renderer));
+  const routers = [uiHomeRoutes, uiAppRoutes, uiReleaseRoutes, uiSettingsRoutes, uiHistoryRoutes, uiBackupsRoutes, uiWebhooksRoutes].map((r) =>
+    r(pipeline, renderer),
+  );
   const auth = uiAuthRoutes(pipeline, renderer);
   const notFound: Middleware = async (ctx) => {
     ctx.status = 404;

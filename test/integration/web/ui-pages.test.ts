@@ -79,6 +79,7 @@ const pages = (): Record<string, string[]> => ({
   'runtime-logs.njk': ['/apps/shop/logs', '/apps/shop/logs?environment=prod'],
   'settings.njk': ['/apps/shop/settings', '/apps/nightly/settings'],
   'sign-in.njk': ['/sign-in'],
+  'webhooks.njk': ['/apps/shop/webhooks', '/webhooks'],
 });
 
 describe('UI pages with throwOnUndefined', () => {
