@@ -40,6 +40,7 @@ import { CERTIFICATES_OFF } from '../domain/certificate-state.js';
 import { startJobRun } from './run-job.js';
 import { waitForDeployment } from './wait-for-deployment.js';
 import { createWorkTracker } from './work-tracker.js';
+import { createMetrics, type Metrics } from './create-metrics.js';
 import { MAIN_REF } from '../domain/environments.js';
 import { ZERO_SHA } from '../domain/types.js';
 
@@ -61,6 +62,8 @@ export interface Pipeline {
   readonly secrets: Secrets;
   /** Archives of the whole installation: made, listed, found by name, scheduled (`backups.start()`, by the server). */
   readonly backups: Backups;
+  /** Prometheus metrics (GET /metrics) and the traffic history behind the charts; timers started by the server. */
+  readonly metrics: Metrics;
   createApp(input: CreateAppInput): ReturnType<typeof createApp>;
   /**
    * Gives an environment of the app a custom domain (checked by src/domain/custom-domain.ts; 409 DOMAIN_TAKEN when
@@ -151,7 +154,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     await reconciler.cancel(name);
     await deleting;
     await scheduler.sync(name);
+    metrics.forgetApp(name);
   };
+  const metrics = createMetrics(deps);
   const backups = createBackups(deps, work);
   return {
     read: {
@@ -171,6 +176,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     diskUse: (apps) => measureDiskUse(deps, apps),
     secrets: createSecrets(deps, restartEnvironment),
     backups,
+    metrics,
     createApp: async (input) => {
       work.checkOpen();
       const app = await createApp(deps, input);
@@ -230,6 +236,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const retained = retention.stop();
       scheduler.stopAll();
       backups.stop();
+      metrics.stop();
       let timer: NodeJS.Timeout | undefined;
       const passes = await Promise.race([reconciler.stop().then(() => 0), new Promise<number>((r) => (timer = setTimeout(() => r(1), graceMs)))]);
       clearTimeout(timer);

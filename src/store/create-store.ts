@@ -13,6 +13,7 @@ import { openDatabase, type Db } from './open-database.js';
 import { createRefUpdatesStore, type RefUpdatesStore } from './ref-updates-store.js';
 import { createRetentionStore, type RetentionStore } from './retention-store.js';
 import { createTokensStore, type TokensStore } from './tokens-store.js';
+import { createTrafficHistoryStore, type TrafficHistoryStore } from './traffic-history-store.js';
 
 export interface Store {
   readonly db: Db;
@@ -27,6 +28,8 @@ export interface Store {
   readonly domains: DomainsStore;
   /** Each app's images and log files as retention sees them (src/pipeline/apply-retention.ts). */
   readonly retention: RetentionStore;
+  /** Each environment's traffic over time, for the charts (src/pipeline/traffic-recorder.ts writes it). */
+  readonly trafficHistory: TrafficHistoryStore;
   /** Runs `fn` in one transaction: every write in it is committed together or not at all. */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -52,6 +55,7 @@ export function createStore(path: string): Store {
     generations: createGenerationsStore(db),
     domains: createDomainsStore(db),
     retention: createRetentionStore(db),
+    trafficHistory: createTrafficHistoryStore(db),
     transaction: (fn) => db.transaction(fn)(),
     close: () => db.close(),
   };

@@ -9,6 +9,7 @@ import type { JobRunsStore } from './job-runs-store.js';
 import type { RefUpdatesStore } from './ref-updates-store.js';
 import type { SecretsStore } from './secrets-store.js';
 import type { TokensStore } from './tokens-store.js';
+import type { TrafficHistoryStore } from './traffic-history-store.js';
 
 export interface ReadStore {
   readonly apps: Pick<AppsStore, 'get' | 'list'>;
@@ -22,4 +23,5 @@ export interface ReadStore {
   readonly secrets: Pick<SecretsStore, 'names'>;
   /** `verify` is left out: it marks the token used. */
   readonly tokens: Pick<TokensStore, 'count' | 'list'>;
+  readonly trafficHistory: Pick<TrafficHistoryStore, 'list' | 'requests'>;
 }
