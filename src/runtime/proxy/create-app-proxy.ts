@@ -16,7 +16,7 @@ export interface ProxiedRequest {
   /** The status sent to the client; null when the client went away before an answer was complete. */
   status: number | null;
   durationMs: number;
-  /** Bytes read from the client's connection while the request was served (its body), and written to it (the answer, headers included). */
+  /** Bytes of the request as read from the client's connection, and of the answer as written to it (headers included). */
   bytesIn: number;
   bytesOut: number;
 }
@@ -95,24 +95,26 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
     return { app: custom.app, environment: custom.environment, target: options.route(custom.app, custom.environment) };
   };
 
-  // Measured from here to the last byte written (or the client leaving). Byte counts are the connection's counters
-  // before and after: no listener on the bodies, which http-proxy-3 pipes. A keep-alive connection serves one
-  // request at a time, so the difference is this request's.
+  // Measured from here to the last byte written (or the client leaving). Byte counts come from the connection's
+  // counters since the end of its previous request (a keep-alive connection serves one request at a time): headers
+  // included, and no listener on the bodies, which http-proxy-3 pipes.
+  const counted = new WeakMap<object, { read: number; written: number }>();
   const measure = (req: IncomingMessage, res: ServerResponse, app: string, environment: string): void => {
     const observe = options.observe;
     if (!observe) return;
     const started = performance.now();
     const socket = req.socket;
-    const readBefore = socket.bytesRead;
-    const writtenBefore = socket.bytesWritten;
     res.once('close', () => {
+      const before = counted.get(socket) ?? { read: 0, written: 0 };
+      const now = { read: socket.bytesRead, written: socket.bytesWritten };
+      counted.set(socket, now);
       observe.request({
         app,
         environment,
         status: res.writableFinished ? res.statusCode : null,
         durationMs: performance.now() - started,
-        bytesIn: Math.max(0, socket.bytesRead - readBefore),
-        bytesOut: Math.max(0, socket.bytesWritten - writtenBefore),
+        bytesIn: Math.max(0, now.read - before.read),
+        bytesOut: Math.max(0, now.written - before.written),
       });
     });
   };
