@@ -170,6 +170,7 @@ export function createMetrics(deps: Pick<PipelineDeps, 'config' | 'store' | 'eve
       memory.set(labels, u.memoryBytes);
       recorder.memory(u.app, u.environment, u.memoryBytes);
       // Docker's counter starts again with each container: a drop is a new one, whose whole count is new.
+      if (u.cpuSeconds === null) continue;
       const key = `${u.app}/${u.environment}`;
       const before = lastCpu.get(key);
       cpu.inc(labels, before !== undefined && u.cpuSeconds >= before ? u.cpuSeconds - before : u.cpuSeconds);

@@ -59,8 +59,8 @@ export interface JobRun {
 export interface EnvironmentUsage {
   app: string;
   environment: string;
-  /** CPU time the serving container (or pods) used since it started, in seconds. */
-  cpuSeconds: number;
+  /** CPU time the serving container (or pods) used since it started, in seconds; null when the source gives only a rate (metrics.k8s.io). */
+  cpuSeconds: number | null;
   /** Memory in use (working set: without the page cache the kernel can take back), in bytes. */
   memoryBytes: number;
 }
