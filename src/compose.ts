@@ -238,6 +238,7 @@ export async function startServer(config: Config, log: Logger = configuredLogger
         routeForDomain: (host) => deps.store.domains.get(host),
         route: (a, e) => runtime.route(a, e),
         onUpstreamError: () => void runtime.refreshRoutes().catch(() => undefined),
+        observe: pipeline.metrics.traffic,
         log: log.child('proxy'),
       })
     : undefined;
@@ -309,6 +310,7 @@ export async function startServer(config: Config, log: Logger = configuredLogger
   pipeline.backups.start(); // SLIPWAY_BACKUP_SCHEDULE: only the server makes scheduled backups
   pipeline.retention.start();
   pipeline.webhooks.start(); // deliveries left pending by the last run are sent now
+  pipeline.metrics.start(); // the traffic history's batches and the container usage samples
   const url = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
   log.info('slipway is listening', { url, ...(httpsPort ? { https: config.publicUrl, httpsPort } : {}), runtime: config.runtime, dataDir: config.dataDir });
   return {

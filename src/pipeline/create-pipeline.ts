@@ -41,6 +41,7 @@ import { startJobRun } from './run-job.js';
 import { waitForDeployment } from './wait-for-deployment.js';
 import { createWorkTracker } from './work-tracker.js';
 import { createWebhooks, type Webhooks } from './webhooks.js';
+import { createMetrics, type Metrics } from './create-metrics.js';
 import { MAIN_REF } from '../domain/environments.js';
 import { ZERO_SHA } from '../domain/types.js';
 
@@ -64,6 +65,8 @@ export interface Pipeline {
   readonly backups: Backups;
   /** Outbound webhooks per app and global: made, listed, removed, their deliveries; sent once `webhooks.start()` ran (the server). */
   readonly webhooks: Webhooks;
+  /** Prometheus metrics (GET /metrics) and the traffic history behind the charts; timers started by the server. */
+  readonly metrics: Metrics;
   createApp(input: CreateAppInput): ReturnType<typeof createApp>;
   /**
    * Gives an environment of the app a custom domain (checked by src/domain/custom-domain.ts; 409 DOMAIN_TAKEN when
@@ -154,7 +157,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     await reconciler.cancel(name);
     await deleting;
     await scheduler.sync(name);
+    metrics.forgetApp(name);
   };
+  const metrics = createMetrics(deps);
   const backups = createBackups(deps, work);
   const webhooks = createWebhooks(deps);
   return {
@@ -176,6 +181,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     secrets: createSecrets(deps, restartEnvironment),
     backups,
     webhooks,
+    metrics,
     createApp: async (input) => {
       work.checkOpen();
       const app = await createApp(deps, input);
@@ -235,6 +241,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const retained = retention.stop();
       scheduler.stopAll();
       backups.stop();
+      metrics.stop();
       let timer: NodeJS.Timeout | undefined;
       const passes = await Promise.race([reconciler.stop().then(() => 0), new Promise<number>((r) => (timer = setTimeout(() => r(1), graceMs)))]);
       clearTimeout(timer);

@@ -2,6 +2,8 @@
 import { EventEmitter } from 'node:events';
 
 export type PipelineEvent =
+  /** A git push was received and its ref updates recorded (`refs`: how many). */
+  | { type: 'push'; app: string; refs: number }
   /** `rebuild`: the commit had been built, and its image was removed since (by retention, or from Docker by someone else). */
   | {
       type: 'build';

@@ -120,6 +120,7 @@ interface Followed {
 export async function postReceive(deps: Pick<PipelineDeps, 'config' | 'store' | 'events'>, reconciler: Reconciler, input: HookInput, say: Say): Promise<void> {
   if (!deps.store.apps.get(input.app)) throw new NotFoundError(`no app named ${input.app}`);
   const records = await recordRefUpdates(deps, input.app, input.updates, { by: input.pusher, pushOptions: input.pushOptions, trigger: 'push' });
+  deps.events.emit({ type: 'push', app: input.app, refs: records.length });
   const followed: Followed = { deployments: new Set(), commits: new Set(), builds: new Set(), tags: [] };
   for (const r of records) {
     if (r.deployment) {

@@ -55,6 +55,19 @@ export interface JobRun {
   logTail: string;
 }
 
+/** CPU and memory of what serves each environment, as the engine measures them. */
+export interface EnvironmentUsage {
+  app: string;
+  environment: string;
+  /** CPU time the serving container (or pods) used since it started, in seconds; null when the source gives only a rate (metrics.k8s.io). */
+  cpuSeconds: number | null;
+  /** Memory in use (working set: without the page cache the kernel can take back), in bytes. */
+  memoryBytes: number;
+}
+
+/** Usage of every environment the runtime serves, or why it cannot be measured (then nothing is reported). */
+export type ResourceUsage = { available: true; environments: EnvironmentUsage[] } | { available: false; reason: string };
+
 /** Whether the firewall of the runtime's networks is in place (Docker; Kubernetes has NetworkPolicy). */
 export interface FirewallStatus {
   state: 'on' | 'off' | 'unavailable';
@@ -123,6 +136,8 @@ export interface Runtime {
    * ingress to Slipway, which answers them; an empty list removes the route.
    */
   routeAcmeChallenges?(hosts: readonly string[]): Promise<void>;
+  /** CPU and memory per environment (Docker's stats; the kubelet's summary API on Kubernetes). */
+  usage?(): Promise<ResourceUsage>;
   /** Docker: other installations' containers and networks on this engine (`slipway repair`). */
   otherInstallations?(): Promise<OtherInstallation[]>;
   /** Docker: removes what an installation that no longer exists left (refuses one that may exist). */

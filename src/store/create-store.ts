@@ -14,6 +14,7 @@ import { createRefUpdatesStore, type RefUpdatesStore } from './ref-updates-store
 import { createRetentionStore, type RetentionStore } from './retention-store.js';
 import { createTokensStore, type TokensStore } from './tokens-store.js';
 import { createWebhooksStore, type WebhooksStore } from './webhooks-store.js';
+import { createTrafficHistoryStore, type TrafficHistoryStore } from './traffic-history-store.js';
 
 export interface Store {
   readonly db: Db;
@@ -30,6 +31,8 @@ export interface Store {
   readonly retention: RetentionStore;
   /** Outbound webhooks, their deliveries and attempts (secrets sealed like app secrets). */
   readonly webhooks: WebhooksStore;
+  /** Each environment's traffic over time, for the charts (src/pipeline/traffic-recorder.ts writes it). */
+  readonly trafficHistory: TrafficHistoryStore;
   /** Runs `fn` in one transaction: every write in it is committed together or not at all. */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -56,6 +59,7 @@ export function createStore(path: string): Store {
     domains: createDomainsStore(db),
     retention: createRetentionStore(db),
     webhooks: createWebhooksStore(db, box),
+    trafficHistory: createTrafficHistoryStore(db),
     transaction: (fn) => db.transaction(fn)(),
     close: () => db.close(),
   };

@@ -214,4 +214,24 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'traffic history of each environment',
+    // One row per app, environment, step (60 s for 24 h, 600 s for 14 days) and step start (unix seconds).
+    // latency holds the bucket counts (JSON), so a longer step's percentiles come from the requests themselves.
+    sql: `
+      CREATE TABLE traffic_history (
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        environment TEXT NOT NULL,
+        step INTEGER NOT NULL CHECK (step IN (60, 600)),
+        start INTEGER NOT NULL,
+        requests INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        latency TEXT NOT NULL DEFAULT '[]',
+        memory_bytes INTEGER,
+        PRIMARY KEY (app, step, start, environment)
+      ) WITHOUT ROWID;
+      CREATE INDEX traffic_history_age ON traffic_history (step, start);
+    `,
+  },
 ];

@@ -10,6 +10,7 @@ import type { RefUpdatesStore } from './ref-updates-store.js';
 import type { SecretsStore } from './secrets-store.js';
 import type { TokensStore } from './tokens-store.js';
 import type { WebhooksStore } from './webhooks-store.js';
+import type { TrafficHistoryStore } from './traffic-history-store.js';
 
 export interface ReadStore {
   readonly apps: Pick<AppsStore, 'get' | 'list'>;
@@ -25,4 +26,5 @@ export interface ReadStore {
   readonly tokens: Pick<TokensStore, 'count' | 'list'>;
   /** Hooks without their secrets, deliveries and attempts; `secret` is left out (only the sender reads it). */
   readonly webhooks: Pick<WebhooksStore, 'get' | 'list' | 'delivery' | 'deliveries' | 'attempts'>;
+  readonly trafficHistory: Pick<TrafficHistoryStore, 'list' | 'requests'>;
 }

@@ -22,6 +22,7 @@ import { apiBackupsRoutes } from './routes/api-backups.js';
 import { apiWebhooksRoutes } from './routes/api-webhooks.js';
 import { internalHookRoutes } from './routes/internal-hooks.js';
 import { internalBuildContextRoutes } from './routes/internal-build-context.js';
+import { metricsEndpoint } from './routes/metrics-endpoint.js';
 import type { BuildContexts } from '../pipeline/build-contexts.js';
 import { createUi } from './ui/create-ui.js';
 import { loadSessionKeys } from './ui/session-keys.js';
@@ -85,6 +86,7 @@ export function createWebApp(options: WebAppOptions): Koa {
   const hooks = internalHookRoutes(pipeline, options.hookSecret);
   app.use(hooks.routes());
   if (options.buildContexts) app.use(internalBuildContextRoutes(options.buildContexts).routes());
+  app.use(metricsEndpoint(pipeline));
 
   const ui = createUi(pipeline, { strictViews: options.strictViews ?? false });
   app.use(ui.assets);

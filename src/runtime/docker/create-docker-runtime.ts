@@ -3,6 +3,7 @@
 // renames it into place, moves traffic, and retires the old one after a grace period (deploy-web.ts). State
 // lives in Docker (names and labels), so a restart finds it again; routes are a cache of it for the proxy.
 import { readHealth } from './read-health.js';
+import { readUsage } from './read-usage.js';
 import type Docker from 'dockerode';
 import { messageOf } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
@@ -67,6 +68,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
       return live;
     },
     health: (app) => readHealth(d, app),
+    usage: () => d.call('reading container stats', () => readUsage(d)),
     async removeStale(isActive) {
       const removed = await removeStale(d, isActive);
       const owned = await d.call('listing networks', () => options.docker.listNetworks({ filters: { label: ownedBy(d.installation) } }));

@@ -5,6 +5,7 @@
 // edit is put back) → the environment's objects → wait for the rollout with a watch → on failure,
 // say why (condition, pod states, events, log tail) and put back what served before.
 import { newPodsHopeless, readHealth } from './read-health.js';
+import { readUsage } from './read-usage.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { EnvironmentDef } from '../../domain/types.js';
 import { messageOf, NotFoundError, SlipwayError } from '../../shared/errors.js';
@@ -308,6 +309,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       if ((await checkNamespaceOwner(api, appNamespace(app), app, options.installation)) === 'missing') return [];
       return readHealth(api, appNamespace(app));
     },
+    usage: async () => readUsage(api, await appNamespaces()),
     async removeStale(isActive) {
       let removed = 0;
       for (const ns of await appNamespaces()) {

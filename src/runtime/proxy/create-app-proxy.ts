@@ -9,6 +9,25 @@ import { routeForHost } from '../../domain/host-for.js';
 import type { EnvironmentDef } from '../../domain/types.js';
 import type { Logger } from '../../shared/log.js';
 
+/** One request through the proxy, as measured there (for metrics and the traffic history). */
+export interface ProxiedRequest {
+  app: string;
+  environment: string;
+  /** The status sent to the client; null when the client went away before an answer was complete. */
+  status: number | null;
+  durationMs: number;
+  /** Bytes of the request as read from the client's connection, and of the answer as written to it (headers included). */
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** What the proxy reports of the traffic it carries (src/pipeline/create-metrics.ts listens). */
+export interface AppTrafficObserver {
+  request(r: ProxiedRequest): void;
+  /** A WebSocket to an environment opened (+1) or closed (-1). */
+  webSocket(app: string, environment: string, change: 1 | -1): void;
+}
+
 export interface AppProxyOptions {
   environments: readonly EnvironmentDef[];
   domain: string;
@@ -22,6 +41,8 @@ export interface AppProxyOptions {
   route: (app: string, environment: string) => { host: string; port: number } | null;
   /** Called when an upstream refused a connection: its route may be stale. */
   onUpstreamError?: () => void;
+  /** Told of every request and WebSocket proxied (or answered 502 for want of a container). */
+  observe?: AppTrafficObserver;
   log: Logger;
 }
 
@@ -74,10 +95,35 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
     return { app: custom.app, environment: custom.environment, target: options.route(custom.app, custom.environment) };
   };
 
+  // Measured from here to the last byte written (or the client leaving). Byte counts come from the connection's
+  // counters since the end of its previous request (a keep-alive connection serves one request at a time): headers
+  // included, and no listener on the bodies, which http-proxy-3 pipes.
+  const counted = new WeakMap<object, { read: number; written: number }>();
+  const measure = (req: IncomingMessage, res: ServerResponse, app: string, environment: string): void => {
+    const observe = options.observe;
+    if (!observe) return;
+    const started = performance.now();
+    const socket = req.socket;
+    res.once('close', () => {
+      const before = counted.get(socket) ?? { read: 0, written: 0 };
+      const now = { read: socket.bytesRead, written: socket.bytesWritten };
+      counted.set(socket, now);
+      observe.request({
+        app,
+        environment,
+        status: res.writableFinished ? res.statusCode : null,
+        durationMs: performance.now() - started,
+        bytesIn: Math.max(0, now.read - before.read),
+        bytesOut: Math.max(0, now.written - before.written),
+      });
+    });
+  };
+
   return {
     middleware: async (ctx, next) => {
       const r = resolve(ctx.get('host'));
       if (!r) return next();
+      measure(ctx.req, ctx.res, r.app, r.environment);
       if (!r.target) {
         ctx.status = 502;
         ctx.type = 'html';
@@ -96,6 +142,12 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
         return true;
       }
       dropClientForwarding(req);
+      const observe = options.observe;
+      if (observe) {
+        const { app, environment } = r;
+        observe.webSocket(app, environment, 1);
+        socket.once('close', () => observe.webSocket(app, environment, -1));
+      }
       proxy.ws(req, socket, head, { target: `http://${r.target.host}:${r.target.port}` });
       return true;
     },

@@ -10,6 +10,7 @@ import { field, seeOther } from '../ui/form.js';
 import type { PageRenderer } from '../ui/page-renderer.js';
 import { activityView } from '../view-models/activity-view.js';
 import { appPageView } from '../view-models/app-page-view.js';
+import { parseTrafficRange, trafficView } from '../view-models/traffic-view.js';
 import { environmentPanels } from '../view-models/environment-panel-view.js';
 import { generationList } from '../view-models/generation-list-view.js';
 import { logPageView } from '../view-models/log-page-view.js';
@@ -25,7 +26,8 @@ export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
     const name = appName(ctx);
     const follow = typeof ctx.query.generation === 'string' ? ctx.query.generation : null;
     const view = await appPageView(read, read.templates, name, follow);
-    await pages.render(ctx, 'pages/app.njk', { title: name, tab: 'overview', ...view });
+    const traffic = trafficView(read, name, parseTrafficRange(ctx.query.range));
+    await pages.render(ctx, 'pages/app.njk', { title: name, tab: 'overview', ...view, traffic });
   });
 
   router.get('/fragments/environments', async (ctx) => {

@@ -5,6 +5,7 @@ import { environmentUrl } from '../../domain/host-for.js';
 import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
 import type { AppRecord } from '../../store/apps-store.js';
 import { environmentStatus, statusView, type StatusView } from './status-view.js';
+import { requestsSparkline } from './traffic-view.js';
 
 export interface EnvironmentBadgeView extends StatusView {
   name: string;
@@ -22,6 +23,8 @@ export interface AppCardView {
   template: { name: string; title: string };
   description: string;
   environments: EnvironmentBadgeView[];
+  /** Requests of the last 24 hours (all environments): the SVG (escaped where it is made) and the total. */
+  requests: { svg: string; total: number };
 }
 
 export function appCardView(read: Pick<PipelineReads, 'config' | 'store'>, templates: readonly AppTemplate[], app: AppRecord): AppCardView {
@@ -31,6 +34,7 @@ export function appCardView(read: Pick<PipelineReads, 'config' | 'store'>, templ
     href: `/apps/${app.name}`,
     template: { name: app.template, title: template?.title ?? app.template },
     description: app.description,
+    requests: requestsSparkline(read, app.name),
     environments: read.config.environments.map((env) => {
       const live = read.store.deployments.live(app.name, env.name);
       const latest = read.store.deployments.latest(app.name, env.name);
