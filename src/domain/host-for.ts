@@ -51,7 +51,10 @@ export function routeForHost(hostname: string, environments: readonly Environmen
     if (host.length > before.length + after.length && host.startsWith(before) && host.endsWith(after)) {
       const app = host.slice(before.length, host.length - after.length);
       if (!/^[a-z0-9-]+$/.test(app)) continue;
-      if (!branches || !app.includes(BRANCH_SEPARATOR)) return { app, environment: env.name };
+      if (!branches) return { app, environment: env.name };
+      // No app name starts or ends with "-" (a host such as `a--x-preview` is not app `a-` in `{app}-x-preview`).
+      if (APP_SHAPE.test(app) && !app.includes(BRANCH_SEPARATOR)) return { app, environment: env.name };
+      if (!app.includes(BRANCH_SEPARATOR)) continue;
       if (env !== basis) continue;
       const at = app.indexOf(BRANCH_SEPARATOR);
       const [owner, slug] = [app.slice(0, at), app.slice(at + BRANCH_SEPARATOR.length)];
