@@ -18,7 +18,7 @@ export const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 /**
  * The DNS-label form of a branch name. A name that is one already (and short enough) is its own slug
  * (`fix-login`); any other gets a readable part and 6 hex digits of its SHA-256, so `feature/login` and
- * `feature-login` (or `Feature-Login`) never share one: `feature-login-3f5c2a`. Deterministic: the same branch always
+ * `feature-login` (or `Feature-Login`) never share one: `feature-login-df7c7a`. Deterministic: the same branch always
  * gets the same slug, so records, containers and hosts are found again after a restart or a lost database.
  */
 export function branchSlug(branch: string, maxLength: number = MAX_SLUG_LENGTH): string {
