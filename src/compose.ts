@@ -232,7 +232,14 @@ export async function startServer(config: Config, log: Logger = configuredLogger
     ? createAppProxy({
         environments: config.environments,
         domain: config.domain,
+        branchPreviews: config.branchPreviews.max > 0,
         appExists: (name) => deps.store.apps.get(name) !== undefined,
+        // Live, deploying or failed: a deleted or stopped branch preview's records end replaced or superseded
+        // (converge-app.ts).
+        branchPreviewExists: (a, e) => {
+          const latest = deps.store.deployments.latest(a, e);
+          return deps.store.deployments.live(a, e) !== undefined || (latest !== undefined && latest.status !== 'replaced' && latest.status !== 'superseded');
+        },
         // One prepared statement per request whose host no pattern routes (SQLite answers in microseconds), so a
         // domain added by `slipway domains add` in another process is served at once, with no cache to refresh.
         routeForDomain: (host) => deps.store.domains.get(host),

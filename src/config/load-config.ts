@@ -138,6 +138,13 @@ export interface Config {
     /** Build, deployment and job-run logs kept of each kind (SLIPWAY_KEEP_LOGS); older files go, their rows stay. */
     readonly keepLogs: number;
   };
+  /** A preview per branch (src/domain/branch-environment.ts): how many an app may have, and when an idle one stops. */
+  readonly branchPreviews: {
+    /** Branch previews one app may have (SLIPWAY_MAX_BRANCH_PREVIEWS); a push making one more is refused. 0: off. */
+    readonly max: number;
+    /** A branch preview with no push for this long is stopped (SLIPWAY_BRANCH_TTL_DAYS); its next push starts it. */
+    readonly ttlMs: number;
+  };
   /** What one client may hold of the server (git's requests and app traffic excepted where said). */
   readonly limits: {
     /** Time to send a request's headers (SLIPWAY_HEADERS_TIMEOUT, seconds). */
@@ -563,6 +570,10 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
       keepReleases: parseInt(env, 'SLIPWAY_KEEP_RELEASES', 10, 0, 10_000),
       keepBuilds: parseInt(env, 'SLIPWAY_KEEP_BUILDS', 5, 0, 10_000),
       keepLogs: parseInt(env, 'SLIPWAY_KEEP_LOGS', 50, 1, 1_000_000),
+    },
+    branchPreviews: {
+      max: parseInt(env, 'SLIPWAY_MAX_BRANCH_PREVIEWS', 5, 0, 100),
+      ttlMs: parseInt(env, 'SLIPWAY_BRANCH_TTL_DAYS', 14, 1, 3650) * 86_400_000,
     },
     limits: {
       headersTimeoutMs: parseInt(env, 'SLIPWAY_HEADERS_TIMEOUT', 20, 1, 600) * 1000,

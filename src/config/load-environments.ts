@@ -15,7 +15,9 @@ const schema = z
     host: z
       .string()
       .regex(/^[a-z0-9.{}-]*\{app\}[a-z0-9.{}-]*$/, 'a host pattern containing {app}, such as "{app}-preview.{domain}"')
-      .refine((h) => h.split('{app}').length === 2, 'a host pattern contains {app} once'),
+      .refine((h) => h.split('{app}').length === 2, 'a host pattern contains {app} once')
+      // "--" marks a branch preview's host (APP--BRANCH-preview.DOMAIN, src/domain/branch-environment.ts).
+      .refine((h) => !h.includes('--'), 'a host pattern does not contain "--" (it marks branch preview hosts)'),
     releaseTags: z
       .string()
       .regex(/^[A-Za-z0-9._-]*\*?$/, 'a tag glob such as "v*"')
@@ -68,9 +70,10 @@ export function loadEnvironments(dir: string): EnvironmentDef[] {
 export function parseEnvironment(path: string, name: string): EnvironmentDef {
   // A DNS label (it is part of container and Kubernetes names), never with "_": Docker names join app and
   // environment with "_", which only stays unambiguous while neither contains one.
-  if (!/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/.test(name))
+  // Nor with "--": a branch preview's environment is named `preview--SLUG`, never a file's name.
+  if (!/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/.test(name) || name.includes('--'))
     throw new ConfigError(
-      `${path}: an environment file is named like "staging.yaml": lowercase letters, digits and "-", starting with a letter and not ending with "-", at most 20 characters`,
+      `${path}: an environment file is named like "staging.yaml": lowercase letters, digits and "-" (not "--"), starting with a letter and not ending with "-", at most 20 characters`,
     );
   let raw: unknown;
   try {

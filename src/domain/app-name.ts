@@ -1,6 +1,7 @@
 // App names: DNS-1123 labels of 1–40 characters that cannot collide with Slipway's own host names, nor with
 // another app's host in another environment.
 import { ConfigError, InvalidAppNameError } from '../shared/errors.js';
+import { BRANCH_SEPARATOR } from './branch-environment.js';
 import { findLostHost, type HostLayout, type LostHost } from './host-for.js';
 import type { AppName } from './types.js';
 
@@ -18,6 +19,9 @@ export function explainAppName(name: string, layout?: HostLayout): string | null
     return 'an app name uses lowercase letters, digits and "-", and starts and ends with a letter or digit';
   }
   if (RESERVED_APP_NAMES.includes(name)) return `"${name}" is reserved by Slipway`;
+  // Branch previews' hosts are APP--BRANCH-preview.DOMAIN: the first "--" is where the app name ends.
+  if (name.includes(BRANCH_SEPARATOR))
+    return `an app name does not contain "${BRANCH_SEPARATOR}" (it separates the app from the branch in branch preview hosts)`;
   const lost = layout ? findLostHost(name, layout) : null;
   if (lost) return `its ${lost.environment.title} host would be ${lost.host}, which is ${describeOwner(lost)}; choose another name`;
   return null;
@@ -42,9 +46,13 @@ export function checkAppsKeepTheirHosts(apps: readonly string[], layout: HostLay
     if (lost) problems.push(`app "${app}" would lose its ${lost.environment.title} host ${lost.host}: it is ${describeOwner(lost)}`);
   }
   if (problems.length === 0) return;
-  throw new ConfigError(`${problems.join('; ')}. Change the host pattern in that environment file (or remove the file), or delete the app, then start again`);
+  throw new ConfigError(
+    `${problems.join('; ')}. Change the host pattern in that environment file (or remove the file), turn branch previews off, or delete the app, then start again`,
+  );
 }
 
 function describeOwner(lost: LostHost): string {
+  if (lost.takenBy.environment.branch)
+    return `the host of a branch preview of app "${lost.takenBy.app}" (SLIPWAY_MAX_BRANCH_PREVIEWS=0 turns branch previews off)`;
   return `the ${lost.takenBy.environment.title} host of app "${lost.takenBy.app}" (environments/${lost.takenBy.environment.name}.yaml)`;
 }

@@ -1,4 +1,5 @@
 // What a ref update means, from the environment definitions alone (pure: no I/O).
+import { branchBasis, previewBranchOf } from './branch-environment.js';
 import { environmentFollowing, isProduction, releaseTarget } from './environments.js';
 import { isReleaseName } from './release-name.js';
 import { ZERO_SHA, type EnvironmentDef } from './types.js';
@@ -16,14 +17,21 @@ export type RefClass =
   | { kind: 'production-move'; environment: string }
   /** A release tag was pushed: production's ref is to move to it. */
   | { kind: 'publish'; environment: string; tag: string }
+  /** A branch no environment follows moved (with branch previews on): its branch preview redeploys. */
+  | { kind: 'branch'; branch: string }
+  /** Such a branch was deleted: its branch preview goes. */
+  | { kind: 'branch-deleted'; branch: string }
   | { kind: 'ignore' };
 
 export type RefVerdict = { ok: true } | { ok: false; reason: string };
 
 const TAGS = 'refs/tags/';
 
-export function classifyRefUpdate(update: RefUpdate, environments: readonly EnvironmentDef[]): RefClass {
-  if (update.newSha === ZERO_SHA) return { kind: 'ignore' };
+/** `branches`: branch previews are on (SLIPWAY_MAX_BRANCH_PREVIEWS > 0); otherwise other branches are ignored. */
+export function classifyRefUpdate(update: RefUpdate, environments: readonly EnvironmentDef[], branches = false): RefClass {
+  const branch = branches && branchBasis(environments) ? previewBranchOf(update.ref, environments) : null;
+  if (update.newSha === ZERO_SHA) return branch !== null ? { kind: 'branch-deleted', branch } : { kind: 'ignore' };
+  if (branch !== null) return { kind: 'branch', branch };
   const followed = environmentFollowing(environments, update.ref);
   if (followed) return isProduction(followed) ? { kind: 'production-move', environment: followed.name } : { kind: 'preview', environment: followed.name };
   if (update.ref.startsWith(TAGS)) {

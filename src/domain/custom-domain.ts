@@ -2,7 +2,7 @@
 // The rule is pure: syntax, then what Slipway's own names already take (the UI host, the platform domain, any host
 // the environments' patterns route to an app). Whether another app has the domain is the store's to say.
 import { InvalidDomainError } from '../shared/errors.js';
-import { routeForHost, type HostLayout } from './host-for.js';
+import { branchPreviewsOn, routeForHost, type HostLayout } from './host-for.js';
 
 export const MAX_DOMAIN_LENGTH = 253;
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -25,7 +25,8 @@ export function explainCustomDomain(domain: string, site: DomainSite): string | 
   const uiHost = new URL(site.publicUrl).hostname.toLowerCase();
   if (domain === uiHost) return `${domain} is the host of Slipway's own UI and API (SLIPWAY_PUBLIC_URL)`;
   if (domain === site.domain) return `${domain} is Slipway's own domain (SLIPWAY_DOMAIN); apps get names under it`;
-  const route = routeForHost(domain, site.environments, site.domain);
+  const route = routeForHost(domain, site.environments, site.domain, branchPreviewsOn(site));
+  if (route?.slug) return `${domain} is the host of a branch preview of app "${route.app}"; a custom domain must be outside those names`;
   if (route) {
     const env = site.environments.find((e) => e.name === route.environment);
     return `${domain} is the ${env?.title ?? route.environment} host Slipway gives app "${route.app}" (environments/${route.environment}.yaml); a custom domain must be outside those names`;

@@ -45,6 +45,11 @@ export interface EnvironmentDef {
   health: HealthCheck;
   /** Seconds the old container keeps running after traffic has moved. */
   graceSeconds: number;
+  /**
+   * Only on a branch preview (src/domain/branch-environment.ts): the branch it follows, and the environment whose
+   * settings and secrets it takes (the preview environment). Environments from files have neither.
+   */
+  branch?: { name: string; slug: string; basis: string };
 }
 
 /** What belongs to the code, from `slipway.yaml` at the commit being deployed. */

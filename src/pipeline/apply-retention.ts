@@ -11,6 +11,7 @@ import { readRefs } from '../git/read-refs.js';
 import { repoPath } from '../git/repo-path.js';
 import { messageOf } from '../shared/errors.js';
 import type { LogFile } from '../store/retention-store.js';
+import { listBranchPreviews } from './branch-previews.js';
 import { builtImages } from './built-images.js';
 import type { PipelineDeps } from './deps.js';
 
@@ -39,6 +40,8 @@ export async function applyRetention(deps: RetentionDeps, app: string, signal?: 
     ...running.map((i) => i.commit),
     // Where each environment's ref points: what the next pass deploys, however old (a push of an old commit to prod).
     ...config.environments.flatMap((e) => refs.find((r) => r.ref === e.ref)?.sha ?? []),
+    // The same for branch previews that run; a deleted or stopped one's image is left to the rule like any other.
+    ...(await listBranchPreviews(deps, app)).flatMap((b) => (b.state === 'active' ? [b.commit] : [])),
   ];
   const images = store.retention.builtImages(app);
   const logs = Object.fromEntries(LOG_KINDS.map((kind) => [kind, store.retention.logFiles(app, kind)])) as Record<LogKind, LogFile[]>;

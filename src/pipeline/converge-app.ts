@@ -16,6 +16,9 @@ import type { PipelineDeps } from './deps.js';
 import { ensureBuild } from './ensure-build.js';
 import { secretValues } from './secrets.js';
 import { logPath } from './log-paths.js';
+import { isBranchEnvironmentName } from '../domain/branch-environment.js';
+import type { PlannedBranchPreview } from '../domain/plan-branch-previews.js';
+import { listBranchPreviews } from './branch-previews.js';
 
 /** Where an app's refs point: read once per pass by one git process, and again after a wait (a build, a deploy). */
 interface RefReader {
@@ -41,21 +44,28 @@ function readRefsOnce(gitdir: string): RefReader {
   };
 }
 
-/** Brings every environment of `app` to its ref's commit. Throws when the runtime cannot be reached. */
-export async function convergeApp(
-  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build' | 'buildCgroups'>,
-  app: string,
-  signal?: AbortSignal,
-): Promise<void> {
+type ConvergeDeps = Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build' | 'buildCgroups'>;
+
+/**
+ * Brings every environment of `app` to its ref's commit: the environment files' and the branch previews that run
+ * (src/pipeline/branch-previews.ts). A branch preview that no longer runs (its branch deleted, idle, past the cap)
+ * is removed first, which also frees its room in a Kubernetes quota for the others. Throws when the runtime cannot be
+ * reached.
+ */
+export async function convergeApp(deps: ConvergeDeps, app: string, signal?: AbortSignal): Promise<void> {
   const refs = readRefsOnce(repoPath(deps.config.dataDir, app));
+  const branches = await listBranchPreviews(deps, app);
+  const environments = [...deps.config.environments, ...branches.flatMap((b) => (b.state === 'active' && b.environment ? [b.environment] : []))];
   let live: Instance[];
   try {
     live = await deps.runtime.current(app);
   } catch (e) {
-    await attemptQueued(deps, app, refs, signal);
+    await attemptQueued(deps, app, environments, refs, signal);
     throw e;
   }
-  for (const env of deps.config.environments) {
+  live = await removeBranchPreviews(deps, app, live, branches);
+  for (const env of environments) {
+    if (signal?.aborted) return;
     await convergeEnvironment(
       deps,
       app,
@@ -68,17 +78,46 @@ export async function convergeApp(
 }
 
 /**
+ * Branch previews that are not to run: what the runtime runs of them is removed (container, or Deployment, Service
+ * and Ingress), and their records say why — the live deployment becomes `replaced`, queued ones `superseded`. Their
+ * images are then no longer anything's, and retention removes them by its usual rule. Returns what still runs.
+ */
+async function removeBranchPreviews(deps: ConvergeDeps, app: string, live: Instance[], branches: PlannedBranchPreview[]): Promise<Instance[]> {
+  const { store } = deps;
+  const active = new Set(branches.flatMap((b) => (b.state === 'active' && b.environment ? [b.environment.name] : [])));
+  const why = new Map(branches.flatMap((b) => (b.environment && b.state !== 'active' ? [[b.environment.name, stopReason(b)] as const] : [])));
+  const gone = new Set([
+    ...live.map((i) => i.environment).filter((e) => isBranchEnvironmentName(e) && !active.has(e)),
+    ...store.deployments.liveEnvironments(app).filter((e) => isBranchEnvironmentName(e) && !active.has(e)),
+  ]);
+  for (const environment of gone) {
+    await deps.runtime.removeEnvironment(app, environment);
+    const reason = why.get(environment) ?? 'removed: its branch was deleted';
+    const current = store.deployments.live(app, environment);
+    if (current) {
+      store.deployments.update(current.id, { status: 'replaced', reason });
+      emitStatus(deps, current, 'replaced', reason);
+    }
+  }
+  // A push that a pass found past the cap (or one that raced another) queued a deployment nothing will run.
+  for (const b of branches)
+    if (b.environment && b.state !== 'active')
+      for (const d of store.deployments.open(app, b.environment.name)) finish(deps, d, 'superseded', { reason: stopReason(b) });
+  return live.filter((i) => !gone.has(i.environment));
+}
+
+function stopReason(b: PlannedBranchPreview): string {
+  if (b.state === 'idle') return `stopped: ${b.reason ?? 'idle'}; the next push to ${b.branch} starts it again`;
+  return `stopped: ${b.reason ?? b.state}`;
+}
+
+/**
  * The runtime cannot be reached (Docker is down): what a push queued is attempted all the same, so that its build
  * and deployment records, and the pusher, say why nothing goes live. That failure needs no person: once the runtime
  * answers again, a pass retries it. Nothing is queued on the timer's passes, so they add no records meanwhile.
  */
-async function attemptQueued(
-  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime' | 'docker' | 'build' | 'buildCgroups'>,
-  app: string,
-  refs: RefReader,
-  signal?: AbortSignal,
-): Promise<void> {
-  for (const env of deps.config.environments) {
+async function attemptQueued(deps: ConvergeDeps, app: string, environments: readonly EnvironmentDef[], refs: RefReader, signal?: AbortSignal): Promise<void> {
+  for (const env of environments) {
     const desired = await refs.get(env.ref);
     const queued = deps.store.deployments.open(app, env.name).find((d) => d.commit === desired && d.status === 'queued');
     if (queued) await runDeployment(deps, app, env, queued, deps.store.deployments.live(app, env.name)?.commit ?? null, refs, signal);
@@ -188,7 +227,7 @@ async function runDeployment(
         commit: d.commit,
         image: build.image,
         settings,
-        secrets: secretValues(deps, app, env.name),
+        secrets: secretValues(deps, app, env.branch?.basis ?? env.name),
         deploymentId: d.id,
         domains: store.domains.listForApp(app).flatMap((r) => (r.environment === env.name ? [r.domain] : [])),
       },
@@ -200,7 +239,7 @@ async function runDeployment(
       return fail(`${result.reason}${result.logTail ? `\n--- container log ---\n${result.logTail}` : ''}`, !(signal?.aborted ?? false));
     }
     store.deployments.replaceLive(app, env.name, d.id);
-    finish(deps, d, 'live', { appliedCommit: d.commit });
+    finish(deps, d, 'live', { appliedCommit: d.commit }, env);
     log.line(`live at ${environmentUrl(config, env, app)}`);
     return { status: 'live', instance: result.instance };
   } catch (e) {
@@ -217,13 +256,15 @@ function finish(
   d: DeploymentRecord,
   status: 'live' | 'failed' | 'superseded',
   fields: { appliedCommit?: string | null; reason?: string; needsPerson?: number },
+  environment?: EnvironmentDef,
 ): void {
   deps.store.deployments.finish(d.id, status, fields);
-  emitStatus(deps, d, status, fields.reason);
+  emitStatus(deps, d, status, fields.reason, environment);
 }
 
-function emitStatus(deps: Pick<PipelineDeps, 'config' | 'events'>, d: DeploymentRecord, status: string, reason?: string): void {
-  const env = deps.config.environments.find((e) => e.name === d.environment);
+/** `environment`: the deployment's (a branch preview's is not among the files'). */
+function emitStatus(deps: Pick<PipelineDeps, 'config' | 'events'>, d: DeploymentRecord, status: string, reason?: string, environment?: EnvironmentDef): void {
+  const env = environment ?? deps.config.environments.find((e) => e.name === d.environment);
   deps.events.emit({
     type: 'deployment',
     app: d.app,

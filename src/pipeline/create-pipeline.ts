@@ -28,6 +28,7 @@ import { release, type ReleaseResult } from './release.js';
 import { createReconciler, type Reconciler } from './reconciler.js';
 import { createRetention, type Retention } from './retention.js';
 import { measureDiskUse, type DiskUseReport } from './measure-disk-use.js';
+import { listBranchPreviews } from './branch-previews.js';
 import { acceptsWithoutHook, postReceive, preReceive, type HookInput, type Say } from './receive-hooks.js';
 import { recordRefUpdates } from './record-ref-updates.js';
 import { revertGeneration } from './revert-generation.js';
@@ -169,6 +170,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       events: deps.events,
       templates: deps.templates,
       health: (app) => readHealthQuickly(deps, app),
+      branchPreviews: (app) => listBranchPreviews(deps, app),
       certificateState: (host) => deps.certificates?.status(host) ?? CERTIFICATES_OFF,
     },
     log: deps.log,

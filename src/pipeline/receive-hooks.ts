@@ -4,13 +4,16 @@ import { parseAppName } from '../domain/app-name.js';
 import { checkRefUpdate, classifyRefUpdate, type RefUpdate } from '../domain/classify-ref.js';
 import { decideProductionMove } from '../domain/decide-production-move.js';
 import { previewEnvironment } from '../domain/environments.js';
-import { isSha, shortSha, ZERO_SHA } from '../domain/types.js';
+import { checkBranchPush } from '../domain/check-branch-push.js';
+import { branchPreviewsOn } from '../domain/host-for.js';
+import { isSha, shortSha, ZERO_SHA, type EnvironmentDef } from '../domain/types.js';
 import { readDirection } from '../git/read-direction.js';
 import { resolveRef } from '../git/read-refs.js';
 import { repoPath } from '../git/repo-path.js';
 import { InvalidInputError, NotFoundError, messageOf } from '../shared/errors.js';
 import { environmentUrl } from '../domain/host-for.js';
 import type { PipelineDeps } from './deps.js';
+import { branchEnvironmentOf, previewBranches } from './branch-previews.js';
 import { buildFacts, productionEnvironment } from './move-production.js';
 import type { PipelineEvent } from './pipeline-events.js';
 import { release } from './release.js';
@@ -70,7 +73,19 @@ export async function preReceive(deps: Pick<PipelineDeps, 'config' | 'store'>, i
       ok = false;
     }
   }
+  if (makesBranchPreviews(deps, input.updates)) {
+    // New branches: each needs a host of its own, and the app stays within SLIPWAY_MAX_BRANCH_PREVIEWS.
+    for (const r of checkBranchPush(input.app, input.updates, await previewBranches(deps, input.app), deps.config)) {
+      say(`refused ${r.ref}: ${r.reason}`);
+      ok = false;
+    }
+  }
   return ok;
+}
+
+/** Whether the push makes a branch that no environment follows (a new branch preview, which the cap counts). */
+function makesBranchPreviews(deps: Pick<PipelineDeps, 'config'>, updates: readonly RefUpdate[]): boolean {
+  return updates.some((u) => u.oldSha === ZERO_SHA && classifyRefUpdate(u, deps.config.environments, branchPreviewsOn(deps.config)).kind === 'branch');
 }
 
 /** A release tag or a push to production's branch, asked of the production rule; null when it may go on. */
@@ -101,6 +116,8 @@ async function refuseProductionMove(deps: Pick<PipelineDeps, 'config' | 'store'>
  */
 export function acceptsWithoutHook(deps: Pick<PipelineDeps, 'config' | 'store'>, input: Pick<HookInput, 'app' | 'updates'>): boolean {
   if (!deps.store.apps.get(input.app)) return false;
+  // A new branch preview depends on the app's other branches (the cap): the hook asks.
+  if (makesBranchPreviews(deps, input.updates)) return false;
   return input.updates.every((update) => {
     if (!checkRefUpdate(update, deps.config.environments).ok) return false;
     const { kind } = classifyRefUpdate(update, deps.config.environments);
@@ -114,6 +131,23 @@ interface Followed {
   commits: Set<string>;
   builds: Set<string>;
   tags: IntakeRecord[];
+  /** The environments the push moved, by name: the files' and this push's branch previews. */
+  environments: Map<string, EnvironmentDef>;
+}
+
+/** The environment files' and the branch previews this push moved (which no file names). */
+function environmentsOf(deps: Pick<PipelineDeps, 'config'>, app: string, records: readonly IntakeRecord[]): Map<string, EnvironmentDef> {
+  const envs = new Map(deps.config.environments.map((e) => [e.name, e]));
+  for (const r of records) {
+    const branch = r.kind === 'branch' || r.kind === 'branch-deleted' ? shortRef(r.ref) : null;
+    const env = branch === null ? undefined : branchEnvironmentOf(deps, app, branch);
+    if (env) envs.set(env.name, env);
+  }
+  return envs;
+}
+
+function shortRef(ref: string): string {
+  return ref.replace(/^refs\/(heads|tags)\//, '');
 }
 
 /** Records every ref update (committed before anything else), then runs the pipeline and reports on it. */
@@ -121,19 +155,26 @@ export async function postReceive(deps: Pick<PipelineDeps, 'config' | 'store' | 
   if (!deps.store.apps.get(input.app)) throw new NotFoundError(`no app named ${input.app}`);
   const records = await recordRefUpdates(deps, input.app, input.updates, { by: input.pusher, pushOptions: input.pushOptions, trigger: 'push' });
   deps.events.emit({ type: 'push', app: input.app, refs: records.length });
-  const followed: Followed = { deployments: new Set(), commits: new Set(), builds: new Set(), tags: [] };
+  const followed: Followed = {
+    deployments: new Set(),
+    commits: new Set(),
+    builds: new Set(),
+    tags: [],
+    environments: environmentsOf(deps, input.app, records),
+  };
   for (const r of records) {
     if (r.deployment) {
       followed.deployments.add(r.deployment.id);
       followed.commits.add(r.deployment.commit);
     } else if (r.kind === 'publish') followed.tags.push(r);
-    if (r.kind !== 'ignore') say(describeUpdate(r));
+    if (r.kind !== 'ignore') say(describeUpdate(r, followed.environments));
   }
   if (deps.config.pipeline.paused) {
     say('the pipeline is paused on this server: the update is recorded and will be processed when it resumes');
     return;
   }
-  if (followed.deployments.size === 0 && followed.tags.length === 0) {
+  const deleted = records.filter((r) => r.kind === 'branch-deleted' && r.environment);
+  if (followed.deployments.size === 0 && followed.tags.length === 0 && (deleted.length === 0 || input.pushOptions.includes('async'))) {
     void reconciler.wake(input.app);
     return;
   }
@@ -143,6 +184,7 @@ export async function postReceive(deps: Pick<PipelineDeps, 'config' | 'store' | 
     return;
   }
   await follow(deps, reconciler, input.app, followed, say);
+  for (const r of deleted) say(`${shortRef(r.ref)}: its branch preview is removed`);
   if (input.pushOptions.includes('publish')) await publishAfterPush(deps, reconciler, input, records, say);
 }
 
@@ -177,15 +219,27 @@ async function publishAfterPush(
   try {
     const result = await release(deps, input.app, 'publish', { to: d.commit, by: `${input.pusher || 'git push'} (git push -o publish)` });
     say(`publishing ${shortSha(d.commit)} as ${result.tag}…`);
-    await follow(deps, reconciler, input.app, { deployments: new Set([result.deployment.id]), commits: new Set([d.commit]), builds: new Set(), tags: [] }, say);
+    const followed = {
+      deployments: new Set([result.deployment.id]),
+      commits: new Set([d.commit]),
+      builds: new Set<string>(),
+      tags: [],
+      environments: environmentsOf(deps, input.app, []),
+    };
+    await follow(deps, reconciler, input.app, followed, say);
   } catch (e) {
     say(`publish: ${messageOf(e)}`);
   }
 }
 
-function describeUpdate(r: IntakeRecord): string {
-  const name = r.ref.replace(/^refs\/(heads|tags)\//, '');
+function describeUpdate(r: IntakeRecord, environments: Map<string, EnvironmentDef>): string {
+  const name = shortRef(r.ref);
   if (r.kind === 'publish') return `${name} → ${shortSha(r.newSha)}: publishing to ${r.environment}`;
+  if (r.kind === 'branch-deleted') return `${name} deleted: removing its branch preview`;
+  if (r.kind === 'branch') {
+    const env = r.environment ? environments.get(r.environment) : undefined;
+    return env ? `${name} → ${shortSha(r.newSha)}: deploying its branch preview (${env.title})` : `${name} → ${shortSha(r.newSha)}: this branch has no preview`;
+  }
   return `${name} → ${shortSha(r.newSha)}: deploying to ${r.environment}`;
 }
 
@@ -229,7 +283,7 @@ function report(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, follo
   }
   for (const id of followed.deployments) {
     const d = deps.store.deployments.get(id);
-    const env = d && deps.config.environments.find((e) => e.name === d.environment);
+    const env = d && followed.environments.get(d.environment);
     if (!d || !env) continue;
     const live = deps.store.deployments.live(app, env.name);
     if (d.status === 'live' || (d.status === 'replaced' && live?.commit === d.commit)) say(`${env.title} is live: ${environmentUrl(deps.config, env, app)}`);

@@ -3,12 +3,14 @@
 // ref's real old value and the kind the environment files give it) and the queued deployment are written in one
 // transaction, so a crash between the two cannot leave a ref update that no deployment answers, or the reverse.
 import { classifyRefUpdate, type RefUpdate } from '../domain/classify-ref.js';
+import { branchPreviewsOn } from '../domain/host-for.js';
 import { ZERO_SHA } from '../domain/types.js';
 import { readDirection } from '../git/read-direction.js';
 import { repoPath } from '../git/repo-path.js';
 import type { DeploymentRecord, DeploymentTrigger } from '../store/deployments-store.js';
 import type { RefUpdateRecord } from '../store/ref-updates-store.js';
 import type { PipelineDeps } from './deps.js';
+import { branchEnvironmentOf } from './branch-previews.js';
 import { logPath } from './log-paths.js';
 
 export interface IntakeOrigin {
@@ -38,16 +40,19 @@ export async function recordRefUpdates(
   const gitdir = repoPath(config.dataDir, app);
   const planned = await Promise.all(
     updates.map(async (u) => {
-      const c = classifyRefUpdate(u, config.environments);
+      const c = classifyRefUpdate(u, config.environments, branchPreviewsOn(config));
+      // A branch preview's environment: `preview--SLUG` (none when the branch cannot have one: too long a host).
+      const branchEnv = c.kind === 'branch' || c.kind === 'branch-deleted' ? branchEnvironmentOf(deps, app, c.branch) : undefined;
+      const environment = c.kind === 'ignore' ? null : 'environment' in c ? c.environment : (branchEnv?.name ?? null);
       // Moving production's branch back is a rollback; any other move of it publishes.
       const trigger: DeploymentTrigger | null =
-        c.kind === 'preview'
+        c.kind === 'preview' || (c.kind === 'branch' && branchEnv)
           ? origin.trigger
           : c.kind === 'production-move'
             ? (origin.productionTrigger ??
               ((await readDirection(gitdir, u.oldSha === ZERO_SHA ? null : u.oldSha, u.newSha)) === 'back' ? 'rollback' : 'publish'))
             : null;
-      return { update: u, kind: c.kind, environment: c.kind === 'ignore' ? null : c.environment, trigger };
+      return { update: u, kind: c.kind, environment, trigger };
     }),
   );
   const records = store.transaction(() => {

@@ -113,6 +113,12 @@ export interface Runtime {
   removeStale(isActive: (deploymentId: string) => boolean): Promise<number>;
   /** Removes everything of the app. */
   removeApp(app: string): Promise<void>;
+  /**
+   * Removes what runs one environment of the app and its route (a branch preview whose branch was deleted, or that
+   * stopped after its idle time): Docker its containers; Kubernetes its Deployment, Service, Ingresses, PDB, CronJob,
+   * ConfigMaps and Secrets. What is already gone is fine.
+   */
+  removeEnvironment(app: string, environment: string): Promise<void>;
   /** Recent and (with follow) live runtime log lines of an environment. */
   logs(app: string, environment: string, options: { tail: number; follow: boolean }, signal?: AbortSignal): AsyncIterable<string>;
   /** Runs a job once now with the environment's image (scheduled-job template). */

@@ -45,6 +45,8 @@ export interface DeploymentsStore {
   /** The deployment serving the environment now. */
   live(app: string, environment: string): DeploymentRecord | undefined;
   latest(app: string, environment: string): DeploymentRecord | undefined;
+  /** The environments of the app that have a live deployment (branch previews come and go). */
+  liveEnvironments(app: string): string[];
   update(id: string, fields: Partial<Pick<DeploymentRecord, 'status' | 'image' | 'buildId' | 'appliedCommit' | 'reason'>>): void;
   start(id: string, status: 'building' | 'deploying'): void;
   finish(id: string, status: 'live' | 'failed' | 'superseded', fields?: { appliedCommit?: string | null; reason?: string | null; needsPerson?: number }): void;
@@ -68,6 +70,7 @@ export function createDeploymentsStore(db: Db): DeploymentsStore {
   const latest = db.prepare<[string, string], Record<string, unknown>>(
     'SELECT * FROM deployments WHERE app = ? AND environment = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
   );
+  const liveEnvironments = db.prepare<[string], { environment: string }>("SELECT DISTINCT environment FROM deployments WHERE app = ? AND status = 'live'");
   const insert = db.prepare(
     'INSERT INTO deployments (id, app, environment, commit_sha, status, trigger, previous_commit, log_path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -100,6 +103,7 @@ export function createDeploymentsStore(db: Db): DeploymentsStore {
     open: (app, env) => open.all(app, env).map((r) => toCamel<DeploymentRecord>(r)),
     live: (app, env) => one(live.get(app, env)),
     latest: (app, env) => one(latest.get(app, env)),
+    liveEnvironments: (app) => liveEnvironments.all(app).map((r) => r.environment),
     update: (id, fields) => update(id, fields),
     start: (id, status) => update(id, { status, startedAt: get.get(id)?.started_at ?? now() }),
     finish: (id, status, fields = {}) => update(id, { status, finishedAt: now(), ...fields }),

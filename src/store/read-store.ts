@@ -19,7 +19,7 @@ export interface ReadStore {
   readonly domains: Pick<DomainsStore, 'get' | 'list' | 'listForApp'>;
   readonly generations: Pick<GenerationsStore, 'get' | 'list' | 'running' | 'events'>;
   readonly jobRuns: Pick<JobRunsStore, 'get' | 'list'>;
-  readonly refUpdates: Pick<RefUpdatesStore, 'get' | 'pending' | 'listForApp'>;
+  readonly refUpdates: Pick<RefUpdatesStore, 'get' | 'pending' | 'listForApp' | 'lastPushes'>;
   /** Names only: values are write-only outside the pipeline. */
   readonly secrets: Pick<SecretsStore, 'names'>;
   /** `verify` is left out: it marks the token used. */

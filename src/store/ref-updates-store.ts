@@ -56,6 +56,8 @@ export interface RefUpdatesStore {
   /** Marks an update processed; false when it already was (so it is handled exactly once). */
   markProcessed(id: number, outcome: string): boolean;
   listForApp(app: string, limit?: number): RefUpdateRecord[];
+  /** When each branch of the app was last pushed to (newest update that did not delete it): ref → ISO time. */
+  lastPushes(app: string): Map<string, string>;
 }
 
 export function createRefUpdatesStore(db: Db): RefUpdatesStore {
@@ -66,6 +68,9 @@ export function createRefUpdatesStore(db: Db): RefUpdatesStore {
   const pending = db.prepare<[], Row>('SELECT * FROM ref_updates WHERE processed_at IS NULL ORDER BY id');
   const mark = db.prepare('UPDATE ref_updates SET processed_at = ?, outcome = ? WHERE id = ? AND processed_at IS NULL');
   const forApp = db.prepare<[string, number], Row>('SELECT * FROM ref_updates WHERE app = ? ORDER BY id DESC LIMIT ?');
+  const lastPushes = db.prepare<[string, string], { ref: string; at: string }>(
+    "SELECT ref, MAX(received_at) AS at FROM ref_updates WHERE app = ? AND ref LIKE 'refs/heads/%' AND new_sha <> ? GROUP BY ref",
+  );
   const recordAll = db.transaction((updates: readonly NewRefUpdate[]) => {
     const now = new Date().toISOString();
     return updates.map((u) => {
@@ -82,5 +87,6 @@ export function createRefUpdatesStore(db: Db): RefUpdatesStore {
     pending: () => pending.all().map(toRecord),
     markProcessed: (id, outcome) => mark.run(new Date().toISOString(), outcome, id).changes === 1,
     listForApp: (app, limit = 50) => forApp.all(app, limit).map(toRecord),
+    lastPushes: (app) => new Map(lastPushes.all(app, '0'.repeat(40)).map((r) => [r.ref, r.at])),
   };
 }

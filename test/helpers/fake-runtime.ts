@@ -2,7 +2,7 @@
 // for it (succeed, fail, throw, or hang until released or aborted), and every call is recorded.
 import type { DeployResult, DeploySpec, Instance, JobRun, OnLine, Runtime } from '../../src/runtime/runtime.js';
 
-export type FakeMethod = 'ping' | 'deploy' | 'current' | 'removeStale' | 'removeApp' | 'logs' | 'runJob';
+export type FakeMethod = 'ping' | 'deploy' | 'current' | 'removeStale' | 'removeApp' | 'removeEnvironment' | 'logs' | 'runJob';
 
 /**
  * What one call does. `'ok'`: what a healthy engine does. `fail`: a deploy whose app never gets healthy (or a job
@@ -187,6 +187,10 @@ export function createFakeRuntime(): FakeRuntime {
     async removeApp(app) {
       await step({ method: 'removeApp', app, result: 'pending' });
       for (const map of [live, starting]) for (const [k, i] of map) if (i.app === app) map.delete(k);
+    },
+    async removeEnvironment(app, environment) {
+      await step({ method: 'removeEnvironment', app, environment, result: 'pending' });
+      for (const map of [live, starting]) map.delete(key(app, environment));
     },
     async *logs(app, environment, options, signal) {
       await step({ method: 'logs', app, environment, result: 'pending' }, signal);

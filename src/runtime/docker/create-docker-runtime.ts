@@ -97,6 +97,11 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
         if (removed) await options.firewall.remove(bridgeOf(n).bridge);
       }
     },
+    async removeEnvironment(app, environment) {
+      // The route first: from here on its host answers that nothing is there, not a stopped container's error.
+      routes.delete(key(app, environment));
+      for (const c of await d.listManaged([`${LABELS.app}=${app}`, `${LABELS.env}=${environment}`])) await d.removeQuietly(c.Id);
+    },
     logs: (app, environment, opts, signal) => streamContainerLogs(d, app, environment, opts, signal),
     runJob: (spec, onLine, signal) => runJob(d, spec, onLine, signal),
     buildNetwork: () => d.ensureBuildNetwork(),

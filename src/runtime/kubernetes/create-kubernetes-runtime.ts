@@ -13,7 +13,9 @@ import type { DeployResult, DeploySpec, HostCertificate, Instance, JobRun, OnLin
 import { appManifests, type BuilderIdentity } from './app-manifests.js';
 import { APP_NAMESPACE_PREFIX, appNamespace } from './app-namespace.js';
 import { checkNamespaceOwner } from './check-namespace-owner.js';
-import { checkQuotaFits, DEFAULT_APP_QUOTA, type AppQuota } from './app-quota.js';
+import { checkQuotaFits, DEFAULT_APP_QUOTA, podResources, type AppQuota } from './app-quota.js';
+import { parseCpu, parseMemory } from './quantity.js';
+import { explainQuotaRoom, type QuotaStatus } from './quota-room.js';
 import { deleteNamespace } from './delete-namespace.js';
 import { diagnoseRollout } from './diagnose-rollout.js';
 import { environmentManifests, type EnvironmentOptions } from './environment-manifests.js';
@@ -207,12 +209,41 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     else await deleteAll([await api.pathOf(object)]);
   }
 
+  /**
+   * A branch preview goes into the app's namespace only while the quota has room for it and, besides, for one
+   * rolling-update pod of the largest environment (so preview and production can still roll). Null when it fits.
+   */
+  async function branchQuotaFull(spec: DeploySpec): Promise<string | null> {
+    const namespace = appNamespace(spec.app);
+    const quota = await api.get<KubeObject & { status?: QuotaStatus }>(`/api/v1/namespaces/${namespace}/resourcequotas/app-quota`);
+    let exists = true;
+    try {
+      await api.get(`/apis/apps/v1/namespaces/${namespace}/deployments/${spec.environment.name}`);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      exists = false;
+    }
+    // A branch preview that runs already has its pods counted: an update needs only the rolling pod.
+    const pods = exists ? 0 : Math.max(1, spec.environment.replicas);
+    const largest = [...options.environments, spec.environment]
+      .map((e) => podResources(e))
+      .sort((a, b) => parseCpu(b.limits.cpu) - parseCpu(a.limits.cpu) || parseMemory(b.limits.memory) - parseMemory(a.limits.memory))[0]!;
+    const short = explainQuotaRoom(quota.status, pods, podResources(spec.environment), largest);
+    if (!short) return null;
+    return (
+      `the app's Kubernetes quota is full (ResourceQuota app-quota in ${namespace}): ${spec.environment.title} needs ${short}, ` +
+      'keeping room for one rolling update. Delete another branch preview (git push origin --delete BRANCH) and push again, or raise the app quota'
+    );
+  }
+
   async function deploy(spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<DeployResult> {
     const refused = refuse(spec);
     if (refused) return { ok: false, reason: refused, logTail: '' };
     const name = spec.environment.name;
     onLine(`kubernetes: applying app ${spec.app} (namespace ${appNamespace(spec.app)})`);
     await ensureApp(spec.app);
+    const full = spec.environment.branch ? await branchQuotaFull(spec) : null;
+    if (full) return { ok: false, reason: full, logTail: '' };
     const m = environmentManifests(templates, spec, envOptions);
     onLine(`kubernetes: applying ${m.objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
     const invalid = await applyEnvironment(m.objects);
@@ -335,6 +366,25 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     async removeApp(app) {
       await checkNamespaceOwner(api, appNamespace(app), app, options.installation);
       await deleteNamespace(api, appNamespace(app), options.namespaceDeleteTimeoutSeconds ?? 300);
+    },
+    async removeEnvironment(app, environment) {
+      const namespace = appNamespace(app);
+      if ((await checkNamespaceOwner(api, namespace, app, options.installation)) !== 'ours') return;
+      const ingresses = `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses`;
+      // The Ingresses first, so its hosts stop routing before its pods go.
+      await deleteAll([
+        `${ingresses}/${environment}`,
+        `${ingresses}/${tlsIngressName(environment)}`,
+        `/apis/apps/v1/namespaces/${namespace}/deployments/${environment}`,
+        `/api/v1/namespaces/${namespace}/services/${environment}`,
+        `/apis/policy/v1/namespaces/${namespace}/poddisruptionbudgets/${environment}`,
+        `/apis/batch/v1/namespaces/${namespace}/cronjobs/${environment}`,
+      ]);
+      const labelSelector = selector({ [LABELS.app]: app, [LABELS.environment]: environment });
+      for (const kind of ['configmaps', 'secrets']) {
+        const held = await api.list<KubeObject>(`/api/v1/namespaces/${namespace}/${kind}`, { labelSelector });
+        await deleteAll(held.items.map((o) => `/api/v1/namespaces/${namespace}/${kind}/${o.metadata.name}`));
+      }
     },
     logs(app, environment, o, signal) {
       // The interface is a plain AsyncIterable; the pod lookup happens on first iteration.

@@ -31,7 +31,14 @@ export interface AppTrafficObserver {
 export interface AppProxyOptions {
   environments: readonly EnvironmentDef[];
   domain: string;
+  /** Branch previews on: `APP--SLUG-preview.DOMAIN` goes to the branch preview `preview--SLUG` (host-for.ts). */
+  branchPreviews?: boolean;
   appExists: (app: string) => boolean;
+  /**
+   * Whether a branch preview is there (deploying or live). One that is not (its branch deleted, or stopped after its
+   * idle time) answers 404 rather than the 502 of an environment that has nothing deployed yet.
+   */
+  branchPreviewExists?: (app: string, environment: string) => boolean;
   /**
    * The app and environment a custom domain goes to (the host is lower case, without port), asked for every host
    * no pattern routes: keep it cheap (a prepared statement). Its domains can never be pattern hosts (refused when
@@ -60,6 +67,13 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+function noBranchPreviewPage(app: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(app)}: no branch preview here</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}</style></head>
+<body><h1>No branch preview here</h1><p><strong>${escapeHtml(app)}</strong> has no branch preview at this address: its branch was deleted, or the preview stopped after a while without pushes.
+Push to the branch to start it again.</p><p>Slipway · 404</p></body></html>`;
+}
+
 function notDeployedPage(app: string, environment: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(app)}: nothing deployed</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}</style></head>
@@ -86,13 +100,17 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
 
   const resolve = (hostHeader: string | undefined) => {
     const host = hostname(hostHeader);
-    const byPattern = routeForHost(host, options.environments, options.domain);
-    if (byPattern && options.appExists(byPattern.app)) return { ...byPattern, target: options.route(byPattern.app, byPattern.environment) };
+    const byPattern = routeForHost(host, options.environments, options.domain, options.branchPreviews ?? false);
+    if (byPattern && options.appExists(byPattern.app)) {
+      const target = options.route(byPattern.app, byPattern.environment);
+      const gone = !target && byPattern.slug !== undefined && !(options.branchPreviewExists?.(byPattern.app, byPattern.environment) ?? true);
+      return { ...byPattern, target, gone };
+    }
     if (byPattern) return null;
     // A client may send the fully qualified form (a trailing dot); domains are stored without it.
     const custom = options.routeForDomain?.(host.endsWith('.') ? host.slice(0, -1) : host);
     if (!custom) return null;
-    return { app: custom.app, environment: custom.environment, target: options.route(custom.app, custom.environment) };
+    return { app: custom.app, environment: custom.environment, target: options.route(custom.app, custom.environment), gone: false };
   };
 
   // Measured from here to the last byte written (or the client leaving). Byte counts come from the connection's
@@ -123,6 +141,13 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
     middleware: async (ctx, next) => {
       const r = resolve(ctx.get('host'));
       if (!r) return next();
+      // A removed branch preview's host is not an environment any more: not measured.
+      if (r.gone) {
+        ctx.status = 404;
+        ctx.type = 'html';
+        ctx.body = noBranchPreviewPage(r.app);
+        return;
+      }
       measure(ctx.req, ctx.res, r.app, r.environment);
       if (!r.target) {
         ctx.status = 502;
@@ -137,6 +162,10 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
     upgrade(req, socket, head) {
       const r = resolve(req.headers.host);
       if (!r) return false;
+      if (r.gone) {
+        socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nno branch preview here\n');
+        return true;
+      }
       if (!r.target) {
         socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nnothing is deployed in this environment yet\n');
         return true;

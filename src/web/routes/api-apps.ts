@@ -1,9 +1,10 @@
-// JSON API for apps: list, create, show (with its custom domains and what it takes on disk), delete.
+// JSON API for apps: list, create, show (with its custom domains, branch previews and what it takes on disk), delete.
 import Router from '@koa/router';
 import { toAppView } from '../../domain/app-view.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { domainAnswer } from '../api-records.js';
 import { existingAppName } from '../existing-app-name.js';
+import { branchPreviewViews } from '../view-models/branch-preview-view.js';
 
 export function apiAppsRoutes(pipeline: Pipeline): Router {
   const router = new Router({ prefix: '/api/apps' });
@@ -24,7 +25,18 @@ export function apiAppsRoutes(pipeline: Pipeline): Router {
     const name = existingAppName(read.store, ctx);
     const domains = read.store.domains.listForApp(name).map((d) => domainAnswer(d, read.certificateState));
     const diskUse = (await pipeline.diskUse([name])).apps.get(name);
-    ctx.body = { app: { ...toAppView(read.config, read.store.apps.get(name)!), domains, diskUse } };
+    const branchPreviews = (await branchPreviewViews(read, name)).map((b) => ({
+      branch: b.branch,
+      environment: b.environment,
+      state: b.state,
+      status: b.status,
+      commit: b.commit,
+      appliedCommit: b.appliedCommit,
+      url: b.url,
+      lastPush: b.lastPush,
+      reason: b.reason,
+    }));
+    ctx.body = { app: { ...toAppView(read.config, read.store.apps.get(name)!), domains, diskUse, branchPreviews } };
   });
 
   router.delete('/:name', async (ctx) => {

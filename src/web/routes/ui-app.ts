@@ -12,6 +12,7 @@ import { activityView } from '../view-models/activity-view.js';
 import { appPageView } from '../view-models/app-page-view.js';
 import { parseTrafficRange, trafficView } from '../view-models/traffic-view.js';
 import { environmentPanels } from '../view-models/environment-panel-view.js';
+import { branchPreviewViews } from '../view-models/branch-preview-view.js';
 import { generationList } from '../view-models/generation-list-view.js';
 import { logPageView } from '../view-models/log-page-view.js';
 import { existingAppName } from '../existing-app-name.js';
@@ -32,7 +33,8 @@ export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
 
   router.get('/fragments/environments', async (ctx) => {
     const name = appName(ctx);
-    await pages.fragment(ctx, 'fragments/environments.njk', { app: { name }, environments: await environmentPanels(read, name) });
+    const [environments, branchPreviews] = await Promise.all([environmentPanels(read, name), branchPreviewViews(read, name)]);
+    await pages.fragment(ctx, 'fragments/environments.njk', { app: { name }, environments, branchPreviews, branchPreviewsOn: config.branchPreviews.max > 0 });
   });
   router.get('/fragments/activity', async (ctx) => {
     const name = appName(ctx);

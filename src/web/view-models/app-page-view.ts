@@ -3,12 +3,16 @@ import type { AppTemplate } from '../../git/app-templates.js';
 import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { activityView, type ActivityView } from './activity-view.js';
+import { branchPreviewViews, type BranchPreviewView } from './branch-preview-view.js';
 import { environmentPanels, type EnvironmentPanelView } from './environment-panel-view.js';
 import { generationList, type GenerationItemView } from './generation-list-view.js';
 
 export interface AppPageView {
   app: { name: string; description: string; template: { name: string; title: string }; createdAt: string; cloneUrl: string };
   environments: EnvironmentPanelView[];
+  branchPreviews: BranchPreviewView[];
+  /** SLIPWAY_MAX_BRANCH_PREVIEWS > 0. */
+  branchPreviewsOn: boolean;
   generations: GenerationItemView[];
   activity: ActivityView;
   /** The generation whose stream the page follows (asked for, or running). */
@@ -18,14 +22,14 @@ export interface AppPageView {
 }
 
 export async function appPageView(
-  read: Pick<PipelineReads, 'config' | 'store' | 'health'>,
+  read: Pick<PipelineReads, 'config' | 'store' | 'health' | 'branchPreviews'>,
   templates: readonly AppTemplate[],
   name: string,
   follow: string | null,
 ): Promise<AppPageView> {
   const record = read.store.apps.get(name);
   if (!record) throw new NotFoundError(`no app named ${name}`);
-  const [environments, activity] = await Promise.all([environmentPanels(read, name), activityView(read, name)]);
+  const [environments, branchPreviews, activity] = await Promise.all([environmentPanels(read, name), branchPreviewViews(read, name), activityView(read, name)]);
   const generations = generationList(read, name);
   const running = read.store.generations.running(name);
   const followId = follow ?? running?.id ?? null;
@@ -45,6 +49,8 @@ export async function appPageView(
       cloneUrl: `${read.config.publicUrl}/git/${name}.git`,
     },
     environments,
+    branchPreviews,
+    branchPreviewsOn: read.config.branchPreviews.max > 0,
     generations,
     activity,
     following,
