@@ -62,16 +62,11 @@ export async function createHistoryRepo(fp: FakePipeline, app: string, options: 
   await git(['commit', '--allow-empty', '-m', 'broken: this one never gets healthy']);
   const broken = await head();
   await push(['refs/heads/main']);
-  // A branch preview (another part of Slipway makes these): any environment name gets its marker and its row.
-  const d = fp.store.deployments.create({
-    app,
-    environment: 'branch:feature-x',
-    commit: feature,
-    trigger: 'push',
-    previousCommit: null,
-    logPath: (id) => join(fp.dataDir, `${id}.log`),
-  });
-  fp.store.deployments.finish(d.id, 'live', { appliedCommit: feature });
+  // feature-x has its own branch preview (environment preview--feature-x): its marker and its timeline row.
+  for (let i = 0; !fp.store.deployments.live(app, 'preview--feature-x'); i += 1) {
+    if (i > 200) throw new Error('the branch preview of feature-x did not go live');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 
   return {
     sha: { first, c1, feature, c2, merge, broken },

@@ -109,7 +109,7 @@ describe('the history page as a picture', () => {
     expect(markers[sha.broken]).toEqual(['branch:main']);
     // The failed deploy left preview on the merge.
     expect(markers[sha.merge]).toEqual(['runs:preview']);
-    expect(markers[sha.feature]).toEqual(['branch:feature-x', 'runs:branch:feature-x']);
+    expect(markers[sha.feature]).toEqual(['branch:feature-x', 'runs:preview--feature-x']);
     expect(markers[sha.c1]).toEqual(['branch:prod', 'tag:v1', 'runs:production']);
     expect(g.svg).toContain('Tags: v1 at ');
   });
@@ -132,7 +132,7 @@ describe('the history page as a picture', () => {
     const svg = html.match(/<svg class="environment-timeline"[\s\S]*?<\/svg>/)?.[0] ?? '';
     expect(svg).toMatch(/role="img" aria-labelledby="timeline-title timeline-desc"/);
     const rows = [...svg.matchAll(/<g class="timeline-row" data-environment="([^"]*)">([\s\S]*?)(?=<g class="timeline-row"|<g class="timeline-axis")/g)];
-    expect(rows.map((r) => r[1])).toEqual(['preview', 'prod', 'branch:feature-x']);
+    expect(rows.map((r) => r[1])).toEqual(['preview', 'prod', 'preview--feature-x']);
     const [preview, prod, branch] = rows.map((r) => r[2]!);
     // preview: first → c1 → merge (live); the broken commit's attempt is a cross.
     expect([...preview!.matchAll(/class="timeline-segment[^"]*" data-commit="([0-9a-f]+)"/g)].map((m) => m[1])).toEqual([sha.first, sha.c1, sha.merge]);
