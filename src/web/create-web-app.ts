@@ -21,6 +21,7 @@ import { apiDomainsRoutes } from './routes/api-domains.js';
 import { apiBackupsRoutes } from './routes/api-backups.js';
 import { internalHookRoutes } from './routes/internal-hooks.js';
 import { internalBuildContextRoutes } from './routes/internal-build-context.js';
+import { mcpRoutes } from './routes/mcp.js';
 import type { BuildContexts } from '../pipeline/build-contexts.js';
 import { createUi } from './ui/create-ui.js';
 import { loadSessionKeys } from './ui/session-keys.js';
@@ -84,6 +85,8 @@ export function createWebApp(options: WebAppOptions): Koa {
   const hooks = internalHookRoutes(pipeline, options.hookSecret);
   app.use(hooks.routes());
   if (options.buildContexts) app.use(internalBuildContextRoutes(options.buildContexts).routes());
+  // MCP for agents: bearer token, its raw body read by the SDK's transport (so before any body parser).
+  app.use(mcpRoutes(pipeline));
 
   const ui = createUi(pipeline, { strictViews: options.strictViews ?? false });
   app.use(ui.assets);
