@@ -70,12 +70,15 @@ function followGeneration(read: Pick<PipelineReads, 'store' | 'events'>, gen: Ge
   const token = extra._meta?.progressToken;
   let step = 0;
   let last = 0;
+  // Notifications still being written when the stream ends must go out before the result: a client drops progress
+  // that arrives after the answer to its request.
+  const sending: Promise<void>[] = [];
   return new Promise((resolve) => {
     const finish = () => {
       stop();
       clearTimeout(timer);
       extra.signal.removeEventListener('abort', finish);
-      resolve(followed);
+      void Promise.allSettled(sending).then(() => resolve(followed));
     };
     const pump = () => {
       for (const e of read.store.generations.events(gen.id, last)) {
@@ -83,7 +86,7 @@ function followGeneration(read: Pick<PipelineReads, 'store' | 'events'>, gen: Ge
         absorb(followed, e.event, e.data);
         const message = milestone(e.event, e.data);
         if (message !== null && token !== undefined)
-          void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: ++step, message } }).catch(() => undefined);
+          sending.push(extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: ++step, message } }));
       }
       if (followed.ended) finish();
     };

@@ -23,7 +23,7 @@ export function mcpRoutes(pipeline: Pipeline): Middleware {
     const principal = pipeline.authenticateBearer(ctx.get('authorization') || undefined);
     if (!principal) {
       ctx.set('WWW-Authenticate', 'Bearer realm="slipway"');
-      throw new UnauthorizedError('a valid token is required: send "Authorization: Bearer TOKEN" (slipway token create)');
+      throw new UnauthorizedError('a valid token is required, in an Authorization header with the Bearer scheme (slipway token create makes one)');
     }
     if (ctx.method !== 'POST') throw new MethodNotAllowedError(ctx.method, ctx.path, ['POST']);
     // The protocol asks servers to check Origin (DNS rebinding). Agents send none; a browser page of another site
