@@ -11,6 +11,8 @@ import { productionEnvironment } from '../domain/environments.js';
 import { isSlipwayError, messageOf, NotFoundError } from '../shared/errors.js';
 import { restoreBackup } from '../pipeline/restore-backup.js';
 import { runHook } from './run-hook.js';
+import { runMcpProxy } from './run-mcp-proxy.js';
+import { loadRemoteContext } from '../config/load-remote-context.js';
 
 export interface CliServices {
   loadConfig(): Config;
@@ -241,6 +243,17 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
       );
       print('  not in the backup: the text of build, deployment and job-run logs');
       print(`start it: SLIPWAY_DATA_DIR=${restored.dataDir} slipway serve`);
+    });
+
+  program
+    .command('mcp')
+    .description('serve MCP over stdio for a local agent (Claude Desktop), relayed to the server at SLIPWAY_URL with SLIPWAY_TOKEN')
+    .addHelpText(
+      'after',
+      '\nExample (Claude Desktop\'s claude_desktop_config.json):\n  "slipway": {"command": "slipway", "args": ["mcp"],\n              "env": {"SLIPWAY_URL": "https://slipway.example.com", "SLIPWAY_TOKEN": "…"}}',
+    )
+    .action(async () => {
+      await runMcpProxy(loadRemoteContext(), (line) => process.stderr.write(`${line}\n`));
     });
 
   program

@@ -23,6 +23,7 @@ import { apiWebhooksRoutes } from './routes/api-webhooks.js';
 import { internalHookRoutes } from './routes/internal-hooks.js';
 import { internalBuildContextRoutes } from './routes/internal-build-context.js';
 import { metricsEndpoint } from './routes/metrics-endpoint.js';
+import { mcpRoutes } from './routes/mcp.js';
 import type { BuildContexts } from '../pipeline/build-contexts.js';
 import { createUi } from './ui/create-ui.js';
 import { loadSessionKeys } from './ui/session-keys.js';
@@ -87,6 +88,8 @@ export function createWebApp(options: WebAppOptions): Koa {
   app.use(hooks.routes());
   if (options.buildContexts) app.use(internalBuildContextRoutes(options.buildContexts).routes());
   app.use(metricsEndpoint(pipeline));
+  // MCP for agents: bearer token, its raw body read by the SDK's transport (so before any body parser).
+  app.use(mcpRoutes(pipeline));
 
   const ui = createUi(pipeline, { strictViews: options.strictViews ?? false });
   app.use(ui.assets);
