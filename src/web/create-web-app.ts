@@ -19,6 +19,7 @@ import { apiPipelineRoutes } from './routes/api-pipeline.js';
 import { apiGenerationsRoutes } from './routes/api-generations.js';
 import { apiDomainsRoutes } from './routes/api-domains.js';
 import { apiBackupsRoutes } from './routes/api-backups.js';
+import { apiWhoamiRoutes } from './routes/api-whoami.js';
 import { internalHookRoutes } from './routes/internal-hooks.js';
 import { internalBuildContextRoutes } from './routes/internal-build-context.js';
 import type { BuildContexts } from '../pipeline/build-contexts.js';
@@ -111,6 +112,7 @@ export function createWebApp(options: WebAppOptions): Koa {
     apiGenerationsRoutes(pipeline),
     apiDomainsRoutes(pipeline),
     apiBackupsRoutes(pipeline),
+    apiWhoamiRoutes(pipeline),
   ];
   for (const router of apiRouters) app.use(router.routes());
   // The API ends here: what no route answered is a 405 or a JSON 404, never one of the UI's pages.
