@@ -38,7 +38,7 @@ Against a server (after slipway login URL, or with SLIPWAY_URL and SLIPWAY_TOKEN
   $ slipway apps:create blog --template static-site
   $ slipway describe blog "Add an about page"
   $ slipway publish blog
-`.replace(/^\n/, '') +
+` +
       `
 Exit codes: ${EXIT.ok} ok, ${EXIT.failed} failed, ${EXIT.usage} usage, ${EXIT.auth} not logged in or token refused, ${EXIT.notFound} not found, ${EXIT.unreachable} server unreachable.
 `,
