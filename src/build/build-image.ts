@@ -88,7 +88,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     const error: SlipwayError = deadline?.aborted
       ? new BuildError(image, `building ${image} timed out after ${Math.round((timeoutMs ?? 0) / 1000)}s`, { cause: e })
       : classifyDockerError(e, { endpoint, image, doing: `building ${image}` });
-    log.line(`build failed: ${error.message}`);
+    log.verdict(`build failed: ${error.message}`);
     throw error;
   } finally {
     log.close();

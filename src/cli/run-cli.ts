@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { Config } from '../config/load-config.js';
+import type { CliSettings } from '../config/load-cli-settings.js';
 import type { HookContext } from '../config/load-hook-context.js';
 import { parseAppName } from '../domain/app-name.js';
 import { toAppView } from '../domain/app-view.js';
@@ -12,12 +13,16 @@ import { isSlipwayError, messageOf, NotFoundError } from '../shared/errors.js';
 import { restoreBackup } from '../pipeline/restore-backup.js';
 import { runHook } from './run-hook.js';
 import { runMcpProxy } from './run-mcp-proxy.js';
-import { loadRemoteContext } from '../config/load-remote-context.js';
+import { CliError, EXIT } from './remote/cli-error.js';
+import { registerRemoteCommands } from './remote/register-remote-commands.js';
+import { resolveRemote } from './remote/resolve-remote.js';
 
 export interface CliServices {
   loadConfig(): Config;
   loadHookContext(): HookContext;
-  openPipeline(config: Config): Pipeline;
+  /** Where the saved login is, and SLIPWAY_URL / SLIPWAY_TOKEN (the remote commands). */
+  loadCliSettings(): CliSettings;
+  openPipeline(config: Config): Pipeline | Promise<Pipeline>;
   startServer(config: Config): Promise<{ url: string; firstAdminToken: string | null; close(): Promise<void> }>;
 }
 
@@ -38,7 +43,7 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   const withPipeline = async <T>(fn: (p: Pipeline) => Promise<T> | T): Promise<T> => {
-    const pipeline = services.openPipeline(services.loadConfig());
+    const pipeline = await services.openPipeline(services.loadConfig());
     try {
       return await fn(pipeline);
     } finally {
@@ -69,13 +74,17 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
       });
     });
 
-  const apps = program.command('apps').description('manage apps');
+  const remote = registerRemoteCommands(program, () => services.loadCliSettings());
+
+  const apps = program.command('apps').description('manage apps (on the server when logged in to one; --local: this data folder)');
   apps
     .command('create <name>')
     .requiredOption('-t, --template <template>', 'simple-api, static-site, webhook or scheduled-job')
     .option('-d, --description <text>', 'what the app is for')
+    .option('--local', "this machine's data folder, even when logged in to a server")
     .description('create an app from a template')
-    .action(async (name: string, opts: { template: string; description?: string }) => {
+    .action(async (name: string, opts: { template: string; description?: string; local?: boolean }) => {
+      if (remote.useRemote(opts)) return remote.create(name, opts);
       await withPipeline(async (p) => {
         const app = await p.createApp({ name, template: opts.template, description: opts.description });
         const view = toAppView(p.read.config, app);
@@ -84,10 +93,12 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
       });
     });
   apps
-    .command('list')
+    .command('list', { isDefault: true })
     .option('--json', 'print JSON')
-    .description('list apps')
-    .action(async (opts: { json?: boolean }) => {
+    .option('--local', "this machine's data folder, even when logged in to a server")
+    .description('list apps (`slipway apps` alone does this too)')
+    .action(async (opts: { json?: boolean; local?: boolean }) => {
+      if (remote.useRemote(opts)) return remote.list(opts);
       await withPipeline((p) => {
         const list = p.read.store.apps.list().map((a) => toAppView(p.read.config, a));
         if (opts.json) return print(JSON.stringify(list, null, 2));
@@ -247,13 +258,13 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
 
   program
     .command('mcp')
-    .description('serve MCP over stdio for a local agent (Claude Desktop), relayed to the server at SLIPWAY_URL with SLIPWAY_TOKEN')
+    .description('serve MCP over stdio for a local agent (Claude Desktop), relayed to the server you logged in to (or SLIPWAY_URL with SLIPWAY_TOKEN)')
     .addHelpText(
       'after',
       '\nExample (Claude Desktop\'s claude_desktop_config.json):\n  "slipway": {"command": "slipway", "args": ["mcp"],\n              "env": {"SLIPWAY_URL": "https://slipway.example.com", "SLIPWAY_TOKEN": "…"}}',
     )
     .action(async () => {
-      await runMcpProxy(loadRemoteContext(), (line) => process.stderr.write(`${line}\n`));
+      await runMcpProxy(resolveRemote(services.loadCliSettings()), (line) => process.stderr.write(`${line}\n`));
     });
 
   program
@@ -267,6 +278,12 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
+      // Help and --version end with 0; a wrong command line is a usage error.
+      process.exitCode = e.exitCode === 0 ? 0 : EXIT.usage;
+      return;
+    }
+    if (e instanceof CliError) {
+      process.stderr.write(`slipway: ${e.message}\n`);
       process.exitCode = e.exitCode;
       return;
     }

@@ -5,14 +5,14 @@
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { isInitializeRequest, isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { RemoteContext } from '../config/load-remote-context.js';
+import type { Remote } from './remote/resolve-remote.js';
 import { messageOf } from '../shared/errors.js';
 import { redact } from '../shared/redact.js';
 
 const HOLD_ANSWER_MS = 50;
 
 /** Runs until the agent closes stdin. `say` writes diagnostics (stderr: stdout carries only the protocol). */
-export async function runMcpProxy(remote: RemoteContext, say: (line: string) => void): Promise<void> {
+export async function runMcpProxy(remote: Pick<Remote, 'url' | 'token'>, say: (line: string) => void): Promise<void> {
   const upstream = new StreamableHTTPClientTransport(new URL(`${remote.url}/mcp`), {
     requestInit: { headers: { Authorization: `Bearer ${remote.token}` } },
   });

@@ -119,7 +119,7 @@ export function createBuildkitBuilder(o: BuildkitBuilderOptions): (options: Buil
         : e instanceof BuildError || e instanceof RegistryError
           ? e
           : new BuildError(image, `building ${image} in Kubernetes failed: ${messageOf(e)}`, { cause: e, needsPerson: false });
-      log.line(`build failed: ${error.message}`);
+      log.verdict(`build failed: ${error.message}`);
       throw error;
     } finally {
       offer.withdraw();

@@ -192,9 +192,13 @@ async function runDeployment(
 ): Promise<Outcome> {
   const { store, events, runtime, config } = deps;
   const gitdir = repoPath(config.dataDir, app);
-  const log = openLineLog(d.logPath, (line) => events.emit({ type: 'deploy-line', app, deploymentId: d.id, line }), config.maxLogBytes);
+  const log = openLineLog(
+    d.logPath,
+    (line, verdict) => events.emit({ type: 'deploy-line', app, deploymentId: d.id, line, ...(verdict ? { verdict: true as const } : {}) }),
+    config.maxLogBytes,
+  );
   const fail = (reason: string, needsPerson: boolean): Outcome => {
-    log.line(`failed: ${reason}`);
+    log.verdict(`failed: ${reason}`);
     finish(deps, d, 'failed', { reason, appliedCommit: applied, needsPerson: needsPerson ? 1 : 0 });
     return { status: 'failed' };
   };

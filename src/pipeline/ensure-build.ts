@@ -60,7 +60,7 @@ export async function ensureBuild(
       network,
       buildArgs: config.build.buildArgs,
       logFile: record.logPath,
-      onLine: (line) => events.emit({ type: 'build-line', app, buildId: record.id, line }),
+      onLine: (line, verdict) => events.emit({ type: 'build-line', app, buildId: record.id, line, ...(verdict ? { verdict: true as const } : {}) }),
       signal,
       timeoutMs: config.build.timeoutMs,
       limits: { memoryBytes: config.build.memoryBytes, cpus: config.build.cpus },

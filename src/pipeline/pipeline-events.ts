@@ -15,9 +15,10 @@ export type PipelineEvent =
       reused?: boolean;
       rebuild?: 'retention' | 'docker';
     }
-  | { type: 'build-line'; app: string; buildId: string; line: string }
+  /** `verdict`: the line says how the build ended (a failure), as the build record does. */
+  | { type: 'build-line'; app: string; buildId: string; line: string; verdict?: true }
   | { type: 'deployment'; app: string; deploymentId: string; environment: string; commit: string; status: string; reason?: string; url?: string }
-  | { type: 'deploy-line'; app: string; deploymentId: string; line: string }
+  | { type: 'deploy-line'; app: string; deploymentId: string; line: string; verdict?: true }
   | {
       type: 'job-run';
       app: string;

@@ -180,7 +180,7 @@ export async function postReceive(deps: Pick<PipelineDeps, 'config' | 'store' | 
   }
   if (input.pushOptions.includes('async')) {
     void reconciler.wake(input.app);
-    say('async: not waiting for the build and deploy; follow them in Slipway');
+    say(`async: not waiting for the build and deploy; follow them at ${deps.config.publicUrl}/apps/${input.app} or with: slipway logs ${input.app} -f`);
     return;
   }
   await follow(deps, reconciler, input.app, followed, say);
@@ -265,9 +265,10 @@ function relay(e: PipelineEvent, followed: Followed, say: Say): void {
       );
     if (e.status === 'succeeded') say(e.reused ? `image of ${shortSha(e.commit)} reused (no rebuild)` : `built ${shortSha(e.commit)}`);
   } else if (e.type === 'build-line' && followed.builds.has(e.buildId)) {
-    say(`  ${e.line}`);
+    // A failure's verdict is said once, by the closing lines (report): not by the build log and the deployment log too.
+    if (!e.verdict) say(`  ${e.line}`);
   } else if (e.type === 'deploy-line' && followed.deployments.has(e.deploymentId)) {
-    say(`  ${e.line}`);
+    if (!e.verdict) say(`  ${e.line}`);
   } else if (e.type === 'deployment' && e.status === 'superseded') {
     say(`${e.environment}: ${shortSha(e.commit)} superseded by a newer commit`);
   }
@@ -288,9 +289,14 @@ function report(deps: Pick<PipelineDeps, 'config' | 'store'>, app: string, follo
     const live = deps.store.deployments.live(app, env.name);
     if (d.status === 'live' || (d.status === 'replaced' && live?.commit === d.commit)) say(`${env.title} is live: ${environmentUrl(deps.config, env, app)}`);
     else if (d.status === 'failed') {
-      say(`${env.title} deploy of ${shortSha(d.commit)} FAILED: ${(d.reason ?? '').split('\n')[0]}`);
-      if (d.buildId) say(`  full build log: ${deps.config.publicUrl}/api/builds/${d.buildId}/log`);
-      say(`  deployment log: ${deps.config.publicUrl}/api/deployments/${d.id}/log`);
+      // The reason once (a build's output was relayed above, so its first line; a health check's reason whole, as it
+      // carries the container's last lines), then where to read the log: its page in the UI and the CLI command.
+      const buildFailed = d.buildId !== null && deps.store.builds.get(d.buildId)?.status === 'failed';
+      const [first, ...rest] = (d.reason ?? '').split('\n');
+      say(`${env.title} deploy of ${shortSha(d.commit)} FAILED: ${first ?? ''}`);
+      if (!buildFailed) for (const line of rest) say(`  ${line}`);
+      if (buildFailed) say(`  build log: ${deps.config.publicUrl}/apps/${app}/builds/${d.buildId} (or: slipway logs ${app} --build ${d.buildId})`);
+      else say(`  deployment log: ${deps.config.publicUrl}/apps/${app}/deployments/${d.id} (or: slipway logs ${app} --deployment ${d.id})`);
       say(`  ${env.title} still serves ${live ? shortSha(live.commit) : 'nothing'}`);
       if (!d.needsPerson) say('  nothing in the commit needs fixing: Slipway tries again by itself');
     } else if (d.status === 'superseded') say(`${env.title}: ${shortSha(d.commit)} was superseded by a newer commit`);

@@ -3,14 +3,19 @@ import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { redact } from './redact.js';
 
-/** One line of progress, for the build log and anyone watching . */
-export type OnLine = (line: string) => void;
+/**
+ * One line of progress, for the build log and anyone watching. `verdict`: the line states how the step ended (its
+ * failure), which a summary shown right after (the push's closing lines) says anyway: such a watcher leaves it out.
+ */
+export type OnLine = (line: string, verdict?: boolean) => void;
 
 export interface LineLog {
   /** Appends output that may hold several lines or end mid-line (the rest waits for the next write). */
   write(text: string): void;
   /** Appends one complete line of Slipway's own (after any unfinished line of Docker's). */
   line(text: string): void;
+  /** Like `line`, for the step's closing verdict (its failure): watchers are told it is one. */
+  verdict(text: string): void;
   /** Writes the unfinished line, if any, and closes the file. Safe to call twice. */
   close(): void;
 }
@@ -28,7 +33,7 @@ export function openLineLog(logFile: string, onLine: OnLine, maxBytes = Number.P
   let cut = false;
   let partial = '';
 
-  const emit = (raw: string) => {
+  const emit = (raw: string, verdict = false) => {
     // Progress bars redraw with "\r"; blank lines (Docker sends "\n" after each step header) carry nothing.
     if (raw.trim() === '' || cut) return;
     let line = redact(raw.trimEnd());
@@ -39,7 +44,8 @@ export function openLineLog(logFile: string, onLine: OnLine, maxBytes = Number.P
     }
     written += bytes;
     if (fd !== undefined) writeSync(fd, `${line}\n`);
-    onLine(line);
+    if (verdict) onLine(line, true);
+    else onLine(line);
   };
 
   const flushPartial = () => {
@@ -56,6 +62,10 @@ export function openLineLog(logFile: string, onLine: OnLine, maxBytes = Number.P
     line(text) {
       flushPartial();
       for (const p of text.split(/\r\n|\n|\r/)) emit(p);
+    },
+    verdict(text) {
+      flushPartial();
+      for (const p of text.split(/\r\n|\n|\r/)) emit(p, true);
     },
     close() {
       flushPartial();

@@ -73,7 +73,9 @@ export function createFakeBuild(): FakeBuild {
       if (typeof step === 'object') {
         call.result = 'failed';
         log.line(step.fail);
-        throw new BuildError(image, `the build of ${image} failed: ${step.fail}`);
+        const error = new BuildError(image, `the build of ${image} failed: ${step.fail}`);
+        log.verdict(`build failed: ${error.message}`);
+        throw error;
       }
       log.line(`built ${image}`);
       existing.add(image);

@@ -41,7 +41,6 @@ export async function deployWeb(d: DockerAccess, spec: DeploySpec, onLine: OnLin
   if (!healthy.ok) {
     const tail = await d.logTail(container.id);
     await d.removeQuietly(container.id);
-    onLine(`deploy failed: ${healthy.reason}; what was serving keeps serving`);
     return { ok: false, reason: healthy.reason, logTail: tail };
   }
   // The boost ends before any traffic arrives: from here on the container runs within its environment's limit.

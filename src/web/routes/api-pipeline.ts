@@ -61,6 +61,22 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
     ctx.body = { plan };
   });
 
+  // Every release, newest first: its tag, commit (with subject and date), build, and whether production runs it.
+  router.get('/apps/:name/releases', async (ctx) => {
+    const choices = await pipeline.rollbackChoices(app(ctx));
+    ctx.body = {
+      releases: choices.map((c) => ({
+        tag: c.tag,
+        commit: c.commit,
+        subject: c.commitInfo?.subject ?? null,
+        authoredAt: c.commitInfo?.authoredAt ?? null,
+        current: c.current,
+        build: c.build,
+        imageRemoved: c.imageRemoved,
+      })),
+    };
+  });
+
   router.get('/builds/:id', (ctx) => {
     const build = store.builds.get(String(ctx.params.id));
     if (!build) throw new NotFoundError(`no build ${ctx.params.id}`);

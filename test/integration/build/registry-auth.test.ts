@@ -23,7 +23,12 @@ const tag = randomBytes(6).toString('hex');
 
 const lines = () => {
   const seen: string[] = [];
-  const log: LineLog = { write: (t) => void seen.push(...t.split('\n').filter(Boolean)), line: (l) => void seen.push(l), close: () => undefined };
+  const log: LineLog = {
+    write: (t) => void seen.push(...t.split('\n').filter(Boolean)),
+    line: (l) => void seen.push(l),
+    verdict: (l) => void seen.push(l),
+    close: () => undefined,
+  };
   return { seen, log };
 };
 

@@ -10,9 +10,11 @@ import { authenticateToken } from '../../../src/auth/authenticate-token.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'slipway-cli-'));
+// No saved login (this machine's user may have one): `apps list|create` use the data folder.
+const noLogin = mkdtempSync(join(tmpdir(), 'slipway-cli-xdg-'));
 const slipway = (...args: string[]) =>
   spawnSync(process.execPath, [join(root, 'dist', 'src', 'main.js'), ...args], {
-    env: { PATH: process.env.PATH, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'warn' },
+    env: { PATH: process.env.PATH, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'warn', XDG_CONFIG_HOME: noLogin },
     encoding: 'utf8',
   });
 

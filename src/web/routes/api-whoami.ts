@@ -1,0 +1,13 @@
+// Who the presented token stands for: what `slipway login` checks a token against before saving it.
+import Router from '@koa/router';
+import type { Principal } from '../../auth/authenticate-token.js';
+import type { Pipeline } from '../../pipeline/create-pipeline.js';
+
+export function apiWhoamiRoutes(pipeline: Pipeline): Router {
+  const router = new Router({ prefix: '/api' });
+  router.get('/whoami', (ctx) => {
+    const principal = ctx.state.principal as Principal;
+    ctx.body = { name: principal.name, role: principal.role, publicUrl: pipeline.read.config.publicUrl };
+  });
+  return router;
+}
