@@ -78,6 +78,8 @@ describe('retention', () => {
     const kept = [15, 14, 13, 12].map((i) => tag(commits[i]!)).sort();
     await eventually(async () => (await dockerTags()).join() === kept.join(), 60_000, `only ${kept.join(', ')} in Docker`);
     expect(await dockerTags()).toEqual(kept);
+    // Each image leaves Docker first, then the registry: the last one's registry copy may still be going.
+    await eventually(async () => (await registryTags(commits)).join() === kept.join(), 30_000, `only ${kept.join(', ')} in the registry`);
     expect(await registryTags(commits)).toEqual(kept);
 
     // Logs: the 5 newest of each kind (those of what serves are among them); every older file is gone, its row marked.
