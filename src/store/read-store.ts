@@ -9,6 +9,8 @@ import type { JobRunsStore } from './job-runs-store.js';
 import type { RefUpdatesStore } from './ref-updates-store.js';
 import type { SecretsStore } from './secrets-store.js';
 import type { TokensStore } from './tokens-store.js';
+import type { PeopleStore } from './people-store.js';
+import type { AuditStore } from './audit-store.js';
 
 export interface ReadStore {
   readonly apps: Pick<AppsStore, 'get' | 'list'>;
@@ -21,5 +23,7 @@ export interface ReadStore {
   /** Names only: values are write-only outside the pipeline. */
   readonly secrets: Pick<SecretsStore, 'names'>;
   /** `verify` is left out: it marks the token used. */
-  readonly tokens: Pick<TokensStore, 'count' | 'list'>;
+  readonly tokens: Pick<TokensStore, 'count' | 'list' | 'get'>;
+  readonly people: Pick<PeopleStore, 'get' | 'byName' | 'list' | 'roles' | 'rolesForApp' | 'allRoles' | 'countAdmins'>;
+  readonly audit: Pick<AuditStore, 'list'>;
 }
