@@ -130,6 +130,8 @@ export interface Config {
     readonly keepBuilds: number;
     /** Build, deployment and job-run logs kept of each kind (SLIPWAY_KEEP_LOGS); older files go, their rows stay. */
     readonly keepLogs: number;
+    /** Days the audit log keeps an entry (SLIPWAY_KEEP_AUDIT_DAYS); older entries are removed whole. */
+    readonly keepAuditDays: number;
   };
   /** What one client may hold of the server (git's requests and app traffic excepted where said). */
   readonly limits: {
@@ -511,6 +513,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
       keepReleases: parseInt(env, 'SLIPWAY_KEEP_RELEASES', 10, 0, 10_000),
       keepBuilds: parseInt(env, 'SLIPWAY_KEEP_BUILDS', 5, 0, 10_000),
       keepLogs: parseInt(env, 'SLIPWAY_KEEP_LOGS', 50, 1, 1_000_000),
+      keepAuditDays: parseInt(env, 'SLIPWAY_KEEP_AUDIT_DAYS', 365, 1, 100_000),
     },
     limits: {
       headersTimeoutMs: parseInt(env, 'SLIPWAY_HEADERS_TIMEOUT', 20, 1, 600) * 1000,

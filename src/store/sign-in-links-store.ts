@@ -21,10 +21,10 @@ export interface SignInLinksStore {
 
 export function createSignInLinksStore(db: Db): SignInLinksStore {
   const insert = db.prepare('INSERT INTO sign_in_links (id, hash, person_id, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)');
-  const use = db.prepare<[string, string, string], { id: string; person_id: string; created_by: string; created_at: string; expires_at: string }>(
-    'UPDATE sign_in_links SET used_at = ?1 WHERE hash = ?2 AND used_at IS NULL AND expires_at > ?3 RETURNING id, person_id, created_by, created_at, expires_at',
+  const use = db.prepare<[{ now: string; hash: string }], { id: string; person_id: string; created_by: string; created_at: string; expires_at: string }>(
+    'UPDATE sign_in_links SET used_at = @now WHERE hash = @hash AND used_at IS NULL AND expires_at > @now RETURNING id, person_id, created_by, created_at, expires_at',
   );
-  const prune = db.prepare('DELETE FROM sign_in_links WHERE expires_at < ?1 OR used_at < ?1');
+  const prune = db.prepare<[{ before: string }]>('DELETE FROM sign_in_links WHERE expires_at < @before OR used_at < @before');
   return {
     add(input, secret) {
       const record: SignInLinkRecord = { id: newId('lnk'), ...input, createdAt: new Date().toISOString() };
@@ -33,9 +33,9 @@ export function createSignInLinksStore(db: Db): SignInLinksStore {
     },
     use(secret) {
       const now = new Date().toISOString();
-      const r = use.get(now, hashToken(secret), now);
+      const r = use.get({ now, hash: hashToken(secret) });
       return r ? { id: r.id, personId: r.person_id, createdBy: r.created_by, createdAt: r.created_at, expiresAt: r.expires_at } : undefined;
     },
-    prune: (before) => prune.run(before).changes,
+    prune: (before) => prune.run({ before }).changes,
   };
 }

@@ -23,11 +23,19 @@ export interface PeopleFixture {
 }
 
 /** `apps` are created first; `other` is the outsider's app (they see nothing of the others). */
-export async function createPeopleFixture(apps: readonly string[], options: FakePipelineOptions & { hookEnv?: (port: number) => Record<string, string> } = {}): Promise<PeopleFixture> {
+export async function createPeopleFixture(
+  apps: readonly string[],
+  options: FakePipelineOptions & { hookEnv?: (port: number) => Record<string, string> } = {},
+): Promise<PeopleFixture> {
   const fp = await createFakePipeline(options);
   for (const name of [...apps, 'other']) await fp.createApp(name, 'static-site');
   let port = 0;
-  const app = createWebApp({ pipeline: fp.pipeline, hookSecret: 'people-fixture-hook-secret', hookEnv: () => options.hookEnv?.(port) ?? {}, strictViews: true });
+  const app = createWebApp({
+    pipeline: fp.pipeline,
+    hookSecret: 'people-fixture-hook-secret',
+    hookEnv: () => options.hookEnv?.(port) ?? {},
+    strictViews: true,
+  });
   const server = createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;

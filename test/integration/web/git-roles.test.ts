@@ -69,7 +69,9 @@ describe('git × roles', () => {
     for (const refspec of ['HEAD:refs/heads/prod', 'HEAD:refs/tags/v1', ':refs/heads/feature']) {
       const r = await git(['push', 'origin', refspec], { cwd: dev.dir });
       expect(r.code, refspec).not.toBe(0);
-      expect(r.stderr, refspec).toMatch(/remote: refused refs\/(heads|tags)\/(prod|v1|feature): you are a developer of shop: to push release tags, move prod or delete branches of this app takes the releaser role/);
+      expect(r.stderr, refspec).toMatch(
+        /remote: refused refs\/(heads|tags)\/(prod|v1|feature): you are a developer of shop: to push release tags, move prod or delete branches of this app takes the releaser role/,
+      );
     }
     const rel = await cloneAs(f.token.releaser);
     await gitOk(['fetch', '-q', 'origin', 'main'], { cwd: rel.dir });
