@@ -37,7 +37,8 @@ export async function createPeopleFixture(
     strictViews: true,
   });
   const server = createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // With SLIPWAY_PORT set, the server listens there: a browser's Origin is then one the UI trusts.
+  await new Promise<void>((resolve) => server.listen(Number(options.env?.SLIPWAY_PORT ?? 0), '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
   const base = `http://127.0.0.1:${port}`;
   const origin = new URL(fp.config.publicUrl).origin;
