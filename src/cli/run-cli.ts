@@ -76,7 +76,7 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
     .description('create an app from a template')
     .action(async (name: string, opts: { template: string; description?: string }) => {
       await withPipeline(async (p) => {
-        const app = await p.createApp({ name, template: opts.template, description: opts.description });
+        const app = await p.createApp({ name, template: opts.template, description: opts.description }, CLI_ACTOR);
         const view = toAppView(p.read.config, app);
         print(`created ${view.name} (${view.template}), first commit ${app.commit.slice(0, 12)}`);
         print(`  git clone ${view.cloneUrl}`);
@@ -106,7 +106,7 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
         return;
       }
       await withPipeline(async (p) => {
-        await p.deleteApp(name);
+        await p.deleteApp(name, CLI_ACTOR);
         print(`deleted ${name}`);
       });
     });
@@ -151,7 +151,7 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
       const app = parseAppName(input);
       await withPipeline((p) => {
         const environment = second === undefined ? productionEnvironment(p.read.config.environments)?.name : first;
-        const { domain, added } = p.addDomain(app, environment, second ?? first);
+        const { domain, added } = p.addDomain(app, environment, second ?? first, CLI_ACTOR);
         print(added ? `added ${domain.domain} to ${app} (${domain.environment})` : `${domain.domain} already goes to ${app} (${domain.environment})`);
       });
     });
@@ -161,7 +161,7 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
     .action(async (input: string, domain: string) => {
       const app = parseAppName(input);
       await withPipeline((p) => {
-        const removed = p.removeDomain(app, domain);
+        const removed = p.removeDomain(app, domain, CLI_ACTOR);
         print(`removed ${removed.domain} from ${app} (${removed.environment})`);
       });
     });
@@ -325,7 +325,11 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
     .option('--out <file>', 'where to write the archive (default: a new file in SLIPWAY_BACKUP_DIR, DATA_DIR/backups)')
     .description('write one archive of the whole installation (database, repos, keys, certificates), also while the server runs')
     .action(async (opts: { out?: string }) => {
-      const made = await withPipeline((p) => p.backups.create('cli', opts.out ? { out: opts.out } : {}));
+      const made = await withPipeline(async (p) => {
+        const archive = await p.backups.create('cli', opts.out ? { out: opts.out } : {});
+        p.audit(CLI_ACTOR, 'backup', { target: archive.name });
+        return archive;
+      });
       print(`wrote ${made.file}: ${made.apps.length} app(s), ${(made.size / 1024 / 1024).toFixed(1)} MiB, in ${(made.durationMs / 1000).toFixed(1)} s`);
       print('It holds the secrets key and every secret: keep it as private as the data folder.');
     });
