@@ -9,7 +9,8 @@ import { toAppView } from '../domain/app-view.js';
 import type { Pipeline } from '../pipeline/create-pipeline.js';
 import type { CertificateState } from '../domain/certificate-state.js';
 import { productionEnvironment } from '../domain/environments.js';
-import { isSlipwayError, messageOf, NotFoundError } from '../shared/errors.js';
+import { InvalidInputError, isSlipwayError, messageOf, NotFoundError } from '../shared/errors.js';
+import { CLI_ACTOR } from '../domain/actor.js';
 import { restoreBackup } from '../pipeline/restore-backup.js';
 import { runHook } from './run-hook.js';
 import { runMcpProxy } from './run-mcp-proxy.js';
@@ -86,7 +87,7 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
     .action(async (name: string, opts: { template: string; description?: string; local?: boolean }) => {
       if (remote.useRemote(opts)) return remote.create(name, opts);
       await withPipeline(async (p) => {
-        const app = await p.createApp({ name, template: opts.template, description: opts.description });
+        const app = await p.createApp({ name, template: opts.template, description: opts.description }, CLI_ACTOR);
         const view = toAppView(p.read.config, app);
         print(`created ${view.name} (${view.template}), first commit ${app.commit.slice(0, 12)}`);
         print(`  git clone ${view.cloneUrl}`);
@@ -118,7 +119,7 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
         return;
       }
       await withPipeline(async (p) => {
-        await p.deleteApp(name);
+        await p.deleteApp(name, CLI_ACTOR);
         print(`deleted ${name}`);
       });
     });
@@ -163,7 +164,7 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
       const app = parseAppName(input);
       await withPipeline((p) => {
         const environment = second === undefined ? productionEnvironment(p.read.config.environments)?.name : first;
-        const { domain, added } = p.addDomain(app, environment, second ?? first);
+        const { domain, added } = p.addDomain(app, environment, second ?? first, CLI_ACTOR);
         print(added ? `added ${domain.domain} to ${app} (${domain.environment})` : `${domain.domain} already goes to ${app} (${domain.environment})`);
       });
     });
@@ -173,7 +174,7 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
     .action(async (input: string, domain: string) => {
       const app = parseAppName(input);
       await withPipeline((p) => {
-        const removed = p.removeDomain(app, domain);
+        const removed = p.removeDomain(app, domain, CLI_ACTOR);
         print(`removed ${removed.domain} from ${app} (${removed.environment})`);
       });
     });
@@ -192,14 +193,125 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
       });
     });
 
-  program
-    .command('token')
-    .description('manage tokens')
+  const tokens = program.command('token').description('manage tokens (each belongs to a person; the value is shown once)');
+  tokens
     .command('create')
-    .requiredOption('-n, --name <name>', 'who or what the token is for')
+    .requiredOption('-n, --name <name>', 'what the token is for (unique per person)')
+    .option('-p, --person <person>', 'whose token it is (name or id; default: the admin person)')
+    .option('-a, --app <app>', 'only this app')
+    .option('-s, --scope <scope...>', 'only: read, git:push, metrics (several allowed)')
+    .option('-e, --expires <days>', 'expires after this many days')
     .description('create a token (shown once; only its hash is stored)')
-    .action(async (opts: { name: string }) => {
-      await withPipeline((p) => print(p.createToken(opts.name).token));
+    .action(async (opts: { name: string; person?: string; app?: string; scope?: string[]; expires?: string }) => {
+      await withPipeline((p) => {
+        const person = opts.person !== undefined ? p.people.find(opts.person) : p.people.firstAdmin();
+        const made = p.people.createToken({ name: opts.name, personId: person.id, app: opts.app, scopes: opts.scope, expiresDays: opts.expires }, CLI_ACTOR);
+        print(made.token);
+      });
+    });
+  tokens
+    .command('list')
+    .option('-p, --person <person>', "only this person's tokens")
+    .option('--json', 'print JSON')
+    .description('list tokens (never their values): person, scope, expiry, last use')
+    .action(async (opts: { person?: string; json?: boolean }) => {
+      await withPipeline((p) => {
+        const only = opts.person !== undefined ? p.people.find(opts.person).id : undefined;
+        const names = new Map(p.read.store.people.list().map((x) => [x.id, x.name]));
+        const list = p.read.store.tokens.list(only).map((t) => ({ ...t, person: names.get(t.personId) ?? t.personId }));
+        if (opts.json) return print(JSON.stringify(list, null, 2));
+        if (list.length === 0) return print('no tokens');
+        for (const t of list) {
+          const scope = [t.app ?? 'every app', ...t.scopes].join(', ');
+          const used = t.lastUsedAt ? `last used ${t.lastUsedAt}${t.lastUsedFrom ? ` from ${t.lastUsedFrom}` : ''}` : 'never used';
+          print(`${t.id}  ${t.person.padEnd(16)} ${t.name.padEnd(20)} ${scope.padEnd(24)} ${t.expiresAt ? `expires ${t.expiresAt}` : 'no expiry'}  ${used}`);
+        }
+      });
+    });
+  tokens
+    .command('revoke <token>')
+    .option('-p, --person <person>', 'whose token (when the name is not unique)')
+    .description('revoke a token by name or id: it stops working at once, its sessions end')
+    .action(async (ref: string, opts: { person?: string }) => {
+      await withPipeline((p) => {
+        const token = p.people.findToken(ref, opts.person !== undefined ? p.people.find(opts.person).id : undefined);
+        p.people.revokeToken(token, CLI_ACTOR);
+        print(`revoked ${token.name} (${token.id})`);
+      });
+    });
+
+  const person = program.command('person').description('manage people and their roles');
+  person
+    .command('create <name>')
+    .option('--email <email>', 'their email address')
+    .option('--admin', 'an admin: everything, everywhere')
+    .description('add a person (then grant roles, and make a token or a sign-in link)')
+    .action(async (name: string, opts: { email?: string; admin?: boolean }) => {
+      await withPipeline((p) => {
+        const made = p.people.create({ name, email: opts.email, admin: opts.admin === true }, CLI_ACTOR);
+        print(`added ${made.name} (${made.id})${made.admin ? ', admin' : ''}`);
+      });
+    });
+  person
+    .command('list')
+    .option('--json', 'print JSON')
+    .description('list people and their roles')
+    .action(async (opts: { json?: boolean }) => {
+      await withPipeline((p) => {
+        const roles = p.read.store.people.allRoles();
+        const list = p.read.store.people
+          .list()
+          .map((x) => ({ ...x, roles: roles.filter((r) => r.personId === x.id).map((r) => ({ app: r.app, role: r.role })) }));
+        if (opts.json) return print(JSON.stringify(list, null, 2));
+        for (const x of list) print(`${x.name.padEnd(20)} ${x.admin ? 'admin' : x.roles.map((r) => `${r.app}:${r.role}`).join(' ') || 'no roles'}`);
+      });
+    });
+  person
+    .command('grant <person> <app> <role>')
+    .description('give a person a role on an app: viewer, developer or releaser')
+    .action(async (who: string, app: string, role: string) => {
+      await withPipeline((p) => {
+        const done = p.people.grant(who, app, role, CLI_ACTOR);
+        print(`${done.person.name} is ${done.role} of ${done.app}${done.before && done.before !== done.role ? ` (was ${done.before})` : ''}`);
+      });
+    });
+  person
+    .command('revoke <person> <app>')
+    .description("take a person's role on an app away")
+    .action(async (who: string, app: string) => {
+      await withPipeline((p) => {
+        const done = p.people.revokeRole(who, app, CLI_ACTOR);
+        print(`${done.person.name} is no longer ${done.role} of ${done.app}`);
+      });
+    });
+  person
+    .command('admin <person> <on-or-off>')
+    .description('make a person an admin (on) or not (off)')
+    .action(async (who: string, state: string) => {
+      if (state !== 'on' && state !== 'off') throw new InvalidInputError('say on or off');
+      await withPipeline((p) => {
+        const done = p.people.setAdmin(who, state === 'on', CLI_ACTOR);
+        print(`${done.name} is ${done.admin ? 'an admin' : 'not an admin'}`);
+      });
+    });
+  person
+    .command('remove <person>')
+    .description('remove a person with their roles and tokens')
+    .action(async (who: string) => {
+      await withPipeline((p) => {
+        const done = p.people.remove(who, CLI_ACTOR);
+        print(`removed ${done.name}`);
+      });
+    });
+  person
+    .command('sign-in-link <person>')
+    .description('a one-time link that signs the person in to the UI (valid 30 minutes)')
+    .action(async (who: string) => {
+      await withPipeline((p) => {
+        const link = p.people.signInLink(who, CLI_ACTOR);
+        print(`${p.read.config.publicUrl}/sign-in/link/${link.secret}`);
+        print(`valid once, until ${link.expiresAt}`);
+      });
     });
 
   program
@@ -226,7 +338,11 @@ export async function runCli(argv: string[], services: CliServices): Promise<voi
     .option('--out <file>', 'where to write the archive (default: a new file in SLIPWAY_BACKUP_DIR, DATA_DIR/backups)')
     .description('write one archive of the whole installation (database, repos, keys, certificates), also while the server runs')
     .action(async (opts: { out?: string }) => {
-      const made = await withPipeline((p) => p.backups.create('cli', opts.out ? { out: opts.out } : {}));
+      const made = await withPipeline(async (p) => {
+        const archive = await p.backups.create('cli', opts.out ? { out: opts.out } : {});
+        p.audit(CLI_ACTOR, 'backup', { target: archive.name });
+        return archive;
+      });
       print(`wrote ${made.file}: ${made.apps.length} app(s), ${(made.size / 1024 / 1024).toFixed(1)} MiB, in ${(made.durationMs / 1000).toFixed(1)} s`);
       print('It holds the secrets key and every secret: keep it as private as the data folder.');
     });

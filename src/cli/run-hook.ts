@@ -34,7 +34,15 @@ export async function runHook(name: string, loadContext: () => HookContext): Pro
     const res = await post(
       `${ctx.url}/${name}`,
       ctx.secret,
-      JSON.stringify({ app: ctx.app, updates, pushOptions: ctx.pushOptions, pusher: ctx.pusher, quarantine: ctx.quarantine }),
+      JSON.stringify({
+        app: ctx.app,
+        updates,
+        pushOptions: ctx.pushOptions,
+        pusher: ctx.pusher,
+        pusherToken: ctx.pusherToken,
+        address: ctx.address,
+        quarantine: ctx.quarantine,
+      }),
     );
     if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) {
       say(`slipway: the server answered ${res.statusCode}: ${(await readAll(res)).slice(0, 300)}`);

@@ -137,6 +137,8 @@ export interface Config {
     readonly keepBuilds: number;
     /** Build, deployment and job-run logs kept of each kind (SLIPWAY_KEEP_LOGS); older files go, their rows stay. */
     readonly keepLogs: number;
+    /** Days the audit log keeps an entry (SLIPWAY_KEEP_AUDIT_DAYS); older entries are removed whole. */
+    readonly keepAuditDays: number;
   };
   /** A preview per branch (src/domain/branch-environment.ts): how many an app may have, and when an idle one stops. */
   readonly branchPreviews: {
@@ -570,6 +572,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
       keepReleases: parseInt(env, 'SLIPWAY_KEEP_RELEASES', 10, 0, 10_000),
       keepBuilds: parseInt(env, 'SLIPWAY_KEEP_BUILDS', 5, 0, 10_000),
       keepLogs: parseInt(env, 'SLIPWAY_KEEP_LOGS', 50, 1, 1_000_000),
+      keepAuditDays: parseInt(env, 'SLIPWAY_KEEP_AUDIT_DAYS', 365, 1, 100_000),
     },
     branchPreviews: {
       max: parseInt(env, 'SLIPWAY_MAX_BRANCH_PREVIEWS', 5, 0, 100),

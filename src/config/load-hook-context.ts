@@ -9,6 +9,9 @@ export interface HookContext {
   readonly app: string;
   readonly pushOptions: readonly string[];
   readonly pusher: string;
+  /** The id of the token that pushed (never the token): the server asks what its person may do with each ref. */
+  readonly pusherToken: string;
+  readonly address: string;
   /** receive-pack's quarantine folder during pre-receive (the pushed objects before refs move), if any. */
   readonly quarantine: string | undefined;
 }
@@ -27,5 +30,14 @@ export function loadHookContext(env: Readonly<Record<string, string | undefined>
     const v = env[`GIT_PUSH_OPTION_${i}`];
     if (v !== undefined) pushOptions.push(v);
   }
-  return Object.freeze({ url, secret, app, pushOptions, pusher: env.REMOTE_USER ?? '', quarantine: env.GIT_QUARANTINE_PATH || undefined });
+  return Object.freeze({
+    url,
+    secret,
+    app,
+    pushOptions,
+    pusher: env.REMOTE_USER ?? '',
+    pusherToken: env.SLIPWAY_PUSHER_TOKEN ?? '',
+    address: env.REMOTE_ADDR ?? '',
+    quarantine: env.GIT_QUARANTINE_PATH || undefined,
+  });
 }

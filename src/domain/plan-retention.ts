@@ -4,6 +4,11 @@
 // job runs) the newest stay, and any that is still written or belongs to what serves. src/pipeline/apply-retention.ts
 // gathers the facts and applies the plan.
 
+/** Audit entries from before this moment are removed (SLIPWAY_KEEP_AUDIT_DAYS): whole days back from `now`. */
+export function auditCutoff(now: Date, keepDays: number): string {
+  return new Date(now.getTime() - keepDays * 86_400_000).toISOString();
+}
+
 export type LogKind = 'builds' | 'deployments' | 'jobs';
 
 export const LOG_KINDS: readonly LogKind[] = ['builds', 'deployments', 'jobs'];

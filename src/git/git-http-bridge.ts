@@ -14,7 +14,12 @@ import { progressPackets, readSidebandAnswer, type ReceivePackReport } from './r
 
 export interface GitUser {
   name: string;
+  /** Handed to the hooks (SLIPWAY_PUSHER_TOKEN), which ask the server what this pusher may do with each ref. */
+  tokenId: string;
 }
+
+/** Whether the user may use this service on the app: 404 for an app they may not see, 403 with the reason. */
+export type GitDecision = { allowed: true } | { allowed: false; status: 403 | 404; reason: string };
 
 /** A push whose ref updates receive-pack reported done, as a post-receive hook would see it. */
 export interface LandedPush {
@@ -22,20 +27,24 @@ export interface LandedPush {
   updates: RefUpdate[];
   pushOptions: string[];
   pusher: string;
+  pusherToken: string;
+  address: string;
 }
 
-export interface GitHttpBridgeOptions {
+export interface GitHttpBridgeOptions<U extends GitUser = GitUser> {
   reposDir: string;
   /** Checks Basic credentials; null when they are missing or wrong. */
-  authenticate: (authorization: string | undefined) => GitUser | null;
+  authenticate: (authorization: string | undefined, address: string) => U | null;
   repoExists: (app: string) => boolean;
+  /** Cloning and fetching (`git-upload-pack`) or pushing (`git-receive-pack`). */
+  authorize: (user: U, app: string, service: 'git-upload-pack' | 'git-receive-pack') => GitDecision;
   /** Extra environment for git and the hooks it runs (how the hooks reach the server). */
   hookEnv: () => Record<string, string>;
   /**
    * Whether the pre-receive policy accepts these updates whatever happens meanwhile. Then the pre-receive hook is
    * told so (SLIPWAY_PUSH_ACCEPTED=1) and answers at once, sparing a process start-up on the push's path.
    */
-  acceptsPush?: (app: string, updates: RefUpdate[]) => boolean;
+  acceptsPush?: (app: string, updates: RefUpdate[], user: U) => boolean;
   /**
    * Takes over the post-receive hook's work for an accepted push: called as soon as receive-pack reports the refs
    * updated (before it would start the hook's process); each line said reaches the pusher as `remote: …`, and the
@@ -70,7 +79,7 @@ function backendCommand(path: string): { file: string; args: string[] } {
   return { file: 'git', args: ['http-backend'] };
 }
 
-export function createGitHttpBridge(options: GitHttpBridgeOptions): Middleware {
+export function createGitHttpBridge<U extends GitUser>(options: GitHttpBridgeOptions<U>): Middleware {
   const backend = backendCommand(options.path);
   return async (ctx, next) => {
     if (!ctx.path.startsWith('/git/')) return next();
@@ -91,7 +100,8 @@ export function createGitHttpBridge(options: GitHttpBridgeOptions): Middleware {
       ctx.body = 'not a git smart-HTTP URL (clone http://HOST/git/APP.git)\n';
       return;
     }
-    const user = options.authenticate(ctx.get('authorization') || undefined);
+    const address = ctx.req.socket.remoteAddress ?? '';
+    const user = options.authenticate(ctx.get('authorization') || undefined, address);
     if (!user) {
       ctx.set('WWW-Authenticate', 'Basic realm="slipway git", charset="UTF-8"');
       ctx.status = 401;
@@ -99,9 +109,18 @@ export function createGitHttpBridge(options: GitHttpBridgeOptions): Middleware {
       return;
     }
     const app = match[1]!;
-    if (!options.repoExists(app)) {
+    const decision = options.authorize(user, app, service === 'git-receive-pack' ? 'git-receive-pack' : 'git-upload-pack');
+    // An app the user may not see is answered as one that does not exist.
+    if (!options.repoExists(app) || (!decision.allowed && decision.status === 404)) {
       ctx.status = 404;
       ctx.body = `no app named ${app}\n`;
+      return;
+    }
+    if (!decision.allowed) {
+      // git prints a text/plain error body to the pusher as "remote: …".
+      ctx.status = 403;
+      ctx.type = 'text/plain';
+      ctx.body = `${decision.reason}\n`;
       return;
     }
     let head: { bytes: Buffer; ended: boolean } = { bytes: Buffer.alloc(0), ended: false };
@@ -111,12 +130,16 @@ export function createGitHttpBridge(options: GitHttpBridgeOptions): Middleware {
     if (action === 'git-receive-pack' && options.acceptsPush && !ctx.get('content-encoding')) {
       head = await readHead(ctx.req, (b) => b.length >= MAX_COMMANDS_BYTES || readPushCommands(b).status !== 'incomplete');
       const commands = readPushCommands(head.bytes);
-      accepted = commands.status === 'complete' && options.acceptsPush(app, commands.updates);
+      accepted = commands.status === 'complete' && options.acceptsPush(app, commands.updates, user);
       // Followed here only when the pusher can see progress (side-band) and receive-pack will report (the signal).
       const flavour = commands.status === 'complete' ? (['side-band-64k', 'side-band'] as const).find((c) => commands.capabilities.includes(c)) : undefined;
       const reports = commands.status === 'complete' && commands.capabilities.some((c) => c === 'report-status' || c === 'report-status-v2');
       if (accepted && commands.status === 'complete' && flavour && reports && options.followPush) {
-        follow = { push: { app, updates: commands.updates, pushOptions: commands.pushOptions, pusher: user.name }, flavour, run: options.followPush };
+        follow = {
+          push: { app, updates: commands.updates, pushOptions: commands.pushOptions, pusher: user.name, pusherToken: user.tokenId, address },
+          flavour,
+          run: options.followPush,
+        };
       }
     }
     ctx.status = 200; // Koa presets 404; the CGI status line below decides the real one
@@ -130,7 +153,8 @@ export function createGitHttpBridge(options: GitHttpBridgeOptions): Middleware {
         GIT_PROJECT_ROOT: options.reposDir,
         GIT_HTTP_EXPORT_ALL: '1',
         REMOTE_USER: user.name,
-        REMOTE_ADDR: ctx.req.socket.remoteAddress ?? '',
+        REMOTE_ADDR: address,
+        SLIPWAY_PUSHER_TOKEN: user.tokenId,
         REQUEST_METHOD: ctx.method,
         PATH_INFO: ctx.path.slice('/git'.length),
         QUERY_STRING: ctx.querystring,

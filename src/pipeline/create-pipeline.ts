@@ -7,12 +7,14 @@ import type { GenerationRecord } from '../store/generations-store.js';
 import type { JobRunRecord } from '../store/job-runs-store.js';
 import { createAppLocks } from './app-locks.js';
 import { createBackups, type Backups } from './backups.js';
-import { checkSession, signInWithToken, type SessionClaim } from '../auth/authenticate-session.js';
+import { checkSession, signInWithLink, signInWithToken, type SessionClaim } from '../auth/authenticate-session.js';
 import { authenticateToken, tokenFromBasic, tokenFromBearer, type Principal } from '../auth/authenticate-token.js';
-import { createToken } from '../auth/create-token.js';
+import { CLI_ACTOR, toActor, type Actor } from '../domain/actor.js';
+import type { TokenRecord } from '../store/tokens-store.js';
+import { createAuditRecorder, type RecordAudit } from './audit.js';
+import { createPeople, type People } from './people.js';
 import type { RefUpdate } from '../domain/classify-ref.js';
 import type { Logger } from '../shared/log.js';
-import type { TokenRecord } from '../store/tokens-store.js';
 import { createApp, type CreateAppInput } from './create-app.js';
 import { deleteApp } from './delete-app.js';
 import type { PipelineDeps } from './deps.js';
@@ -34,7 +36,7 @@ import { recordRefUpdates } from './record-ref-updates.js';
 import { revertGeneration } from './revert-generation.js';
 import { repairFromRepos, type RepairReport } from './repair-from-repos.js';
 import { appMetadataWritten } from './app-metadata.js';
-import { createSecrets, type Secrets } from './secrets.js';
+import { createSecrets } from './secrets.js';
 import { createDomains } from './domains.js';
 import type { DomainRecord } from '../store/domains-store.js';
 import { CERTIFICATES_OFF } from '../domain/certificate-state.js';
@@ -61,57 +63,72 @@ export interface Pipeline {
   /** What the apps named (or every app) take on disk: repo, images, logs; and their sum. */
   diskUse(apps?: readonly string[]): Promise<DiskUseReport>;
   /** An app's secrets per environment: names to show, values write-only; a change restarts the environment. */
-  readonly secrets: Secrets;
+  readonly secrets: AuditedSecrets;
   /** Archives of the whole installation: made, listed, found by name, scheduled (`backups.start()`, by the server). */
   readonly backups: Backups;
   /** Outbound webhooks per app and global: made, listed, removed, their deliveries; sent once `webhooks.start()` ran (the server). */
   readonly webhooks: Webhooks;
   /** Prometheus metrics (GET /metrics) and the traffic history behind the charts; timers started by the server. */
   readonly metrics: Metrics;
-  createApp(input: CreateAppInput): ReturnType<typeof createApp>;
+  createApp(input: CreateAppInput, by?: Actor): ReturnType<typeof createApp>;
   /**
    * Gives an environment of the app a custom domain (checked by src/domain/custom-domain.ts; 409 DOMAIN_TAKEN when
    * it is another app's) and emits a `domain` event. On Kubernetes the environment is redeployed for its Ingress.
    */
-  addDomain(app: string, environment: unknown, domain: unknown): { domain: DomainRecord; added: boolean };
+  addDomain(app: string, environment: unknown, domain: unknown, by?: Actor): { domain: DomainRecord; added: boolean };
   /** Takes a custom domain off the app (404 when it is not the app's) and emits a `domain` event. */
-  removeDomain(app: string, domain: unknown): DomainRecord;
+  removeDomain(app: string, domain: unknown, by?: Actor): DomainRecord;
   /** Cancels what deploys the app, waits for it, then removes what runs, the repo and the records. */
-  deleteApp(name: string): Promise<void>;
+  deleteApp(name: string, by?: Actor): Promise<void>;
   /**
    * Makes the database agree with the repos (repair-from-repos.ts) and lists other installations' leftovers on the
    * runtime; `prune` removes apps without a repo and what installations that no longer exist left.
    */
   repair(options?: { prune?: boolean }): Promise<RepairResult>;
   /** Whether pre-receive would accept these updates whatever happens meanwhile (the bridge then skips the hook). */
-  acceptsPush(app: string, updates: RefUpdate[]): boolean;
+  acceptsPush(app: string, updates: RefUpdate[], pusherToken: string): boolean;
   preReceive(input: HookInput, say: Say): Promise<boolean>;
   postReceive(input: HookInput, say: Say): Promise<void>;
   /** What publishing or rolling back would change, decided by the production rule; what publish and rollback apply. */
   releasePlan(app: string, action: ReleaseAction, options?: { to?: string }): Promise<ProductionMovePlan>;
   /** Publishes and waits (up to `waitMs`) for production to be live. */
-  publish(app: string, options: { commit?: string; by: string; waitMs?: number }): Promise<ReleaseResult>;
-  rollback(app: string, options: { to?: string; by: string; waitMs?: number }): Promise<ReleaseResult>;
+  publish(app: string, options: { commit?: string; by: Actor | string; waitMs?: number }): Promise<ReleaseResult>;
+  rollback(app: string, options: { to?: string; by: Actor | string; waitMs?: number }): Promise<ReleaseResult>;
   /** The releases production could roll back to, newest first. */
   rollbackChoices(app: string): Promise<RollbackChoice[]>;
-  runJob(app: string, environment: string): Promise<JobRunRecord>;
+  runJob(app: string, environment: string, by?: Actor): Promise<JobRunRecord>;
   /** An environment's runtime log lines: the last `tail`, then new ones while `follow`. */
   runtimeLogs(app: string, environment: string, options: { tail: number; follow: boolean }, signal?: AbortSignal): AsyncIterable<string>;
-  generate(app: string, prompt: unknown, by: string): GenerationRecord;
-  revertGeneration(id: string, by: string): Promise<GenerationRecord>;
-  authenticateBearer(authorization: string | undefined): Principal | null;
-  authenticateBasic(authorization: string | undefined): Principal | null;
-  /** Signing in to the UI with a token: the claim a session keeps (never the token), or null. */
-  signIn(token: unknown): SessionClaim | null;
-  /** Who a session's claim stands for, while its token still exists. */
+  generate(app: string, prompt: unknown, by: Actor | string): GenerationRecord;
+  revertGeneration(id: string, by: Actor | string): Promise<GenerationRecord>;
+  /** Who presented the token (its last use, time and address, is recorded). */
+  authenticateBearer(authorization: string | undefined, address?: string): Principal | null;
+  authenticateBasic(authorization: string | undefined, address?: string): Principal | null;
+  /** Signing in to the UI with a token: the claim a session keeps (never the token), or null. Recorded, failures too. */
+  signIn(token: unknown, address: string): SessionClaim | null;
+  /** Signing in with a one-time link an admin made: works once, before it expires. Recorded, failures too. */
+  signInWithLink(secret: unknown, address: string): SessionClaim | null;
+  /** Who a session's claim stands for, while its token (or its person) still exists. */
   checkSession(claim: unknown): Principal | null;
-  /** A new token: its value is returned once, only its hash is kept. */
+  /** A token of the first admin person, as `slipway token create --name NAME`: its value is returned once. */
   createToken(name: string): { token: string; record: TokenRecord };
+  /** People, roles, tokens and sign-in links (each change recorded in the audit log). */
+  readonly people: People;
+  /** Appends to the audit log (for changes made outside the commands here, such as backups from the UI). */
+  readonly audit: RecordAudit;
   /**
    * Orderly shutdown: stops taking work, cancels builds, deployments, generations and job runs, waits (at most
    * `graceMs`) until each has recorded where it stopped, then closes the store.
    */
   close(graceMs?: number): Promise<void>;
+}
+
+/** The secrets, with who sets or removes each (recorded by name, never the value). */
+export interface AuditedSecrets {
+  names(app: string, environment: string): string[];
+  missing(app: string, environment: string): Promise<string[]>;
+  set(app: string, environment: string, name: unknown, value: unknown, by?: Actor): Promise<void>;
+  remove(app: string, environment: string, name: unknown, by?: Actor): Promise<void>;
 }
 
 export type RepairResult = RepairReport & {
@@ -163,6 +180,22 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const metrics = createMetrics(deps);
   const backups = createBackups(deps, work);
   const webhooks = createWebhooks(deps);
+  const audit: RecordAudit = createAuditRecorder(deps);
+  const secrets = createSecrets(deps, restartEnvironment);
+  const people = createPeople(deps, audit);
+  // Sign-ins are recorded whether they work or not: a run of failures from one address is worth seeing.
+  const recordSignIn = (claim: SessionClaim | null, via: 'token' | 'link', address: string): void => {
+    if (!claim) {
+      audit({ personId: null, name: 'unknown', token: null, address }, 'sign-in.failed', { detail: { via } });
+      return;
+    }
+    const principal = checkSession(deps, claim);
+    audit({ personId: principal?.personId ?? null, name: claim.name, token: principal?.tokenName ?? null, address }, 'sign-in', { detail: { via } });
+  };
+  const released = (result: ReleaseResult, by: Actor | string): ReleaseResult => {
+    audit(by, result.action, { app: result.deployment.app, target: result.tag, detail: { commit: result.commit } });
+    return result;
+  };
   return {
     read: {
       config: deps.config,
@@ -180,26 +213,45 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     scheduler,
     retention,
     diskUse: (apps) => measureDiskUse(deps, apps),
-    secrets: createSecrets(deps, restartEnvironment),
+    secrets: {
+      names: secrets.names,
+      missing: secrets.missing,
+      async set(app, environment, name, value, by) {
+        await secrets.set(app, environment, name, value);
+        audit(by, 'secret.set', { app, target: `${environment}/${String(name)}` });
+      },
+      async remove(app, environment, name, by) {
+        await secrets.remove(app, environment, name);
+        audit(by, 'secret.removed', { app, target: `${environment}/${String(name)}` });
+      },
+    },
     backups,
     webhooks,
     metrics,
-    createApp: async (input) => {
+    createApp: async (input, by) => {
       work.checkOpen();
       const app = await createApp(deps, input);
+      audit(by, 'app.created', { app: app.name, detail: { template: app.template } });
       await recordRefUpdates(deps, app.name, [{ ref: MAIN_REF, oldSha: ZERO_SHA, newSha: app.commit }], { by: 'slipway', trigger: 'create' });
       void reconciler.wake(app.name);
       return app;
     },
-    addDomain: (app, environment, domain) => {
+    addDomain: (app, environment, domain, by) => {
       work.checkOpen();
-      return domains.add(app, environment, domain);
+      const result = domains.add(app, environment, domain);
+      if (result.added) audit(by, 'domain.added', { app, target: result.domain.domain, detail: { environment: result.domain.environment } });
+      return result;
     },
-    removeDomain: (app, domain) => {
+    removeDomain: (app, domain, by) => {
       work.checkOpen();
-      return domains.remove(app, domain);
+      const removed = domains.remove(app, domain);
+      audit(by, 'domain.removed', { app, target: removed.domain, detail: { environment: removed.environment } });
+      return removed;
     },
-    deleteApp: removeApp,
+    deleteApp: async (name, by) => {
+      await removeApp(name);
+      audit(by, 'app.deleted', { app: name });
+    },
     async repair({ prune = false } = {}) {
       work.checkOpen();
       const report = await repairFromRepos(deps, { prune, removeApp });
@@ -219,25 +271,57 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       for (const r of report.restored) void reconciler.wake(r.app);
       return { ...report, others, othersError, removedOthers };
     },
-    acceptsPush: (app, updates) => acceptsWithoutHook(deps, { app, updates }),
+    acceptsPush: (app, updates, pusherToken) => acceptsWithoutHook(deps, { app, updates, pusherToken }),
     preReceive: (input, say) => preReceive(deps, input, say),
-    postReceive: (input, say) => postReceive(deps, reconciler, input, say),
+    postReceive: (input, say) => {
+      // The refs have moved: the push is recorded before its build and deploy are followed.
+      const token = input.pusherToken ? deps.store.tokens.get(input.pusherToken) : undefined;
+      const actor: Actor = {
+        personId: token?.personId ?? (input.pusherToken === 'env' ? 'per_admin' : null),
+        name: input.pusher || 'unknown',
+        token: token?.name ?? (input.pusherToken === 'env' ? 'SLIPWAY_ADMIN_TOKEN' : null),
+        address: input.address ?? null,
+      };
+      for (const u of input.updates) audit(actor, 'push', { app: input.app, target: u.ref, detail: { old: u.oldSha, new: u.newSha } });
+      return postReceive(deps, reconciler, input, say);
+    },
     releasePlan: (app, action, options = {}) => planProductionMove(deps, app, action, options),
-    publish: async (app, options) => settle(await releaseOf(app, 'publish', options.commit, options.by), options.waitMs),
-    rollback: async (app, options) => settle(await releaseOf(app, 'rollback', options.to, options.by), options.waitMs),
-    generate: (app, prompt, by) => startGeneration(deps, reconciler, work, app, prompt, by),
-    revertGeneration: (id, by) => {
+    publish: async (app, options) => settle(released(await releaseOf(app, 'publish', options.commit, toActor(options.by).name), options.by), options.waitMs),
+    rollback: async (app, options) => settle(released(await releaseOf(app, 'rollback', options.to, toActor(options.by).name), options.by), options.waitMs),
+    generate: (app, prompt, by) => {
+      const generation = startGeneration(deps, reconciler, work, app, prompt, toActor(by).name);
+      audit(by, 'generation', { app, target: generation.id, detail: { prompt: generation.prompt.slice(0, 500) } });
+      return generation;
+    },
+    revertGeneration: async (id, by) => {
       work.checkOpen();
-      return revertGeneration(deps, reconciler, id, by);
+      const revert = await revertGeneration(deps, reconciler, id, toActor(by).name);
+      audit(by, 'generation.reverted', { app: revert.app, target: id, detail: { revert: revert.id } });
+      return revert;
     },
     rollbackChoices: (app) => listRollbackChoices(deps, app),
     runtimeLogs: (app, environment, options, signal) => readRuntimeLogs(deps, app, environment, options, signal),
-    runJob: async (app, environment) => (await startJobRun(deps, app, environment, 'manual', work)).run,
-    authenticateBearer: (a) => authenticateToken(deps, tokenFromBearer(a)),
-    authenticateBasic: (a) => authenticateToken(deps, tokenFromBasic(a)),
-    signIn: (token) => signInWithToken(deps, token),
+    runJob: async (app, environment, by) => {
+      const { run } = await startJobRun(deps, app, environment, 'manual', work);
+      audit(by, 'job.run', { app, target: run.id, detail: { environment } });
+      return run;
+    },
+    authenticateBearer: (a, address) => authenticateToken(deps, tokenFromBearer(a), address),
+    authenticateBasic: (a, address) => authenticateToken(deps, tokenFromBasic(a), address),
+    signIn: (token, address) => {
+      const claim = signInWithToken(deps, token, address);
+      recordSignIn(claim, 'token', address);
+      return claim;
+    },
+    signInWithLink: (secret, address) => {
+      const claim = signInWithLink(deps, secret);
+      recordSignIn(claim, 'link', address);
+      return claim;
+    },
     checkSession: (claim) => checkSession(deps, claim),
-    createToken: (name) => createToken(deps, name),
+    createToken: (name) => people.createToken({ name, personId: people.firstAdmin().id }, CLI_ACTOR),
+    people,
+    audit,
     async close(graceMs = 20_000) {
       const left = work.drain(graceMs);
       const retained = retention.stop();

@@ -12,6 +12,9 @@ import { resolveRef } from '../git/read-refs.js';
 import { repoPath } from '../git/repo-path.js';
 import { InvalidInputError, NotFoundError, messageOf } from '../shared/errors.js';
 import { environmentUrl } from '../domain/host-for.js';
+import { authorize } from '../domain/authorize.js';
+import { pushActionFor } from '../domain/push-action.js';
+import { principalOfTokenId } from '../auth/authenticate-token.js';
 import type { PipelineDeps } from './deps.js';
 import { branchEnvironmentOf, previewBranches } from './branch-previews.js';
 import { buildFacts, productionEnvironment } from './move-production.js';
@@ -25,6 +28,10 @@ export interface HookInput {
   updates: RefUpdate[];
   pushOptions: string[];
   pusher: string;
+  /** The id of the token that pushed (the bridge puts it in git's environment): who pushes, and what they may. */
+  pusherToken?: string;
+  /** Where the push came from. */
+  address?: string;
   /** receive-pack's quarantine folder (pre-receive): the pushed objects, before refs move. */
   quarantine?: string;
 }
@@ -57,17 +64,33 @@ export function parseHookInput(body: unknown): HookInput {
     updates,
     pushOptions,
     pusher: typeof b.pusher === 'string' ? b.pusher.slice(0, 100) : '',
+    ...(typeof b.pusherToken === 'string' && b.pusherToken ? { pusherToken: b.pusherToken.slice(0, 100) } : {}),
+    ...(typeof b.address === 'string' && b.address ? { address: b.address.slice(0, 100) } : {}),
     ...(typeof b.quarantine === 'string' && b.quarantine ? { quarantine: b.quarantine } : {}),
   };
+}
+
+/** What the pusher may not do of these updates (the role check): a reason per refused ref. */
+export function refuseByRole(deps: Pick<PipelineDeps, 'config' | 'store'>, input: Pick<HookInput, 'app' | 'updates' | 'pusherToken'>): Map<string, string> {
+  const principal = input.pusherToken ? principalOfTokenId(deps, input.pusherToken) : null;
+  const refused = new Map<string, string>();
+  for (const update of input.updates) {
+    const decision = principal
+      ? authorize(principal.grant, pushActionFor(update, deps.config.environments), input.app)
+      : { allowed: false as const, reason: 'the token that pushed is no longer valid' };
+    if (!decision.allowed) refused.set(update.ref, decision.reason);
+  }
+  return refused;
 }
 
 /** Returns whether the push may go on; refusals are said with their reason. */
 export async function preReceive(deps: Pick<PipelineDeps, 'config' | 'store'>, input: HookInput, say: Say): Promise<boolean> {
   if (!deps.store.apps.get(input.app)) throw new NotFoundError(`no app named ${input.app}`);
+  const byRole = refuseByRole(deps, input);
   let ok = true;
   for (const update of input.updates) {
     const verdict = checkRefUpdate(update, deps.config.environments);
-    const reason = verdict.ok ? await refuseProductionMove(deps, input, update) : verdict.reason;
+    const reason = byRole.get(update.ref) ?? (verdict.ok ? await refuseProductionMove(deps, input, update) : verdict.reason);
     if (reason) {
       say(`refused ${update.ref}: ${reason}`);
       ok = false;
@@ -114,10 +137,11 @@ async function refuseProductionMove(deps: Pick<PipelineDeps, 'config' | 'store'>
  * build record is consulted (so not for publishing or moving production). The git bridge checks this before
  * receive-pack runs and spares the pre-receive hook its process start-up; anything else goes through the hook.
  */
-export function acceptsWithoutHook(deps: Pick<PipelineDeps, 'config' | 'store'>, input: Pick<HookInput, 'app' | 'updates'>): boolean {
+export function acceptsWithoutHook(deps: Pick<PipelineDeps, 'config' | 'store'>, input: Pick<HookInput, 'app' | 'updates' | 'pusherToken'>): boolean {
   if (!deps.store.apps.get(input.app)) return false;
   // A new branch preview depends on the app's other branches (the cap): the hook asks.
   if (makesBranchPreviews(deps, input.updates)) return false;
+  if (refuseByRole(deps, input).size > 0) return false;
   return input.updates.every((update) => {
     if (!checkRefUpdate(update, deps.config.environments).ok) return false;
     const { kind } = classifyRefUpdate(update, deps.config.environments);

@@ -5,6 +5,7 @@ import { messageOf } from '../shared/errors.js';
 import type { AppLocks } from './app-locks.js';
 import { applyRetention, type RetentionDeps, type RetentionOutcome } from './apply-retention.js';
 import type { PipelineDeps } from './deps.js';
+import { auditCutoff } from '../domain/plan-retention.js';
 
 export interface Retention {
   /** Follows the pipeline's events and runs over every app now and on a timer (not while the pipeline is paused). */
@@ -52,7 +53,20 @@ export function createRetention(deps: RetentionDeps & Pick<PipelineDeps, 'events
     });
   }
 
+  // The audit log and spent sign-in links are installation-wide: pruned with every run over all apps.
+  const pruneRecords = (): number => {
+    const cutoff = auditCutoff(new Date(), deps.config.retention.keepAuditDays);
+    const removed = deps.store.audit.prune(cutoff);
+    deps.store.signInLinks.prune(new Date().toISOString());
+    if (removed > 0) log.info('removed old audit entries', { removed, before: cutoff });
+    return removed;
+  };
   const everyApp = () => {
+    try {
+      pruneRecords();
+    } catch (e) {
+      log.warn('could not prune the audit log; it is tried again in ten minutes', { error: messageOf(e) });
+    }
     for (const a of deps.store.apps.list()) soon(a.name);
   };
 
@@ -67,7 +81,10 @@ export function createRetention(deps: RetentionDeps & Pick<PipelineDeps, 'events
       timer = setInterval(everyApp, INTERVAL_MS);
       timer.unref();
     },
-    run: (app) => Promise.all((app ? [app] : deps.store.apps.list().map((a) => a.name)).map(schedule)),
+    run: async (app) => {
+      if (!app) pruneRecords();
+      return Promise.all((app ? [app] : deps.store.apps.list().map((a) => a.name)).map(schedule));
+    },
     async stop() {
       stopping.abort(new Error('Slipway is shutting down'));
       clearInterval(timer);

@@ -15,11 +15,18 @@ import { createRetentionStore, type RetentionStore } from './retention-store.js'
 import { createTokensStore, type TokensStore } from './tokens-store.js';
 import { createWebhooksStore, type WebhooksStore } from './webhooks-store.js';
 import { createTrafficHistoryStore, type TrafficHistoryStore } from './traffic-history-store.js';
+import { createPeopleStore, type PeopleStore } from './people-store.js';
+import { createSignInLinksStore, type SignInLinksStore } from './sign-in-links-store.js';
+import { createAuditStore, type AuditStore } from './audit-store.js';
 
 export interface Store {
   readonly db: Db;
   readonly apps: AppsStore;
   readonly tokens: TokensStore;
+  readonly people: PeopleStore;
+  readonly signInLinks: SignInLinksStore;
+  /** Who changed what, when and from where (append-only). */
+  readonly audit: AuditStore;
   readonly refUpdates: RefUpdatesStore;
   readonly builds: BuildsStore;
   readonly deployments: DeploymentsStore;
@@ -50,6 +57,9 @@ export function createStore(path: string): Store {
     db,
     apps: createAppsStore(db),
     tokens: createTokensStore(db),
+    people: createPeopleStore(db),
+    signInLinks: createSignInLinksStore(db),
+    audit: createAuditStore(db),
     refUpdates: createRefUpdatesStore(db),
     builds: createBuildsStore(db),
     deployments: createDeploymentsStore(db),

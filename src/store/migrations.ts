@@ -234,4 +234,71 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX traffic_history_age ON traffic_history (step, start);
     `,
   },
+  {
+    version: 8,
+    name: 'people, roles, scoped tokens, sign-in links, the audit log',
+    // Every token becomes a person's: tokens made before people existed were all admin tokens, so they go to the
+    // person "admin" (made here, an admin), and an existing installation keeps working as before.
+    sql: `
+      CREATE TABLE people (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        email TEXT,
+        admin INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1)),
+        created_at TEXT NOT NULL
+      );
+      INSERT INTO people (id, name, admin, created_at) VALUES ('per_admin', 'admin', 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+      CREATE TABLE roles (
+        person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'developer', 'releaser')),
+        granted_at TEXT NOT NULL,
+        PRIMARY KEY (person_id, app)
+      );
+      CREATE INDEX roles_app ON roles (app);
+      CREATE TABLE tokens_v6 (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        app TEXT,
+        scopes TEXT NOT NULL DEFAULT '',
+        expires_at TEXT,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        last_used_from TEXT
+      );
+      INSERT INTO tokens_v6 (id, name, hash, person_id, created_at, last_used_at)
+        SELECT id, name, hash, 'per_admin', created_at, last_used_at FROM tokens;
+      DROP TABLE tokens;
+      ALTER TABLE tokens_v6 RENAME TO tokens;
+      CREATE INDEX tokens_person ON tokens (person_id, name);
+      CREATE TABLE sign_in_links (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+      );
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        person_id TEXT,
+        person TEXT NOT NULL,
+        token TEXT,
+        address TEXT,
+        action TEXT NOT NULL,
+        app TEXT,
+        target TEXT,
+        detail TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX audit_at ON audit (at);
+      CREATE INDEX audit_app ON audit (app, id);
+      CREATE INDEX audit_person ON audit (person_id, id);
+      -- Append-only: a row once written is never changed (retention deletes whole old rows, nothing else does).
+      CREATE TRIGGER audit_append_only BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    `,
+  },
 ];

@@ -11,6 +11,8 @@ import type { SecretsStore } from './secrets-store.js';
 import type { TokensStore } from './tokens-store.js';
 import type { WebhooksStore } from './webhooks-store.js';
 import type { TrafficHistoryStore } from './traffic-history-store.js';
+import type { PeopleStore } from './people-store.js';
+import type { AuditStore } from './audit-store.js';
 
 export interface ReadStore {
   readonly apps: Pick<AppsStore, 'get' | 'list'>;
@@ -23,8 +25,10 @@ export interface ReadStore {
   /** Names only: values are write-only outside the pipeline. */
   readonly secrets: Pick<SecretsStore, 'names'>;
   /** `verify` is left out: it marks the token used. */
-  readonly tokens: Pick<TokensStore, 'count' | 'list'>;
+  readonly tokens: Pick<TokensStore, 'count' | 'list' | 'get'>;
   /** Hooks without their secrets, deliveries and attempts; `secret` is left out (only the sender reads it). */
   readonly webhooks: Pick<WebhooksStore, 'get' | 'list' | 'delivery' | 'deliveries' | 'attempts'>;
   readonly trafficHistory: Pick<TrafficHistoryStore, 'list' | 'requests'>;
+  readonly people: Pick<PeopleStore, 'get' | 'byName' | 'list' | 'roles' | 'rolesForApp' | 'allRoles' | 'countAdmins'>;
+  readonly audit: Pick<AuditStore, 'list'>;
 }

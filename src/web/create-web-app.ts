@@ -29,6 +29,11 @@ import type { BuildContexts } from '../pipeline/build-contexts.js';
 import { createUi } from './ui/create-ui.js';
 import { loadSessionKeys } from './ui/session-keys.js';
 import { createSessionMiddleware, principalOf } from './ui/ui-session.js';
+import { apiPeopleRoutes } from './routes/api-people.js';
+import { guardRoutes, unusedRules, type GuardedRoute } from './route-guard.js';
+import { routeRules } from './route-rules.js';
+import { authorize } from '../domain/authorize.js';
+import { pushActionFor } from '../domain/push-action.js';
 
 export interface WebAppOptions {
   pipeline: Pipeline;
@@ -47,7 +52,10 @@ const notFound: Middleware = async (ctx) => {
   throw new NotFoundError(`nothing at ${ctx.method} ${ctx.path}`);
 };
 
-export function createWebApp(options: WebAppOptions): Koa {
+/** The Koa app, with every API and UI route and the rule that guards it (the role table test asks each). */
+export type WebApp = Koa & { readonly routes: readonly GuardedRoute[] };
+
+export function createWebApp(options: WebAppOptions): WebApp {
   const { pipeline } = options;
   const { config } = pipeline.read;
   const { log } = pipeline;
@@ -75,10 +83,17 @@ export function createWebApp(options: WebAppOptions): Koa {
   app.use(
     createGitHttpBridge({
       reposDir: reposDir(config.dataDir),
-      authenticate: (a) => pipeline.authenticateBasic(a),
+      authenticate: (a, address) => {
+        const p = pipeline.authenticateBasic(a, address);
+        return p ? { name: p.name, tokenId: p.tokenId, grant: p.grant } : null;
+      },
       repoExists: (name) => pipeline.read.store.apps.get(name) !== undefined && existsSync(repoPath(config.dataDir, name)),
+      // Cloning needs viewer; pushing needs developer (what each ref may do is the pre-receive check's).
+      authorize: (user, app, service) => authorize(user.grant, service === 'git-receive-pack' ? 'git:push' : 'git:fetch', app),
       hookEnv: options.hookEnv,
-      acceptsPush: (name, updates) => pipeline.acceptsPush(name, updates),
+      acceptsPush: (name, updates, user) =>
+        // Only pushes whose every ref the pusher may move skip the hook; the hook says why the others are refused.
+        updates.every((u) => authorize(user.grant, pushActionFor(u, config.environments), name).allowed) && pipeline.acceptsPush(name, updates, user.tokenId),
       followPush: (push, say) => pipeline.postReceive(push, (line) => say(redact(line))),
       maxPushBytes: config.maxPushBytes,
       path: config.path,
@@ -92,7 +107,8 @@ export function createWebApp(options: WebAppOptions): Koa {
   // MCP for agents: bearer token, its raw body read by the SDK's transport (so before any body parser).
   app.use(mcpRoutes(pipeline));
 
-  const ui = createUi(pipeline, { strictViews: options.strictViews ?? false });
+  const rules = routeRules(pipeline.read);
+  const ui = createUi(pipeline, { strictViews: options.strictViews ?? false, rules });
   app.use(ui.assets);
   // Sessions are read lazily (only routes that look at ctx.session parse the cookie).
   app.use(createSessionMiddleware(app, loadSessionKeys(config.dataDir), config.publicUrl, config.https.mode !== 'off'));
@@ -104,7 +120,7 @@ export function createWebApp(options: WebAppOptions): Koa {
   app.use(
     onlyApi(
       requireToken(
-        (a) => pipeline.authenticateBearer(a),
+        (a, address) => pipeline.authenticateBearer(a, address),
         (ctx) => principalOf(pipeline, ctx),
       ),
     ),
@@ -120,7 +136,12 @@ export function createWebApp(options: WebAppOptions): Koa {
     apiBackupsRoutes(pipeline),
     ...apiWebhooksRoutes(pipeline),
     apiWhoamiRoutes(pipeline),
+    apiPeopleRoutes(pipeline),
   ];
+  // Every route gets its rule (fail closed: a route without one, or a rule without a route, stops the app here).
+  const routes = [...guardRoutes(apiRouters, rules), ...ui.routes];
+  const stale = unusedRules(routes, rules);
+  if (stale.length > 0) throw new Error(`authorisation rules for routes that do not exist: ${stale.join(', ')}`);
   for (const router of apiRouters) app.use(router.routes());
   // The API ends here: what no route answered is a 405 or a JSON 404, never one of the UI's pages.
   app.use(onlyApi(refuseOtherMethods(apiRouters)));
@@ -129,5 +150,5 @@ export function createWebApp(options: WebAppOptions): Koa {
   for (const m of ui.pages) app.use(m);
 
   app.use(notFound);
-  return app;
+  return Object.assign(app, { routes });
 }

@@ -19,7 +19,8 @@ export function wantsEventStream(ctx: Context): boolean {
 /** Opens the stream, counted against the token's streams (createWebApp's limit): refused with 429 past it. */
 export function openSse(ctx: Context): SseStream {
   const limits = ctx.state.streamLimits as StreamLimits | undefined;
-  const release = limits?.open((ctx.state.principal as { name?: string } | undefined)?.name ?? 'anonymous') ?? (() => undefined);
+  const principal = ctx.state.principal as { name?: string; tokenId?: string } | undefined;
+  const release = limits?.open(principal?.tokenId ?? principal?.name ?? 'anonymous') ?? (() => undefined);
   ctx.req.socket.setTimeout(0);
   ctx.req.socket.setNoDelay(true);
   ctx.req.socket.setKeepAlive(true);

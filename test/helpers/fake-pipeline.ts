@@ -42,6 +42,8 @@ export interface FakePipeline {
   push(app: string, options?: { ref?: string; files?: Record<string, string>; pushOptions?: string[] }): Promise<PushResult>;
   /** Moves a ref with git alone: no hook ran (Slipway was down, or crashed before post-receive). */
   moveRef(app: string, ref: string, options?: { files?: Record<string, string> }): Promise<string>;
+  /** The id of an admin token (made once), for hook input: the pre-receive check asks what its person may push. */
+  pusherToken(): string;
   /** One reconcile pass over the app (what the timer does every 30 s). */
   pass(app: string): Promise<void>;
   /** Stops as the server does (reconciler, job timers, then the store), keeping the data folder. */
@@ -92,6 +94,7 @@ export async function createFakePipeline(options: FakePipelineOptions = {}): Pro
   });
   await pipeline.reconciler.start();
   let closed = false;
+  let adminTokenId: string | undefined;
 
   const gitdir = (app: string) => repoPath(config.dataDir, app);
 
@@ -136,6 +139,10 @@ export async function createFakePipeline(options: FakePipelineOptions = {}): Pro
     },
     async moveRef(app, ref, { files = {} } = {}) {
       return (await commitOn(app, ref, { 'CHANGES.md': `${Date.now()}\n`, ...files })).commit;
+    },
+    pusherToken() {
+      adminTokenId ??= pipeline.createToken('fake-pipeline pusher').record.id;
+      return adminTokenId;
     },
     pass: (app) => pipeline.reconciler.wake(app),
     async close() {

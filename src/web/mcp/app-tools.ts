@@ -9,6 +9,7 @@ import { domainAnswer } from '../api-records.js';
 import { environmentViews } from '../view-models/environment-views.js';
 import { defineTool, ok, type McpToolContext } from './define-tool.js';
 import { appField, existingApp } from './mcp-inputs.js';
+import { visibleApps } from './mcp-access.js';
 import { waitForEnvironment } from './wait-for-environment.js';
 
 export function registerAppTools(server: McpServer, ctx: McpToolContext): void {
@@ -22,7 +23,7 @@ export function registerAppTools(server: McpServer, ctx: McpToolContext): void {
     description: 'List every app on this Slipway server with its template, clone URL and environment URLs.',
     input: {},
     annotations: { readOnlyHint: true, openWorldHint: false },
-    run: async () => ok({ apps: read.store.apps.list().map((a) => toAppView(read.config, a)) }),
+    run: async () => ok({ apps: visibleApps(ctx.principal, read.store.apps.list()).map((a) => toAppView(read.config, a)) }),
   });
 
   defineTool(server, ctx, {
@@ -40,7 +41,7 @@ export function registerAppTools(server: McpServer, ctx: McpToolContext): void {
     },
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     run: async (args, extra) => {
-      const app = await pipeline.createApp({ name: args.name, template: args.template, description: args.description ?? '' });
+      const app = await pipeline.createApp({ name: args.name, template: args.template, description: args.description ?? '' }, ctx.principal.actor);
       const preview = previewEnvironment(read.config.environments);
       const deployment =
         preview && (args.waitSeconds ?? 180) > 0
@@ -87,7 +88,7 @@ export function registerAppTools(server: McpServer, ctx: McpToolContext): void {
     run: async (args) => {
       const name = existingApp(read, args.app);
       if (args.confirm !== name) throw new InvalidInputError(`confirm must be the app name "${name}" to delete it`);
-      await pipeline.deleteApp(name);
+      await pipeline.deleteApp(name, ctx.principal.actor);
       return ok({ deleted: name });
     },
   });

@@ -42,7 +42,7 @@ export function defineTool<Shape extends ZodRawShapeCompat>(server: McpServer, c
   if (!mayUseTool(ctx.principal, tool.name)) return;
   const handler = async (args: ShapeOutput<Shape>, extra: ToolExtra): Promise<CallToolResult> => {
     try {
-      checkMayUseTool(ctx.principal, tool.name);
+      checkMayUseTool(ctx.principal, tool.name, args as Record<string, unknown>, ctx.pipeline.read);
       const outcome = await tool.run(args, extra);
       const json = JSON.stringify(outcome.result, null, 2);
       if (outcome.failure === undefined) return { content: [{ type: 'text', text: json }], structuredContent: outcome.result };

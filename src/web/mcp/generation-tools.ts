@@ -43,7 +43,7 @@ export function registerGenerationTools(server: McpServer, ctx: McpToolContext):
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     run: async (args, extra) => {
       const app = existingApp(read, args.app);
-      const started = pipeline.generate(app, args.request, ctx.principal.name);
+      const started = pipeline.generate(app, args.request, ctx.principal.actor);
       const followed = await followGeneration(read, started, extra, (args.waitSeconds ?? 900) * 1000);
       return generationOutcome(read, started.id, followed);
     },

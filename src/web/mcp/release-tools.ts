@@ -75,7 +75,7 @@ export function registerReleaseTools(server: McpServer, ctx: McpToolContext): vo
       const app = existingApp(read, args.app);
       const result = await pipeline.publish(app, {
         ...(args.commit ? { commit: args.commit } : {}),
-        by: principal.name,
+        by: principal.actor,
         waitMs: (args.waitSeconds ?? 120) * 1000,
       });
       return releaseOutcome(read, app, result);
@@ -95,7 +95,7 @@ export function registerReleaseTools(server: McpServer, ctx: McpToolContext): vo
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     run: async (args) => {
       const app = existingApp(read, args.app);
-      const result = await pipeline.rollback(app, { ...(args.to ? { to: args.to } : {}), by: principal.name, waitMs: (args.waitSeconds ?? 120) * 1000 });
+      const result = await pipeline.rollback(app, { ...(args.to ? { to: args.to } : {}), by: principal.actor, waitMs: (args.waitSeconds ?? 120) * 1000 });
       return releaseOutcome(read, app, result);
     },
   });

@@ -27,7 +27,7 @@ export function registerSettingsTools(server: McpServer, ctx: McpToolContext): v
     run: async (args) => {
       const app = existingApp(read, args.app);
       const environment = knownEnvironment(read, args.environment);
-      await pipeline.secrets.set(app, environment, args.name, args.value);
+      await pipeline.secrets.set(app, environment, args.name, args.value, ctx.principal.actor);
       return ok({ app, environment, name: args.name, set: true, names: pipeline.secrets.names(app, environment) });
     },
   });
@@ -44,7 +44,7 @@ export function registerSettingsTools(server: McpServer, ctx: McpToolContext): v
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     run: async (args, extra) => {
       const app = existingApp(read, args.app);
-      const started = await pipeline.runJob(app, knownEnvironment(read, args.environment));
+      const started = await pipeline.runJob(app, knownEnvironment(read, args.environment), ctx.principal.actor);
       const run = await waitForRun(read, started, (args.waitSeconds ?? 60) * 1000, extra.signal);
       const log = readLogText(run.logPath, { lines: 100, whole: false });
       const result = { run: jobRunAnswer(run), log };

@@ -5,18 +5,27 @@ import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { domainAnswer } from '../api-records.js';
 import { existingAppName } from '../existing-app-name.js';
 import { branchPreviewViews } from '../view-models/branch-preview-view.js';
+import { actorOf, principalOf } from '../route-guard.js';
+import { seesApp } from '../../domain/authorize.js';
 
 export function apiAppsRoutes(pipeline: Pipeline): Router {
   const router = new Router({ prefix: '/api/apps' });
   const { read } = pipeline;
 
   router.get('/', (ctx) => {
-    ctx.body = { apps: read.store.apps.list().map((a) => toAppView(read.config, a)) };
+    // Only the apps the caller has a role on (all of them for an admin): the others do not exist for them.
+    const { grant } = principalOf(ctx)!;
+    ctx.body = {
+      apps: read.store.apps
+        .list()
+        .filter((a) => seesApp(grant, a.name))
+        .map((a) => toAppView(read.config, a)),
+    };
   });
 
   router.post('/', async (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const app = await pipeline.createApp({ name: body.name, template: body.template, description: body.description });
+    const app = await pipeline.createApp({ name: body.name, template: body.template, description: body.description }, actorOf(ctx));
     ctx.status = 201;
     ctx.body = { app: { ...toAppView(read.config, app), commit: app.commit } };
   });
@@ -40,7 +49,7 @@ export function apiAppsRoutes(pipeline: Pipeline): Router {
   });
 
   router.delete('/:name', async (ctx) => {
-    await pipeline.deleteApp(existingAppName(read.store, ctx));
+    await pipeline.deleteApp(existingAppName(read.store, ctx), actorOf(ctx));
     ctx.status = 204;
   });
 

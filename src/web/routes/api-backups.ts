@@ -2,15 +2,9 @@
 // with the last attempt and the schedule, download one by name.
 import { createReadStream } from 'node:fs';
 import Router from '@koa/router';
-import type { Context } from 'koa';
-import type { Principal } from '../../auth/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
-import { ForbiddenError } from '../../shared/errors.js';
 import { backupDownloadUrl, backupStatusAnswer } from '../backup-answers.js';
-
-function requireAdmin(ctx: Context): void {
-  if ((ctx.state.principal as Principal | undefined)?.role !== 'admin') throw new ForbiddenError('backups need an admin token');
-}
+import { actorOf } from '../route-guard.js';
 
 export function apiBackupsRoutes(pipeline: Pipeline): Router {
   const router = new Router({ prefix: '/api/backups' });
@@ -18,7 +12,6 @@ export function apiBackupsRoutes(pipeline: Pipeline): Router {
   const { schedule, keep } = pipeline.read.config.backup;
 
   router.get('/', async (ctx) => {
-    requireAdmin(ctx);
     const list = await backups.list();
     ctx.body = {
       backups: list.map((b) => ({ ...b, downloadUrl: backupDownloadUrl(b.name) })),
@@ -29,8 +22,8 @@ export function apiBackupsRoutes(pipeline: Pipeline): Router {
     };
   });
   router.post('/', async (ctx) => {
-    requireAdmin(ctx);
     const made = await backups.create('api');
+    pipeline.audit(actorOf(ctx), 'backup', { target: made.name });
     ctx.status = 201;
     ctx.body = {
       backup: {
@@ -44,7 +37,6 @@ export function apiBackupsRoutes(pipeline: Pipeline): Router {
     };
   });
   router.get('/:file', async (ctx) => {
-    requireAdmin(ctx);
     const name = String(ctx.params.file);
     const found = await backups.find(name);
     ctx.set('Cache-Control', 'no-store');

@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { domainAnswer } from '../api-records.js';
 import { existingAppName } from '../existing-app-name.js';
+import { actorOf } from '../route-guard.js';
 
 export function apiDomainsRoutes(pipeline: Pipeline): Router {
   const router = new Router({ prefix: '/api/apps/:name/domains' });
@@ -16,17 +17,17 @@ export function apiDomainsRoutes(pipeline: Pipeline): Router {
   });
   router.post('/', (ctx) => {
     const { environment, domain } = body(ctx);
-    const result = pipeline.addDomain(app(ctx), environment, domain);
+    const result = pipeline.addDomain(app(ctx), environment, domain, actorOf(ctx));
     ctx.status = result.added ? 201 : 200;
     ctx.body = { domain: domainAnswer(result.domain, read.certificateState) };
   });
   // Both forms: the domain in the path, or (for clients that prefer not to put it in a URL) in a JSON body.
   router.delete('/', (ctx) => {
-    pipeline.removeDomain(app(ctx), body(ctx).domain);
+    pipeline.removeDomain(app(ctx), body(ctx).domain, actorOf(ctx));
     ctx.status = 204;
   });
   router.delete('/:domain', (ctx) => {
-    pipeline.removeDomain(app(ctx), String(ctx.params.domain));
+    pipeline.removeDomain(app(ctx), String(ctx.params.domain), actorOf(ctx));
     ctx.status = 204;
   });
   return router;

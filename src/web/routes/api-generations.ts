@@ -1,20 +1,19 @@
 // JSON API of generations: describe a change, follow it live (SSE, replayed from the start), list the
 // conversation, revert a generation.
 import Router from '@koa/router';
-import type { Principal } from '../../auth/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { existingAppName } from '../existing-app-name.js';
 import { openSse } from '../sse.js';
+import { actorOf } from '../route-guard.js';
 
 export function apiGenerationsRoutes(pipeline: Pipeline): Router {
   const router = new Router({ prefix: '/api' });
   const { store, events } = pipeline.read;
 
   router.post('/apps/:name/generations', (ctx) => {
-    const principal = ctx.state.principal as Principal;
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const generation = pipeline.generate(existingAppName(store, ctx), body.prompt, principal.name);
+    const generation = pipeline.generate(existingAppName(store, ctx), body.prompt, actorOf(ctx));
     ctx.status = 202;
     ctx.body = { generation, events: `/api/generations/${generation.id}/events` };
   });
@@ -30,9 +29,8 @@ export function apiGenerationsRoutes(pipeline: Pipeline): Router {
   });
 
   router.post('/generations/:id/revert', async (ctx) => {
-    const principal = ctx.state.principal as Principal;
     ctx.status = 201;
-    ctx.body = { generation: await pipeline.revertGeneration(String(ctx.params.id), principal.name) };
+    ctx.body = { generation: await pipeline.revertGeneration(String(ctx.params.id), actorOf(ctx)) };
   });
 
   // Every event since the start (or since Last-Event-ID), then live ones, ending after `end`.

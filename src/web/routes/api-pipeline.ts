@@ -4,12 +4,12 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { environmentViews } from '../view-models/environment-views.js';
-import type { Principal } from '../../auth/authenticate-token.js';
 import { InvalidInputError, NotFoundError } from '../../shared/errors.js';
 import { buildAnswer, deploymentAnswer, jobRunAnswer } from '../api-records.js';
 import { serveLog } from '../serve-log.js';
 import { removedLogNote } from '../../domain/plan-retention.js';
 import { existingAppName } from '../existing-app-name.js';
+import { actorOf } from '../route-guard.js';
 
 export function apiPipelineRoutes(pipeline: Pipeline): Router {
   const router = new Router({ prefix: '/api' });
@@ -41,15 +41,13 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
     ctx.body = { deployments: store.deployments.list(app(ctx)).map(deploymentAnswer) };
   });
   router.post('/apps/:name/publish', async (ctx) => {
-    const principal = ctx.state.principal as Principal;
     const commit = optionalString(body(ctx).commit, 'commit');
-    const result = await pipeline.publish(app(ctx), { ...(commit ? { commit } : {}), by: principal.name });
+    const result = await pipeline.publish(app(ctx), { ...(commit ? { commit } : {}), by: actorOf(ctx) });
     ctx.body = { ...result, deployment: deploymentAnswer(result.deployment) };
   });
   router.post('/apps/:name/rollback', async (ctx) => {
-    const principal = ctx.state.principal as Principal;
     const to = optionalString(body(ctx).to, 'to');
-    const result = await pipeline.rollback(app(ctx), { ...(to ? { to } : {}), by: principal.name });
+    const result = await pipeline.rollback(app(ctx), { ...(to ? { to } : {}), by: actorOf(ctx) });
     ctx.body = { ...result, deployment: deploymentAnswer(result.deployment) };
   });
   // The plan publish or rollback would apply: target, tag, direction, commits and files, and what blocks it.
@@ -110,11 +108,11 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
     ctx.body = { names: pipeline.secrets.names(app(ctx), env(ctx)), missing: await pipeline.secrets.missing(app(ctx), env(ctx)) };
   });
   router.put('/apps/:name/secrets/:environment/:key', async (ctx) => {
-    await pipeline.secrets.set(app(ctx), env(ctx), String(ctx.params.key), body(ctx).value);
+    await pipeline.secrets.set(app(ctx), env(ctx), String(ctx.params.key), body(ctx).value, actorOf(ctx));
     ctx.status = 204;
   });
   router.delete('/apps/:name/secrets/:environment/:key', async (ctx) => {
-    await pipeline.secrets.remove(app(ctx), env(ctx), String(ctx.params.key));
+    await pipeline.secrets.remove(app(ctx), env(ctx), String(ctx.params.key), actorOf(ctx));
     ctx.status = 204;
   });
 
@@ -124,7 +122,7 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
   router.post('/apps/:name/jobs/run', async (ctx) => {
     const environment = optionalString(body(ctx).environment, 'environment') ?? 'preview';
     ctx.status = 202;
-    ctx.body = { run: jobRunAnswer(await pipeline.runJob(app(ctx), environment)) };
+    ctx.body = { run: jobRunAnswer(await pipeline.runJob(app(ctx), environment, actorOf(ctx))) };
   });
   router.get('/job-runs/:id/log', async (ctx) => {
     const id = String(ctx.params.id);

@@ -10,7 +10,7 @@ import { ForbiddenError, InvalidInputError } from '../../shared/errors.js';
 import { deliveryAnswer, webhookAnswer } from '../api-records.js';
 import { existingAppName } from '../existing-app-name.js';
 
-const isAdmin = (ctx: Context) => (ctx.state.principal as Principal | undefined)?.role === 'admin';
+const isAdmin = (ctx: Context) => (ctx.state.principal as Principal | undefined)?.grant.admin === true;
 
 export function apiWebhooksRoutes(pipeline: Pipeline): Router[] {
   const { webhooks, read } = pipeline;

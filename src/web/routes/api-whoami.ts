@@ -7,7 +7,8 @@ export function apiWhoamiRoutes(pipeline: Pipeline): Router {
   const router = new Router({ prefix: '/api' });
   router.get('/whoami', (ctx) => {
     const principal = ctx.state.principal as Principal;
-    ctx.body = { name: principal.name, role: principal.role, publicUrl: pipeline.read.config.publicUrl };
+    // `role`: what `slipway whoami` prints in a word; the roles per app and the token's limits are in /api/me.
+    ctx.body = { name: principal.name, role: principal.grant.admin ? 'admin' : 'member', publicUrl: pipeline.read.config.publicUrl };
   });
   return router;
 }

@@ -31,7 +31,8 @@ export function mcpRoutes(pipeline: Pipeline): Middleware {
     const origin = ctx.get('origin');
     if (origin && !config.trustedOrigins.includes(origin)) throw new ForbiddenError(`requests from ${origin} are not accepted at ${MCP_PATH}`);
 
-    const server = createMcpServer({ pipeline, principal, log }, version);
+    const actor = { personId: principal.personId, name: principal.name, token: principal.tokenName, address: ctx.ip || null };
+    const server = createMcpServer({ pipeline, principal: { name: principal.name, grant: principal.grant, actor }, log }, version);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     ctx.respond = false;
     ctx.res.on('close', () => {

@@ -2,15 +2,13 @@
 // a scraper has none, and a page has no use for it.
 import type { Middleware } from 'koa';
 import type { Principal } from '../../auth/authenticate-token.js';
+import { authorize } from '../../domain/authorize.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { ForbiddenError, MethodNotAllowedError, UnauthorizedError } from '../../shared/errors.js';
 
-/**
- * Who may read the metrics: the one place to decide it. Any valid token for now; when tokens get scopes (issue 15),
- * this asks for the `metrics` scope.
- */
+/** Who may read the metrics: an admin's token, or one narrowed to the `metrics` scope (src/domain/authorize.ts). */
 export function mayReadMetrics(principal: Principal): boolean {
-  return principal.role === 'admin';
+  return authorize(principal.grant, 'metrics:read').allowed;
 }
 
 export function metricsEndpoint(pipeline: Pick<Pipeline, 'authenticateBearer' | 'metrics'>): Middleware {

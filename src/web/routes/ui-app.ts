@@ -2,7 +2,6 @@
 // that update live, build and deployment logs, and the runtime logs of each environment.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Principal } from '../../auth/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { messageOf, NotFoundError } from '../../shared/errors.js';
 import { openSse } from '../sse.js';
@@ -16,6 +15,7 @@ import { branchPreviewViews } from '../view-models/branch-preview-view.js';
 import { generationList } from '../view-models/generation-list-view.js';
 import { logPageView } from '../view-models/log-page-view.js';
 import { existingAppName } from '../existing-app-name.js';
+import { actorOf } from '../route-guard.js';
 
 export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   const router = new Router({ prefix: '/apps/:name' });
@@ -47,8 +47,7 @@ export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
 
   router.post('/generations', (ctx) => {
     const name = appName(ctx);
-    const principal = ctx.state.principal as Principal;
-    const generation = pipeline.generate(name, field(ctx, 'prompt'), principal.name);
+    const generation = pipeline.generate(name, field(ctx, 'prompt'), actorOf(ctx));
     seeOther(ctx, `/apps/${name}?generation=${generation.id}#describe`);
   });
 
@@ -56,8 +55,7 @@ export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
     const name = appName(ctx);
     const target = store.generations.get(String(ctx.params.id));
     if (!target || target.app !== name) throw new NotFoundError(`no generation ${ctx.params.id} in ${name}`);
-    const principal = ctx.state.principal as Principal;
-    await pipeline.revertGeneration(target.id, principal.name);
+    await pipeline.revertGeneration(target.id, actorOf(ctx));
     seeOther(ctx, `/apps/${name}#describe`);
   });
 
@@ -100,7 +98,7 @@ export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   // "Run now": a scheduled job's image once, in the environment asked for; its page follows the log.
   router.post('/jobs/run', async (ctx) => {
     const name = appName(ctx);
-    const run = await pipeline.runJob(name, field(ctx, 'environment'));
+    const run = await pipeline.runJob(name, field(ctx, 'environment'), actorOf(ctx));
     seeOther(ctx, `/apps/${name}/job-runs/${run.id}`);
   });
 

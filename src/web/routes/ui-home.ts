@@ -3,7 +3,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { explainAppName } from '../../domain/app-name.js';
-import type { Principal } from '../../auth/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { isSlipwayError, NotFoundError } from '../../shared/errors.js';
 import { openSse } from '../sse.js';
@@ -12,6 +11,8 @@ import type { PageRenderer } from '../ui/page-renderer.js';
 import { diskUseView } from '../view-models/disk-use-view.js';
 import { appCardView } from '../view-models/app-card-view.js';
 import { backupsView } from '../view-models/backups-view.js';
+import { actorOf, principalOf } from '../route-guard.js';
+import { seesApp } from '../../domain/authorize.js';
 
 const FORM_ERRORS = new Set(['INVALID_APP_NAME', 'UNKNOWN_TEMPLATE', 'APP_EXISTS', 'INVALID_INPUT']);
 
@@ -21,7 +22,11 @@ export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   const { store, config, templates } = read;
 
   router.get('/', async (ctx) => {
-    const apps = store.apps.list().map((a) => appCardView(read, templates, a));
+    const { grant } = principalOf(ctx)!;
+    const apps = store.apps
+      .list()
+      .filter((a) => seesApp(grant, a.name))
+      .map((a) => appCardView(read, templates, a));
     await pages.render(ctx, 'pages/home.njk', { title: 'Your apps', apps });
   });
 
@@ -62,7 +67,7 @@ export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
     };
     let created;
     try {
-      created = await pipeline.createApp({ name: values.name, template: values.template, description: values.description });
+      created = await pipeline.createApp({ name: values.name, template: values.template, description: values.description }, actorOf(ctx));
     } catch (e) {
       if (!isSlipwayError(e) || !FORM_ERRORS.has(e.code)) throw e;
       ctx.status = e.status;
@@ -73,8 +78,7 @@ export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
     let query = '';
     // A description, with Claude set up and asked for, is the first request.
     if (values.description && values.ask && config.codegen.apiKey) {
-      const principal = ctx.state.principal as Principal;
-      const generation = pipeline.generate(created.name, values.description, principal.name);
+      const generation = pipeline.generate(created.name, values.description, actorOf(ctx));
       query = `?generation=${generation.id}`;
     }
     seeOther(ctx, `/apps/${created.name}${query}`);
@@ -102,16 +106,19 @@ export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
       backups: await backupsView(pipeline, typeof ctx.query.backup === 'string' ? ctx.query.backup : null),
       diskUse: diskUseView((await pipeline.diskUse()).total),
       retention: config.retention,
-      apps: store.apps.list().length,
+      apps: store.apps.list().filter((a) => seesApp(principalOf(ctx)!.grant, a.name)).length,
     });
   });
 
   // Which app changed (a build or a deployment moved): open pages fetch the parts they show again.
   router.get('/live', (ctx) => {
     const only = typeof ctx.query.app === 'string' && ctx.query.app ? ctx.query.app : '*';
-    if (only !== '*' && !store.apps.get(only)) throw new NotFoundError(`no app named ${only}`);
+    const { grant } = principalOf(ctx)!;
+    // An app the caller cannot see is no app: its changes are not theirs to hear of.
+    if (only !== '*' && (!store.apps.get(only) || !seesApp(grant, only))) throw new NotFoundError(`no app named ${only}`);
     const sse = openSse(ctx);
     const stop = read.events.subscribe(only, (e) => {
+      if (!seesApp(grant, e.app)) return;
       if (e.type === 'build' || e.type === 'deployment' || e.type === 'job-run') sse.send('app', { app: e.app, what: e.type });
     });
     sse.onClose(stop);

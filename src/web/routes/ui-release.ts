@@ -2,7 +2,6 @@
 // production runs and the target), then the action on the commit that view showed.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Principal } from '../../auth/authenticate-token.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { isSlipwayError } from '../../shared/errors.js';
 import { field, seeOther } from '../ui/form.js';
@@ -11,6 +10,7 @@ import { commitSummaryView } from '../view-models/commit-summary-view.js';
 import { parseLayout } from '../view-models/diff-view.js';
 import { releasePlanView } from '../view-models/release-plan-view.js';
 import { existingAppName } from '../existing-app-name.js';
+import { actorOf } from '../route-guard.js';
 
 export function uiReleaseRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   const router = new Router({ prefix: '/apps/:name' });
@@ -35,10 +35,9 @@ export function uiReleaseRoutes(pipeline: Pipeline, pages: PageRenderer): Router
 
   router.post('/publish', async (ctx) => {
     const name = appName(ctx);
-    const principal = ctx.state.principal as Principal;
     const commit = field(ctx, 'commit');
     // waitMs 0: the page follows the deployment live instead of holding the request open.
-    const result = await pipeline.publish(name, { ...(commit ? { commit } : {}), by: principal.name, waitMs: 0 });
+    const result = await pipeline.publish(name, { ...(commit ? { commit } : {}), by: actorOf(ctx), waitMs: 0 });
     seeOther(ctx, `/apps/${name}?published=${encodeURIComponent(result.tag ?? result.commit.slice(0, 12))}#environments`);
   });
 
@@ -80,8 +79,7 @@ export function uiReleaseRoutes(pipeline: Pipeline, pages: PageRenderer): Router
   router.post('/rollback', async (ctx) => {
     const name = appName(ctx);
     const to = field(ctx, 'to');
-    const principal = ctx.state.principal as Principal;
-    const result = await pipeline.rollback(name, { ...(to ? { to } : {}), by: principal.name, waitMs: 0 });
+    const result = await pipeline.rollback(name, { ...(to ? { to } : {}), by: actorOf(ctx), waitMs: 0 });
     seeOther(ctx, `/apps/${name}?rolledBack=${encodeURIComponent(result.tag ?? result.commit.slice(0, 12))}#environments`);
   });
 

@@ -10,6 +10,7 @@ import type { PageRenderer } from '../ui/page-renderer.js';
 import { settingsView } from '../view-models/settings-view.js';
 import { diskUseView } from '../view-models/disk-use-view.js';
 import { existingAppName } from '../existing-app-name.js';
+import { actorOf } from '../route-guard.js';
 
 export function uiSettingsRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   const router = new Router({ prefix: '/apps/:name' });
@@ -33,32 +34,32 @@ export function uiSettingsRoutes(pipeline: Pipeline, pages: PageRenderer): Route
     const name = appName(ctx);
     const environment = field(ctx, 'environment');
     const key = field(ctx, 'name').trim();
-    await pipeline.secrets.set(name, environment, key, field(ctx, 'value'));
+    await pipeline.secrets.set(name, environment, key, field(ctx, 'value'), actorOf(ctx));
     seeOther(ctx, `/apps/${name}/settings?saved=${encodeURIComponent(key)}#secrets`);
   });
 
   router.post('/secrets/remove', async (ctx) => {
     const name = appName(ctx);
-    await pipeline.secrets.remove(name, field(ctx, 'environment'), field(ctx, 'name'));
+    await pipeline.secrets.remove(name, field(ctx, 'environment'), field(ctx, 'name'), actorOf(ctx));
     seeOther(ctx, `/apps/${name}/settings#secrets`);
   });
 
   router.post('/domains', (ctx) => {
     const name = appName(ctx);
-    const { domain } = pipeline.addDomain(name, field(ctx, 'environment'), field(ctx, 'domain'));
+    const { domain } = pipeline.addDomain(name, field(ctx, 'environment'), field(ctx, 'domain'), actorOf(ctx));
     seeOther(ctx, `/apps/${name}/settings?added=${encodeURIComponent(domain.domain)}#domains`);
   });
 
   router.post('/domains/remove', (ctx) => {
     const name = appName(ctx);
-    pipeline.removeDomain(name, field(ctx, 'domain'));
+    pipeline.removeDomain(name, field(ctx, 'domain'), actorOf(ctx));
     seeOther(ctx, `/apps/${name}/settings#domains`);
   });
 
   router.post('/delete', async (ctx) => {
     const name = appName(ctx);
     if (field(ctx, 'confirm').trim() !== name) throw new InvalidInputError(`to delete the app, type its name (${name}) exactly; nothing was deleted`);
-    await pipeline.deleteApp(name);
+    await pipeline.deleteApp(name, actorOf(ctx));
     seeOther(ctx, '/?deleted=' + encodeURIComponent(name));
   });
 

@@ -11,7 +11,7 @@ import { field, seeOther } from '../ui/form.js';
 import type { PageRenderer } from '../ui/page-renderer.js';
 import { webhooksView } from '../view-models/webhooks-view.js';
 
-const isAdmin = (ctx: Context) => (ctx.state.principal as Principal | undefined)?.role === 'admin';
+const isAdmin = (ctx: Context) => (ctx.state.principal as Principal | undefined)?.grant.admin === true;
 
 /** Every value of a form field given several times (checkboxes). */
 function fields(ctx: Context, name: string): string[] {

@@ -12,11 +12,14 @@ import { uiHomeRoutes } from '../routes/ui-home.js';
 import { uiReleaseRoutes } from '../routes/ui-release.js';
 import { uiSettingsRoutes } from '../routes/ui-settings.js';
 import { uiWebhooksRoutes } from '../routes/ui-webhooks.js';
+import { uiPeopleRoutes } from '../routes/ui-people.js';
+import { guardRoutes, type GuardedRoute, type RouteRule } from '../route-guard.js';
 import { refuseOtherMethods } from '../middleware/refuse-other-methods.js';
 import { checkOrigin } from './check-origin.js';
 import { createRenderer } from './create-renderer.js';
 import { handleUiErrors } from './handle-ui-errors.js';
-import { createPageRenderer, type PageRenderer } from './page-renderer.js';
+import { canFor, createPageRenderer, type PageRenderer } from './page-renderer.js';
+import type { Principal } from '../../auth/authenticate-token.js';
 import { createStaticAssets } from './serve-static.js';
 import { requireSignIn } from './ui-session.js';
 
@@ -26,6 +29,8 @@ export interface Ui {
   /** Mounted after the API: every UI path. */
   pages: Middleware[];
   renderer: PageRenderer;
+  /** Every UI route with its authorisation rule. */
+  routes: GuardedRoute[];
 }
 
 /** Paths that belong to the API, git or the hooks, never to the UI. */
@@ -34,7 +39,7 @@ export function isUiPath(path: string): boolean {
 }
 
 /** `strictViews`: templates fail on a variable their model lacks (on in tests; off in production, where it renders empty). */
-export function createUi(pipeline: Pipeline, options: { strictViews?: boolean } = {}): Ui {
+export function createUi(pipeline: Pipeline, options: { strictViews?: boolean; rules: Readonly<Record<string, RouteRule>> }): Ui {
   const { config } = pipeline.read;
   const { log } = pipeline;
   const assets = createStaticAssets(config.projectRoot);
@@ -48,10 +53,11 @@ export function createUi(pipeline: Pipeline, options: { strictViews?: boolean } 
     (m: Middleware): Middleware =>
     (ctx, next) =>
       isUiPath(ctx.path) ? m(ctx, next) : next();
-  const routers = [uiHomeRoutes, uiAppRoutes, uiReleaseRoutes, uiSettingsRoutes, uiHistoryRoutes, uiBackupsRoutes, uiWebhooksRoutes].map((r) =>
+  const routers = [uiHomeRoutes, uiAppRoutes, uiReleaseRoutes, uiSettingsRoutes, uiHistoryRoutes, uiBackupsRoutes, uiWebhooksRoutes, uiPeopleRoutes].map((r) =>
     r(pipeline, renderer),
   );
   const auth = uiAuthRoutes(pipeline, renderer);
+  const routes = guardRoutes([auth, ...routers], options.rules);
   const notFound: Middleware = async (ctx) => {
     ctx.status = 404;
     await renderer.render(ctx, 'pages/error.njk', {
@@ -69,11 +75,17 @@ export function createUi(pipeline: Pipeline, options: { strictViews?: boolean } 
   return {
     assets: assets.middleware,
     renderer,
+    routes,
     pages: [
-      handleUiErrors(renderer, log.child('ui'), (name) => pipeline.read.store.apps.get(name) !== undefined),
+      // The way back from an error page names an app only when the person may see it.
+      handleUiErrors(
+        renderer,
+        log.child('ui'),
+        (name, ctx) => pipeline.read.store.apps.get(name) !== undefined && canFor(ctx.state.principal as Principal | undefined)('app:view', name),
+      ),
       checkOrigin(config.trustedOrigins),
       // A form body is read only once the sender is known: signed in, or signing in (whose body is a token).
-      ((ctx, next) => (ctx.path === '/sign-in' ? signInBody(ctx, next) : next())) as Middleware,
+      ((ctx, next) => (ctx.path === '/sign-in' || ctx.path === '/sign-in/link' ? signInBody(ctx, next) : next())) as Middleware,
       auth.routes() as unknown as Middleware,
       requireSignIn(pipeline),
       bodyParser({ enableTypes: ['form'], formLimit: '256kb' }),

@@ -1,7 +1,7 @@
 // Errors of UI pages and actions as pages: what went wrong in words, what to do next, and a way back; never a
 // stack trace. The words come from the one mapping the API uses too (src/web/map-error.ts). Fragments and live
 // streams get a short text answer instead of a whole page.
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Logger } from '../../shared/log.js';
 import { mapError } from '../map-error.js';
 import type { PageRenderer } from './page-renderer.js';
@@ -18,7 +18,7 @@ const TITLES: Record<number, string> = {
   503: 'A service Slipway needs is not available',
 };
 
-export function handleUiErrors(pages: PageRenderer, log: Logger, appExists: (name: string) => boolean): Middleware {
+export function handleUiErrors(pages: PageRenderer, log: Logger, appExists: (name: string, ctx: Context) => boolean): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -41,7 +41,7 @@ export function handleUiErrors(pages: PageRenderer, log: Logger, appExists: (nam
         code,
         message,
         action,
-        back: appName && appExists(appName) ? { href: `/apps/${appName}`, label: `Back to ${appName}` } : { href: '/', label: 'Back to your apps' },
+        back: appName && appExists(appName, ctx) ? { href: `/apps/${appName}`, label: `Back to ${appName}` } : { href: '/', label: 'Back to your apps' },
         signIn: status === 401 ? `/sign-in?next=${encodeURIComponent(action ? (appName ? `/apps/${appName}` : '/') : ctx.originalUrl)}` : null,
       });
       ctx.status = status;

@@ -34,8 +34,20 @@ export interface HistoryRowView extends CommitSummaryView {
   build: StatusView & { href: string | null };
 }
 
+/** One move of an environment's ref, with who made it (a push, a publish, a rollback, a generation). */
+export interface EnvironmentMove {
+  at: string;
+  by: string;
+  from: string | null;
+  to: string;
+  toHref: string;
+  how: string;
+}
+
 export interface HistoryView {
   app: string;
+  /** Who moved each environment, newest first (the last ten moves of each). */
+  moves: { environment: string; title: string; moves: EnvironmentMove[] }[];
   rows: HistoryRowView[];
   graph: CommitGraphView;
   timeline: EnvironmentTimelineView;
@@ -74,6 +86,7 @@ export async function historyView(read: Pick<PipelineReads, 'config' | 'store'>,
   const link = (p: number) => `/apps/${app}/history${p > 1 ? `?page=${p}` : ''}`;
   return {
     app,
+    moves: environmentMoves(read, app),
     rows,
     graph,
     timeline,
@@ -84,6 +97,29 @@ export async function historyView(read: Pick<PipelineReads, 'config' | 'store'>,
     prev: page > 1 ? link(page - 1) : null,
     next: page < pages ? link(page + 1) : null,
   };
+}
+
+const MOVES_SHOWN = 10;
+
+/** The recorded moves of each environment's ref (the intake records every one with who asked), newest first. */
+export function environmentMoves(read: Pick<PipelineReads, 'config' | 'store'>, app: string): HistoryView['moves'] {
+  const updates = read.store.refUpdates.listForApp(app, 500);
+  const short = (sha: string) => sha.slice(0, 12);
+  return read.config.environments.map((env) => ({
+    environment: env.name,
+    title: env.title,
+    moves: updates
+      .filter((u) => u.environment === env.name && u.kind !== 'ignore')
+      .slice(0, MOVES_SHOWN)
+      .map((u) => ({
+        at: u.receivedAt,
+        by: u.pusher || 'unknown',
+        from: /^0+$/.test(u.oldSha) ? null : short(u.oldSha),
+        to: short(u.newSha),
+        toHref: `/apps/${app}/commits/${u.newSha}`,
+        how: u.ref.startsWith('refs/tags/') ? `tag ${u.ref.slice('refs/tags/'.length)}` : u.ref.replace(/^refs\/heads\//, ''),
+      })),
+  }));
 }
 
 /** Every branch: the environments' branches first, in their order (main, prod), then the others by name. */

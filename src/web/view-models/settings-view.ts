@@ -9,7 +9,7 @@ import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
 import type { Secrets } from '../../pipeline/secrets.js';
 import { messageOf, NotFoundError } from '../../shared/errors.js';
 import type { CertificateState } from '../../domain/certificate-state.js';
-import { productionEnvironment } from '../../domain/environments.js';
+import { isProduction, productionEnvironment } from '../../domain/environments.js';
 import type { Tone } from './status-view.js';
 
 export interface DomainView {
@@ -35,6 +35,8 @@ export interface SettingsView {
     name: string;
     title: string;
     branch: string;
+    /** What setting this environment's secrets needs (production's are the releaser's). */
+    secretsAction: 'app:production-secrets' | 'app:preview-secrets';
     /** slipway.yaml as the commit this environment runs (or will run) has it. */
     settings: {
       commit: string | null;
@@ -92,6 +94,7 @@ export async function settingsView(
         name: env.name,
         title: env.title,
         branch: env.ref.replace(/^refs\/heads\//, ''),
+        secretsAction: isProduction(env) ? ('app:production-secrets' as const) : ('app:preview-secrets' as const),
         settings,
         secrets: secrets.names(app, env.name),
         missingSecrets: await secrets.missing(app, env.name),

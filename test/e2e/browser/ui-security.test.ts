@@ -170,7 +170,7 @@ describe('UI doors', () => {
     expect((await request(`/api/apps/${app}`, { cookie })).status).toBe(200);
     expect((await request(`/api/apps/${app}`, { method: 'DELETE', cookie })).status).toBe(401);
 
-    const extra = server.deps.store.tokens.add('laptop', 'slw_browser-test-token-0123456789abcdef');
+    const extra = server.deps.store.tokens.add({ name: 'laptop', personId: 'per_admin' }, 'slw_browser-test-token-0123456789abcdef');
     const second = await signIn('slw_browser-test-token-0123456789abcdef');
     expect((await request('/', { cookie: second.cookie })).status).toBe(200);
     server.deps.store.tokens.revoke(extra.id);

@@ -110,8 +110,34 @@ describe('slipway CLI', () => {
     const token = r.stdout.trim();
     expect(token).toMatch(/^slw_/);
     const { deps } = composePipeline(loadConfig({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'silent' }));
-    expect(authenticateToken(deps, token)).toEqual({ name: 'ci', role: 'admin' });
+    // Without --person, the token is the admin person's.
+    expect(authenticateToken(deps, token)).toMatchObject({ name: 'admin', tokenName: 'ci', grant: { admin: true } });
     expect(JSON.stringify(deps.store.db.prepare('SELECT * FROM tokens').all())).not.toContain(token);
+    deps.store.close();
+  });
+
+  it('manages people, roles and narrowed tokens, and records who did it', () => {
+    expect(slipway('apps', 'create', 'crm', '--template', 'static-site').status).toBe(0);
+    expect(slipway('person', 'create', 'dana', '--email', 'dana@example.com').stdout).toMatch(/^added dana \(per_/);
+    expect(slipway('person', 'grant', 'dana', 'crm', 'developer').stdout).toBe('dana is developer of crm\n');
+    expect(slipway('person', 'grant', 'dana', 'crm', 'owner').stderr).toMatch(/the roles are viewer, developer and releaser/);
+    const made = slipway('token', 'create', '--name', 'ci', '--person', 'dana', '--app', 'crm', '--scope', 'git:push', 'read', '--expires', '30');
+    expect(made.status, made.stderr).toBe(0);
+    const list = JSON.parse(slipway('token', 'list', '--person', 'dana', '--json').stdout) as Record<string, unknown>[];
+    expect(list).toEqual([expect.objectContaining({ name: 'ci', person: 'dana', app: 'crm', scopes: ['git:push', 'read'], expiresAt: expect.any(String) })]);
+    expect(JSON.stringify(list)).not.toContain(made.stdout.trim());
+    expect(slipway('person', 'list').stdout).toMatch(/dana\s+crm:developer/);
+    expect(slipway('token', 'revoke', 'ci', '--person', 'dana').stdout).toMatch(/^revoked ci \(tok_/);
+    expect(slipway('person', 'sign-in-link', 'dana').stdout).toMatch(/\/sign-in\/link\/slw_/);
+    const { deps } = composePipeline(loadConfig({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'silent' }));
+    expect(authenticateToken(deps, made.stdout.trim())).toBeNull();
+    const actions = deps.store.audit
+      .list({ limit: 50 })
+      .entries.filter((e) => e.person === 'cli')
+      .map((e) => e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['person.created', 'role.granted', 'token.created', 'token.revoked', 'sign-in-link.created', 'app.created']),
+    );
     deps.store.close();
   });
 

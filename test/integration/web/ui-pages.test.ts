@@ -63,6 +63,8 @@ afterAll(async () => {
 /** The URLs that render each page template, with the states worth seeing. */
 const pages = (): Record<string, string[]> => ({
   'about.njk': ['/about'],
+  'audit.njk': ['/audit', '/audit?app=shop&action=publish', '/audit?limit=1'],
+  'people.njk': ['/settings'],
   'app.njk': ['/apps/shop', '/apps/nightly', '/apps/site'],
   'commit.njk': [`/apps/shop/commits/${ids.v2}`, `/apps/shop/commits/${ids.first}`, `/apps/shop/commits/${ids.v2}?view=split`],
   'compare.njk': [`/apps/shop/compare?from=${ids.v1}&to=${ids.v2}`, '/apps/shop/compare'],

@@ -12,11 +12,11 @@ afterEach(() => store?.close());
 describe('UI sessions', () => {
   it('signs in with a stored token, keeps only its id, and ends when the token is revoked', () => {
     store = createStore(':memory:');
-    const record = store.tokens.add('laptop', 'slw_stored-token-value-000000000000');
+    const record = store.tokens.add({ name: 'laptop', personId: 'per_admin' }, 'slw_stored-token-value-000000000000');
     const claim = signInWithToken(deps(), ' slw_stored-token-value-000000000000 ');
-    expect(claim).toMatchObject({ name: 'laptop', tokenId: record.id });
+    expect(claim).toMatchObject({ name: 'admin', tokenId: record.id });
     expect(JSON.stringify(claim)).not.toContain('stored-token-value');
-    expect(checkSession(deps(), claim)).toEqual({ name: 'laptop', role: 'admin' });
+    expect(checkSession(deps(), claim)).toMatchObject({ name: 'admin', tokenName: 'laptop', grant: { admin: true } });
     store.tokens.revoke(record.id);
     expect(checkSession(deps(), claim)).toBeNull();
   });
@@ -26,7 +26,7 @@ describe('UI sessions', () => {
     const claim = signInWithToken(deps(ADMIN), ADMIN);
     expect(claim?.tokenId).toMatch(/^env:[0-9a-f]{24}$/);
     expect(JSON.stringify(claim)).not.toContain(ADMIN);
-    expect(checkSession(deps(ADMIN), claim)).toEqual({ name: 'admin', role: 'admin' });
+    expect(checkSession(deps(ADMIN), claim)).toMatchObject({ name: 'admin', tokenName: 'SLIPWAY_ADMIN_TOKEN', grant: { admin: true } });
     expect(checkSession(deps('another-admin-token-0123456789'), claim)).toBeNull();
     expect(checkSession(deps(undefined), claim)).toBeNull();
   });

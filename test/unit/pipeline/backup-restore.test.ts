@@ -176,6 +176,8 @@ describe('restore', () => {
       expect(store.apps.list().map((a) => a.name)).toEqual(fp.store.apps.list().map((a) => a.name));
       expect(store.secrets.values('hello', 'prod')).toEqual({ GREETING: 'hello from a secret' });
       expect(store.tokens.verify(token)?.name).toBe('ci');
+      // The audit log goes with the database: who made the token is still there.
+      expect(store.audit.list({ action: 'token.created' }).entries.map((e) => e.target)).toContain('admin/ci');
       expect(store.generations.list('shop', 10).map((g) => g.prompt)).toEqual(['Make it blue']);
       const logPaths = [...store.builds.list('shop', 50), ...store.deployments.list('shop', 50)].map((r) => r.logPath);
       expect(logPaths.length).toBeGreaterThan(0);

@@ -97,18 +97,24 @@ describe('branch previews', () => {
     const main = (await gitOk(['rev-parse', 'refs/heads/main'], { cwd: repoPath(fp.dataDir, 'shop') })).stdout.trim();
     const third = { ref: 'refs/heads/c', oldSha: ZERO_SHA, newSha: main };
     // The git bridge may not wave it through: the hook asks.
-    expect(fp.pipeline.acceptsPush('shop', [third])).toBe(false);
+    expect(fp.pipeline.acceptsPush('shop', [third], fp.pusherToken())).toBe(false);
     const said: string[] = [];
-    expect(await fp.pipeline.preReceive({ app: 'shop', updates: [third], pushOptions: [], pusher: 't' }, (l) => void said.push(l))).toBe(false);
+    expect(
+      await fp.pipeline.preReceive({ app: 'shop', updates: [third], pushOptions: [], pusher: 't', pusherToken: fp.pusherToken() }, (l) => void said.push(l)),
+    ).toBe(false);
     expect(said).toEqual([
       'refused refs/heads/c: branch c would be one branch preview too many: app shop has 2 of at most 2: a, b; delete one (git push origin --delete BRANCH) or ask an admin to raise SLIPWAY_MAX_BRANCH_PREVIEWS',
     ]);
     const toA = { ref: 'refs/heads/a', oldSha: main, newSha: main };
-    expect(fp.pipeline.acceptsPush('shop', [toA])).toBe(true);
-    expect(await fp.pipeline.preReceive({ app: 'shop', updates: [toA], pushOptions: [], pusher: 't' }, () => undefined)).toBe(true);
+    expect(fp.pipeline.acceptsPush('shop', [toA], fp.pusherToken())).toBe(true);
+    expect(await fp.pipeline.preReceive({ app: 'shop', updates: [toA], pushOptions: [], pusher: 't', pusherToken: fp.pusherToken() }, () => undefined)).toBe(
+      true,
+    );
     // Once one is deleted, there is room again.
     await deleteBranch(fp, 'shop', 'a');
-    expect(await fp.pipeline.preReceive({ app: 'shop', updates: [third], pushOptions: [], pusher: 't' }, () => undefined)).toBe(true);
+    expect(await fp.pipeline.preReceive({ app: 'shop', updates: [third], pushOptions: [], pusher: 't', pusherToken: fp.pusherToken() }, () => undefined)).toBe(
+      true,
+    );
   });
 
   it('an idle branch preview stops, and the next push to its branch starts it again', async () => {
@@ -173,7 +179,7 @@ describe('branch previews', () => {
     await push.done;
     expect(push.said).toEqual([]);
     expect(fp.runtime.callsOf('deploy').map((c) => c.environment)).toEqual(['preview']);
-    expect(fp.pipeline.acceptsPush('shop', [{ ref: 'refs/heads/y', oldSha: ZERO_SHA, newSha: push.commit }])).toBe(true);
+    expect(fp.pipeline.acceptsPush('shop', [{ ref: 'refs/heads/y', oldSha: ZERO_SHA, newSha: push.commit }], fp.pusherToken())).toBe(true);
   });
 
   it('keeps the image of what a branch preview runs, and lets retention take it once the branch is deleted', async () => {

@@ -103,7 +103,13 @@ describe('publishing a commit whose build failed', () => {
     );
     const said: string[] = [];
     const ok = await fp.pipeline.preReceive(
-      { app: 'shop', updates: [{ ref: 'refs/tags/v1', oldSha: '0'.repeat(40), newSha: push.commit }], pushOptions: [], pusher: 'test' },
+      {
+        app: 'shop',
+        updates: [{ ref: 'refs/tags/v1', oldSha: '0'.repeat(40), newSha: push.commit }],
+        pushOptions: [],
+        pusher: 'test',
+        pusherToken: fp.pusherToken(),
+      },
       (l) => void said.push(l),
     );
     expect(ok).toBe(false);

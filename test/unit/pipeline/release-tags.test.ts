@@ -27,7 +27,10 @@ async function tagUnbuiltCommit(f: FakePipeline, annotated: boolean) {
   const tagSha = git('rev-parse', 'refs/tags/v1');
   const updates = [{ ref: 'refs/tags/v1', oldSha: ZERO, newSha: tagSha }];
   const vetted: string[] = [];
-  const accepted = await f.pipeline.preReceive({ app: 'shop', updates, pushOptions: [], pusher: 'test' }, (l) => void vetted.push(l));
+  const accepted = await f.pipeline.preReceive(
+    { app: 'shop', updates, pushOptions: [], pusher: 'test', pusherToken: f.pusherToken() },
+    (l) => void vetted.push(l),
+  );
   return { commit, gitdir, git, updates, accepted, vetted };
 }
 
@@ -62,7 +65,7 @@ describe('a release tag on a commit not built yet', () => {
     // Pre-receive now refuses the same commit by the same rule, for a second tag.
     const again: string[] = [];
     const ok = await fp.pipeline.preReceive(
-      { app: 'shop', updates: [{ ref: 'refs/tags/v2', oldSha: ZERO, newSha: t.commit }], pushOptions: [], pusher: 'test' },
+      { app: 'shop', updates: [{ ref: 'refs/tags/v2', oldSha: ZERO, newSha: t.commit }], pushOptions: [], pusher: 'test', pusherToken: fp.pusherToken() },
       (l) => void again.push(l),
     );
     expect(ok).toBe(false);

@@ -97,7 +97,9 @@ describe('retention', () => {
     execFileSync('git', ['--git-dir', gitdir, 'update-ref', 'refs/heads/prod', c[0]!, c[3]!]);
     const updates = [{ ref: 'refs/heads/prod', oldSha: c[3]!, newSha: c[0]! }];
     const said: string[] = [];
-    expect(await f.pipeline.preReceive({ app: 'shop', updates, pushOptions: [], pusher: 'test' }, (l) => void said.push(l))).toBe(true);
+    expect(await f.pipeline.preReceive({ app: 'shop', updates, pushOptions: [], pusher: 'test', pusherToken: f.pusherToken() }, (l) => void said.push(l))).toBe(
+      true,
+    );
     await f.pipeline.postReceive({ app: 'shop', updates, pushOptions: [], pusher: 'test' }, (l) => void said.push(l));
     const out = said.join('\n');
     expect(out).toContain(`the image of ${shortSha(c[0]!)} was removed by retention: building it again…`);

@@ -28,7 +28,7 @@ describe('store', () => {
 
   it('stores only token hashes and verifies tokens', () => {
     const store = createStore(tmpDb());
-    store.tokens.add('ci', 'slw_secret-value-123456');
+    store.tokens.add({ name: 'ci', personId: 'per_admin' }, 'slw_secret-value-123456');
     const raw = store.db.prepare('SELECT * FROM tokens').all();
     expect(JSON.stringify(raw)).not.toContain('secret-value');
     expect(store.tokens.verify('slw_secret-value-123456')?.name).toBe('ci');

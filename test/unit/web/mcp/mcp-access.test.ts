@@ -1,19 +1,34 @@
-// Who may use which MCP tool: admins get delete_app; any other role (issue 15's, once tokens have roles) does not
-// see it listed, and calling it by name is a tool error, not a crash.
+// Who may use which MCP tool: the API's own rule (src/domain/authorize.ts) for the app each call names. Tools only
+// an admin may ever use are not listed to anyone else; a viewer reads but cannot publish; an app the principal has
+// no role on is not found; calling a refused tool is a tool error, not a crash.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
+import type { Grant } from '../../../../src/domain/authorize.js';
 import type { Pipeline } from '../../../../src/pipeline/create-pipeline.js';
 import { createLogger } from '../../../../src/shared/log.js';
 import { createMcpServer } from '../../../../src/web/mcp/create-mcp-server.js';
 import { checkMayUseTool, mayUseTool } from '../../../../src/web/mcp/mcp-access.js';
 
+const environments = [
+  { name: 'preview', ref: 'refs/heads/main', host: '{app}-preview.{domain}' },
+  { name: 'prod', ref: 'refs/heads/prod', host: '{app}.{domain}', releaseTags: 'v*' },
+];
 // Registering tools reads only the templates; no tool is run against this stand-in.
-const pipeline = { read: { templates: [{ name: 'static-site', title: 'Static site' }] } } as unknown as Pipeline;
+const read = {
+  templates: [{ name: 'static-site', title: 'Static site' }],
+  config: { environments },
+  store: { generations: { get: (id: string) => (id === 'gen_1' ? { app: 'shop' } : undefined) } },
+};
+const pipeline = { read } as unknown as Pipeline;
+const admin: Grant = { admin: true, roles: {}, onlyApp: null, scopes: [] };
+const viewer: Grant = { admin: false, roles: { shop: 'viewer' }, onlyApp: null, scopes: [] };
+const developer: Grant = { admin: false, roles: { shop: 'developer' }, onlyApp: null, scopes: [] };
+const who = (grant: Grant) => ({ name: 'dana', grant, actor: { personId: 'per_1', name: 'dana', token: 't', address: null } });
 
-async function clientFor(role: string): Promise<Client> {
-  const server = createMcpServer({ pipeline, principal: { name: 'someone', role }, log: createLogger('error') }, '0.0.0');
+async function clientFor(grant: Grant): Promise<Client> {
+  const server = createMcpServer({ pipeline, principal: who(grant), log: createLogger('error') }, '0.0.0');
   const [a, b] = InMemoryTransport.createLinkedPair();
   await server.connect(a);
   const client = new Client({ name: 'test', version: '0' });
@@ -22,22 +37,37 @@ async function clientFor(role: string): Promise<Client> {
 }
 
 describe('MCP tool access', () => {
-  it('lets admins use every tool and keeps delete_app from other roles', () => {
-    expect(mayUseTool({ name: 'a', role: 'admin' }, 'delete_app')).toBe(true);
-    expect(mayUseTool({ name: 'v', role: 'viewer' }, 'delete_app')).toBe(false);
-    expect(mayUseTool({ name: 'v', role: 'viewer' }, 'get_app')).toBe(true);
-    expect(() => checkMayUseTool({ name: 'ci', role: 'deployer' }, 'delete_app')).toThrow('delete_app needs an admin token; ci is deployer');
+  it('lists create_app and delete_app to admins only', () => {
+    expect(mayUseTool(who(admin), 'delete_app')).toBe(true);
+    expect(mayUseTool(who(viewer), 'delete_app')).toBe(false);
+    expect(mayUseTool(who(viewer), 'create_app')).toBe(false);
+    expect(mayUseTool(who(viewer), 'publish')).toBe(true);
   });
 
-  it('does not list delete_app to a non-admin, and calling it anyway is a tool error', async () => {
-    const admin = await clientFor('admin');
-    expect((await admin.listTools()).tools.map((t) => t.name)).toContain('delete_app');
-    const viewer = await clientFor('viewer');
-    const names = (await viewer.listTools()).tools.map((t) => t.name);
+  it('asks the API’s rule of each call: a viewer reads, a developer describes and sets preview secrets, neither publishes', () => {
+    expect(() => checkMayUseTool(who(viewer), 'get_app', { app: 'shop' }, read as never)).not.toThrow();
+    expect(() => checkMayUseTool(who(viewer), 'describe_change', { app: 'shop' }, read as never)).toThrow(/takes the developer role/);
+    expect(() => checkMayUseTool(who(developer), 'describe_change', { app: 'shop' }, read as never)).not.toThrow();
+    expect(() => checkMayUseTool(who(developer), 'set_secret', { app: 'shop', environment: 'preview' }, read as never)).not.toThrow();
+    expect(() => checkMayUseTool(who(developer), 'set_secret', { app: 'shop', environment: 'prod' }, read as never)).toThrow(/releaser/);
+    expect(() => checkMayUseTool(who(developer), 'publish', { app: 'shop' }, read as never)).toThrow(/publish or roll back this app takes the releaser role/);
+    // An app with no role on it does not exist for this principal; a generation names its app.
+    expect(() => checkMayUseTool(who(developer), 'get_app', { app: 'other' }, read as never)).toThrow(/no app named other/);
+    expect(() => checkMayUseTool(who(viewer), 'get_generation', { generationId: 'gen_1' }, read as never)).not.toThrow();
+    expect(() => checkMayUseTool(who(viewer), 'get_generation', { generationId: 'gen_9' }, read as never)).toThrow(/no such generation/);
+  });
+
+  it('does not list delete_app to a non-admin, and calling it anyway or publishing as a viewer is a tool error', async () => {
+    expect((await (await clientFor(admin)).listTools()).tools.map((t) => t.name)).toContain('delete_app');
+    const client = await clientFor(viewer);
+    const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).not.toContain('delete_app');
     expect(names).toContain('list_apps');
-    const r = (await viewer.callTool({ name: 'delete_app', arguments: { app: 'shop', confirm: 'shop' } })) as CallToolResult;
-    expect(r.isError).toBe(true);
-    expect(JSON.stringify(r.content)).toContain('delete_app not found');
+    const deleted = (await client.callTool({ name: 'delete_app', arguments: { app: 'shop', confirm: 'shop' } })) as CallToolResult;
+    expect(deleted.isError).toBe(true);
+    expect(JSON.stringify(deleted.content)).toContain('delete_app not found');
+    const published = (await client.callTool({ name: 'publish', arguments: { app: 'shop' } })) as CallToolResult;
+    expect(published.isError).toBe(true);
+    expect(JSON.stringify(published.content)).toContain('FORBIDDEN');
   });
 });
