@@ -20,6 +20,7 @@ import { apiGenerationsRoutes } from './routes/api-generations.js';
 import { apiDomainsRoutes } from './routes/api-domains.js';
 import { apiBackupsRoutes } from './routes/api-backups.js';
 import { apiWebhooksRoutes } from './routes/api-webhooks.js';
+import { apiAccessRoutes } from './routes/api-access.js';
 import { internalHookRoutes } from './routes/internal-hooks.js';
 import { internalBuildContextRoutes } from './routes/internal-build-context.js';
 import { metricsEndpoint } from './routes/metrics-endpoint.js';
@@ -118,6 +119,7 @@ export function createWebApp(options: WebAppOptions): Koa {
     apiDomainsRoutes(pipeline),
     apiBackupsRoutes(pipeline),
     ...apiWebhooksRoutes(pipeline),
+    apiAccessRoutes(pipeline),
   ];
   for (const router of apiRouters) app.use(router.routes());
   // The API ends here: what no route answered is a 405 or a JSON 404, never one of the UI's pages.

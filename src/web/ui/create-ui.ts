@@ -12,6 +12,7 @@ import { uiHomeRoutes } from '../routes/ui-home.js';
 import { uiReleaseRoutes } from '../routes/ui-release.js';
 import { uiSettingsRoutes } from '../routes/ui-settings.js';
 import { uiWebhooksRoutes } from '../routes/ui-webhooks.js';
+import { uiAccessRoutes } from '../routes/ui-access.js';
 import { refuseOtherMethods } from '../middleware/refuse-other-methods.js';
 import { checkOrigin } from './check-origin.js';
 import { createRenderer } from './create-renderer.js';
@@ -48,7 +49,7 @@ export function createUi(pipeline: Pipeline, options: { strictViews?: boolean } 
     (m: Middleware): Middleware =>
     (ctx, next) =>
       isUiPath(ctx.path) ? m(ctx, next) : next();
-  const routers = [uiHomeRoutes, uiAppRoutes, uiReleaseRoutes, uiSettingsRoutes, uiHistoryRoutes, uiBackupsRoutes, uiWebhooksRoutes].map((r) =>
+  const routers = [uiHomeRoutes, uiAppRoutes, uiReleaseRoutes, uiSettingsRoutes, uiHistoryRoutes, uiBackupsRoutes, uiWebhooksRoutes, uiAccessRoutes].map((r) =>
     r(pipeline, renderer),
   );
   const auth = uiAuthRoutes(pipeline, renderer);
