@@ -7,17 +7,17 @@ import { UnauthorizedError } from '../../shared/errors.js';
 import type { PageRenderer } from '../ui/page-renderer.js';
 import { sessionClaim } from '../ui/ui-session.js';
 
-export function uiAccessRoutes(pipeline: Pipeline, _pages: PageRenderer): Router {
+export function uiAccessRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   const router = new Router();
-  router.get('/access', (ctx) => {
+  // A page that moves on by itself rather than a 302: coming from the sign-in form, a redirect to another host is
+  // blocked by the form's CSP (form-action 'self' holds for the whole redirect chain).
+  router.get('/access', async (ctx) => {
     const claim = sessionClaim(ctx);
     if (!claim) throw new UnauthorizedError('sign in first');
-    const url = pipeline.access.handOff(claim, ctx.query.host, ctx.query.return);
-    // The code is in the address: not cached, and not sent on as a Referer.
-    ctx.set('cache-control', 'no-store');
+    const continueUrl = pipeline.access.handOff(claim, ctx.query.host, ctx.query.return);
+    await pages.render(ctx, 'pages/access.njk', { title: 'Opening', host: new URL(continueUrl).host, continueUrl });
+    // The code is in the page: not cached (the renderer's no-store), and never sent on as a Referer.
     ctx.set('referrer-policy', 'no-referrer');
-    ctx.status = 302;
-    ctx.redirect(url);
   });
   return router;
 }

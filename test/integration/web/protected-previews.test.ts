@@ -61,14 +61,25 @@ const accessCookieOf = (a: Answer): string => {
   return set.split(';')[0]!;
 };
 
+/** Where the UI's access page moves on to (its meta refresh and its link), with a UI session. */
+async function handOff(pathAndQuery: string, uiSession = session): Promise<{ status: number; to: URL | null; cacheControl: string | null }> {
+  const res = await fetch(`${base}${pathAndQuery}`, { redirect: 'manual', headers: { cookie: uiSession } });
+  const html = await res.text();
+  const href = /<a href="([^"]+)" data-continue>/.exec(html)?.[1];
+  const refresh = /<meta http-equiv="refresh" content="0; url=([^"]+)">/.exec(html)?.[1];
+  expect(refresh).toBe(href);
+  const decode = (s: string) => s.replace(/&amp;/g, '&').replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n)));
+  return { status: res.status, to: href ? new URL(decode(href)) : null, cacheControl: res.headers.get('cache-control') };
+}
+
 /** The whole sign-in hand-off for `host` with a UI session: the access cookie the host sets. */
 async function signedInCookie(host: string, uiSession = session, path = '/'): Promise<{ cookie: string; landed: string }> {
   const first = await viaHost(host, path);
   expect(first.status).toBe(302);
   const toUi = new URL(first.headers.location!);
-  const handOff = await fetch(`${base}${toUi.pathname}${toUi.search}`, { redirect: 'manual', headers: { cookie: uiSession } });
-  expect(handOff.status).toBe(302);
-  const toHost = new URL(handOff.headers.get('location')!);
+  const page = await handOff(`${toUi.pathname}${toUi.search}`, uiSession);
+  expect(page.status).toBe(200);
+  const toHost = page.to!;
   expect(toHost.host).toBe(`${host}:${port}`);
   const redeemed = await viaHost(host, `${toHost.pathname}${toHost.search}`);
   expect(redeemed.status).toBe(302);
@@ -164,10 +175,10 @@ describe('the sign-in hand-off', () => {
       .map((c) => c.split(';')[0])
       .join('; ');
 
-    const handOff = await fetch(`${base}${toUi.pathname}${toUi.search}`, { redirect: 'manual', headers: { cookie: uiSession } });
-    expect(handOff.status).toBe(302);
-    expect(handOff.headers.get('cache-control')).toBe('no-store');
-    const toHost = new URL(handOff.headers.get('location')!);
+    const accessPage = await handOff(`${toUi.pathname}${toUi.search}`, uiSession);
+    expect(accessPage.status).toBe(200);
+    expect(accessPage.cacheControl).toBe('no-store');
+    const toHost = accessPage.to!;
     expect(toHost.origin).toBe(`http://shop-preview.localhost:${port}`);
     expect(toHost.pathname).toBe('/__slipway/access');
     expect(toHost.searchParams.get('return')).toBe('/orders?page=2');
@@ -205,17 +216,12 @@ describe('the sign-in hand-off', () => {
     // A code for one host does not open another.
     const first = await viaHost('blog-preview.localhost', '/');
     const toUi = new URL(first.headers.location!);
-    const handOff = await fetch(`${base}${toUi.pathname}${toUi.search}`, { redirect: 'manual', headers: { cookie: session } });
-    const toHost = new URL(handOff.headers.get('location')!);
+    const toHost = (await handOff(`${toUi.pathname}${toUi.search}`)).to!;
     expect((await viaHost('shop-preview.localhost', `${toHost.pathname}${toHost.search}`)).status).toBe(400);
   });
 
   it('never sends a person off the host, and refuses hosts that are no app', async () => {
-    const evil = await fetch(`${base}/access?host=shop-preview.localhost&return=${encodeURIComponent('//evil.com/x')}`, {
-      redirect: 'manual',
-      headers: { cookie: session },
-    });
-    const toHost = new URL(evil.headers.get('location')!);
+    const toHost = (await handOff(`/access?host=shop-preview.localhost&return=${encodeURIComponent('//evil.com/x')}`)).to!;
     expect(toHost.host).toBe(`shop-preview.localhost:${port}`);
     expect(toHost.searchParams.get('return')).toBe('/');
     // Even a hand-made return on the app host itself stays on it.
@@ -224,13 +230,12 @@ describe('the sign-in hand-off', () => {
     expect(redeemed).toMatchObject({ status: 302, headers: { location: '/' } });
 
     for (const host of ['evil.com', 'nope-preview.localhost', 'localhost']) {
-      const res = await fetch(`${base}/access?host=${encodeURIComponent(host)}&return=/`, { redirect: 'manual', headers: { cookie: session } });
+      const res = await handOff(`/access?host=${encodeURIComponent(host)}&return=/`);
       expect(res.status, host).toBe(404);
-      expect(res.headers.get('location')).toBeNull();
+      expect(res.to).toBeNull();
     }
     // A public environment: straight there, no code.
-    const open = await fetch(`${base}/access?host=shop.localhost&return=/a`, { redirect: 'manual', headers: { cookie: session } });
-    expect(open.headers.get('location')).toBe(`http://shop.localhost:${port}/a`);
+    expect((await handOff('/access?host=shop.localhost&return=/a')).to!.href).toBe(`http://shop.localhost:${port}/a`);
   });
 
   it('ends with the token behind the session', async () => {

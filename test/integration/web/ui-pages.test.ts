@@ -63,6 +63,7 @@ afterAll(async () => {
 /** The URLs that render each page template, with the states worth seeing. */
 const pages = (): Record<string, string[]> => ({
   'about.njk': ['/about'],
+  'access.njk': ['/access?host=shop-preview.localhost&return=%2Fa%3Fb%3D1'],
   'app.njk': ['/apps/shop', '/apps/nightly', '/apps/site'],
   'commit.njk': [`/apps/shop/commits/${ids.v2}`, `/apps/shop/commits/${ids.first}`, `/apps/shop/commits/${ids.v2}?view=split`],
   'compare.njk': [`/apps/shop/compare?from=${ids.v1}&to=${ids.v2}`, '/apps/shop/compare'],
