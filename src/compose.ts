@@ -246,6 +246,7 @@ export async function startServer(config: Config, log: Logger = configuredLogger
         route: (a, e) => runtime.route(a, e),
         onUpstreamError: () => void runtime.refreshRoutes().catch(() => undefined),
         observe: pipeline.metrics.traffic,
+        access: pipeline.access.proxy,
         log: log.child('proxy'),
       })
     : undefined;

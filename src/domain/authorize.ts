@@ -37,6 +37,8 @@ export const ACTIONS = {
   'app:release': { needs: 'releaser', app: true, reads: false, what: 'publish or roll back this app' },
   'app:production-secrets': { needs: 'releaser', app: true, reads: false, what: "set this app's production secrets" },
   'app:domains': { needs: 'releaser', app: true, reads: false, what: "change this app's custom domains" },
+  'app:share': { needs: 'developer', app: true, reads: false, what: "make or revoke share links to this app's protected environments" },
+  'app:access': { needs: 'releaser', app: true, reads: false, what: "choose who may open this app's environments" },
   'app:webhooks': { needs: 'releaser', app: true, reads: false, what: "manage this app's webhooks and read their deliveries" },
   'app:delete': { needs: 'admin', app: true, reads: false, what: 'delete this app' },
   'apps:create': { needs: 'admin', app: false, reads: false, what: 'create apps' },

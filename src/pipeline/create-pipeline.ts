@@ -44,6 +44,7 @@ import { startJobRun } from './run-job.js';
 import { waitForDeployment } from './wait-for-deployment.js';
 import { createWorkTracker } from './work-tracker.js';
 import { createWebhooks, type Webhooks } from './webhooks.js';
+import { createAppAccess, type AppAccessService } from './app-access.js';
 import { createMetrics, type Metrics } from './create-metrics.js';
 import { MAIN_REF } from '../domain/environments.js';
 import { ZERO_SHA } from '../domain/types.js';
@@ -70,6 +71,8 @@ export interface Pipeline {
   readonly webhooks: Webhooks;
   /** Prometheus metrics (GET /metrics) and the traffic history behind the charts; timers started by the server. */
   readonly metrics: Metrics;
+  /** Protected previews: each app's access setting, the sign-in hand-off to app hosts, share links, the proxy's check. */
+  readonly access: AppAccessService;
   createApp(input: CreateAppInput, by?: Actor): ReturnType<typeof createApp>;
   /**
    * Gives an environment of the app a custom domain (checked by src/domain/custom-domain.ts; 409 DOMAIN_TAKEN when
@@ -228,6 +231,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     backups,
     webhooks,
     metrics,
+    access: createAppAccess(deps),
     createApp: async (input, by) => {
       work.checkOpen();
       const app = await createApp(deps, input);

@@ -28,7 +28,8 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'TOO_MANY_STREAMS'
   | 'BACKUP_REFUSED'
-  | 'WEBHOOK_URL_REFUSED';
+  | 'WEBHOOK_URL_REFUSED'
+  | 'NEEDS_DOCKER_RUNTIME';
 
 const statusOf: Record<ErrorCode, number> = {
   INVALID_INPUT: 400,
@@ -59,6 +60,7 @@ const statusOf: Record<ErrorCode, number> = {
   TOO_MANY_STREAMS: 429,
   BACKUP_REFUSED: 422,
   WEBHOOK_URL_REFUSED: 400,
+  NEEDS_DOCKER_RUNTIME: 422,
 };
 
 export class SlipwayError extends Error {
@@ -151,6 +153,13 @@ export class BackupRefusedError extends SlipwayError {
 export class WebhookUrlRefusedError extends SlipwayError {
   constructor(message: string) {
     super('WEBHOOK_URL_REFUSED', message);
+  }
+}
+
+/** What only the Docker runtime does so far (protected previews: Slipway's own proxy checks access; Traefik does not yet). */
+export class NeedsDockerRuntimeError extends SlipwayError {
+  constructor(message: string) {
+    super('NEEDS_DOCKER_RUNTIME', message);
   }
 }
 

@@ -12,6 +12,7 @@ const patterns: RegExp[] = [
   /(https?:\/\/[^:/\s]+:)[^@\s]+(@)/gi,
   /\b(slw_[A-Za-z0-9_-]{6})[A-Za-z0-9_-]+/g,
   /\b(whsec_)[A-Za-z0-9_-]+/g,
+  /\b(shr_|acc_)[A-Za-z0-9_-]+/g,
   /\b(sk-ant-[A-Za-z0-9]{2})[A-Za-z0-9_-]+/g,
 ];
 

@@ -18,6 +18,8 @@ import { createTrafficHistoryStore, type TrafficHistoryStore } from './traffic-h
 import { createPeopleStore, type PeopleStore } from './people-store.js';
 import { createSignInLinksStore, type SignInLinksStore } from './sign-in-links-store.js';
 import { createAuditStore, type AuditStore } from './audit-store.js';
+import { createAppAccessStore, type AppAccessStore } from './app-access-store.js';
+import { createShareLinksStore, type ShareLinksStore } from './share-links-store.js';
 
 export interface Store {
   readonly db: Db;
@@ -40,6 +42,9 @@ export interface Store {
   readonly webhooks: WebhooksStore;
   /** Each environment's traffic over time, for the charts (src/pipeline/traffic-recorder.ts writes it). */
   readonly trafficHistory: TrafficHistoryStore;
+  /** Who may open each app's environments (protected previews), and share links to protected ones. */
+  readonly appAccess: AppAccessStore;
+  readonly shareLinks: ShareLinksStore;
   /** Runs `fn` in one transaction: every write in it is committed together or not at all. */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -70,6 +75,8 @@ export function createStore(path: string): Store {
     retention: createRetentionStore(db),
     webhooks: createWebhooksStore(db, box),
     trafficHistory: createTrafficHistoryStore(db),
+    appAccess: createAppAccessStore(db),
+    shareLinks: createShareLinksStore(db),
     transaction: (fn) => db.transaction(fn)(),
     close: () => db.close(),
   };

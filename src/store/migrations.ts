@@ -301,4 +301,30 @@ export const migrations: readonly Migration[] = [
       CREATE TRIGGER audit_append_only BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     `,
   },
+  {
+    version: 9,
+    name: 'protected previews: access settings and share links',
+    // No row: everything public. A share link is kept as the SHA-256 of its token (shown once), with its expiry;
+    // revoking stamps revoked_at (the row stays, so the UI can say the link was revoked rather than unknown).
+    sql: `
+      CREATE TABLE app_access (
+        app TEXT PRIMARY KEY REFERENCES apps(name) ON DELETE CASCADE,
+        previews TEXT NOT NULL CHECK (previews IN ('public', 'protected')),
+        production TEXT NOT NULL CHECK (production IN ('public', 'protected')),
+        updated_by TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE share_links (
+        id TEXT PRIMARY KEY,
+        app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        environment TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_by TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+      CREATE INDEX share_links_app ON share_links (app, created_at);
+    `,
+  },
 ];

@@ -21,6 +21,7 @@ import { apiDomainsRoutes } from './routes/api-domains.js';
 import { apiBackupsRoutes } from './routes/api-backups.js';
 import { apiWebhooksRoutes } from './routes/api-webhooks.js';
 import { apiWhoamiRoutes } from './routes/api-whoami.js';
+import { apiAccessRoutes } from './routes/api-access.js';
 import { internalHookRoutes } from './routes/internal-hooks.js';
 import { internalBuildContextRoutes } from './routes/internal-build-context.js';
 import { metricsEndpoint } from './routes/metrics-endpoint.js';
@@ -137,6 +138,7 @@ export function createWebApp(options: WebAppOptions): WebApp {
     ...apiWebhooksRoutes(pipeline),
     apiWhoamiRoutes(pipeline),
     apiPeopleRoutes(pipeline),
+    apiAccessRoutes(pipeline),
   ];
   // Every route gets its rule (fail closed: a route without one, or a rule without a route, stops the app here).
   const routes = [...guardRoutes(apiRouters, rules), ...ui.routes];

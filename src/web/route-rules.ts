@@ -83,6 +83,12 @@ export function routeRules(read: PipelineReads): Record<string, RouteRule> {
     // API: who am I (the remote CLI's login check), releases
     'GET /api/whoami': anyone,
     'GET /api/apps/:name/releases': view,
+    // API: protected previews
+    'GET /api/apps/:name/access': view,
+    'PUT /api/apps/:name/access': onApp('app:access'),
+    'GET /api/apps/:name/share-links': onApp('app:share'),
+    'POST /api/apps/:name/share-links': onApp('app:share'),
+    'DELETE /api/apps/:name/share-links/:id': onApp('app:share'),
     // API: webhooks (an app's: its releasers; global: admins)
     'GET /api/apps/:name/webhooks': onApp('app:webhooks'),
     'POST /api/apps/:name/webhooks': onApp('app:webhooks'),
@@ -152,6 +158,11 @@ export function routeRules(read: PipelineReads): Record<string, RouteRule> {
     'POST /settings/people/sign-in-link': { action: 'people:manage' },
     'POST /settings/people/tokens/revoke': { action: 'people:manage' },
     'GET /audit': { action: 'audit:read' },
+    // UI: protected previews (the hand-off to an app host checks mayViewApp for that host's app itself)
+    'GET /access': anyone,
+    'POST /apps/:name/access': onApp('app:access'),
+    'POST /apps/:name/share-links': onApp('app:share'),
+    'POST /apps/:name/share-links/revoke': onApp('app:share'),
     // UI: webhooks
     'GET /apps/:name/webhooks': onApp('app:webhooks'),
     'POST /apps/:name/webhooks': onApp('app:webhooks'),

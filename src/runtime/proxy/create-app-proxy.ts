@@ -1,11 +1,14 @@
 // The Host-header reverse proxy for app traffic on Slipway's own port: APP-preview.DOMAIN → preview,
 // APP.DOMAIN → production, a custom domain → its app's environment, WebSockets included. Hosts that name no app
-// fall through to the UI.
+// fall through to the UI. Protected environments (src/pipeline/app-access.ts decides) need an access cookie, which
+// this proxy sets itself at `/__slipway/access` (a one-time code from the UI) and `/__slipway/share` (a share link).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import type { Middleware } from 'koa';
 import { routeForHost } from '../../domain/host-for.js';
+import { safeReturnPath } from '../../domain/return-path.js';
+import { withoutCookie } from '../../shared/cookie-header.js';
 import type { EnvironmentDef } from '../../domain/types.js';
 import type { Logger } from '../../shared/log.js';
 
@@ -27,6 +30,35 @@ export interface AppTrafficObserver {
   /** A WebSocket to an environment opened (+1) or closed (-1). */
   webSocket(app: string, environment: string, change: 1 | -1): void;
 }
+
+/** What the access check says of a request to an environment. */
+export type AccessVerdict =
+  | { kind: 'open' }
+  | { kind: 'allowed' }
+  /** No valid access cookie: a page load goes through the UI's sign-in, anything else gets 401. */
+  | { kind: 'signIn' }
+  /** Signed in, but this person may not view the app. */
+  | { kind: 'forbidden'; message: string }
+  /** The cookie came from a share link that expired or was revoked. */
+  | { kind: 'refused'; title: string; message: string };
+
+/** A one-time code or a share link turned into an access cookie, or why not. */
+export type AccessRedeem = { ok: true; cookie: string; expiresAt: number } | { ok: false; status: number; title: string; message: string };
+
+/** Protected environments: asked before anything is proxied (src/pipeline/app-access.ts implements it). */
+export interface ProxyAccess {
+  /** The cookie's name on app hosts; it is never passed on to the app. */
+  cookieName: string;
+  check(app: string, environment: string, cookieHeader: string | undefined): AccessVerdict;
+  /** The UI's page that signs a person in and sends them back to `host` with a one-time code. */
+  signInUrl(host: string, returnPath: string): string;
+  redeemCode(code: unknown, app: string, environment: string): AccessRedeem;
+  redeemShare(token: unknown, app: string, environment: string): AccessRedeem;
+}
+
+/** Paths the proxy answers itself on every app host (reserved: an app never sees them). */
+export const ACCESS_PATH = '/__slipway/access';
+export const SHARE_PATH = '/__slipway/share';
 
 export interface AppProxyOptions {
   environments: readonly EnvironmentDef[];
@@ -50,6 +82,8 @@ export interface AppProxyOptions {
   onUpstreamError?: () => void;
   /** Told of every request and WebSocket proxied (or answered 502 for want of a container). */
   observe?: AppTrafficObserver;
+  /** Protected environments; without it every environment is public. */
+  access?: ProxyAccess;
   log: Logger;
 }
 
@@ -79,6 +113,13 @@ function notDeployedPage(app: string, environment: string): string {
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}</style></head>
 <body><h1>Nothing is deployed here yet</h1><p>The <strong>${escapeHtml(environment)}</strong> environment of <strong>${escapeHtml(app)}</strong> has no running version.
 Push a commit to <code>main</code> (or publish a release) and this page will be replaced by the app.</p><p>Slipway · 502</p></body></html>`;
+}
+
+function accessPage(status: number, title: string, message: string, link: { href: string; label: string } | null): string {
+  const more = link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></p>` : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}</style></head>
+<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${more}<p>Slipway · ${status}</p></body></html>`;
 }
 
 export function createAppProxy(options: AppProxyOptions): AppProxy {
@@ -137,10 +178,63 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
     });
   };
 
+  // The access cookie is Slipway's: the app never sees it (nor could a script of the app read it: HttpOnly).
+  const dropAccessCookie = (req: IncomingMessage, name: string) => {
+    const rest = withoutCookie(req.headers.cookie, name);
+    if (rest === undefined) delete req.headers.cookie;
+    else req.headers.cookie = rest;
+  };
+
+  /** Answers the request when access stops it here (true), or lets it through with the cookie removed. */
+  const guard = (ctx: Parameters<Middleware>[0], access: ProxyAccess, app: string, environment: string): boolean => {
+    const page = (status: number, title: string, message: string, link: { href: string; label: string } | null) => {
+      ctx.status = status;
+      ctx.type = 'html';
+      ctx.set('cache-control', 'no-store');
+      ctx.body = accessPage(status, title, message, link);
+    };
+    const host = hostname(ctx.get('host'));
+    if (ctx.path === ACCESS_PATH || ctx.path === SHARE_PATH) {
+      const result = ctx.path === ACCESS_PATH ? access.redeemCode(ctx.query.code, app, environment) : access.redeemShare(ctx.query.token, app, environment);
+      if (!result.ok) {
+        page(result.status, result.title, result.message, { href: access.signInUrl(host, '/'), label: 'Sign in to Slipway to open it' });
+        return true;
+      }
+      const maxAge = Math.max(1, Math.floor((result.expiresAt - Date.now()) / 1000));
+      ctx.set('set-cookie', `${access.cookieName}=${result.cookie}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${ctx.secure ? '; Secure' : ''}`);
+      ctx.set('cache-control', 'no-store');
+      ctx.status = 302;
+      // A share link always lands on the app's front page; the sign-in hand-off where the person was going.
+      ctx.redirect(ctx.path === ACCESS_PATH ? safeReturnPath(ctx.query.return) : '/');
+      return true;
+    }
+    const verdict = access.check(app, environment, ctx.get('cookie') || undefined);
+    if (verdict.kind === 'signIn') {
+      if (ctx.method === 'GET' || ctx.method === 'HEAD') {
+        ctx.set('cache-control', 'no-store');
+        ctx.status = 302;
+        ctx.redirect(access.signInUrl(host, safeReturnPath(ctx.url)));
+      } else page(401, 'Sign in first', 'This environment is protected: open it in a browser and sign in to Slipway first.', null);
+      return true;
+    }
+    if (verdict.kind === 'forbidden') {
+      page(403, 'Not yours to view', verdict.message, null);
+      return true;
+    }
+    if (verdict.kind === 'refused') {
+      page(403, verdict.title, verdict.message, { href: access.signInUrl(host, safeReturnPath(ctx.url)), label: 'Sign in to Slipway instead' });
+      return true;
+    }
+    dropAccessCookie(ctx.req, access.cookieName);
+    return false;
+  };
+
   return {
     middleware: async (ctx, next) => {
       const r = resolve(ctx.get('host'));
       if (!r) return next();
+      // Before anything else: a protected environment tells nobody unsigned whether a branch preview exists.
+      if (options.access && guard(ctx, options.access, r.app, r.environment)) return;
       // A removed branch preview's host is not an environment any more: not measured.
       if (r.gone) {
         ctx.status = 404;
@@ -162,6 +256,20 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
     upgrade(req, socket, head) {
       const r = resolve(req.headers.host);
       if (!r) return false;
+      const { access } = options;
+      if (access) {
+        // No redirect for a WebSocket: the page that opens it got its cookie already, or it is refused.
+        const verdict = access.check(r.app, r.environment, req.headers.cookie);
+        if (verdict.kind === 'forbidden') {
+          socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nnot yours to view\n');
+          return true;
+        }
+        if (verdict.kind === 'signIn' || verdict.kind === 'refused') {
+          socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nthis environment is protected: sign in first\n');
+          return true;
+        }
+        dropAccessCookie(req, access.cookieName);
+      }
       if (r.gone) {
         socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nno branch preview here\n');
         return true;

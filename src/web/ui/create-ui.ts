@@ -14,6 +14,7 @@ import { uiSettingsRoutes } from '../routes/ui-settings.js';
 import { uiWebhooksRoutes } from '../routes/ui-webhooks.js';
 import { uiPeopleRoutes } from '../routes/ui-people.js';
 import { guardRoutes, type GuardedRoute, type RouteRule } from '../route-guard.js';
+import { uiAccessRoutes } from '../routes/ui-access.js';
 import { refuseOtherMethods } from '../middleware/refuse-other-methods.js';
 import { checkOrigin } from './check-origin.js';
 import { createRenderer } from './create-renderer.js';
@@ -53,9 +54,17 @@ export function createUi(pipeline: Pipeline, options: { strictViews?: boolean; r
     (m: Middleware): Middleware =>
     (ctx, next) =>
       isUiPath(ctx.path) ? m(ctx, next) : next();
-  const routers = [uiHomeRoutes, uiAppRoutes, uiReleaseRoutes, uiSettingsRoutes, uiHistoryRoutes, uiBackupsRoutes, uiWebhooksRoutes, uiPeopleRoutes].map((r) =>
-    r(pipeline, renderer),
-  );
+  const routers = [
+    uiHomeRoutes,
+    uiAppRoutes,
+    uiReleaseRoutes,
+    uiSettingsRoutes,
+    uiHistoryRoutes,
+    uiBackupsRoutes,
+    uiWebhooksRoutes,
+    uiPeopleRoutes,
+    uiAccessRoutes,
+  ].map((r) => r(pipeline, renderer));
   const auth = uiAuthRoutes(pipeline, renderer);
   const routes = guardRoutes([auth, ...routers], options.rules);
   const notFound: Middleware = async (ctx) => {

@@ -65,6 +65,7 @@ const pages = (): Record<string, string[]> => ({
   'about.njk': ['/about'],
   'audit.njk': ['/audit', '/audit?app=shop&action=publish', '/audit?limit=1'],
   'people.njk': ['/settings'],
+  'access.njk': ['/access?host=shop-preview.localhost&return=%2Fa%3Fb%3D1'],
   'app.njk': ['/apps/shop', '/apps/nightly', '/apps/site'],
   'commit.njk': [`/apps/shop/commits/${ids.v2}`, `/apps/shop/commits/${ids.first}`, `/apps/shop/commits/${ids.v2}?view=split`],
   'compare.njk': [`/apps/shop/compare?from=${ids.v1}&to=${ids.v2}`, '/apps/shop/compare'],

@@ -28,6 +28,8 @@ const NEEDS: Record<Action, Who | 'anyone'> = {
   'app:production-secrets': 'releaser',
   'app:domains': 'releaser',
   'app:webhooks': 'releaser',
+  'app:share': 'developer',
+  'app:access': 'releaser',
   'app:delete': 'admin',
   'apps:create': 'admin',
   'self:read': 'anyone',
