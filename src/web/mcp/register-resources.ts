@@ -13,6 +13,7 @@ import { mapError } from '../map-error.js';
 import { environmentViews } from '../view-models/environment-views.js';
 import type { McpToolContext } from './define-tool.js';
 import { existingApp } from './mcp-inputs.js';
+import { checkMayUseTool, visibleApps } from './mcp-access.js';
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const MAX_LISTED = 5000;
@@ -21,7 +22,12 @@ const RESOURCE_NOT_FOUND = -32002;
 
 export function registerResources(server: McpServer, ctx: McpToolContext): void {
   const { read } = ctx.pipeline;
-  const apps = () => read.store.apps.list();
+  // Only the principal's apps, as in the API: an app it has no role on does not exist for it.
+  const apps = () => visibleApps(ctx.principal, read.store.apps.list());
+  const viewable = (name: string): string => {
+    checkMayUseTool(ctx.principal, 'get_app', { app: name }, read);
+    return existingApp(read, name);
+  };
   const json = (uri: URL, data: unknown): ReadResourceResult => ({
     contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(data, null, 2) }],
   });
@@ -52,11 +58,11 @@ export function registerResources(server: McpServer, ctx: McpToolContext): void 
       description: 'Each environment of the app: URL, the commit its branch points at, the commit that serves, status, release and health.',
       mimeType: 'application/json',
     },
-    safely('environments', async (uri, vars) => json(uri, { environments: await environmentViews(read, existingApp(read, one(vars.app))) })),
+    safely('environments', async (uri, vars) => json(uri, { environments: await environmentViews(read, viewable(one(vars.app))) })),
   );
 
   const readFiles = safely('files', async (uri, vars) => {
-    const app = existingApp(read, one(vars.app));
+    const app = viewable(one(vars.app));
     const gitdir = repoPath(read.config.dataDir, app);
     const ref = vars.ref === undefined ? 'main' : one(vars.ref);
     const commit = await resolveCommitish(gitdir, ref);

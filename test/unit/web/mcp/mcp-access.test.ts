@@ -19,7 +19,10 @@ const environments = [
 const read = {
   templates: [{ name: 'static-site', title: 'Static site' }],
   config: { environments },
-  store: { generations: { get: (id: string) => (id === 'gen_1' ? { app: 'shop' } : undefined) } },
+  store: {
+    generations: { get: (id: string) => (id === 'gen_1' ? { app: 'shop' } : undefined) },
+    apps: { list: () => [{ name: 'shop' }, { name: 'other' }] },
+  },
 };
 const pipeline = { read } as unknown as Pipeline;
 const admin: Grant = { admin: true, roles: {}, onlyApp: null, scopes: [] };
@@ -69,5 +72,12 @@ describe('MCP tool access', () => {
     const published = (await client.callTool({ name: 'publish', arguments: { app: 'shop' } })) as CallToolResult;
     expect(published.isError).toBe(true);
     expect(JSON.stringify(published.content)).toContain('FORBIDDEN');
+  });
+
+  it('lists and reads resources of the principal’s apps only', async () => {
+    const client = await clientFor(developer);
+    const uris = (await client.listResources()).resources.map((r) => r.uri);
+    expect(uris).toEqual(['slipway://shop/environments', 'slipway://shop/files']);
+    await expect(client.readResource({ uri: 'slipway://other/environments' })).rejects.toThrow(/no app named other/);
   });
 });
