@@ -7,6 +7,7 @@ import type { DeploymentRecord } from '../store/deployments-store.js';
 import type { JobRunRecord } from '../store/job-runs-store.js';
 import type { WebhookRecord } from '../store/webhooks-store.js';
 import type { DeliveryWithAttempts } from '../pipeline/webhooks.js';
+import type { RollbackChoice } from '../pipeline/plan-production-move.js';
 
 type WithLogUrl<T> = Omit<T, 'logPath'> & { logUrl: string };
 
@@ -56,3 +57,16 @@ export const deliveryAnswer = (d: DeliveryWithAttempts) => ({
   payload: JSON.parse(d.payload) as unknown,
   attempts: d.attemptLog,
 });
+
+/** A release as the API and MCP answer it: its tag, commit (with subject and date), build, and whether production runs it. */
+export function releaseAnswer(c: RollbackChoice) {
+  return {
+    tag: c.tag,
+    commit: c.commit,
+    subject: c.commitInfo?.subject ?? null,
+    authoredAt: c.commitInfo?.authoredAt ?? null,
+    current: c.current,
+    build: c.build,
+    imageRemoved: c.imageRemoved,
+  };
+}

@@ -1,5 +1,6 @@
 // MCP tools for production: the releases, what publish or rollback would change (the same plan the UI's confirm
 // page shows and that they apply), and the moves themselves, which wait until production is live again.
+import { releaseAnswer } from '../api-records.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { productionEnvironment } from '../../domain/environments.js';
@@ -30,15 +31,7 @@ export function registerReleaseTools(server: McpServer, ctx: McpToolContext): vo
     run: async (args) => {
       const choices = await pipeline.rollbackChoices(existingApp(read, args.app));
       return ok({
-        releases: choices.map((c) => ({
-          tag: c.tag,
-          commit: c.commit,
-          subject: c.commitInfo?.subject ?? null,
-          authoredAt: c.commitInfo?.authoredAt ?? null,
-          current: c.current,
-          build: c.build,
-          imageRemoved: c.imageRemoved,
-        })),
+        releases: choices.map(releaseAnswer),
       });
     },
   });

@@ -5,7 +5,7 @@ import type { Context } from 'koa';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { environmentViews } from '../view-models/environment-views.js';
 import { InvalidInputError, NotFoundError } from '../../shared/errors.js';
-import { buildAnswer, deploymentAnswer, jobRunAnswer } from '../api-records.js';
+import { buildAnswer, deploymentAnswer, jobRunAnswer, releaseAnswer } from '../api-records.js';
 import { serveLog } from '../serve-log.js';
 import { removedLogNote } from '../../domain/plan-retention.js';
 import { existingAppName } from '../existing-app-name.js';
@@ -63,15 +63,7 @@ export function apiPipelineRoutes(pipeline: Pipeline): Router {
   router.get('/apps/:name/releases', async (ctx) => {
     const choices = await pipeline.rollbackChoices(app(ctx));
     ctx.body = {
-      releases: choices.map((c) => ({
-        tag: c.tag,
-        commit: c.commit,
-        subject: c.commitInfo?.subject ?? null,
-        authoredAt: c.commitInfo?.authoredAt ?? null,
-        current: c.current,
-        build: c.build,
-        imageRemoved: c.imageRemoved,
-      })),
+      releases: choices.map(releaseAnswer),
     };
   });
 
