@@ -2,13 +2,12 @@
 // that reads something its model lacks fails here instead of rendering an empty string. The real web app runs
 // in-process over the fake pipeline (no Docker).
 import { readdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWebApp } from '../../../src/web/create-web-app.js';
 import { signInCookie } from '../../helpers/sign-in.js';
 import { createFakePipeline, type FakePipeline } from '../../helpers/fake-pipeline.js';
+import { serveWebApp, stopWebApp } from '../../helpers/serve-web-app.js';
 
 const TOKEN = 'ui-pages-test-admin-token-0123456789';
 let fp: FakePipeline;
@@ -19,10 +18,7 @@ const ids: Record<string, string> = {};
 
 beforeAll(async () => {
   fp = await createFakePipeline({ env: { SLIPWAY_ADMIN_TOKEN: TOKEN } });
-  const app = createWebApp({ pipeline: fp.pipeline, hookSecret: 'unused-in-this-test', hookEnv: () => ({}), strictViews: true });
-  server = createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, base } = await serveWebApp(fp));
 
   // An app with history: a first commit, a published release, a second release, a failed build and a failed deploy.
   const first = await fp.createApp('shop');
@@ -56,8 +52,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
-  await fp?.dispose();
+  await stopWebApp(server, fp);
 });
 
 /** The URLs that render each page template, with the states worth seeing. */
