@@ -345,6 +345,7 @@ export async function startServer(config: Config, log: Logger = configuredLogger
       await pipeline.close();
       for (const s of servers) s.closeAllConnections();
       await closed;
+      proxy?.close(); // the connections kept to apps' containers
     },
   };
 }
