@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Config } from './config/load-config.js';
 import { createBuildCgroups } from './build/build-cgroups.js';
 import { createBuildContexts, type BuildContexts } from './pipeline/build-contexts.js';
+import { createBuildQueue } from './pipeline/build-queue.js';
 import { createBuildkitBuilder } from './pipeline/build-in-cluster.js';
 import { registryOrigin, useRegistry } from './build/registry-manifests.js';
 import { createKubeApi } from './runtime/kubernetes/kube-api.js';
@@ -154,6 +155,7 @@ export function composePipeline(config: Config, log: Logger = configuredLogger(c
     runtime,
     docker,
     buildCgroups,
+    buildQueue: createBuildQueue(config.build.concurrency),
     certificates,
     buildContexts,
     ...builder,
