@@ -329,7 +329,13 @@ async function main(): Promise<void> {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-await main();
+// BENCH_ONLY=push,ui,concurrent (a comma list) runs only those parts; unset, all of them.
+const only = (part: string) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(',').includes(part);
+
+if (only('push')) await main();
 
 // ---- UI render bench: test/bench/ui-bench.ts (the web UI's; it runs on its own data folder, no Docker) ----
-process.stdout.write(`${await (await import('./ui-bench.js')).runUiBench()}\n`);
+if (only('ui')) process.stdout.write(`${await (await import('./ui-bench.js')).runUiBench()}\n`);
+
+// ---- Concurrent pushes and memory: test/bench/concurrent-pushes.ts (a server process of its own) ----
+if (only('concurrent')) process.stdout.write(`${await (await import('./concurrent-pushes.js')).runConcurrentBench(buildArgsFromEnv())}\n`);
