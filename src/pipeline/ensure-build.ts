@@ -38,9 +38,13 @@ export async function ensureBuild(deps: EnsureBuildDeps, app: string, commit: st
   try {
     // The record says `queued` until a slot is free (SLIPWAY_BUILD_CONCURRENCY); waiting, it is told its place.
     const onWait = (place: QueuePlace) => events.emit({ type: 'build-queued', app, buildId: record.id, commit, ...place });
-    const run = () => runBuild(deps, record, gone, signal);
+    // Recorded finished before the slot is given to the next build, so that the records' times never overlap.
+    const run = async () => {
+      const built = await runBuild(deps, record, gone, signal);
+      store.builds.finish(record.id, { status: 'succeeded', reused: built.reused });
+      return built;
+    };
     const result = deps.buildQueue ? await deps.buildQueue.run(run, { ...(signal ? { signal } : {}), onWait }) : await run();
-    store.builds.finish(record.id, { status: 'succeeded', reused: result.reused });
     events.emit({ type: 'build', app, buildId: record.id, commit, status: 'succeeded', reused: result.reused });
     return { ok: true, image: result.image, buildId: record.id, builtNow: true };
   } catch (e) {
