@@ -63,8 +63,8 @@ function sampleRss(pid: number): { stop(): number[] } {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
-/** Idle: after `settleMs` with nothing asked of it, the median of 5 s of samples (the timers' passes included). */
-async function idleRss(pid: number, settleMs = 10_000): Promise<number> {
+/** Idle: after `settleMs` with nothing asked of it (V8's memory reducer shrinks the heap meanwhile), the median of 5 s of samples (the timers' passes included). */
+async function idleRss(pid: number, settleMs = 15_000): Promise<number> {
   await sleep(settleMs);
   const s = sampleRss(pid);
   await sleep(5_000);
@@ -187,6 +187,19 @@ export async function runConcurrentBench(buildArgsRaw: string): Promise<string> 
     const queued = results.filter((r) => /queued: position \d+ of \d+/.test(r.push.output)).length;
     if (failed.length > 0) log(`concurrent: ${failed.length} push(es) failed:\n${failed[0]!.push.output}`);
 
+    // Where the time went: the builds' own records (queued → started → finished), against the floor's builds.
+    const builds = await Promise.all(
+      clones.map(async (c, i) => {
+        const head = await c.head();
+        const all = (await ok(api, 'GET', `/api/apps/${pushed[i]}/builds`)).builds as { commit: string; startedAt: string; finishedAt: string }[];
+        const b = all.find((x) => x.commit === head);
+        return b ? { start: Date.parse(b.startedAt), end: Date.parse(b.finishedAt) } : undefined;
+      }),
+    );
+    const spans = builds.filter((b) => b !== undefined);
+    const buildSum = spans.reduce((sum, b) => sum + (b.end - b.start), 0);
+    const buildSpan = Math.max(...spans.map((b) => b.end)) - Math.min(...spans.map((b) => b.start));
+
     log(`concurrent: publishing each app (a production, and history)…`);
     for (const name of pushed) {
       await ok(api, 'POST', `/api/apps/${name}/publish`, {});
@@ -202,7 +215,8 @@ export async function runConcurrentBench(buildArgsRaw: string): Promise<string> 
     }
     log(`concurrent: idle with ${IDLE_APPS} apps…`);
     const idleApps = await idleRss(pid);
-    const perApp = (idleApps - idleEmpty) / IDLE_APPS;
+    // Idle figures wander by a few MB with the garbage collector: a negative growth is noise, taken as none.
+    const perApp = Math.max(0, (idleApps - idleEmpty) / IDLE_APPS);
     const idle50 = IDLE_APPS >= IDLE_TARGET_APPS ? idleApps : idleEmpty + perApp * IDLE_TARGET_APPS;
     const concurrency = process.env.SLIPWAY_BUILD_CONCURRENCY ?? String(cores);
 
@@ -238,6 +252,8 @@ export async function runConcurrentBench(buildArgsRaw: string): Promise<string> 
     lines.push(
       `${APPS} static-site apps pushed at once, SLIPWAY_BUILD_CONCURRENCY=${concurrency}, ${cores} CPUs (${cpus()[0]?.model ?? 'unknown CPU'}); ` +
         `live after ${seconds(times[0]!)} (first), ${seconds(median(times))} (median), ${seconds(lastLive)} (last); floor by hand ${floors.map(seconds).join(', ')}`,
+      `the ${spans.length} builds: ${seconds(buildSum / Math.max(1, spans.length))} each on average (the floor's whole change by hand: ${seconds(floorEach)}), ` +
+        `${seconds(buildSpan)} from the first start to the last end`,
     );
   } finally {
     for (const name of names) await api('DELETE', `/api/apps/${name}`).catch(() => undefined);
