@@ -205,7 +205,7 @@ function shortstatFloor(gitdir: string, from: string, to: string): { text: strin
 export async function runUiBench(): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-ui-bench-'));
   const config = loadConfig({ PATH: process.env.PATH, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PORT: '0', SLIPWAY_LOG_LEVEL: 'error' });
-  const { pipeline, deps } = composePipeline(config, createLogger('error'));
+  const { pipeline, deps } = await composePipeline(config, createLogger('error'));
   const server = createServer(createWebApp({ pipeline, hookSecret: 'bench', hookEnv: () => ({}) }).callback());
   try {
     const t = performance.now();
