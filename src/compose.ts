@@ -73,7 +73,15 @@ function createRuntime(
     });
   }
   const firewall = createFirewall({ enabled: config.firewall, log: log.child('firewall'), path: config.path });
-  return createDockerRuntime({ docker, endpoint: describeDockerEndpoint(config.docker), installation, dataDir: config.dataDir, log, firewall });
+  return createDockerRuntime({
+    docker,
+    endpoint: describeDockerEndpoint(config.docker),
+    installation,
+    dataDir: config.dataDir,
+    log,
+    firewall,
+    subnets: config.docker.subnets,
+  });
 }
 
 /** With SLIPWAY_BUILDER=buildkit: builds as Kubernetes Jobs, and images only in the registry (no Docker Engine). */

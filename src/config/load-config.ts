@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError } from '../shared/errors.js';
 import type { LogFormat, LogLevel } from '../shared/log.js';
 import type { EnvironmentDef } from '../domain/types.js';
+import { DEFAULT_SUBNET_POOL, parseCidr, SUBNET_BITS, type Ipv4Net } from '../domain/subnet-pool.js';
 import { loadEnvironments } from './load-environments.js';
 import { findProjectRoot } from './project-root.js';
 
@@ -98,7 +99,12 @@ export interface Config {
    * reach the internet but not this machine's services or private networks.
    */
   readonly firewall: boolean;
-  readonly docker: { readonly socketPath: string | undefined; readonly host: string | undefined };
+  readonly docker: {
+    readonly socketPath: string | undefined;
+    readonly host: string | undefined;
+    /** Where the Docker runtime's networks get their subnets (SLIPWAY_DOCKER_SUBNETS); null: Docker's own pools. */
+    readonly subnets: Ipv4Net | null;
+  };
   readonly codegen: {
     readonly apiKey: string | undefined;
     readonly baseURL: string | undefined;
@@ -181,6 +187,19 @@ type Env = Readonly<Record<string, string | undefined>>;
 function pick(env: Env, name: string): string | undefined {
   const v = env[name];
   return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+/** SLIPWAY_DOCKER_SUBNETS: an IPv4 CIDR that holds at least one /26 (default 10.213.0.0/16), or `docker`. */
+function parseSubnetPool(env: Env): Ipv4Net | null {
+  const raw = pick(env, 'SLIPWAY_DOCKER_SUBNETS');
+  if (raw === undefined) return DEFAULT_SUBNET_POOL;
+  if (raw === 'docker') return null;
+  const pool = parseCidr(raw);
+  if (!pool || pool.bits > SUBNET_BITS)
+    throw new ConfigError(
+      `SLIPWAY_DOCKER_SUBNETS="${raw}": expected an IPv4 range of /${SUBNET_BITS} or larger (e.g. 10.213.0.0/16), or "docker" for Docker's own address pools`,
+    );
+  return pool;
 }
 
 function parsePort(env: Env, name: string, fallback: number): number {
@@ -554,7 +573,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
       registryAuth,
     },
     firewall: parseBool(env, 'SLIPWAY_FIREWALL', true),
-    docker: { socketPath: pick(env, 'SLIPWAY_DOCKER_SOCKET'), host: pick(env, 'DOCKER_HOST') },
+    docker: { socketPath: pick(env, 'SLIPWAY_DOCKER_SOCKET'), host: pick(env, 'DOCKER_HOST'), subnets: parseSubnetPool(env) },
     kubernetes: { builderServiceAccount: { namespace: sa[1]!, name: sa[2]! }, ingressClass, nodeSelector, ...(acmeService ? { acmeService } : {}) },
     codegen: {
       apiKey: pick(env, 'ANTHROPIC_API_KEY'),

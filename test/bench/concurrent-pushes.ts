@@ -7,9 +7,9 @@
 //     with the floor: the same change by hand (docker build + docker run + first 200, measureFloor), one per app,
 //     summed and divided by the cores — builds perfectly shared. RSS is sampled every 100 ms meanwhile;
 //   - each app then published (a preview and a production, and history), and the idle RSS with them.
-// Docker's default address pools hold about 30 networks, and Slipway gives every app one: 50 apps do not fit on a
-// default engine. The idle figure for 50 apps is therefore the 0-app figure plus 50 × the per-app growth measured
-// here, unless BENCH_IDLE_APPS asks for more apps to be made (on an engine with `default-address-pools` set).
+// Then BENCH_IDLE_APPS (50) apps in all, each published, for the idle figure with 50 apps (each app has a network
+// of its own, with a /26 of SLIPWAY_DOCKER_SUBNETS: Docker's default pools alone would hold about 30). With fewer,
+// the 50-app figure is the 0-app one plus 50 × the growth per app measured.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ import { measureFloor } from './measure-floor.js';
 import { waitForContent } from './wait-for-content.js';
 
 const APPS = Number(process.env.BENCH_CONCURRENT_APPS ?? 20) || 20;
-const IDLE_APPS = Math.max(APPS, Number(process.env.BENCH_IDLE_APPS ?? APPS) || APPS);
+const IDLE_APPS = Math.max(APPS, Number(process.env.BENCH_IDLE_APPS ?? 50) || 50);
 /** Floor builds measured (each a distinct change); their median stands for every app's. */
 const FLOOR_RUNS = 3;
 const MAX_RATIO = 1.2;
@@ -206,7 +206,7 @@ export async function runConcurrentBench(buildArgsRaw: string): Promise<string> 
       await waitLive(api, name, 'prod');
     }
     if (IDLE_APPS > APPS) {
-      log(`concurrent: making ${IDLE_APPS - APPS} more apps (BENCH_IDLE_APPS=${IDLE_APPS}), each published…`);
+      log(`concurrent: making ${IDLE_APPS - APPS} more apps (${IDLE_APPS} in all), each published…`);
       await createApps(api, names.slice(APPS));
       for (const name of names.slice(APPS)) {
         await ok(api, 'POST', `/api/apps/${name}/publish`, {});

@@ -18,6 +18,7 @@ import { removeStale } from './remove-stale.js';
 import { runJob } from './run-job.js';
 import { streamContainerLogs } from './stream-container-logs.js';
 import { toInstance } from './to-instance.js';
+import type { Ipv4Net } from '../../domain/subnet-pool.js';
 
 export interface DockerRuntime extends Runtime {
   /** Where traffic for an environment goes now (synchronous: the proxy asks on every request). */
@@ -41,6 +42,8 @@ export interface DockerRuntimeOptions {
   log: Logger;
   /** Keeps containers on Slipway's networks from the host's services and private networks (firewall.ts). */
   firewall: Firewall;
+  /** Where its networks' subnets come from (SLIPWAY_DOCKER_SUBNETS); null: Docker's pools; unset: the default pool. */
+  subnets?: Ipv4Net | null;
 }
 
 export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntime {

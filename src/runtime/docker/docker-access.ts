@@ -1,5 +1,6 @@
 // What every part of the Docker runtime shares: the client, clear errors, listings of this installation's
 // containers, quiet removal, log tails and the networks (with their firewall rules).
+import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import type { ContainerInfo, NetworkInspectInfo } from 'dockerode';
 import { toDockerUnreachable } from '../../shared/docker/docker-unreachable.js';
@@ -10,6 +11,16 @@ import { demuxFrames } from './demux-lines.js';
 import { LABELS, ownedBy } from './docker-labels.js';
 import type { Firewall } from './firewall.js';
 import type { FirewallNetwork } from './firewall-rules.js';
+import { DEFAULT_SUBNET_POOL, formatCidr, parseCidr, parseProcRoutes, pickSubnet, type Ipv4Net } from '../../domain/subnet-pool.js';
+
+/** The host's IPv4 routes (none where `/proc/net/route` cannot be read: not Linux, or no procfs). */
+function hostRoutes(): Ipv4Net[] {
+  try {
+    return parseProcRoutes(readFileSync('/proc/net/route', 'utf8'));
+  } catch {
+    return [];
+  }
+}
 
 /** Docker's option naming a bridge network's interface. */
 const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
@@ -47,8 +58,11 @@ export function createDockerAccess(o: {
   dataDir?: string | undefined;
   log: Logger;
   firewall: Firewall;
+  /** The pool new networks' subnets come from (pick-subnet.ts); null leaves it to Docker's default address pools. */
+  subnets?: Ipv4Net | null | undefined;
 }): DockerAccess {
   const { docker, installation, log, firewall } = o;
+  const pool = o.subnets === undefined ? DEFAULT_SUBNET_POOL : o.subnets;
   const owned = ownedBy(installation);
 
   async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -74,6 +88,48 @@ export function createDockerAccess(o: {
     return pending;
   }
 
+  // Creates run one at a time in this process, so two networks never pick the same free subnet.
+  let creating: Promise<void> = Promise.resolve();
+
+  async function create(name: string, labels: Record<string, string>, options: Record<string, string>): Promise<void> {
+    // Another process on the engine (a CLI command, another installation) may take the subnet picked here first:
+    // Docker then refuses with "Pool overlaps", and the next free one is tried.
+    for (let attempt = 1; ; attempt++) {
+      const subnet = pool ? await freeSubnet(pool) : null;
+      try {
+        await call('creating a network', () =>
+          docker.createNetwork({
+            Name: name,
+            Driver: 'bridge',
+            Options: { [BRIDGE_NAME_OPTION]: bridgeName(name), ...options },
+            ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } } : {}),
+            Labels: { [LABELS.managed]: 'true', [LABELS.installation]: installation, ...(o.dataDir ? { [LABELS.dataDir]: o.dataDir } : {}), ...labels },
+          }),
+        );
+        return;
+      } catch (e) {
+        const message = messageOf(e);
+        // Made meanwhile by another process on the same engine (a CLI command, a second server on this data folder).
+        if (/already exists|same bridge name/.test(message)) return;
+        if (subnet && /overlap/i.test(message) && attempt < 10) continue;
+        throw e;
+      }
+    }
+  }
+
+  /** The first subnet of the pool that no Docker network and no route of the host covers. */
+  async function freeSubnet(from: Ipv4Net): Promise<string | null> {
+    const networks = await call('listing networks', () => docker.listNetworks());
+    const taken = [
+      ...networks.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => parseCidr(c.Subnet ?? '')).filter((c): c is Ipv4Net => c !== null)),
+      ...hostRoutes(),
+    ];
+    const subnet = pickSubnet(from, taken);
+    // Full (or covered by the host's own routes, a VPN's 10.0.0.0/8): Docker's default pools may still have room.
+    if (!subnet) log.warn(`every subnet of SLIPWAY_DOCKER_SUBNETS (${formatCidr(from)}) is taken: this network gets one from Docker's pools`);
+    return subnet;
+  }
+
   async function ensureOnce(name: string, labels: Record<string, string>, options: Record<string, string>): Promise<string> {
     const inspect = () => call('inspecting a network', () => docker.getNetwork(name).inspect() as Promise<NetworkInspectInfo>);
     let info = await inspect().catch((e: unknown) => {
@@ -81,17 +137,10 @@ export function createDockerAccess(o: {
       throw e;
     });
     if (!info) {
-      await call('creating a network', () =>
-        docker.createNetwork({
-          Name: name,
-          Driver: 'bridge',
-          Options: { [BRIDGE_NAME_OPTION]: bridgeName(name), ...options },
-          Labels: { [LABELS.managed]: 'true', [LABELS.installation]: installation, ...(o.dataDir ? { [LABELS.dataDir]: o.dataDir } : {}), ...labels },
-        }),
-      ).catch((e: unknown) => {
-        // Made meanwhile by another process on the same engine (a CLI command, a second server on this data folder).
-        if (!/already exists|same bridge name/.test(messageOf(e))) throw e;
-      });
+      await (creating = creating.then(
+        () => create(name, labels, options),
+        () => create(name, labels, options),
+      ));
       info = await inspect();
     }
     await firewall.ensure(bridgeOf(info));

@@ -1,9 +1,11 @@
 // The build network on a real Docker Engine, asked for by several builds at the same moment (the build queue
 // starts them together): one network is made and every caller gets it, where two creates used to race and the
-// loser failed with Docker's "networks have same bridge name" (a failed build that said it needs a person).
+// loser failed with Docker's "networks have same bridge name" (a failed build that said it needs a person). And forty
+// apps' networks at once, more than Docker's default address pools hold: each gets a /26 of Slipway's own pool.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildNetworkName } from '../../../src/runtime/docker/container-names.js';
+import { parseCidr, overlaps, type Ipv4Net } from '../../../src/domain/subnet-pool.js';
+import { buildNetworkName, networkName } from '../../../src/runtime/docker/container-names.js';
 import { createDockerAccess } from '../../../src/runtime/docker/docker-access.js';
 import { createFirewall } from '../../../src/runtime/docker/firewall.js';
 import { createDockerClient } from '../../../src/shared/docker/create-docker-client.js';
@@ -20,12 +22,16 @@ const access = createDockerAccess({
   firewall: createFirewall({ enabled: false, log, path: process.env.PATH ?? '' }),
 });
 
+// Past Docker's default address pools (about thirty bridge networks): an app's network each.
+const APPS = Array.from({ length: 40 }, (_, i) => `pool-${i}`);
+
 afterAll(async () => {
-  await docker
-    .getNetwork(buildNetworkName(installation))
-    .remove()
-    .catch(() => undefined);
-});
+  for (const name of [buildNetworkName(installation), ...APPS.map((a) => networkName(installation, a))])
+    await docker
+      .getNetwork(name)
+      .remove()
+      .catch(() => undefined);
+}, 120_000);
 
 describe('the build network', () => {
   it('asked for by four builds at once: one network, and every one of them gets it', async () => {
@@ -35,5 +41,23 @@ describe('the build network', () => {
     expect(found.filter((n) => n.Name === buildNetworkName(installation))).toHaveLength(1);
     // Asked again once it exists: the same network.
     expect(await access.ensureBuildNetwork()).toBe(buildNetworkName(installation));
+  });
+});
+
+describe('app networks', () => {
+  it("forty apps at once, past Docker's default pools: each network its own /26 of 10.213.0.0/16", { timeout: 120_000 }, async () => {
+    const names = await Promise.all(APPS.map((a) => access.ensureNetwork(a)));
+    expect(names).toEqual(APPS.map((a) => networkName(installation, a)));
+    const subnets: Ipv4Net[] = [];
+    for (const name of names) {
+      const info = await docker.getNetwork(name).inspect();
+      const subnet = parseCidr(info.IPAM?.Config?.[0]?.Subnet ?? '');
+      expect(subnet, name).not.toBeNull();
+      expect(subnet!.bits).toBe(26);
+      expect(overlaps(subnet!, parseCidr('10.213.0.0/16')!)).toBe(true);
+      subnets.push(subnet!);
+    }
+    // No two overlap (Docker would have refused, but a pick that ignored the others would have failed the create).
+    for (let i = 0; i < subnets.length; i++) for (let j = i + 1; j < subnets.length; j++) expect(overlaps(subnets[i]!, subnets[j]!)).toBe(false);
   });
 });

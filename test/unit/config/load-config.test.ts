@@ -43,6 +43,8 @@ describe('loadConfig', () => {
     [{ SLIPWAY_BUILD_CONCURRENCY: '0' }, /SLIPWAY_BUILD_CONCURRENCY="0": expected a whole number from 1 to 1024/],
     [{ SLIPWAY_BUILD_CONCURRENCY: 'all' }, /SLIPWAY_BUILD_CONCURRENCY="all"/],
     [{ SLIPWAY_MAX_PUSH_MB: '0' }, /SLIPWAY_MAX_PUSH_MB/],
+    [{ SLIPWAY_DOCKER_SUBNETS: '10.213.0.0/28' }, /SLIPWAY_DOCKER_SUBNETS="10.213.0.0\/28": expected an IPv4 range of \/26 or larger/],
+    [{ SLIPWAY_DOCKER_SUBNETS: 'fd00::/8' }, /SLIPWAY_DOCKER_SUBNETS/],
     [{ SLIPWAY_BODY_TIMEOUT: 'soon' }, /SLIPWAY_BODY_TIMEOUT/],
   ])('names the variable and what was expected: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
@@ -171,6 +173,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ SLIPWAY_BUILD_PIDS: ' 16 ' }).build.pids).toBe(16);
     expect(loadConfig({}).build.concurrency).toBe(availableParallelism());
     expect(loadConfig({ SLIPWAY_BUILD_CONCURRENCY: '3' }).build.concurrency).toBe(3);
+    expect(loadConfig({}).docker.subnets).toEqual({ base: 0x0ad50000, bits: 16 });
+    expect(loadConfig({ SLIPWAY_DOCKER_SUBNETS: '192.168.240.0/20' }).docker.subnets).toEqual({ base: 0xc0a8f000, bits: 20 });
+    expect(loadConfig({ SLIPWAY_DOCKER_SUBNETS: 'docker' }).docker.subnets).toBeNull();
     expect(loadConfig({}).limits).toEqual({ headersTimeoutMs: 20_000, bodyTimeoutMs: 30_000, maxConnections: 1000, maxStreamsPerToken: 20 });
   });
 
