@@ -32,3 +32,19 @@ export function trimScrollback(chunks: string[], max: number): string[] {
   if (total > max && chunks.length === 1) chunks[0] = chunks[0]!.slice(-max);
   return chunks;
 }
+
+/**
+ * The CLI's own state file (`~/.claude.json` in the session's private HOME) as a session starts it: onboarding done
+ * (its first-run screens check a connection to api.anthropic.com itself, not ANTHROPIC_BASE_URL), the operator's
+ * API key approved (the CLI remembers approvals by the key's last 20 characters) and the working copy trusted — it
+ * is Slipway's own clone of the app, made for this session.
+ */
+export function claudeCliState(workDir: string, apiKey: string | undefined): Record<string, unknown> {
+  return {
+    hasCompletedOnboarding: true,
+    numStartups: 1,
+    theme: 'dark',
+    ...(apiKey ? { customApiKeyResponses: { approved: [apiKey.slice(-20)], rejected: [] } } : {}),
+    projects: { [workDir]: { hasTrustDialogAccepted: true, allowedTools: [] } },
+  };
+}

@@ -4,9 +4,12 @@ import { WebSocket } from 'ws';
 import { eventually } from './app-http.js';
 
 export interface TerminalConnection {
-  /** Everything received so far (replayed scrollback first). */
+  /** Everything received so far (replayed scrollback first), with terminal control sequences as spaces. */
   text(): string;
+  /** A line and Enter at once (what a line-reading program takes). */
   type(line: string): void;
+  /** Keys as they are, e.g. text and then, separately, "\r": a full-screen program takes text and Enter in one write for a paste. */
+  press(keys: string): void;
   /** Waits until the output contains `what` (after `from` characters). */
   waitFor(what: string | RegExp, timeoutMs?: number, from?: number): Promise<void>;
   ended(): string | null;
@@ -32,20 +35,31 @@ export function openTerminal(base: string, path: string, headers: Record<string,
     ws.once('error', reject);
     ws.once('open', () =>
       resolve({
-        text: () => received,
+        text: () => plain(received),
         type: (line) => ws.send(JSON.stringify({ type: 'input', data: `${line}\r` })),
+        press: (keys) => ws.send(JSON.stringify({ type: 'input', data: keys })),
         async waitFor(what, timeoutMs = 15_000, from = 0) {
-          await eventually(
-            () => (typeof what === 'string' ? received.slice(from).includes(what) : what.test(received.slice(from))),
-            timeoutMs,
-            `terminal output ${String(what)} (so far: ${JSON.stringify(received.slice(-400))})`,
-          );
+          const seen = () => plain(received).slice(from);
+          try {
+            await eventually(() => (typeof what === 'string' ? seen().includes(what) : what.test(seen())), timeoutMs, `terminal output ${String(what)}`);
+          } catch (e) {
+            throw new Error(`${(e as Error).message}; the terminal shows: ${JSON.stringify(seen().slice(-600))}`);
+          }
         },
         ended: () => endedReason,
         close: () => ws.close(),
       }),
     );
   });
+}
+
+/** Output as text: control sequences (colours, cursor moves, queries) become one space, runs of spaces one. */
+function plain(output: string): string {
+  return output
+    .replace(/\x1b\[[0-9;?<>=]*[ -/]*[@-~]/g, ' ')
+    .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '')
+    .replace(/\x1b[()][0-9A-Za-z]/g, '')
+    .replace(/ {2,}/g, ' ');
 }
 
 export class RefusedError extends Error {

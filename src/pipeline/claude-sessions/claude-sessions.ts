@@ -7,7 +7,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as pty from 'node-pty';
 import type { Actor } from '../../domain/actor.js';
-import { refuseNewSession, trimScrollback } from '../../domain/claude-session-rules.js';
+import { claudeCliState, refuseNewSession, trimScrollback } from '../../domain/claude-session-rules.js';
 import { repoPath } from '../../git/repo-path.js';
 import { ConflictError, ForbiddenError, messageOf, NotFoundError, TooManySessionsError } from '../../shared/errors.js';
 import { exec } from '../../shared/exec.js';
@@ -266,6 +266,7 @@ export async function createClaudeSessions(deps: Pick<PipelineDeps, 'config' | '
           ['user.email', owner.email],
         ] as const)
           await exec('git', ['config', key, value], { cwd: join(dir, 'work'), env: { PATH: config.path } });
+        await writeFile(join(dir, 'home', '.claude.json'), JSON.stringify(claudeCliState(join(dir, 'work'), config.codegen.apiKey)), { mode: 0o600 });
         await saveView(s);
         await start(s);
       } catch (e) {
