@@ -55,11 +55,13 @@ export function openTerminal(base: string, path: string, headers: Record<string,
 
 /** Output as text: control sequences (colours, cursor moves, queries) become one space, runs of spaces one. */
 function plain(output: string): string {
+  /* eslint-disable no-control-regex -- terminal output is made of control characters */
   return output
     .replace(/\x1b\[[0-9;?<>=]*[ -/]*[@-~]/g, ' ')
     .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '')
     .replace(/\x1b[()][0-9A-Za-z]/g, '')
     .replace(/ {2,}/g, ' ');
+  /* eslint-enable no-control-regex */
 }
 
 export class RefusedError extends Error {

@@ -37,7 +37,7 @@ describe('memory cgroups', () => {
       readMountinfo: async () => mount('cgroup', join(dir, 'memory'), 'rw,memory'),
       readOwnCgroups: async () => '4:memory:/docker/abc\n0::/\n',
     });
-    const cg = await cgroups.open('slipway-claude-ses_2', 64 * 1024 * 1024);
+    expect(await cgroups.open('slipway-claude-ses_2', 64 * 1024 * 1024)).not.toBeNull();
     expect(readFileSync(join(dir, 'memory', 'docker', 'abc', 'slipway-claude-ses_2', 'memory.limit_in_bytes'), 'utf8')).toBe(String(64 * 1024 * 1024));
   });
 
