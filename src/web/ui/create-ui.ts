@@ -60,7 +60,7 @@ export function createUi(
     (ctx, next) =>
       isUiPath(ctx.path) ? m(ctx, next) : next();
   const routers = [
-    uiHomeRoutes,
+    (p: Pipeline, r: PageRenderer) => uiHomeRoutes(p, r, options.claudeSessions),
     (p: Pipeline, r: PageRenderer) => uiAppRoutes(p, r, options.claudeSessions),
     uiReleaseRoutes,
     uiSettingsRoutes,
