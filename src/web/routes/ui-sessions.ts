@@ -40,6 +40,9 @@ export function uiSessionsRoutes(pipeline: Pipeline, pages: PageRenderer, sessio
       session,
       socketPath: `/apps/${session.app}/sessions/${session.id}/terminal`,
     });
+    // xterm.js sizes and colours the terminal with <style> elements it writes (their text changes with the window,
+    // so no hash can list them): inline styles are allowed on this page alone; scripts stay 'self' only.
+    ctx.set('Content-Security-Policy', ctx.response.get('Content-Security-Policy').replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"));
   });
 
   router.post('/:id/push', async (ctx) => {
