@@ -5,11 +5,12 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from './config/load-config.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { loadKubernetes, type KubernetesParts } from './load-kubernetes.js';
 import { createBuildCgroups } from './build/build-cgroups.js';
 import { createBuildContexts, type BuildContexts } from './pipeline/build-contexts.js';
-import { createBuildkitBuilder } from './pipeline/build-in-cluster.js';
+import { createBuildQueue } from './pipeline/build-queue.js';
 import { registryOrigin, useRegistry } from './build/registry-manifests.js';
-import { createKubeApi } from './runtime/kubernetes/kube-api.js';
 import { registryImages } from './pipeline/registry-images.js';
 import { checkAppsKeepTheirHosts } from './domain/app-name.js';
 import { loadTemplates } from './git/app-templates.js';
@@ -22,8 +23,6 @@ import { logPipelineEvents } from './pipeline/log-pipeline-events.js';
 import { createDockerRuntime, type DockerRuntime } from './runtime/docker/create-docker-runtime.js';
 import { createFirewall } from './runtime/docker/firewall.js';
 import { createAppProxy } from './runtime/proxy/create-app-proxy.js';
-import { createKubernetesRuntime } from './runtime/kubernetes/create-kubernetes-runtime.js';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Runtime } from './runtime/runtime.js';
 import { ensureAdminToken } from './auth/create-token.js';
 import { newToken } from './shared/ids.js';
@@ -39,7 +38,6 @@ import { httpsFront } from './web/middleware/https-front.js';
 import { servedHosts } from './pipeline/served-hosts.js';
 import { repairFromRepos } from './pipeline/repair-from-repos.js';
 import { loadInstallationId } from './shared/installation-id.js';
-import { createClusterCertificates } from './pipeline/cluster-certificates.js';
 import { createAcmeCertificates } from './tls/acme-certificates.js';
 import { noCertificates, type Certificates } from './tls/certificates.js';
 import { createManualCertificate } from './tls/manual-certificate.js';
@@ -54,10 +52,16 @@ function installationId(config: Config): string {
 }
 
 /** The runtime chosen by configuration. */
-function createRuntime(config: Config, docker: ReturnType<typeof createDockerClient>, kubeConfig: KubeConfig | undefined, log: Logger): Runtime {
+function createRuntime(
+  config: Config,
+  docker: ReturnType<typeof createDockerClient>,
+  kube: { parts: KubernetesParts; kubeConfig: KubeConfig } | undefined,
+  log: Logger,
+): Runtime {
   const installation = installationId(config);
-  if (config.runtime === 'kubernetes' && kubeConfig) {
-    return createKubernetesRuntime({
+  if (config.runtime === 'kubernetes' && kube) {
+    const { kubeConfig } = kube;
+    return kube.parts.createKubernetesRuntime({
       kubeConfig,
       templatesDir: join(config.projectRoot, 'k8s', 'templates'),
       domain: config.domain,
@@ -75,13 +79,17 @@ function createRuntime(config: Config, docker: ReturnType<typeof createDockerCli
 }
 
 /** With SLIPWAY_BUILDER=buildkit: builds as Kubernetes Jobs, and images only in the registry (no Docker Engine). */
-function buildkitDeps(config: Config, kubeConfig: KubeConfig, contexts: BuildContexts): Pick<PipelineDeps, 'build' | 'images'> {
+function buildkitDeps(
+  config: Config,
+  kube: { parts: KubernetesParts; kubeConfig: KubeConfig },
+  contexts: BuildContexts,
+): Pick<PipelineDeps, 'build' | 'images'> {
   const registry = config.build.registry!;
   // Build pods speak to it as Slipway does (useRegistry ran first).
   const plainHttp = registryOrigin(registry.split('/')[0]!).startsWith('http://');
   return {
-    build: createBuildkitBuilder({
-      api: createKubeApi(kubeConfig),
+    build: kube.parts.createBuildkitBuilder({
+      api: kube.parts.createKubeApi(kube.kubeConfig),
       contexts,
       settings: config.build.buildkit,
       registry,
@@ -107,12 +115,12 @@ export function configuredLogger(config: Pick<Config, 'logLevel' | 'logFormat'>)
 }
 
 /** The pipeline over this data folder, without a server (what the CLI's admin commands use). */
-export function openPipeline(config: Config, log: Logger = configuredLogger(config)): Pipeline {
-  return composePipeline(config, log).pipeline;
+export async function openPipeline(config: Config, log: Logger = configuredLogger(config)): Promise<Pipeline> {
+  return (await composePipeline(config, log)).pipeline;
 }
 
 /** The pipeline and the parts it was made of (the server needs the runtime; tests and benches reach the store). */
-export function composePipeline(config: Config, log: Logger = configuredLogger(config)): { pipeline: Pipeline; deps: PipelineDeps } {
+export async function composePipeline(config: Config, log: Logger = configuredLogger(config)): Promise<{ pipeline: Pipeline; deps: PipelineDeps }> {
   registerSecret(config.adminToken);
   registerSecret(config.codegen.apiKey);
   registerSecret(config.build.registryAuth?.password);
@@ -121,15 +129,12 @@ export function composePipeline(config: Config, log: Logger = configuredLogger(c
   const store = createStore(databasePath(config.dataDir));
   const templates = loadTemplates(join(config.projectRoot, 'app-templates'));
   const docker = createDockerClient(config.docker);
-  let kubeConfig: KubeConfig | undefined;
-  if (config.runtime === 'kubernetes') {
-    kubeConfig = new KubeConfig();
-    kubeConfig.loadFromDefault(); // KUBECONFIG, ~/.kube/config, or the in-cluster ServiceAccount
-  }
-  const runtime = createRuntime(config, docker, kubeConfig, log);
+  const parts = config.runtime === 'kubernetes' ? await loadKubernetes() : undefined;
+  const kube = parts ? { parts, kubeConfig: parts.loadKubeConfig() } : undefined;
+  const runtime = createRuntime(config, docker, kube, log);
   const buildContexts = createBuildContexts();
   if (config.build.registry) useRegistry(config.build.registry, { url: config.build.registryUrl, auth: config.build.registryAuth });
-  const builder = kubeConfig && config.build.engine === 'buildkit' ? buildkitDeps(config, kubeConfig, buildContexts) : {};
+  const builder = kube && config.build.engine === 'buildkit' ? buildkitDeps(config, kube, buildContexts) : {};
   const buildCgroups = createBuildCgroups({
     docker,
     runtime: config.runtime,
@@ -156,6 +161,7 @@ export function composePipeline(config: Config, log: Logger = configuredLogger(c
     runtime,
     docker,
     buildCgroups,
+    buildQueue: createBuildQueue(config.build.concurrency),
     certificates,
     buildContexts,
     ...builder,
@@ -204,7 +210,7 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, log: Logger = configuredLogger(config)): Promise<RunningServer> {
-  const { pipeline, deps } = composePipeline(config, log);
+  const { pipeline, deps } = await composePipeline(config, log);
   try {
     // Git is the truth: apps whose repo has no row (a lost database) are made again before anything reads the rows.
     const repaired = await repairFromRepos(deps);
@@ -306,7 +312,8 @@ export async function startServer(config: Config, log: Logger = configuredLogger
   // With HTTPS on, certificates follow the hosts served: looked at again when a deployment starts, on a domain
   // event, and every minute (a domain added with the CLI, which has a pipeline of its own, is seen then).
   // On Kubernetes the certificates go to the cluster's ingress too (and ACME's challenges come back through it).
-  const inCluster = config.https.mode !== 'off' && deps.runtime.kind === 'kubernetes' ? createClusterCertificates(deps, certificates) : undefined;
+  const inCluster =
+    config.https.mode !== 'off' && deps.runtime.kind === 'kubernetes' ? (await loadKubernetes()).createClusterCertificates(deps, certificates) : undefined;
   const wantHosts = (): void => {
     try {
       certificates.want(servedHosts(deps));
@@ -360,6 +367,7 @@ export async function startServer(config: Config, log: Logger = configuredLogger
       await pipeline.close();
       for (const s of servers) s.closeAllConnections();
       await closed;
+      proxy?.close(); // the connections kept to apps' containers
     },
   };
 }

@@ -11,8 +11,7 @@ export interface GenerationFailure {
   message: string;
 }
 
-export const NO_API_KEY_MESSAGE =
-  "Claude is not set up on this server: set ANTHROPIC_API_KEY in the server's environment (a key from console.anthropic.com) and restart it.";
+export { NO_API_KEY_MESSAGE } from './no-api-key.js';
 
 export interface ApiErrorContext {
   /** After the HTTP 200 and the first events of a reply (a mid-stream failure). */

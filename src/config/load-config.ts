@@ -84,6 +84,8 @@ export interface Config {
     readonly pids: number;
     /** A build taking longer fails (SLIPWAY_BUILD_TIMEOUT, minutes). */
     readonly timeoutMs: number;
+    /** How many builds run at once (SLIPWAY_BUILD_CONCURRENCY, default the number of cores); the rest wait in turn. */
+    readonly concurrency: number;
     /**
      * What builds images (SLIPWAY_BUILDER): the Docker Engine, or BuildKit in a Kubernetes Job per build (the default
      * on Kubernetes: a node running containerd has no Docker, and a second node could not use one node's images).
@@ -579,6 +581,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
       // 4194304: the kernel's highest pid (PID_MAX_LIMIT).
       pids: parseInt(env, 'SLIPWAY_BUILD_PIDS', 512, 16, 4_194_304),
       timeoutMs: parseInt(env, 'SLIPWAY_BUILD_TIMEOUT', 20, 1, 24 * 60) * 60_000,
+      concurrency: parseInt(env, 'SLIPWAY_BUILD_CONCURRENCY', availableParallelism(), 1, 1024),
       ...engine,
       registryAuth,
     },

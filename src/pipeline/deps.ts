@@ -2,6 +2,7 @@
 import type Docker from 'dockerode';
 import type { BuildCgroups } from '../build/build-cgroups.js';
 import type { BuildContexts } from './build-contexts.js';
+import type { BuildQueue } from './build-queue.js';
 import type { buildImage } from '../build/build-image.js';
 import type { readImageSizes } from '../build/read-image-sizes.js';
 import type { removeImage } from '../build/remove-image.js';
@@ -25,6 +26,8 @@ export interface PipelineDeps {
   docker: Docker;
   /** Builds a commit into its image; `buildImage` when not given (tests pass a fake: no Docker needed). */
   build?: typeof buildImage;
+  /** Builds wait here for a slot (SLIPWAY_BUILD_CONCURRENCY); without one (unit tests) every build starts at once. */
+  buildQueue?: BuildQueue;
   /** The process limit of builds (SLIPWAY_BUILD_PIDS); builds run without one when not given. */
   buildCgroups?: BuildCgroups;
   /** Built images beyond building them: Docker and the registry when not given (src/pipeline/built-images.ts; tests pass a fake). */

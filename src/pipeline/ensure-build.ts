@@ -1,13 +1,15 @@
 // The image of a commit: reused when a build of it succeeded and the image is still there (retention did not remove
 // it, Docker has it), never rebuilt after a build that needs a person, built otherwise. Every attempt is a build
 // record with its own log.
-import { buildImage } from '../build/build-image.js';
+import { buildImage, type BuildImageResult } from '../build/build-image.js';
 import { imageName } from '../build/image-name.js';
 import { repoPath } from '../git/repo-path.js';
 import { messageOf } from '../shared/errors.js';
 import { openLineLog } from '../shared/line-log.js';
 import { shortSha } from '../domain/types.js';
 import { needsPerson as needsPersonFor } from '../shared/classify-failure.js';
+import type { BuildRecord } from '../store/builds-store.js';
+import type { QueuePlace } from './build-queue.js';
 import { builtImages } from './built-images.js';
 import type { PipelineDeps } from './deps.js';
 import { logPath } from './log-paths.js';
@@ -16,19 +18,16 @@ import { logPath } from './log-paths.js';
 export type BuildOutcome =
   { ok: true; image: string; buildId: string; builtNow: boolean } | { ok: false; buildId: string; error: string; needsPerson: boolean };
 
-export async function ensureBuild(
-  deps: Pick<PipelineDeps, 'config' | 'store' | 'events' | 'docker' | 'build' | 'buildCgroups' | 'runtime' | 'images'>,
-  app: string,
-  commit: string,
-  signal?: AbortSignal,
-): Promise<BuildOutcome> {
+type EnsureBuildDeps = Pick<PipelineDeps, 'config' | 'store' | 'events' | 'docker' | 'build' | 'buildCgroups' | 'buildQueue' | 'runtime' | 'images'>;
+
+export async function ensureBuild(deps: EnsureBuildDeps, app: string, commit: string, signal?: AbortSignal): Promise<BuildOutcome> {
   const { store, events, config } = deps;
   const previous = store.builds.latestFor(app, commit);
   // Built before, and its image is gone: removed by retention (its mark says when), or from Docker by someone else.
-  let gone: { why: 'retention'; at: string } | { why: 'docker' } | null = null;
+  let gone: Gone = null;
   if (previous?.status === 'succeeded') {
-    if (previous.imageRemovedAt) gone = { why: 'retention', at: previous.imageRemovedAt };
-    else if (await missingFromDocker(deps, previous.image)) gone = { why: 'docker' };
+    if (previous.imageRemovedAt) gone = { why: 'retention', at: previous.imageRemovedAt, image: previous.image };
+    else if (await missingFromDocker(deps, previous.image)) gone = { why: 'docker', image: previous.image };
     else return { ok: true, image: previous.image, buildId: previous.id, builtNow: false };
   }
   if (previous?.status === 'failed' && previous.needsPerson)
@@ -36,38 +35,16 @@ export async function ensureBuild(
 
   const image = imageName(app, commit, config.build.registry);
   const record = store.builds.create({ app, commit, image, logPath: (id) => logPath(config.dataDir, 'builds', id) });
-  store.builds.start(record.id);
-  events.emit({ type: 'build', app, buildId: record.id, commit, status: 'building', ...(gone ? { rebuild: gone.why } : {}) });
-  if (gone) {
-    const log = openLineLog(record.logPath, (line) => events.emit({ type: 'build-line', app, buildId: record.id, line }), config.maxLogBytes);
-    log.line(
-      gone.why === 'retention'
-        ? `${shortSha(commit)} was built before, but retention removed its image on ${gone.at.slice(0, 10)}: building it again`
-        : `${shortSha(commit)} was built before, but ${config.build.engine === 'buildkit' ? 'the registry' : 'Docker'} no longer has its image ${previous!.image} (removed outside Slipway): building it again`,
-    );
-    log.close();
-  }
   try {
-    const build = deps.build ?? buildImage;
-    // Builds run on the runtime's own network (with its firewall) when it has one: Docker's.
-    const network = await deps.runtime.buildNetwork?.();
-    const result = await build({
-      docker: deps.docker,
-      gitdir: repoPath(config.dataDir, app),
-      app,
-      commit,
-      registry: config.build.registry,
-      network,
-      buildArgs: config.build.buildArgs,
-      logFile: record.logPath,
-      onLine: (line, verdict) => events.emit({ type: 'build-line', app, buildId: record.id, line, ...(verdict ? { verdict: true as const } : {}) }),
-      signal,
-      timeoutMs: config.build.timeoutMs,
-      limits: { memoryBytes: config.build.memoryBytes, cpus: config.build.cpus },
-      cgroups: deps.buildCgroups,
-      maxLogBytes: config.maxLogBytes,
-    });
-    store.builds.finish(record.id, { status: 'succeeded', reused: result.reused });
+    // The record says `queued` until a slot is free (SLIPWAY_BUILD_CONCURRENCY); waiting, it is told its place.
+    const onWait = (place: QueuePlace) => events.emit({ type: 'build-queued', app, buildId: record.id, commit, ...place });
+    // Recorded finished before the slot is given to the next build, so that the records' times never overlap.
+    const run = async () => {
+      const built = await runBuild(deps, record, gone, signal);
+      store.builds.finish(record.id, { status: 'succeeded', reused: built.reused });
+      return built;
+    };
+    const result = deps.buildQueue ? await deps.buildQueue.run(run, { ...(signal ? { signal } : {}), onWait }) : await run();
     events.emit({ type: 'build', app, buildId: record.id, commit, status: 'succeeded', reused: result.reused });
     return { ok: true, image: result.image, buildId: record.id, builtNow: true };
   } catch (e) {
@@ -77,6 +54,44 @@ export async function ensureBuild(
     events.emit({ type: 'build', app, buildId: record.id, commit, status: 'failed', error });
     return { ok: false, buildId: record.id, error, needsPerson };
   }
+}
+
+type Gone = { why: 'retention'; at: string; image: string } | { why: 'docker'; image: string } | null;
+
+/** The build itself, once its turn came: the record says `building` from here. */
+async function runBuild(deps: EnsureBuildDeps, record: BuildRecord, gone: Gone, signal: AbortSignal | undefined): Promise<BuildImageResult> {
+  const { store, events, config } = deps;
+  const { app, commit } = record;
+  store.builds.start(record.id);
+  events.emit({ type: 'build', app, buildId: record.id, commit, status: 'building', ...(gone ? { rebuild: gone.why } : {}) });
+  if (gone) {
+    const log = openLineLog(record.logPath, (line) => events.emit({ type: 'build-line', app, buildId: record.id, line }), config.maxLogBytes);
+    log.line(
+      gone.why === 'retention'
+        ? `${shortSha(commit)} was built before, but retention removed its image on ${gone.at.slice(0, 10)}: building it again`
+        : `${shortSha(commit)} was built before, but ${config.build.engine === 'buildkit' ? 'the registry' : 'Docker'} no longer has its image ${gone.image} (removed outside Slipway): building it again`,
+    );
+    log.close();
+  }
+  const build = deps.build ?? buildImage;
+  // Builds run on the runtime's own network (with its firewall) when it has one: Docker's.
+  const network = await deps.runtime.buildNetwork?.();
+  return build({
+    docker: deps.docker,
+    gitdir: repoPath(config.dataDir, app),
+    app,
+    commit,
+    registry: config.build.registry,
+    network,
+    buildArgs: config.build.buildArgs,
+    logFile: record.logPath,
+    onLine: (line, verdict) => events.emit({ type: 'build-line', app, buildId: record.id, line, ...(verdict ? { verdict: true as const } : {}) }),
+    signal,
+    timeoutMs: config.build.timeoutMs,
+    limits: { memoryBytes: config.build.memoryBytes, cpus: config.build.cpus },
+    cgroups: deps.buildCgroups,
+    maxLogBytes: config.maxLogBytes,
+  });
 }
 
 /**

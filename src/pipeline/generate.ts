@@ -5,8 +5,8 @@
 // Every step is appended to the generation's event stream, which clients replay from the start.
 import { join } from 'node:path';
 import { loadPrompt } from '../codegen/load-prompt.js';
-import { runGeneration, type GenerationEvent, type PastExchange } from '../codegen/run-generation.js';
-import { NO_API_KEY_MESSAGE } from '../codegen/classify-api-error.js';
+import type { GenerationEvent, PastExchange } from '../codegen/run-generation.js';
+import { NO_API_KEY_MESSAGE } from '../codegen/no-api-key.js';
 import { shortSha } from '../domain/types.js';
 import { commitChanges, type FileChange } from '../git/commit-changes.js';
 import { createTreeSource } from '../git/create-tree-source.js';
@@ -160,6 +160,8 @@ async function generateAndCommit(
   const base = await resolveRef(gitdir, MAIN_REF);
   if (!base) throw new ConflictError('main does not exist');
   let text = '';
+  // The Anthropic SDK loads at the first generation, not with the server (ARCHITECTURE.md, "Build queue and memory").
+  const { runGeneration } = await import('../codegen/run-generation.js');
   const result = await runGeneration({
     settings: { ...config.codegen, apiKey: config.codegen.apiKey },
     systemPrompt: await loadPrompt(join(config.projectRoot, 'prompts'), app.template),

@@ -15,6 +15,11 @@ export type PipelineEvent =
       reused?: boolean;
       rebuild?: 'retention' | 'docker';
     }
+  /**
+   * A build waits for a free slot (SLIPWAY_BUILD_CONCURRENCY): said when it has to wait and whenever its place
+   * changes (`position` 1 is next); its `build` event with `building` says when it starts.
+   */
+  | { type: 'build-queued'; app: string; buildId: string; commit: string; position: number; waiting: number; running: number }
   /** `verdict`: the line says how the build ended (a failure), as the build record does. */
   | { type: 'build-line'; app: string; buildId: string; line: string; verdict?: true }
   | { type: 'deployment'; app: string; deploymentId: string; environment: string; commit: string; status: string; reason?: string; url?: string }

@@ -277,7 +277,9 @@ function relay(e: PipelineEvent, followed: Followed, say: Say): void {
     }
     return;
   }
-  if (e.type === 'build' && followed.commits.has(e.commit)) {
+  if (e.type === 'build-queued' && followed.commits.has(e.commit)) {
+    say(`queued: position ${e.position} of ${e.waiting} (${e.running} build${e.running === 1 ? '' : 's'} running)`);
+  } else if (e.type === 'build' && followed.commits.has(e.commit)) {
     followed.builds.add(e.buildId);
     if (e.status === 'building')
       say(

@@ -68,3 +68,21 @@ export function formatVerdicts(verdicts: readonly Verdict[]): string {
     ]),
   );
 }
+
+/** A figure that is a value rather than a median of runs (a peak, a ratio of one run): what it is and its target. */
+export interface ValueRow {
+  metric: string;
+  value: string;
+  /** Empty: shown for reference, no target. */
+  target: string;
+  pass: boolean;
+  /** Why it missed, when it did. */
+  note?: string;
+}
+
+export function formatValueRows(rows: readonly ValueRow[]): string {
+  return formatTable(
+    ['metric', 'value', 'target', 'result'],
+    rows.map((r) => [r.metric, r.value, r.target || '–', r.target ? (r.pass ? 'pass' : `MISSED${r.note ? ` (${r.note})` : ''}`) : '']),
+  );
+}

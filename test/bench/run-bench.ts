@@ -329,7 +329,21 @@ async function main(): Promise<void> {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-await main();
+// BENCH_ONLY: a comma list of the sections to run (live, ui, proxy, concurrent); unset runs them all.
+const only = (process.env.BENCH_ONLY ?? '')
+  .split(',')
+  .map((x) => x.trim())
+  .filter(Boolean);
+const wanted = (section: string) => only.length === 0 || only.includes(section);
+
+// ---- Push, publish and rollback to live, against the floor (this file's main) ----
+if (wanted('live')) await main();
 
 // ---- UI render bench: test/bench/ui-bench.ts (the web UI's; it runs on its own data folder, no Docker) ----
-process.stdout.write(`${await (await import('./ui-bench.js')).runUiBench()}\n`);
+if (wanted('ui')) process.stdout.write(`${await (await import('./ui-bench.js')).runUiBench()}\n`);
+
+// ---- Proxy throughput: test/bench/proxy-throughput.ts (its own server and static-site app; needs Docker and ab) ----
+if (wanted('proxy')) process.stdout.write(`${await (await import('./proxy-throughput.js')).runProxyBench(buildArgsFromEnv())}\n`);
+
+// ---- Concurrent pushes and memory: test/bench/concurrent-pushes.ts (a server process of its own) ----
+if (wanted('concurrent')) process.stdout.write(`${await (await import('./concurrent-pushes.js')).runConcurrentBench(buildArgsFromEnv())}\n`);

@@ -1,5 +1,5 @@
 // A clone of an app to change and push with the real git CLI, keeping what the push printed (`remote:` lines).
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { git, gitOk, type GitResult } from './git-cli.js';
@@ -40,4 +40,15 @@ export async function cloneApp(url: string): Promise<Clone> {
     head,
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+const WS_APP_FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'ws-app');
+
+/** The files that replace a clone's tree with the ws-app fixture (nothing of the template is left), greeting `greeting`. */
+export function wsAppFiles(clone: Pick<Clone, 'dir'>, greeting: string): Record<string, string | null> {
+  const files: Record<string, string | null> = {};
+  for (const f of readdirSync(clone.dir)) if (f !== '.git') files[f] = null;
+  for (const f of readdirSync(WS_APP_FIXTURE)) files[f] = readFileSync(join(WS_APP_FIXTURE, f), 'utf8');
+  files['slipway.yaml'] = files['slipway.yaml']!.replace(/GREETING: .*/, `GREETING: "${greeting}"`);
+  return files;
 }

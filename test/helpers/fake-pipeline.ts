@@ -1,6 +1,7 @@
 // A real Pipeline (createPipeline) over a real store in a temporary data folder, real git repos made from the real
 // templates and config from the real loader; only the engine (a fake Runtime) and the build (a fake buildImage)
 // are stand-ins, so pipeline tests need neither Docker nor Kubernetes.
+import { createBuildQueue } from '../../src/pipeline/build-queue.js';
 import type { CertificateState } from '../../src/domain/certificate-state.js';
 import { noCertificates } from '../../src/tls/certificates.js';
 import { spawn } from 'node:child_process';
@@ -60,6 +61,8 @@ export interface FakePipelineOptions {
   dataDir?: string;
   runtime?: FakeRuntime;
   build?: FakeBuild;
+  /** Builds go through a queue of this many slots (src/pipeline/build-queue.ts); without it they all start at once. */
+  buildConcurrency?: number;
   /** What the certificate manager would say of a host (certificates are `off` without it). */
   certificateState?: (host: string) => CertificateState;
 }
@@ -90,6 +93,7 @@ export async function createFakePipeline(options: FakePipelineOptions = {}): Pro
     docker: createDockerClient(config.docker),
     build: build.build,
     images: { exists: build.images.exists, remove: build.images.remove, sizes: build.images.sizes },
+    ...(options.buildConcurrency ? { buildQueue: createBuildQueue(options.buildConcurrency) } : {}),
     ...(options.certificateState ? { certificates: { ...noCertificates, status: options.certificateState } } : {}),
   });
   await pipeline.reconciler.start();

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { CliError } from './cli-error.js';
 import { appPath, examples, short, type RemoteContext } from './remote-context.js';
 import { print, printJson } from './terminal.js';
+import type { EnvironmentView } from '../../domain/app-view.js';
 
 interface AppView {
   name: string;
@@ -16,20 +17,8 @@ interface AppView {
   commit?: string;
 }
 
-export interface EnvironmentAnswer {
-  name: string;
-  title: string;
-  ref: string;
-  url: string;
-  schedule: string | null;
-  commit: string | null;
-  appliedCommit: string | null;
-  release: string | null;
-  status: string;
-  since: string | null;
-  lastDeployment: { id: string; commit: string; status: string; reason: string | null } | null;
-  health: { restarts: number; problem: string | null } | null;
-}
+/** What `GET /api/apps/APP/environments` answers: the server's own view of each environment. */
+export type EnvironmentAnswer = EnvironmentView;
 
 export async function listAppsRemote(ctx: RemoteContext, opts: { json?: boolean }): Promise<void> {
   const { apps } = await ctx.client().get<{ apps: AppView[] }>('/api/apps');

@@ -59,8 +59,22 @@ export function createDockerAccess(o: {
     }
   }
 
+  // Callers asking for the same network at once (builds of several apps, started together from the build queue)
+  // share one check-and-create: two creates of one name race, and Docker refuses the second with a bridge-name
+  // conflict rather than "already exists".
+  const ensuring = new Map<string, Promise<string>>();
+
   /** Creates the network when missing (its bridge named for the firewall), then its rules, before anything runs on it. */
-  async function ensure(name: string, labels: Record<string, string>, options: Record<string, string>): Promise<string> {
+  function ensure(name: string, labels: Record<string, string>, options: Record<string, string>): Promise<string> {
+    let pending = ensuring.get(name);
+    if (!pending) {
+      pending = ensureOnce(name, labels, options).finally(() => ensuring.delete(name));
+      ensuring.set(name, pending);
+    }
+    return pending;
+  }
+
+  async function ensureOnce(name: string, labels: Record<string, string>, options: Record<string, string>): Promise<string> {
     const inspect = () => call('inspecting a network', () => docker.getNetwork(name).inspect() as Promise<NetworkInspectInfo>);
     let info = await inspect().catch((e: unknown) => {
       if (/no such network|not found/i.test(messageOf(e))) return null;
@@ -75,7 +89,8 @@ export function createDockerAccess(o: {
           Labels: { [LABELS.managed]: 'true', [LABELS.installation]: installation, ...(o.dataDir ? { [LABELS.dataDir]: o.dataDir } : {}), ...labels },
         }),
       ).catch((e: unknown) => {
-        if (!/already exists/.test(messageOf(e))) throw e;
+        // Made meanwhile by another process on the same engine (a CLI command, a second server on this data folder).
+        if (!/already exists|same bridge name/.test(messageOf(e))) throw e;
       });
       info = await inspect();
     }

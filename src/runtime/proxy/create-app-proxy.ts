@@ -2,7 +2,7 @@
 // APP.DOMAIN → production, a custom domain → its app's environment, WebSockets included. Hosts that name no app
 // fall through to the UI. Protected environments (src/pipeline/app-access.ts decides) need an access cookie, which
 // this proxy sets itself at `/__slipway/access` (a one-time code from the UI) and `/__slipway/share` (a share link).
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import type { Middleware } from 'koa';
@@ -84,13 +84,21 @@ export interface AppProxyOptions {
   observe?: AppTrafficObserver;
   /** Protected environments; without it every environment is public. */
   access?: ProxyAccess;
+  /** How long an idle connection to an app is kept for the next request (below the 5 s of uvicorn's and Node's). */
+  upstreamIdleMs?: number;
   log: Logger;
 }
 
 export interface AppProxy {
   middleware: Middleware;
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+  /** Connections to apps' containers now: carrying a request, and idle (kept for the next one). */
+  upstreamSockets(): { active: number; idle: number };
+  /** Closes the connections kept to apps (the server is stopping). */
+  close(): void;
 }
+
+const UPSTREAM_IDLE_MS = 4_000;
 
 function hostname(hostHeader: string | undefined): string {
   const h = (hostHeader ?? '').toLowerCase();
@@ -123,7 +131,26 @@ function accessPage(status: number, title: string, message: string, link: { href
 }
 
 export function createAppProxy(options: AppProxyOptions): AppProxy {
+  // Connections to the apps are kept and reused (without an agent http-proxy-3 opens one per request and sends
+  // `Connection: close`, which costs a TCP handshake and docker-proxy's two more per request). Kept per target
+  // (host:port), so a new container gets new connections; an idle one is closed after upstreamIdleMs, or as soon
+  // as its container stops, so none outlives a retired container for long. No cap on sockets per app: a cap
+  // would queue requests behind an app's long polls and event streams.
+  const agent = new Agent({ keepAlive: true, scheduling: 'lifo', maxFreeSockets: 256, timeout: options.upstreamIdleMs ?? UPSTREAM_IDLE_MS });
   const proxy = createProxyServer({ xfwd: true, ws: true, proxyTimeout: 120_000, timeout: 120_000 });
+  // Likewise the app's `Connection` and `Keep-Alive` speak of the kept connection: the client's own request
+  // decides whether its connection stays open (http-proxy-3's setConnection echoes it once these are gone).
+  proxy.on('proxyRes', (proxyRes: IncomingMessage) => {
+    delete proxyRes.headers.connection;
+    delete proxyRes.headers['keep-alive'];
+  });
+  // Requests only (a WebSocket takes its connection for itself): `Connection` is hop-by-hop, so a client's `close`
+  // ends its own connection to Slipway, not the kept one to the app.
+  const webOptions = (target: { host: string; port: number }) => ({
+    target: `http://${target.host}:${target.port}`,
+    agent,
+    headers: { connection: 'keep-alive' },
+  });
   proxy.on('error', (err: Error, _req: IncomingMessage, resOrSocket: ServerResponse | Duplex) => {
     options.log.warn('app upstream failed', { error: err.message });
     if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') options.onUpstreamError?.();
@@ -251,7 +278,7 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
       }
       ctx.respond = false;
       dropClientForwarding(ctx.req);
-      proxy.web(ctx.req, ctx.res, { target: `http://${r.target.host}:${r.target.port}` });
+      proxy.web(ctx.req, ctx.res, webOptions(r.target));
     },
     upgrade(req, socket, head) {
       const r = resolve(req.headers.host);
@@ -287,6 +314,13 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
       }
       proxy.ws(req, socket, head, { target: `http://${r.target.host}:${r.target.port}` });
       return true;
+    },
+    upstreamSockets() {
+      const count = (pool: NodeJS.ReadOnlyDict<unknown[]>) => Object.values(pool).reduce((n, list) => n + (list?.length ?? 0), 0);
+      return { active: count(agent.sockets), idle: count(agent.freeSockets) };
+    },
+    close() {
+      agent.destroy();
     },
   };
 }

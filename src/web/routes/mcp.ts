@@ -6,13 +6,18 @@
 // session) have nothing to serve without sessions: 405, which clients take as "not offered".
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Middleware } from 'koa';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
 import { ForbiddenError, MethodNotAllowedError, UnauthorizedError } from '../../shared/errors.js';
-import { createMcpServer } from '../mcp/create-mcp-server.js';
 
 export const MCP_PATH = '/mcp';
+
+/**
+ * The MCP SDK and Slipway's tools on it, loaded at the first MCP request: about 25 MB of the server's memory
+ * (ARCHITECTURE.md, "Build queue and memory") that an installation no agent talks to never needs.
+ */
+let loading: Promise<[typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js'), typeof import('../mcp/create-mcp-server.js')]> | undefined;
+const loadMcp = () => (loading ??= Promise.all([import('@modelcontextprotocol/sdk/server/streamableHttp.js'), import('../mcp/create-mcp-server.js')]));
 
 export function mcpRoutes(pipeline: Pipeline): Middleware {
   const { config } = pipeline.read;
@@ -31,6 +36,7 @@ export function mcpRoutes(pipeline: Pipeline): Middleware {
     const origin = ctx.get('origin');
     if (origin && !config.trustedOrigins.includes(origin)) throw new ForbiddenError(`requests from ${origin} are not accepted at ${MCP_PATH}`);
 
+    const [{ StreamableHTTPServerTransport }, { createMcpServer }] = await loadMcp();
     const actor = { personId: principal.personId, name: principal.name, token: principal.tokenName, address: ctx.ip || null };
     const server = createMcpServer({ pipeline, principal: { name: principal.name, grant: principal.grant, actor }, log }, version);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });

@@ -5,28 +5,9 @@ import { resolveRef } from '../../git/read-refs.js';
 import { repoPath } from '../../git/repo-path.js';
 import type { PipelineReads } from '../../pipeline/pipeline-reads.js';
 import { readSchedule } from '../../pipeline/read-app-settings.js';
+import type { EnvironmentView } from '../../domain/app-view.js';
 
-export interface EnvironmentView {
-  name: string;
-  title: string;
-  ref: string;
-  url: string;
-  /** When what serves is a scheduled job: its cron schedule (UTC); it has no URL then. */
-  schedule: string | null;
-  /** The commit the environment's ref points at (desired). */
-  commit: string | null;
-  /** The commit that serves (applied). */
-  appliedCommit: string | null;
-  image: string | null;
-  release: string | null;
-  /** live | building | deploying | queued | failed | not deployed */
-  status: string;
-  /** When the applied commit went live. */
-  since: string | null;
-  lastDeployment: { id: string; commit: string; status: string; reason: string | null } | null;
-  /** What the runtime says of what serves: restarts and a problem now (null: a job, nothing serving, or no answer). */
-  health: { restarts: number; problem: string | null } | null;
-}
+export type { EnvironmentView } from '../../domain/app-view.js';
 
 export async function environmentViews(read: Pick<PipelineReads, 'config' | 'store' | 'health'>, app: string): Promise<EnvironmentView[]> {
   const gitdir = repoPath(read.config.dataDir, app);

@@ -4,12 +4,11 @@
 // with the real git CLI (test/helpers/history-repo.ts); the web app runs in-process over the fake pipeline, so
 // this needs Chromium but no Docker.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWebApp } from '../../../src/web/create-web-app.js';
 import { createFakePipeline, type FakePipeline } from '../../helpers/fake-pipeline.js';
+import { serveWebApp, stopWebApp } from '../../helpers/serve-web-app.js';
 import { createHistoryRepo, type HistoryRepo } from '../../helpers/history-repo.js';
 import { signInCookie } from '../../helpers/sign-in.js';
 import { ARTIFACTS, checkPage, launchBrowser, XSS_MARKER, type Browser } from './browser.js';
@@ -89,10 +88,7 @@ async function inkShare(png: Buffer): Promise<number> {
 
 beforeAll(async () => {
   fp = await createFakePipeline({ env: { SLIPWAY_ADMIN_TOKEN: TOKEN } });
-  const app = createWebApp({ pipeline: fp.pipeline, hookSecret: 'unused-in-this-test', hookEnv: () => ({}), strictViews: true });
-  server = createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, base } = await serveWebApp(fp));
   const cookie = await signInCookie(base, new URL(fp.config.publicUrl).origin, TOKEN);
   repo = await createHistoryRepo(fp, 'pictures', {
     featureMessage: `A feature with a very long subject line that goes on and on <script>window.${XSS_MARKER}=1</script>`,
@@ -112,8 +108,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-  await fp?.dispose();
+  await stopWebApp(server, fp);
   repo?.dispose();
 });
 

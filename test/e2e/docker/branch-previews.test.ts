@@ -2,17 +2,14 @@
 // → live at APP--SLUG-preview.localhost:PORT; push `main` → main's preview moves, the branch's does not; the sixth
 // branch is refused (SLIPWAY_MAX_BRANCH_PREVIEWS, default 5) with nothing pushed; delete the branch → its host
 // answers 404 and its container is gone.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { branchSlug } from '../../../src/domain/branch-environment.js';
 import { eventually, getViaProxy } from '../../helpers/app-http.js';
 import { containersOf, removeAppFromDocker, servingContainerName, uniqueAppName } from '../../helpers/e2e-docker.js';
-import { cloneApp, type Clone } from '../../helpers/e2e-git.js';
+import { cloneApp, wsAppFiles, type Clone } from '../../helpers/e2e-git.js';
 import { git } from '../../helpers/git-cli.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 
-const fixtureDir = join(import.meta.dirname, '..', '..', 'fixtures', 'ws-app');
 const app = uniqueAppName('branch');
 const slug = branchSlug('feature/x');
 
@@ -20,14 +17,6 @@ let server: TestServer;
 let clone: Clone;
 let previewHost: string;
 let branchHost: string;
-
-function fixtureFiles(greeting: string): Record<string, string | null> {
-  const files: Record<string, string | null> = {};
-  for (const f of readdirSync(clone.dir)) if (f !== '.git') files[f] = null;
-  for (const f of readdirSync(fixtureDir)) files[f] = readFileSync(join(fixtureDir, f), 'utf8');
-  files['slipway.yaml'] = files['slipway.yaml']!.replace(/GREETING: .*/, `GREETING: "${greeting}"`);
-  return files;
-}
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -51,11 +40,11 @@ describe('branch previews on Docker', () => {
   let branchCommit: string;
 
   it('a pushed branch is live at its own host, and main keeps its preview', { timeout: 240_000 }, async () => {
-    mainCommit = await clone.commit(fixtureFiles('from main'), 'The ws-app on main');
+    mainCommit = await clone.commit(wsAppFiles(clone, 'from main'), 'The ws-app on main');
     expect((await clone.push('origin', 'main')).output).toContain(`remote: preview is live: http://${previewHost}/`);
 
     await git(['checkout', '-qb', 'feature/x'], { cwd: clone.dir });
-    branchCommit = await clone.commit({ 'slipway.yaml': fixtureFiles('from feature/x')['slipway.yaml']! }, 'A greeting of its own');
+    branchCommit = await clone.commit({ 'slipway.yaml': wsAppFiles(clone, 'from feature/x')['slipway.yaml']! }, 'A greeting of its own');
     const pushed = await clone.push('origin', 'feature/x');
     expect(pushed.code).toBe(0);
     const remote = pushed.output.split('\n').filter((l) => l.startsWith('remote: '));
@@ -75,7 +64,7 @@ describe('branch previews on Docker', () => {
     const branchContainer = (await containersOf(app)).find((c) => c.name === servingContainerName(server.dataDir, app, `preview--${slug}`));
     expect(branchContainer).toMatchObject({ state: 'running', commit: branchCommit });
     await git(['checkout', '-q', 'main'], { cwd: clone.dir });
-    mainCommit = await clone.commit({ 'slipway.yaml': fixtureFiles('main again')['slipway.yaml']! }, 'Main moves on');
+    mainCommit = await clone.commit({ 'slipway.yaml': wsAppFiles(clone, 'main again')['slipway.yaml']! }, 'Main moves on');
     expect((await clone.push('origin', 'main')).output).toContain(`remote: preview is live: http://${previewHost}/`);
     expect((await getViaProxy(server.port, previewHost)).body).toBe(`ws-app env=preview commit=${mainCommit.slice(0, 12)} greeting=main again\n`);
     expect((await getViaProxy(server.port, branchHost)).body).toBe(`ws-app env=preview--${slug} commit=${branchCommit.slice(0, 12)} greeting=from feature/x\n`);

@@ -1,17 +1,14 @@
 // Slipway's Host-header proxy on its own port, against real containers: APP-preview.localhost:PORT reaches the
 // preview container and APP.localhost:PORT production, X-Forwarded-* reach the app, WebSockets cross it, an
 // environment with nothing deployed answers a clear 502 page, and other hosts get Slipway itself.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, getViaProxy } from '../../helpers/app-http.js';
 import { removeAppFromDocker, uniqueAppName } from '../../helpers/e2e-docker.js';
-import { cloneApp, type Clone } from '../../helpers/e2e-git.js';
+import { cloneApp, wsAppFiles, type Clone } from '../../helpers/e2e-git.js';
 import { websocketRoundTrip } from '../../helpers/e2e-websocket.js';
 import { git } from '../../helpers/git-cli.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 
-const fixtureDir = join(import.meta.dirname, '..', '..', 'fixtures', 'ws-app');
 const app = uniqueAppName('route');
 
 let server: TestServer;
@@ -20,15 +17,6 @@ let previewHost: string;
 let prodHost: string;
 let released: string;
 let previewCommit: string;
-
-/** The clone's files replaced by the ws-app fixture (all of it: nothing of the template is left). */
-function fixtureFiles(greeting: string): Record<string, string | null> {
-  const files: Record<string, string | null> = {};
-  for (const f of readdirSync(clone.dir)) if (f !== '.git') files[f] = null;
-  for (const f of readdirSync(fixtureDir)) files[f] = readFileSync(join(fixtureDir, f), 'utf8');
-  files['slipway.yaml'] = files['slipway.yaml']!.replace(/GREETING: .*/, `GREETING: "${greeting}"`);
-  return files;
-}
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -59,13 +47,13 @@ describe('the Host-header proxy', () => {
   });
 
   it('sends APP-preview.localhost:PORT to preview and APP.localhost:PORT to production', { timeout: 120_000 }, async () => {
-    released = await clone.commit(fixtureFiles('first greeting'), 'Replace the site with the ws-app');
+    released = await clone.commit(wsAppFiles(clone, 'first greeting'), 'Replace the site with the ws-app');
     const first = await clone.push('origin', 'main');
     expect(first.output).toMatch(new RegExp(`remote: preview is live: http://${previewHost}/`));
     expect((await git(['tag', 'v1'], { cwd: clone.dir })).code).toBe(0);
     const tagged = await clone.push('origin', 'v1');
     expect(tagged.output).toMatch(new RegExp(`remote: production is live: http://${prodHost}/`));
-    previewCommit = await clone.commit({ 'slipway.yaml': fixtureFiles('second greeting')['slipway.yaml']! }, 'A second greeting');
+    previewCommit = await clone.commit({ 'slipway.yaml': wsAppFiles(clone, 'second greeting')['slipway.yaml']! }, 'A second greeting');
     const second = await clone.push('origin', 'main');
     expect(second.output).toMatch(/remote: preview is live: /);
 

@@ -104,19 +104,19 @@ describe('slipway CLI', () => {
     expect(tpl.stderr).toMatch(/unknown template "nope"/);
   });
 
-  it('creates a token that the server accepts; only its hash is stored', () => {
+  it('creates a token that the server accepts; only its hash is stored', async () => {
     const r = slipway('token', 'create', '--name', 'ci');
     expect(r.status).toBe(0);
     const token = r.stdout.trim();
     expect(token).toMatch(/^slw_/);
-    const { deps } = composePipeline(loadConfig({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'silent' }));
+    const { deps } = await composePipeline(loadConfig({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'silent' }));
     // Without --person, the token is the admin person's.
     expect(authenticateToken(deps, token)).toMatchObject({ name: 'admin', tokenName: 'ci', grant: { admin: true } });
     expect(JSON.stringify(deps.store.db.prepare('SELECT * FROM tokens').all())).not.toContain(token);
     deps.store.close();
   });
 
-  it('manages people, roles and narrowed tokens, and records who did it', () => {
+  it('manages people, roles and narrowed tokens, and records who did it', async () => {
     expect(slipway('apps', 'create', 'crm', '--template', 'static-site').status).toBe(0);
     expect(slipway('person', 'create', 'dana', '--email', 'dana@example.com').stdout).toMatch(/^added dana \(per_/);
     expect(slipway('person', 'grant', 'dana', 'crm', 'developer').stdout).toBe('dana is developer of crm\n');
@@ -129,7 +129,7 @@ describe('slipway CLI', () => {
     expect(slipway('person', 'list').stdout).toMatch(/dana\s+crm:developer/);
     expect(slipway('token', 'revoke', 'ci', '--person', 'dana').stdout).toMatch(/^revoked ci \(tok_/);
     expect(slipway('person', 'sign-in-link', 'dana').stdout).toMatch(/\/sign-in\/link\/slw_/);
-    const { deps } = composePipeline(loadConfig({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'silent' }));
+    const { deps } = await composePipeline(loadConfig({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_LOG_LEVEL: 'silent' }));
     expect(authenticateToken(deps, made.stdout.trim())).toBeNull();
     const actions = deps.store.audit
       .list({ limit: 50 })

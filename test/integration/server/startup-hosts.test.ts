@@ -31,7 +31,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('start-up with an environment that takes an existing app’s host', () => {
   it('refuses to start, naming the app, its host and the environment file', async () => {
-    const before = openPipeline(await config(), createLogger('error'));
+    const before = await openPipeline(await config(), createLogger('error'));
     await before.createApp({ name: 'x-staging', template: 'static-site' });
     await before.close();
 
@@ -46,7 +46,7 @@ describe('start-up with an environment that takes an existing app’s host', () 
     await expect(startServer(c, createLogger('error'))).rejects.toMatchObject({ code: 'CONFIG' });
 
     // Creating such an app now is refused the same way, naming the environment.
-    const after = openPipeline(c, createLogger('error'));
+    const after = await openPipeline(c, createLogger('error'));
     try {
       await expect(after.createApp({ name: 'y-staging', template: 'static-site' })).rejects.toMatchObject({
         code: 'INVALID_APP_NAME',

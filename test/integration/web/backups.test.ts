@@ -3,12 +3,11 @@
 // server in any answer, and only archive names can be downloaded.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWebApp } from '../../../src/web/create-web-app.js';
 import { createFakePipeline, type FakePipeline } from '../../helpers/fake-pipeline.js';
+import { serveWebApp, stopWebApp } from '../../helpers/serve-web-app.js';
 import { signInCookie } from '../../helpers/sign-in.js';
 
 const TOKEN = 'backups-test-admin-token-0123456789';
@@ -27,18 +26,14 @@ const call = async (method: string, path: string, headers: Record<string, string
 
 beforeAll(async () => {
   fp = await createFakePipeline({ env: { SLIPWAY_ADMIN_TOKEN: TOKEN } });
-  const app = createWebApp({ pipeline: fp.pipeline, hookSecret: 'unused-in-this-test', hookEnv: () => ({}), strictViews: true });
-  server = createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, base } = await serveWebApp(fp));
   origin = new URL(fp.config.publicUrl).origin;
   await fp.createApp('shop', 'static-site');
   cookie = await signInCookie(base, origin, TOKEN);
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
-  await fp?.dispose();
+  await stopWebApp(server, fp);
 });
 
 describe('backups API', () => {

@@ -1,11 +1,10 @@
 // Branch previews as people see them: in the app's JSON and on the app page (status, commit, URL), with "compare
 // with main" leading to the compare view. The real web app in-process over the fake pipeline.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { branchSlug } from '../../../src/domain/branch-environment.js';
-import { createWebApp } from '../../../src/web/create-web-app.js';
 import { createFakePipeline, type FakePipeline } from '../../helpers/fake-pipeline.js';
+import { serveWebApp, stopWebApp } from '../../helpers/serve-web-app.js';
 import { signInCookie } from '../../helpers/sign-in.js';
 
 const TOKEN = 'branch-previews-test-admin-token-0123';
@@ -17,10 +16,7 @@ let branchCommit: string;
 
 beforeAll(async () => {
   fp = await createFakePipeline({ env: { SLIPWAY_ADMIN_TOKEN: TOKEN } });
-  const app = createWebApp({ pipeline: fp.pipeline, hookSecret: 'unused-in-this-test', hookEnv: () => ({}), strictViews: true });
-  server = createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, base } = await serveWebApp(fp));
   await fp.createApp('shop');
   const pushed = await fp.push('shop', { ref: 'refs/heads/feature/login', files: { 'app/login.py': 'print("login")\n' } });
   await pushed.done;
@@ -33,8 +29,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
-  await fp?.dispose();
+  await stopWebApp(server, fp);
 });
 
 describe('branch previews in the API and the UI', () => {

@@ -1,14 +1,13 @@
 // Custom domains through the API and the settings page, over the real web app and pipeline (fake engine): added,
 // listed with their certificate, removed; refused with the reason (syntax, Slipway's own hosts, another app's, an
 // unknown environment); every change is a `domain` event; and they go with their app.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateState } from '../../../src/domain/certificate-state.js';
 import type { PipelineEvent } from '../../../src/pipeline/pipeline-events.js';
-import { createWebApp } from '../../../src/web/create-web-app.js';
 import { signInCookie } from '../../helpers/sign-in.js';
 import { createFakePipeline, type FakePipeline } from '../../helpers/fake-pipeline.js';
+import { serveWebApp, stopWebApp } from '../../helpers/serve-web-app.js';
 
 const TOKEN = 'domains-test-admin-token-0123456789';
 const certificates: Record<string, CertificateState> = {
@@ -44,10 +43,7 @@ beforeAll(async () => {
     env: { SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_DOMAIN: 'apps.example.net', SLIPWAY_PUBLIC_URL: 'http://slipway.example.net' },
     certificateState: (host) => certificates[host] ?? { state: 'none' },
   });
-  const app = createWebApp({ pipeline: fp.pipeline, hookSecret: 'unused-in-this-test', hookEnv: () => ({}), strictViews: true });
-  server = createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, base } = await serveWebApp(fp));
   await fp.createApp('shop', 'static-site');
   await fp.createApp('blog', 'static-site');
   fp.pipeline.read.events.subscribe('*', (e) => void (e.type === 'domain' && events.push(e)));
@@ -55,8 +51,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
-  await fp?.dispose();
+  await stopWebApp(server, fp);
 });
 
 describe('custom domains through the API', () => {

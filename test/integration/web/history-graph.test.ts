@@ -3,12 +3,11 @@
 // page's SVG has the lanes, the merge's edges, the labels and the timeline's rows; commit messages stay text;
 // pages continue their lanes. The web app runs in-process over the fake pipeline (real store, real repos; only
 // the engine and the builds are stand-ins).
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPH_METRICS } from '../../../src/web/view-models/commit-graph-view.js';
-import { createWebApp } from '../../../src/web/create-web-app.js';
 import { createFakePipeline, type FakePipeline } from '../../helpers/fake-pipeline.js';
+import { serveWebApp, stopWebApp } from '../../helpers/serve-web-app.js';
 import { createHistoryRepo, type HistoryRepo } from '../../helpers/history-repo.js';
 import { signInCookie } from '../../helpers/sign-in.js';
 
@@ -57,18 +56,14 @@ function graphOf(html: string) {
 
 beforeAll(async () => {
   fp = await createFakePipeline({ env: { SLIPWAY_ADMIN_TOKEN: TOKEN } });
-  const app = createWebApp({ pipeline: fp.pipeline, hookSecret: 'unused-in-this-test', hookEnv: () => ({}), strictViews: true });
-  server = createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, base } = await serveWebApp(fp));
   cookie = await signInCookie(base, new URL(fp.config.publicUrl).origin, TOKEN);
   repo = await createHistoryRepo(fp, 'graphs', { featureMessage: HOSTILE });
   sha = repo.sha;
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
-  await fp?.dispose();
+  await stopWebApp(server, fp);
   repo?.dispose();
 });
 

@@ -1,12 +1,11 @@
 // Retention as people see it, over the real web app and pipeline (fake engine) with small limits: disk use in
 // GET /api/apps/:name, on the app's settings page and (the total) on the about page; a removed log says so in the
 // API and on its page; the rollback page says a release whose image was removed is built again first.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWebApp } from '../../../src/web/create-web-app.js';
 import { signInCookie } from '../../helpers/sign-in.js';
 import { createFakePipeline, type FakePipeline } from '../../helpers/fake-pipeline.js';
+import { serveWebApp, stopWebApp } from '../../helpers/serve-web-app.js';
 
 const TOKEN = 'retention-test-admin-token-0123456789';
 let fp: FakePipeline;
@@ -32,10 +31,7 @@ const words = (html: string) =>
 
 beforeAll(async () => {
   fp = await createFakePipeline({ env: { SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_KEEP_BUILDS: '1', SLIPWAY_KEEP_RELEASES: '0', SLIPWAY_KEEP_LOGS: '2' } });
-  const app = createWebApp({ pipeline: fp.pipeline, hookSecret: 'unused-in-this-test', hookEnv: () => ({}), strictViews: true });
-  server = createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, base } = await serveWebApp(fp));
   await fp.createApp('shop', 'static-site');
   await fp.pipeline.publish('shop', { by: 'test', waitMs: 5000 }); // v1
   for (let i = 0; i < 3; i++) await (await fp.push('shop')).done;
@@ -46,8 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
-  await fp?.dispose();
+  await stopWebApp(server, fp);
 });
 
 describe('disk use', () => {

@@ -34,7 +34,7 @@ let gitdir: string;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'slipway-large-diff-'));
   const config = loadConfig({ PATH: process.env.PATH, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PORT: '0', SLIPWAY_LOG_LEVEL: 'error' });
-  const composed = composePipeline(config, createLogger('error'));
+  const composed = await composePipeline(config, createLogger('error'));
   pipeline = composed.pipeline;
   deps = composed.deps;
   deps.store.apps.insert({ name: APP, template: 'static-site', description: 'A large history', createdAt: new Date().toISOString() });

@@ -2,16 +2,15 @@
 // that reads something its model lacks fails here instead of rendering an empty string. The real web app runs
 // in-process over the fake pipeline (no Docker).
 import { readdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWebApp } from '../../../src/web/create-web-app.js';
 import { createClaudeSessions, type ClaudeSessions } from '../../../src/pipeline/claude-sessions/claude-sessions.js';
 import { CLI_ACTOR } from '../../../src/domain/actor.js';
 import { FIRST_ADMIN_ID } from '../../../src/store/people-store.js';
 import { signInCookie } from '../../helpers/sign-in.js';
 import { createFakePipeline, type FakePipeline } from '../../helpers/fake-pipeline.js';
+import { serveWebApp, stopWebApp } from '../../helpers/serve-web-app.js';
 
 const TOKEN = 'ui-pages-test-admin-token-0123456789';
 let fp: FakePipeline;
@@ -27,10 +26,7 @@ beforeAll(async () => {
     env: { SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_CLAUDE_COMMAND: join(process.cwd(), 'test/fixtures/claude-stand-in/claude-stand-in.mjs') },
   });
   sessions = await createClaudeSessions({ config: fp.config, store: fp.store, log: fp.pipeline.log }, { serverUrl: () => base });
-  const app = createWebApp({ pipeline: fp.pipeline, hookSecret: 'unused-in-this-test', hookEnv: () => ({}), strictViews: true, claudeSessions: sessions });
-  server = createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, base } = await serveWebApp(fp, { claudeSessions: sessions }));
 
   // An app with history: a first commit, a published release, a second release, a failed build and a failed deploy.
   const first = await fp.createApp('shop');
@@ -66,8 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sessions?.shutdown();
-  await new Promise((resolve) => server?.close(resolve));
-  await fp?.dispose();
+  await stopWebApp(server, fp);
 });
 
 /** The URLs that render each page template, with the states worth seeing. */

@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
@@ -40,6 +40,8 @@ describe('loadConfig', () => {
     [{ SLIPWAY_BUILD_PIDS: '8' }, /SLIPWAY_BUILD_PIDS="8": expected a whole number from 16/],
     [{ SLIPWAY_BUILD_PIDS: '1.5' }, /SLIPWAY_BUILD_PIDS="1.5"/],
     [{ SLIPWAY_BUILD_PIDS: '4194305' }, /SLIPWAY_BUILD_PIDS="4194305"/],
+    [{ SLIPWAY_BUILD_CONCURRENCY: '0' }, /SLIPWAY_BUILD_CONCURRENCY="0": expected a whole number from 1 to 1024/],
+    [{ SLIPWAY_BUILD_CONCURRENCY: 'all' }, /SLIPWAY_BUILD_CONCURRENCY="all"/],
     [{ SLIPWAY_MAX_PUSH_MB: '0' }, /SLIPWAY_MAX_PUSH_MB/],
     [{ SLIPWAY_BODY_TIMEOUT: 'soon' }, /SLIPWAY_BODY_TIMEOUT/],
   ])('names the variable and what was expected: %j', (env, message) => {
@@ -167,6 +169,8 @@ describe('loadConfig', () => {
     expect(loadConfig({}).build.memoryBytes).toBe(2 * 2 ** 30);
     expect(loadConfig({}).build.pids).toBe(512);
     expect(loadConfig({ SLIPWAY_BUILD_PIDS: ' 16 ' }).build.pids).toBe(16);
+    expect(loadConfig({}).build.concurrency).toBe(availableParallelism());
+    expect(loadConfig({ SLIPWAY_BUILD_CONCURRENCY: '3' }).build.concurrency).toBe(3);
     expect(loadConfig({}).limits).toEqual({ headersTimeoutMs: 20_000, bodyTimeoutMs: 30_000, maxConnections: 1000, maxStreamsPerToken: 20 });
   });
 
