@@ -32,6 +32,8 @@ import { registerSecret } from './shared/redact.js';
 import { createStore } from './store/create-store.js';
 import { databasePath } from './store/create-store.js';
 import { createWebApp } from './web/create-web-app.js';
+import type { TerminalSocket } from './web/claude-terminal-socket.js';
+import { createClaudeSessions } from './pipeline/claude-sessions/claude-sessions.js';
 import { httpsFront } from './web/middleware/https-front.js';
 import { servedHosts } from './pipeline/served-hosts.js';
 import { repairFromRepos } from './pipeline/repair-from-repos.js';
@@ -272,9 +274,14 @@ export async function startServer(config: Config, log: Logger = configuredLogger
     ...(config.https.mode === 'off' ? [] : [httpsFront({ certificates, httpsPort: config.https.port, uiHost })]),
     ...(proxy ? [proxy.middleware] : []),
   ];
+  // Claude Code sessions push through this server's own git endpoint, as the person's `git push` would.
+  const claudeSessions = await createClaudeSessions(deps, {
+    serverUrl: () => `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`,
+  });
   const app = createWebApp({
     pipeline,
     before,
+    claudeSessions,
     hookSecret,
     ...(deps.buildContexts ? { buildContexts: deps.buildContexts } : {}),
     hookEnv: () => ({
@@ -288,12 +295,17 @@ export async function startServer(config: Config, log: Logger = configuredLogger
   const { limits } = config;
   const callback = app.callback();
   const serverOptions = { connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) };
-  const server = limitServer(createServer(serverOptions, callback), config, proxy);
+  const server = limitServer(createServer(serverOptions, callback), config, proxy, app.terminals);
   // TLS: each host's certificate picked by SNI, so new and renewed certificates are served without a restart.
   const tlsServer =
     config.https.mode === 'off'
       ? undefined
-      : limitServer(createTlsServer({ ...serverOptions, SNICallback: (name, cb) => cb(null, certificates.contextFor(name)) }, callback), config, proxy);
+      : limitServer(
+          createTlsServer({ ...serverOptions, SNICallback: (name, cb) => cb(null, certificates.contextFor(name)) }, callback),
+          config,
+          proxy,
+          app.terminals,
+        );
   await listen(server, config.port, config.host);
   port = (server.address() as AddressInfo).port;
   if (tlsServer) {
@@ -357,6 +369,9 @@ export async function startServer(config: Config, log: Logger = configuredLogger
       for (const s of servers) s.closeIdleConnections();
       await certificates.close();
       await inCluster?.settled();
+      // The CLIs end (their process groups); their working copies stay until each session is closed.
+      app.terminals?.close();
+      await claudeSessions.shutdown();
       await pipeline.close();
       for (const s of servers) s.closeAllConnections();
       await closed;
@@ -366,14 +381,20 @@ export async function startServer(config: Config, log: Logger = configuredLogger
 }
 
 /** The same limits on the plain and the TLS server: slow headers cut off, connections capped, websockets to apps. */
-function limitServer<S extends Server | TlsServer>(server: S, config: Config, proxy: ReturnType<typeof createAppProxy> | undefined): S {
+function limitServer<S extends Server | TlsServer>(
+  server: S,
+  config: Config,
+  proxy: ReturnType<typeof createAppProxy> | undefined,
+  terminals: TerminalSocket | undefined,
+): S {
   const { limits } = config;
   server.requestTimeout = 0; // a long git push must not be cut off after 300 s
   server.headersTimeout = limits.headersTimeoutMs;
   server.keepAliveTimeout = Math.min(65_000, limits.headersTimeoutMs * 3);
   server.maxConnections = limits.maxConnections;
   server.on('upgrade', (req, socket, head) => {
-    if (!proxy?.upgrade(req, socket, head)) socket.destroy();
+    // An app's host first (the proxy takes its upgrades); what is left may be a session terminal on the UI's host.
+    if (!proxy?.upgrade(req, socket, head) && !terminals?.upgrade(req, socket, head)) socket.destroy();
   });
   return server;
 }

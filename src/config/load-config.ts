@@ -1,8 +1,8 @@
 // The only reader of process.env: reads every setting once, validates it, and returns a frozen Config.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { existsSync } from 'node:fs';
 import { Cron } from 'croner';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../shared/errors.js';
 import type { LogFormat, LogLevel } from '../shared/log.js';
 import type { EnvironmentDef } from '../domain/types.js';
@@ -17,6 +17,17 @@ export type HttpsMode = 'off' | 'acme' | 'manual';
 
 /** Let's Encrypt's production directory: the ACME default. */
 export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+
+export interface ClaudeSessionSettings {
+  /** The program a session runs in its terminal (the Claude Code CLI); null: sessions are off. */
+  readonly command: string | null;
+  /** SLIPWAY_MAX_CLAUDE_SESSIONS: open at once, installation-wide. */
+  readonly max: number;
+  /** SLIPWAY_CLAUDE_MEMORY_MB: each session's memory limit. */
+  readonly memoryBytes: number;
+  /** SLIPWAY_CLAUDE_IDLE_MINUTES: a session with no input or output this long ends. */
+  readonly idleMs: number;
+}
 
 export interface Config {
   readonly projectRoot: string;
@@ -117,6 +128,8 @@ export interface Config {
     /** Fix commits the model may make after its commit fails to build or get healthy. */
     readonly fixAttempts: number;
   };
+  /** Interactive Claude Code sessions per app (README "Claude Code sessions"). */
+  readonly claudeSessions: ClaudeSessionSettings;
   readonly kubernetes: {
     /** `namespace/name` of the ServiceAccount the builder runs as (bound in every app namespace). */
     readonly builderServiceAccount: { readonly namespace: string; readonly name: string };
@@ -336,6 +349,25 @@ function parseBuildArgs(env: Env): Record<string, string> {
     out[m[1]!] = m[2]!.trim();
   }
   return out;
+}
+
+/** Where scripts/setup-claude-cli.sh installs the CLI (its SLIPWAY_CLAUDE_CLI_PREFIX default). */
+function defaultClaudeCommand(env: Env): string | null {
+  const prefix = pick(env, 'SLIPWAY_CLAUDE_CLI_PREFIX') ?? join(pick(env, 'HOME') ?? homedir(), '.cache', 'slipway-claude-cli');
+  const cli = join(prefix, 'node_modules', '.bin', 'claude');
+  return existsSync(cli) ? cli : null;
+}
+
+/** SLIPWAY_CLAUDE_COMMAND (the program a session runs; off when there is none), its limits and timeout. */
+function parseClaudeSessions(env: Env): ClaudeSessionSettings {
+  const command = pick(env, 'SLIPWAY_CLAUDE_COMMAND') ?? defaultClaudeCommand(env);
+  if (command !== null && !isAbsolute(command)) throw new ConfigError(`SLIPWAY_CLAUDE_COMMAND="${command}": expected an absolute path`);
+  return {
+    command,
+    max: parseInt(env, 'SLIPWAY_MAX_CLAUDE_SESSIONS', 2, 0, 100),
+    memoryBytes: parseInt(env, 'SLIPWAY_CLAUDE_MEMORY_MB', 1024, 64, 1_048_576) * 1024 * 1024,
+    idleMs: parseInt(env, 'SLIPWAY_CLAUDE_IDLE_MINUTES', 30, 1, 10_080) * 60_000,
+  };
 }
 
 function parseBaseUrl(env: Env): string | undefined {
@@ -586,6 +618,7 @@ export function loadConfig(env: Env = process.env, projectRoot: string = findPro
       timeoutMs: parseInt(env, 'SLIPWAY_ANTHROPIC_TIMEOUT_MS', 600_000, 1_000, 3_600_000),
       fixAttempts: parseInt(env, 'SLIPWAY_FIX_ATTEMPTS', 1, 0, 5),
     },
+    claudeSessions: parseClaudeSessions(env),
     backup: parseBackup(env, resolve(pick(env, 'SLIPWAY_DATA_DIR') ?? './data')),
     path: pick(env, 'PATH') ?? '/usr/local/bin:/usr/bin:/bin',
     maxPushBytes: parseInt(env, 'SLIPWAY_MAX_PUSH_MB', 200, 1, 100_000) * 1024 * 1024,

@@ -30,7 +30,10 @@ export type AuditAction =
   | 'sign-in'
   | 'sign-in.failed'
   | 'sign-in-link.created'
-  | 'backup';
+  | 'backup'
+  | 'claude-session.opened'
+  | 'claude-session.pushed'
+  | 'claude-session.closed';
 
 export interface AuditFields {
   app?: string | null;

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
   | 'TOO_MANY_STREAMS'
+  | 'TOO_MANY_SESSIONS'
   | 'BACKUP_REFUSED'
   | 'WEBHOOK_URL_REFUSED'
   | 'NEEDS_DOCKER_RUNTIME';
@@ -58,6 +59,7 @@ const statusOf: Record<ErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,
   TOO_MANY_STREAMS: 429,
+  TOO_MANY_SESSIONS: 429,
   BACKUP_REFUSED: 422,
   WEBHOOK_URL_REFUSED: 400,
   NEEDS_DOCKER_RUNTIME: 422,
@@ -123,6 +125,13 @@ export class ForbiddenError extends SlipwayError {
 export class TooManyStreamsError extends SlipwayError {
   constructor(message: string) {
     super('TOO_MANY_STREAMS', message);
+  }
+}
+
+/** SLIPWAY_MAX_CLAUDE_SESSIONS are open: another opens when one ends. */
+export class TooManySessionsError extends SlipwayError {
+  constructor(message: string) {
+    super('TOO_MANY_SESSIONS', message);
   }
 }
 

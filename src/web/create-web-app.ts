@@ -35,6 +35,8 @@ import { guardRoutes, unusedRules, type GuardedRoute } from './route-guard.js';
 import { routeRules } from './route-rules.js';
 import { authorize } from '../domain/authorize.js';
 import { pushActionFor } from '../domain/push-action.js';
+import type { ClaudeSessions } from '../pipeline/claude-sessions/claude-sessions.js';
+import { createTerminalSocket, type TerminalSocket } from './claude-terminal-socket.js';
 
 export interface WebAppOptions {
   pipeline: Pipeline;
@@ -45,6 +47,8 @@ export interface WebAppOptions {
   buildContexts?: BuildContexts;
   /** Middleware placed before everything else that reads the body (the app-traffic proxy). */
   before?: Middleware[];
+  /** Interactive Claude Code sessions (their pages answer that they are not available without). */
+  claudeSessions?: ClaudeSessions;
   /** Templates fail on a variable their view model lacks (nunjucks throwOnUndefined): on in tests. */
   strictViews?: boolean;
 }
@@ -54,7 +58,11 @@ const notFound: Middleware = async (ctx) => {
 };
 
 /** The Koa app, with every API and UI route and the rule that guards it (the role table test asks each). */
-export type WebApp = Koa & { readonly routes: readonly GuardedRoute[] };
+export type WebApp = Koa & {
+  readonly routes: readonly GuardedRoute[];
+  /** The WebSocket of Claude Code sessions' terminals (with sessions): the server hands it upgrades on the UI's host. */
+  readonly terminals: TerminalSocket | undefined;
+};
 
 export function createWebApp(options: WebAppOptions): WebApp {
   const { pipeline } = options;
@@ -109,10 +117,12 @@ export function createWebApp(options: WebAppOptions): WebApp {
   app.use(mcpRoutes(pipeline));
 
   const rules = routeRules(pipeline.read);
-  const ui = createUi(pipeline, { strictViews: options.strictViews ?? false, rules });
+  const ui = createUi(pipeline, { strictViews: options.strictViews ?? false, rules, claudeSessions: options.claudeSessions });
   app.use(ui.assets);
   // Sessions are read lazily (only routes that look at ctx.session parse the cookie).
-  app.use(createSessionMiddleware(app, loadSessionKeys(config.dataDir), config.publicUrl, config.https.mode !== 'off'));
+  const sessionCookie = createSessionMiddleware(app, loadSessionKeys(config.dataDir), config.publicUrl, config.https.mode !== 'off');
+  app.use(sessionCookie);
+  const terminals = options.claudeSessions ? createTerminalSocket({ app, pipeline, sessions: options.claudeSessions, session: sessionCookie }) : undefined;
 
   const onlyApi =
     (m: Middleware): Middleware =>
@@ -152,5 +162,5 @@ export function createWebApp(options: WebAppOptions): WebApp {
   for (const m of ui.pages) app.use(m);
 
   app.use(notFound);
-  return Object.assign(app, { routes });
+  return Object.assign(app, { routes, terminals });
 }

@@ -124,6 +124,13 @@ export function routeRules(read: PipelineReads): Record<string, RouteRule> {
     'GET /apps/:name/fragments/generations': view,
     'POST /apps/:name/generations': onApp('app:generate'),
     'POST /apps/:name/generations/:id/revert': onApp('app:generate'),
+    // Claude Code sessions: a developer's; only the person who opened one may use it (ui-sessions.ts); the
+    // terminal's WebSocket asks the same action (claude-terminal-socket.ts).
+    'POST /apps/:name/sessions': onApp('app:generate'),
+    'GET /apps/:name/sessions/:id': onApp('app:generate'),
+    'POST /apps/:name/sessions/:id/push': onApp('app:generate'),
+    'POST /apps/:name/sessions/:id/pull': onApp('app:generate'),
+    'POST /apps/:name/sessions/:id/close': onApp('app:generate'),
     'GET /apps/:name/builds/:id': view,
     'GET /apps/:name/deployments/:id': view,
     'GET /apps/:name/job-runs/:id': view,

@@ -60,7 +60,8 @@ export interface FakeRequestBody {
 }
 
 export interface FakeMessageParam {
-  role: 'user' | 'assistant';
+  /** `system` mid-conversation: what the Claude Code CLI (2.1.x) sends for its reminders. */
+  role: 'user' | 'assistant' | 'system';
   content: string | FakeContentBlock[];
 }
 
@@ -81,6 +82,11 @@ export type FakeReply = FakeMessageReply | FakeErrorReply | ((request: RecordedR
 export interface FakeAnthropicOptions {
   /** When set, any other key is answered 401 (without using a scripted reply). */
   apiKey?: string;
+  /**
+   * Answers every request once the script is used up: for a client that sends requests of its own besides the
+   * conversation (the Claude Code CLI asks for a title, a quota check, …) whose number a test cannot script.
+   */
+  respond?: (request: RecordedRequest) => FakeReply;
 }
 
 export interface FakeAnthropic {
@@ -160,7 +166,7 @@ export async function startFakeAnthropic(script: FakeReply[] = [], options: Fake
       return;
     }
 
-    let reply = queue.shift();
+    let reply = queue.shift() ?? options.respond?.(recorded);
     while (typeof reply === 'function') reply = await reply(recorded);
     if (reply === undefined) {
       // Never retried by the SDK, so a test that sends more requests than scripted fails at once.
@@ -326,7 +332,7 @@ export function explainInvalid(body: FakeRequestBody): string | null {
   if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: at least one message is required';
   if (body.messages[0]?.role !== 'user') return 'messages: first message must use the "user" role';
   for (const [i, m] of body.messages.entries()) {
-    if (m.role !== 'user' && m.role !== 'assistant') return `messages.${i}.role: Input should be 'user' or 'assistant'`;
+    if (m.role !== 'user' && m.role !== 'assistant' && m.role !== 'system') return `messages.${i}.role: Input should be 'user', 'assistant' or 'system'`;
     const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
     if (!Array.isArray(blocks) || blocks.length === 0) return `messages.${i}: all messages must have non-empty content`;
     for (const [j, b] of blocks.entries()) {

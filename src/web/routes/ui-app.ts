@@ -16,8 +16,11 @@ import { generationList } from '../view-models/generation-list-view.js';
 import { logPageView } from '../view-models/log-page-view.js';
 import { existingAppName } from '../existing-app-name.js';
 import { actorOf } from '../route-guard.js';
+import type { Principal } from '../../auth/authenticate-token.js';
+import type { ClaudeSessions } from '../../pipeline/claude-sessions/claude-sessions.js';
+import { claudeSessionsView } from '../view-models/claude-sessions-view.js';
 
-export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
+export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer, claudeSessions?: ClaudeSessions): Router {
   const router = new Router({ prefix: '/apps/:name' });
   const { read } = pipeline;
   const { store, config } = read;
@@ -28,7 +31,8 @@ export function uiAppRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
     const follow = typeof ctx.query.generation === 'string' ? ctx.query.generation : null;
     const view = await appPageView(read, read.templates, name, follow);
     const traffic = trafficView(read, name, parseTrafficRange(ctx.query.range));
-    await pages.render(ctx, 'pages/app.njk', { title: name, tab: 'overview', ...view, traffic });
+    const sessions = await claudeSessionsView(claudeSessions, name, (ctx.state.principal as Principal).personId);
+    await pages.render(ctx, 'pages/app.njk', { title: name, tab: 'overview', ...view, traffic, sessions });
   });
 
   router.get('/fragments/environments', async (ctx) => {

@@ -1,6 +1,8 @@
 // The UI's home (a card per app, updating live), the new-app form with its name check, the about page, and the
 // live stream that tells open pages which app changed.
 import Router from '@koa/router';
+import type { Config } from '../../config/load-config.js';
+import type { ClaudeSessions } from '../../pipeline/claude-sessions/claude-sessions.js';
 import type { Context } from 'koa';
 import { explainAppName } from '../../domain/app-name.js';
 import type { Pipeline } from '../../pipeline/create-pipeline.js';
@@ -16,7 +18,7 @@ import { seesApp } from '../../domain/authorize.js';
 
 const FORM_ERRORS = new Set(['INVALID_APP_NAME', 'UNKNOWN_TEMPLATE', 'APP_EXISTS', 'INVALID_INPUT']);
 
-export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
+export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer, claudeSessions?: ClaudeSessions): Router {
   const router = new Router();
   const { read } = pipeline;
   const { store, config, templates } = read;
@@ -107,6 +109,7 @@ export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
       diskUse: diskUseView((await pipeline.diskUse()).total),
       retention: config.retention,
       apps: store.apps.list().filter((a) => seesApp(principalOf(ctx)!.grant, a.name)).length,
+      claudeSessions: await aboutClaudeSessions(config, claudeSessions),
     });
   });
 
@@ -125,4 +128,18 @@ export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer): Router {
   });
 
   return router;
+}
+
+/** The about page's lines on Claude Code sessions: whether they open here, their limits, and a missing memory limit said. */
+async function aboutClaudeSessions(config: Config, sessions: ClaudeSessions | undefined) {
+  const ready = sessions?.available() ?? { ok: false as const, reason: 'Claude Code sessions are not available on this server' };
+  const memory = sessions && ready.ok ? await sessions.memoryLimit() : null;
+  return {
+    available: ready.ok,
+    reason: ready.ok ? null : ready.reason,
+    max: config.claudeSessions.max,
+    memoryMb: Math.round(config.claudeSessions.memoryBytes / 1024 / 1024),
+    idleMinutes: Math.round(config.claudeSessions.idleMs / 60_000),
+    memory: memory ? { on: memory.state === 'on', detail: memory.detail, fix: memory.state === 'off' ? memory.fix : null } : null,
+  };
 }

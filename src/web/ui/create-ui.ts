@@ -15,6 +15,8 @@ import { uiWebhooksRoutes } from '../routes/ui-webhooks.js';
 import { uiPeopleRoutes } from '../routes/ui-people.js';
 import { guardRoutes, type GuardedRoute, type RouteRule } from '../route-guard.js';
 import { uiAccessRoutes } from '../routes/ui-access.js';
+import { uiSessionsRoutes } from '../routes/ui-sessions.js';
+import type { ClaudeSessions } from '../../pipeline/claude-sessions/claude-sessions.js';
 import { refuseOtherMethods } from '../middleware/refuse-other-methods.js';
 import { checkOrigin } from './check-origin.js';
 import { createRenderer } from './create-renderer.js';
@@ -40,7 +42,10 @@ export function isUiPath(path: string): boolean {
 }
 
 /** `strictViews`: templates fail on a variable their model lacks (on in tests; off in production, where it renders empty). */
-export function createUi(pipeline: Pipeline, options: { strictViews?: boolean; rules: Readonly<Record<string, RouteRule>> }): Ui {
+export function createUi(
+  pipeline: Pipeline,
+  options: { strictViews?: boolean; rules: Readonly<Record<string, RouteRule>>; claudeSessions?: ClaudeSessions | undefined },
+): Ui {
   const { config } = pipeline.read;
   const { log } = pipeline;
   const assets = createStaticAssets(config.projectRoot);
@@ -55,8 +60,8 @@ export function createUi(pipeline: Pipeline, options: { strictViews?: boolean; r
     (ctx, next) =>
       isUiPath(ctx.path) ? m(ctx, next) : next();
   const routers = [
-    uiHomeRoutes,
-    uiAppRoutes,
+    (p: Pipeline, r: PageRenderer) => uiHomeRoutes(p, r, options.claudeSessions),
+    (p: Pipeline, r: PageRenderer) => uiAppRoutes(p, r, options.claudeSessions),
     uiReleaseRoutes,
     uiSettingsRoutes,
     uiHistoryRoutes,
@@ -65,6 +70,7 @@ export function createUi(pipeline: Pipeline, options: { strictViews?: boolean; r
     uiPeopleRoutes,
     uiAccessRoutes,
   ].map((r) => r(pipeline, renderer));
+  routers.push(uiSessionsRoutes(pipeline, renderer, options.claudeSessions));
   const auth = uiAuthRoutes(pipeline, renderer);
   const routes = guardRoutes([auth, ...routers], options.rules);
   const notFound: Middleware = async (ctx) => {

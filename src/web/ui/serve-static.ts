@@ -33,6 +33,10 @@ const VENDOR: Record<string, string> = {
   'pico.classless.min.css': '@picocss/pico/css/pico.classless.min.css',
   'diff2html.min.css': 'diff2html/bundles/css/diff2html.min.css',
   'diff2html-ui-slim.min.js': 'diff2html/bundles/js/diff2html-ui-slim.min.js',
+  // The terminal of Claude Code sessions (UMD builds: they define window.Terminal and window.FitAddon).
+  'xterm.js': '@xterm/xterm/lib/xterm.js',
+  'xterm.css': '@xterm/xterm/css/xterm.css',
+  'addon-fit.js': '@xterm/addon-fit/lib/addon-fit.js',
 };
 
 export function createStaticAssets(projectRoot: string): StaticAssets {

@@ -130,6 +130,12 @@ const table = (): Record<string, Sample[]> => ({
   'GET /apps/:name/fragments/generations': [{ path: '/apps/shop/fragments/generations', needs: 'viewer', app: true }],
   'POST /apps/:name/generations': [{ path: '/apps/shop/generations', body: { prompt: 'hi' }, needs: 'developer', app: true }],
   'POST /apps/:name/generations/:id/revert': [{ path: `/apps/shop/generations/${ids.generation}/revert`, body: {}, needs: 'developer', app: true }],
+  // Claude Code sessions (this fixture has none running: an allowed request reaches "not available").
+  'POST /apps/:name/sessions': [{ path: '/apps/shop/sessions', body: {}, needs: 'developer', app: true }],
+  'GET /apps/:name/sessions/:id': [{ path: '/apps/shop/sessions/ses_none', needs: 'developer', app: true }],
+  'POST /apps/:name/sessions/:id/push': [{ path: '/apps/shop/sessions/ses_none/push', body: {}, needs: 'developer', app: true }],
+  'POST /apps/:name/sessions/:id/pull': [{ path: '/apps/shop/sessions/ses_none/pull', body: {}, needs: 'developer', app: true }],
+  'POST /apps/:name/sessions/:id/close': [{ path: '/apps/shop/sessions/ses_none/close', body: {}, needs: 'developer', app: true }],
   'GET /apps/:name/builds/:id': [{ path: `/apps/shop/builds/${ids.build}`, needs: 'viewer', app: true }],
   'GET /apps/:name/deployments/:id': [{ path: `/apps/shop/deployments/${ids.deployment}`, needs: 'viewer', app: true }],
   'GET /apps/:name/job-runs/:id': [{ path: `/apps/shop/job-runs/${ids.run}`, needs: 'viewer', app: true }],

@@ -5,20 +5,28 @@ import { readdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClaudeSessions, type ClaudeSessions } from '../../../src/pipeline/claude-sessions/claude-sessions.js';
+import { CLI_ACTOR } from '../../../src/domain/actor.js';
+import { FIRST_ADMIN_ID } from '../../../src/store/people-store.js';
 import { signInCookie } from '../../helpers/sign-in.js';
 import { createFakePipeline, type FakePipeline } from '../../helpers/fake-pipeline.js';
 import { serveWebApp, stopWebApp } from '../../helpers/serve-web-app.js';
 
 const TOKEN = 'ui-pages-test-admin-token-0123456789';
 let fp: FakePipeline;
+let sessions: ClaudeSessions;
 let server: Server;
 let base: string;
 let cookie: string;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  fp = await createFakePipeline({ env: { SLIPWAY_ADMIN_TOKEN: TOKEN } });
-  ({ server, base } = await serveWebApp(fp));
+  // Claude Code sessions run the stand-in program (test/fixtures/claude-stand-in/).
+  fp = await createFakePipeline({
+    env: { SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_CLAUDE_COMMAND: join(process.cwd(), 'test/fixtures/claude-stand-in/claude-stand-in.mjs') },
+  });
+  sessions = await createClaudeSessions({ config: fp.config, store: fp.store, log: fp.pipeline.log }, { serverUrl: () => base });
+  ({ server, base } = await serveWebApp(fp, { claudeSessions: sessions }));
 
   // An app with history: a first commit, a published release, a second release, a failed build and a failed deploy.
   const first = await fp.createApp('shop');
@@ -47,11 +55,13 @@ beforeAll(async () => {
   ids.build = fp.store.builds.latestFor('shop', broken.commit)!.id;
   ids.deployment = deployments.find((d) => d.commit === unhealthy.commit)!.id;
   ids.run = (await fp.pipeline.runJob('nightly', 'preview')).id;
+  ids.session = (await sessions.open('shop', { personId: FIRST_ADMIN_ID, name: 'admin', email: 'admin@example.test' }, CLI_ACTOR)).id;
 
   cookie = await signInCookie(base, new URL(fp.config.publicUrl).origin, TOKEN);
 });
 
 afterAll(async () => {
+  await sessions?.shutdown();
   await stopWebApp(server, fp);
 });
 
@@ -76,6 +86,7 @@ const pages = (): Record<string, string[]> => ({
   'release.njk': ['/apps/shop/publish', '/apps/shop/rollback', '/apps/site/rollback'],
   'runtime-logs.njk': ['/apps/shop/logs', '/apps/shop/logs?environment=prod'],
   'settings.njk': ['/apps/shop/settings', '/apps/nightly/settings'],
+  'session.njk': [`/apps/shop/sessions/${ids.session}`],
   'sign-in.njk': ['/sign-in'],
   'webhooks.njk': ['/apps/shop/webhooks', '/webhooks'],
 });
