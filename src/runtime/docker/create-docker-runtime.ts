@@ -1,6 +1,7 @@
 // The Docker runtime: one container per app and environment, named after the installation, the app and the
 // environment while it serves (container-names.ts). A deploy starts a candidate next to it, waits for health,
-// renames it into place, moves traffic, and retires the old one after a grace period (deploy-web.ts). State
+// renames it into place, moves traffic, and retires the old one after a grace period, or keeps it warm for a
+// rollback (deploy-web.ts, warm-releases.ts). State
 // lives in Docker (names and labels), so a restart finds it again; routes are a cache of it for the proxy.
 import { readHealth } from './read-health.js';
 import { readUsage } from './read-usage.js';
@@ -18,6 +19,7 @@ import { removeStale } from './remove-stale.js';
 import { runJob } from './run-job.js';
 import { streamContainerLogs } from './stream-container-logs.js';
 import { toInstance } from './to-instance.js';
+import { readWarm } from './warm-releases.js';
 
 export interface DockerRuntime extends Runtime {
   /** Where traffic for an environment goes now (synchronous: the proxy asks on every request). */
@@ -69,6 +71,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     },
     health: (app) => readHealth(d, app),
     usage: () => d.call('reading container stats', () => readUsage(d)),
+    warmReleases: () => d.call('reading warm containers', () => readWarm(d)),
     async removeStale(isActive) {
       const removed = await removeStale(d, isActive);
       const owned = await d.call('listing networks', () => options.docker.listNetworks({ filters: { label: ownedBy(d.installation) } }));

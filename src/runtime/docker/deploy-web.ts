@@ -1,14 +1,17 @@
 // Deploying a web app: a candidate starts next to what serves, waits for health, takes the serving name, and
-// the old one is retired after the grace period. What serves keeps serving whenever the candidate fails.
+// the old one is retired after the grace period, or kept warm (warm-releases.ts), in which case a later deploy of
+// its commit wakes it instead of starting a new one. What serves keeps serving whenever the candidate fails.
+import type { ContainerInfo } from 'dockerode';
 import { messageOf } from '../../shared/errors.js';
 import type { DeployResult, DeploySpec, OnLine } from '../runtime.js';
-import { candidateName, retiredName } from './container-names.js';
+import { candidateName, retiredName, warmName } from './container-names.js';
 import { containerConfig } from './container-config.js';
 import type { DockerAccess } from './docker-access.js';
 import { LABELS } from './docker-labels.js';
 import { nanoCpus } from './parse-quantity.js';
 import { isServing, liveInstance } from './to-instance.js';
 import { waitHealthy } from './wait-healthy.js';
+import { findWarm, pauseAfterGrace, trimWarm, wakeWarm, warmOf } from './warm-releases.js';
 
 export async function deployWeb(d: DockerAccess, spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<DeployResult> {
   const { docker, call } = d;
@@ -21,10 +24,15 @@ export async function deployWeb(d: DockerAccess, spec: DeploySpec, onLine: OnLin
   const stale = present.filter((c) => c.Labels[LABELS.deployment] === spec.deploymentId);
   for (const c of stale) await d.removeQuietly(c.Id);
   const old = present.find((c) => isServing(c, d.installation) && !stale.includes(c));
+  const config = containerConfig(spec, { name: candidate, role: 'web', network, installation: d.installation, dataDir: d.dataDir });
+  // A rollback (or publish) to a release kept warm: wake it, check it once, switch. Any doubt: a new container.
+  const warm = findWarm(present, name, spec, config.Labels?.[LABELS.configHash] ?? '');
+  const woken = warm ? await wakeWarm(d, warm, spec, onLine) : null;
+  const others = warmOf(present, name).filter((c) => c.Id !== warm?.Id);
+  if (warm && woken) return switchTraffic(d, spec, { id: warm.Id, port: woken.port }, old, others, onLine);
+
   onLine(`starting ${spec.image} as ${candidate}`);
-  const container = await call('creating the container', () =>
-    docker.createContainer(containerConfig(spec, { name: candidate, role: 'web', network, installation: d.installation, dataDir: d.dataDir })),
-  );
+  const container = await call('creating the container', () => docker.createContainer(config));
   try {
     await call('starting the container', () => container.start());
   } catch (e) {
@@ -45,12 +53,31 @@ export async function deployWeb(d: DockerAccess, spec: DeploySpec, onLine: OnLin
   }
   // The boost ends before any traffic arrives: from here on the container runs within its environment's limit.
   await call('applying the CPU limit', () => container.update({ NanoCpus: nanoCpus(spec.environment.resources.cpu) }));
-  // Switch: the old container steps aside under another name, the new one takes the serving name, the route
-  // moves. Requests in flight to the old one finish during the grace period.
+  return switchTraffic(d, spec, { id: container.id, port }, old, others, onLine);
+}
+
+/**
+ * Switch: the old container steps aside under another name (warm, or retired), the new one takes the serving
+ * name, the route moves. Requests in flight to the old one finish during the grace period; then it is paused
+ * (kept warm: `warmReleases`) or removed. `others`: the environment's other warm containers, trimmed to the bound.
+ */
+async function switchTraffic(
+  d: DockerAccess,
+  spec: DeploySpec,
+  next: { id: string; port: number },
+  old: ContainerInfo | undefined,
+  others: readonly ContainerInfo[],
+  onLine: OnLine,
+): Promise<DeployResult> {
+  const { docker, call } = d;
+  const name = d.servingName(spec.app, spec.environment.name);
+  const keep = spec.environment.warmReleases;
+  // A redeploy of the same commit (a secret changed) has nothing worth keeping warm.
+  const warmOld = old !== undefined && keep > 0 && old.Labels[LABELS.commit] !== spec.commit && old.State === 'running';
   const oldName = old?.Names[0]?.replace(/^\//, '');
-  if (old) await call('renaming the old container', () => docker.getContainer(old.Id).rename({ name: retiredName(name, Date.now()) }));
+  if (old) await call('renaming the old container', () => docker.getContainer(old.Id).rename({ name: (warmOld ? warmName : retiredName)(name, Date.now()) }));
   try {
-    await call('renaming the new container', () => container.rename({ name }));
+    await call('renaming the new container', () => docker.getContainer(next.id).rename({ name }));
   } catch (e) {
     // The old one takes its name back and keeps serving; the candidate goes (the next pass deploys again).
     if (old && oldName)
@@ -58,12 +85,14 @@ export async function deployWeb(d: DockerAccess, spec: DeploySpec, onLine: OnLin
         .getContainer(old.Id)
         .rename({ name: oldName })
         .catch((back: unknown) => d.log.warn('could not give the old container its name back', { id: old.Id, error: messageOf(back) }));
-    await d.removeQuietly(container.id);
+    await d.removeQuietly(next.id);
     throw e;
   }
   onLine(`traffic for ${spec.environment.title} now goes to ${spec.commit.slice(0, 12)}`);
-  if (old) setTimeout(() => void retire(d, old.Id), spec.environment.graceSeconds * 1000).unref();
-  return { ok: true, instance: liveInstance(spec, new Date().toISOString(), { host: '127.0.0.1', port }) };
+  await trimWarm(d, others, keep - (warmOld ? 1 : 0));
+  if (old && warmOld) pauseAfterGrace(d, old.Id, spec.environment.graceSeconds);
+  else if (old) setTimeout(() => void retire(d, old.Id), spec.environment.graceSeconds * 1000).unref();
+  return { ok: true, instance: liveInstance(spec, new Date().toISOString(), { host: '127.0.0.1', port: next.port }) };
 }
 
 async function retire(d: DockerAccess, id: string): Promise<void> {
