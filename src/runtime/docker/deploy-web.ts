@@ -89,7 +89,9 @@ async function switchTraffic(
     throw e;
   }
   onLine(`traffic for ${spec.environment.title} now goes to ${spec.commit.slice(0, 12)}`);
-  await trimWarm(d, others, keep - (warmOld ? 1 : 0));
+  // Not awaited: removing a paused container takes Docker a few hundred milliseconds, and the route moves only when
+  // this returns. A later deploy that lists one being removed finds it gone when it tries to wake it.
+  void trimWarm(d, others, keep - (warmOld ? 1 : 0));
   if (old && warmOld) pauseAfterGrace(d, old.Id, spec.environment.graceSeconds);
   else if (old) setTimeout(() => void retire(d, old.Id), spec.environment.graceSeconds * 1000).unref();
   return { ok: true, instance: liveInstance(spec, new Date().toISOString(), { host: '127.0.0.1', port: next.port }) };
