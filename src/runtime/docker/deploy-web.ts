@@ -16,11 +16,14 @@ import { findWarm, pauseAfterGrace, trimWarm, wakeWarm, warmOf } from './warm-re
 export async function deployWeb(d: DockerAccess, spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<DeployResult> {
   const { docker, call } = d;
   const name = d.servingName(spec.app, spec.environment.name);
-  const network = await d.ensureNetwork(spec.app);
   const candidate = candidateName(name, spec.deploymentId);
   // One listing for both: what serves now (it steps aside once the new one is healthy; deploys of one app never
-  // overlap) and what a deploy of this record cut off earlier left behind (removed first).
-  const present = await d.listManaged([`${LABELS.app}=${spec.app}`, `${LABELS.env}=${spec.environment.name}`]);
+  // overlap) and what a deploy of this record cut off earlier left behind (removed first). Side by side with the
+  // network check: neither needs the other, and a warm rollback waits on both.
+  const [network, present] = await Promise.all([
+    d.ensureNetwork(spec.app),
+    d.listManaged([`${LABELS.app}=${spec.app}`, `${LABELS.env}=${spec.environment.name}`]),
+  ]);
   const stale = present.filter((c) => c.Labels[LABELS.deployment] === spec.deploymentId);
   for (const c of stale) await d.removeQuietly(c.Id);
   const old = present.find((c) => isServing(c, d.installation) && !stale.includes(c));
