@@ -58,9 +58,16 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     },
     async deploy(spec, onLine, signal) {
       if (spec.settings.kind === 'job') return deployJob(d, spec, onLine);
-      const result = await deployWeb(d, spec, onLine, signal);
-      if (result.ok && result.instance.target) routes.set(key(spec.app, spec.environment.name), result.instance.target);
-      return result;
+      const k = key(spec.app, spec.environment.name);
+      const before = routes.get(k);
+      try {
+        return await deployWeb(d, spec, onLine, (target) => routes.set(k, target), signal);
+      } catch (e) {
+        // A switch that failed after the route moved: traffic goes back to what still holds the serving name.
+        if (before) routes.set(k, before);
+        else routes.delete(k);
+        throw e;
+      }
     },
     async current(app) {
       const live = (await d.listManaged([`${LABELS.app}=${app}`])).map((c) => toInstance(c, d.installation)).filter((i) => i.state === 'live');

@@ -13,7 +13,10 @@ import { isServing, liveInstance } from './to-instance.js';
 import { waitHealthy } from './wait-healthy.js';
 import { findWarm, pauseAfterGrace, trimWarm, wakeWarm, warmOf } from './warm-releases.js';
 
-export async function deployWeb(d: DockerAccess, spec: DeploySpec, onLine: OnLine, signal?: AbortSignal): Promise<DeployResult> {
+/** Moves the proxy's route of the environment (in-process); the runtime puts it back when the deploy throws. */
+export type MoveRoute = (target: { host: string; port: number }) => void;
+
+export async function deployWeb(d: DockerAccess, spec: DeploySpec, onLine: OnLine, moveRoute: MoveRoute, signal?: AbortSignal): Promise<DeployResult> {
   const { docker, call } = d;
   const name = d.servingName(spec.app, spec.environment.name);
   const candidate = candidateName(name, spec.deploymentId);
@@ -32,7 +35,7 @@ export async function deployWeb(d: DockerAccess, spec: DeploySpec, onLine: OnLin
   const warm = findWarm(present, name, spec, config.Labels?.[LABELS.configHash] ?? '');
   const woken = warm ? await wakeWarm(d, warm, spec, onLine) : null;
   const others = warmOf(present, name).filter((c) => c.Id !== warm?.Id);
-  if (warm && woken) return switchTraffic(d, spec, { id: warm.Id, port: woken.port }, old, others, onLine);
+  if (warm && woken) return switchTraffic(d, spec, { id: warm.Id, port: woken.port }, old, others, onLine, moveRoute);
 
   onLine(`starting ${spec.image} as ${candidate}`);
   const container = await call('creating the container', () => docker.createContainer(config));
@@ -56,12 +59,12 @@ export async function deployWeb(d: DockerAccess, spec: DeploySpec, onLine: OnLin
   }
   // The boost ends before any traffic arrives: from here on the container runs within its environment's limit.
   await call('applying the CPU limit', () => container.update({ NanoCpus: nanoCpus(spec.environment.resources.cpu) }));
-  return switchTraffic(d, spec, { id: container.id, port }, old, others, onLine);
+  return switchTraffic(d, spec, { id: container.id, port }, old, others, onLine, moveRoute);
 }
 
 /**
- * Switch: the old container steps aside under another name (warm, or retired), the new one takes the serving
- * name, the route moves. Requests in flight to the old one finish during the grace period; then it is paused
+ * Switch: the route moves, the old container steps aside under another name (warm, or retired), the new one takes
+ * the serving name. Requests in flight to the old one finish during the grace period; then it is paused
  * (kept warm: `warmReleases`) or removed. `others`: the environment's other warm containers, trimmed to the bound.
  */
 async function switchTraffic(
@@ -71,6 +74,7 @@ async function switchTraffic(
   old: ContainerInfo | undefined,
   others: readonly ContainerInfo[],
   onLine: OnLine,
+  moveRoute: MoveRoute,
 ): Promise<DeployResult> {
   const { docker, call } = d;
   const name = d.servingName(spec.app, spec.environment.name);
@@ -78,6 +82,11 @@ async function switchTraffic(
   // A redeploy of the same commit (a secret changed) has nothing worth keeping warm.
   const warmOld = old !== undefined && keep > 0 && old.Labels[LABELS.commit] !== spec.commit && old.State === 'running';
   const oldName = old?.Names[0]?.replace(/^\//, '');
+  // The route first: traffic moves now, and the renames (which say in Docker what serves, for a restart) follow.
+  // Should they fail, the runtime puts the route back and the old container keeps its name and serves on.
+  const target = { host: '127.0.0.1', port: next.port };
+  moveRoute(target);
+  onLine(`traffic for ${spec.environment.title} now goes to ${spec.commit.slice(0, 12)}`);
   if (old) await call('renaming the old container', () => docker.getContainer(old.Id).rename({ name: (warmOld ? warmName : retiredName)(name, Date.now()) }));
   try {
     await call('renaming the new container', () => docker.getContainer(next.id).rename({ name }));
@@ -91,13 +100,12 @@ async function switchTraffic(
     await d.removeQuietly(next.id);
     throw e;
   }
-  onLine(`traffic for ${spec.environment.title} now goes to ${spec.commit.slice(0, 12)}`);
-  // Not awaited: removing a paused container takes Docker a few hundred milliseconds, and the route moves only when
-  // this returns. A later deploy that lists one being removed finds it gone when it tries to wake it.
+  // Not awaited: removing a paused container takes Docker a few hundred milliseconds, which the deployment's record
+  // (and the API's answer) would wait for. A later deploy that lists one being removed finds it gone when it tries to wake it.
   void trimWarm(d, others, keep - (warmOld ? 1 : 0));
   if (old && warmOld) pauseAfterGrace(d, old.Id, spec.environment.graceSeconds);
   else if (old) setTimeout(() => void retire(d, old.Id), spec.environment.graceSeconds * 1000).unref();
-  return { ok: true, instance: liveInstance(spec, new Date().toISOString(), { host: '127.0.0.1', port: next.port }) };
+  return { ok: true, instance: liveInstance(spec, new Date().toISOString(), target) };
 }
 
 async function retire(d: DockerAccess, id: string): Promise<void> {
