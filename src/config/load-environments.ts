@@ -36,6 +36,8 @@ const schema = z
       })
       .prefault({}),
     graceSeconds: z.number().min(0).max(600).default(2),
+    // Each warm release holds its container's memory: a small bound keeps that cost in view.
+    warmReleases: z.number().int().min(0).max(5).optional(),
   })
   .strict();
 
@@ -97,5 +99,7 @@ export function parseEnvironment(path: string, name: string): EnvironmentDef {
     resources: { cpu: v.resources.cpu, memory: v.resources.memory },
     health: { ...v.health },
     graceSeconds: v.graceSeconds,
+    // Production is what rollbacks move; a preview's previous commit is seldom asked for again.
+    warmReleases: v.warmReleases ?? (v.releaseTags ? 1 : 0),
   });
 }

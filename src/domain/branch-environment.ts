@@ -75,6 +75,8 @@ export function branchEnvironment(basis: EnvironmentDef, app: string, domain: st
       title: `${basis.title} of ${branch}`,
       ref: `${HEADS}${branch}`,
       host: basis.host.replace('{app}', `{app}${BRANCH_SEPARATOR}${slug}`),
+      // A branch preview is replaced by its branch's next commit, never rolled back to an earlier one.
+      warmReleases: 0,
       branch: { name: branch, slug, basis: basis.name },
     }),
   };

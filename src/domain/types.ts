@@ -46,6 +46,11 @@ export interface EnvironmentDef {
   /** Seconds the old container keeps running after traffic has moved. */
   graceSeconds: number;
   /**
+   * Previous releases whose containers stay warm (Docker: paused, not removed), so that a rollback or publish to one
+   * only switches traffic. Default 1 for production, 0 elsewhere; Kubernetes ignores it (see ARCHITECTURE.md).
+   */
+  warmReleases: number;
+  /**
    * Only on a branch preview (src/domain/branch-environment.ts): the branch it follows, and the environment whose
    * settings and secrets it takes (the preview environment). Environments from files have neither.
    */

@@ -1,6 +1,6 @@
 // The use cases bound to their dependencies: what the web layer and the CLI call.
 import type { ReleaseAction } from '../domain/plan-release-change.js';
-import type { EnvironmentHealth, OtherInstallation } from '../runtime/runtime.js';
+import type { EnvironmentHealth, OtherInstallation, WarmRelease } from '../runtime/runtime.js';
 import { messageOf, SlipwayError } from '../shared/errors.js';
 import type { DeploymentRecord } from '../store/deployments-store.js';
 import type { GenerationRecord } from '../store/generations-store.js';
@@ -63,6 +63,8 @@ export interface Pipeline {
   readonly retention: Retention;
   /** What the apps named (or every app) take on disk: repo, images, logs; and their sum. */
   diskUse(apps?: readonly string[]): Promise<DiskUseReport>;
+  /** The releases kept warm for instant rollbacks and their memory; null on a runtime that keeps none (Kubernetes). */
+  warmReleases(): Promise<WarmRelease[] | null>;
   /** An app's secrets per environment: names to show, values write-only; a change restarts the environment. */
   readonly secrets: AuditedSecrets;
   /** Archives of the whole installation: made, listed, found by name, scheduled (`backups.start()`, by the server). */
@@ -216,6 +218,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     scheduler,
     retention,
     diskUse: (apps) => measureDiskUse(deps, apps),
+    warmReleases: async () => (deps.runtime.warmReleases ? deps.runtime.warmReleases() : null),
     secrets: {
       names: secrets.names,
       missing: secrets.missing,

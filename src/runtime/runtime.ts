@@ -65,6 +65,17 @@ export interface EnvironmentUsage {
   memoryBytes: number;
 }
 
+/** A previous release's container kept warm for an instant rollback (Docker, `warmReleases`). */
+export interface WarmRelease {
+  app: string;
+  environment: string;
+  commit: string;
+  /** Docker's state: `paused` once its grace period is over. */
+  state: string;
+  /** Memory it holds (working set), or null when Docker gave no sample. */
+  memoryBytes: number | null;
+}
+
 /** Usage of every environment the runtime serves, or why it cannot be measured (then nothing is reported). */
 export type ResourceUsage = { available: true; environments: EnvironmentUsage[] } | { available: false; reason: string };
 
@@ -144,6 +155,8 @@ export interface Runtime {
   routeAcmeChallenges?(hosts: readonly string[]): Promise<void>;
   /** CPU and memory per environment (Docker's stats; the kubelet's summary API on Kubernetes). */
   usage?(): Promise<ResourceUsage>;
+  /** Docker: the warm releases kept for instant rollbacks, with the memory they hold (Kubernetes keeps none). */
+  warmReleases?(): Promise<WarmRelease[]>;
   /** Docker: other installations' containers and networks on this engine (`slipway repair`). */
   otherInstallations?(): Promise<OtherInstallation[]>;
   /** Docker: removes what an installation that no longer exists left (refuses one that may exist). */

@@ -1,7 +1,9 @@
 // `npm run bench`: how long a change takes to go live, on the real server, git CLI and Docker Engine.
 // push-to-live (git push start → the preview URL serves the new content) for a one-line change to static-site
-// and simple-api, publish-to-live and rollback-to-live, each the median of BENCH_RUNS (≥ 5) runs after one
-// warm-up, next to the floor measured in the same run: the same change done by hand with the Docker CLI.
+// and simple-api, publish-to-live, rollback-to-live to the release just replaced (its container kept warm) and to
+// an older one (cold: a new container), each the median of BENCH_RUNS (≥ 5) runs after one warm-up, next to the
+// floor measured in the same run: the same change done by hand with the Docker CLI.
+// BENCH_ONLY=live,… (comma list; default all) picks sections: `live` is this one.
 // Benchmarks are not tests: it exits 0 and says which targets are missed. All traffic stays on 127.0.0.1.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,15 +49,26 @@ const APPS: BenchApp[] = [
     },
   },
 ];
-const MOVE_TARGET_MS = 1500;
-const PUSH_MAX_RATIO = 1.5;
+/** Publish and a rollback to a release with no warm container: a container start and a health check. */
+const MOVE_TARGET_MS = 700;
+/** A rollback to the release just replaced: its container is woken, checked once, and traffic switched. */
+const WARM_ROLLBACK_TARGET_MS = 100;
+const PUSH_MAX_RATIO = 1.2;
+
+// BENCH_ONLY: a comma list of the sections to run (live, ui, proxy, concurrent); unset runs them all.
+const ONLY = (process.env.BENCH_ONLY ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const selected = (section: string) => ONLY.length === 0 || ONLY.includes(section);
 
 interface AppResults {
   push: number[];
   publish: number[];
   rollback: number[];
+  coldRollback: number[];
   floor: FloorResult[];
-  traces: { push: Recording[]; publish: Recording[]; rollback: Recording[] };
+  traces: { push: Recording[]; publish: Recording[]; rollback: Recording[]; coldRollback: Recording[] };
 }
 
 function log(line: string): void {
@@ -83,13 +96,16 @@ function parseBuildArgs(raw: string): Record<string, string> {
   return out;
 }
 
-/** Waits until the app has no container left but those serving (retired ones stopped), so runs don't overlap. */
+/**
+ * Waits until the app has no container left but those serving (retired ones removed) and warm ones paused (their
+ * grace period over), so runs don't overlap.
+ */
 async function waitSettled(server: TestServer, app: string): Promise<void> {
   const docker = server.deps.docker;
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const all = await docker.listContainers({ all: true, filters: { label: [`slipway.app=${app}`] } });
-    if (all.length <= server.config.environments.length) return;
+    if (all.filter((c) => c.State !== 'paused').length <= server.config.environments.length) return;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -118,8 +134,18 @@ async function benchApp(
   const prodHost = `${app.name}.localhost`;
   const gitdir = join(server.dataDir, 'repos', `${app.name}.git`);
   const markers = new Map<string, string>(); // commit → what it shows
-  const releases: string[] = []; // commits published as a new release, oldest first
-  const results: AppResults = { push: [], publish: [], rollback: [], floor: [], traces: { push: [], publish: [], rollback: [] } };
+  const releases: { commit: string; tag: string }[] = []; // published as a new release, oldest first
+  // What production serves, and what it served before the last move: the release kept warm (warmReleases: 1).
+  let live: string | undefined;
+  let replaced: string | undefined;
+  const results: AppResults = {
+    push: [],
+    publish: [],
+    rollback: [],
+    coldRollback: [],
+    floor: [],
+    traces: { push: [], publish: [], rollback: [], coldRollback: [] },
+  };
 
   await api(server, 'POST', '/api/apps', { name: app.name, template: app.template });
   const dir = mkdtempSync(join(tmpdir(), `slipway-bench-${app.template}-`));
@@ -153,20 +179,23 @@ async function benchApp(
       const result = await answered;
       rec?.mark('returned');
       if (result.commit !== commit) throw new Error(`publish moved production to ${result.commit}, expected ${commit}`);
-      releases.push(commit);
+      releases.push({ commit, tag: result.tag });
+      [replaced, live] = [live, commit];
       return seen - t0;
     };
-    const rollback = async (rec?: Recording): Promise<number> => {
-      // Back to the release before the one production runs: the one published before the last.
-      const expected = releases[releases.length - 2]!;
+    /** Warm: back to the release production served before the last move. Cold: to one neither served nor warm. */
+    const rollback = async (kind: 'warm' | 'cold', rec?: Recording): Promise<number> => {
+      const to = kind === 'warm' ? releases.find((r) => r.commit === replaced) : releases.find((r) => r.commit !== live && r.commit !== replaced);
+      if (!to) throw new Error(`no release to roll back to (${kind})`);
       rec?.mark('start');
       const t0 = performance.now();
-      const answered = api(server, 'POST', `/api/apps/${app.name}/rollback`, {});
-      const seen = await waitForContent({ port: server.port, host: prodHost, marker: markers.get(expected)! });
+      const answered = api(server, 'POST', `/api/apps/${app.name}/rollback`, { to: to.tag });
+      const seen = await waitForContent({ port: server.port, host: prodHost, marker: markers.get(to.commit)! });
       rec?.mark('seen');
       const result = await answered;
       rec?.mark('returned');
-      if (result.commit !== expected) throw new Error(`rollback moved production to ${result.commit}, expected ${expected}`);
+      if (result.commit !== to.commit) throw new Error(`rollback moved production to ${result.commit}, expected ${to.commit}`);
+      [replaced, live] = [live, to.commit];
       return seen - t0;
     };
 
@@ -178,7 +207,7 @@ async function benchApp(
       await publish();
       await waitSettled(server, app.name);
     }
-    await rollback();
+    await rollback('warm');
     await waitSettled(server, app.name);
     const head = (await gitOk(['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
     await measureFloor({
@@ -219,12 +248,17 @@ async function benchApp(
       await waitSettled(server, app.name);
 
       rec = trace.begin();
-      results.rollback.push(await rollback(rec));
+      results.rollback.push(await rollback('warm', rec));
       results.traces.rollback.push(rec);
+      await waitSettled(server, app.name);
+
+      rec = trace.begin();
+      results.coldRollback.push(await rollback('cold', rec));
+      results.traces.coldRollback.push(rec);
       await waitSettled(server, app.name);
       const f = results.floor.at(-1)!;
       log(
-        `${app.name} run ${i}/${RUNS}: push ${seconds(results.push.at(-1)!)} (floor ${seconds(f.totalMs)}: build ${seconds(f.buildMs)}, run ${seconds(f.runMs)}, first 200 ${seconds(f.runToFirstOkMs - f.runMs)}), publish ${seconds(results.publish.at(-1)!)}, rollback ${seconds(results.rollback.at(-1)!)}`,
+        `${app.name} run ${i}/${RUNS}: push ${seconds(results.push.at(-1)!)} (floor ${seconds(f.totalMs)}: build ${seconds(f.buildMs)}, run ${seconds(f.runMs)}, first 200 ${seconds(f.runToFirstOkMs - f.runMs)}), publish ${seconds(results.publish.at(-1)!)}, rollback ${seconds(results.rollback.at(-1)!)} (warm), ${seconds(results.coldRollback.at(-1)!)} (cold)`,
       );
     }
     return results;
@@ -290,7 +324,8 @@ async function main(): Promise<void> {
   for (const [app, r] of all) {
     const runFloor = r.floor.map((f) => f.runToFirstOkMs);
     rows.push({ metric: `publish-to-live ${app.template}`, samples: r.publish, floor: runFloor, targetMs: MOVE_TARGET_MS });
-    rows.push({ metric: `rollback-to-live ${app.template}`, samples: r.rollback, floor: runFloor, targetMs: MOVE_TARGET_MS });
+    rows.push({ metric: `rollback-to-live warm ${app.template}`, samples: r.rollback, floor: runFloor, targetMs: WARM_ROLLBACK_TARGET_MS });
+    rows.push({ metric: `rollback-to-live cold ${app.template}`, samples: r.coldRollback, floor: runFloor, targetMs: MOVE_TARGET_MS });
   }
   const verdicts = rows.map(judge);
 
@@ -315,7 +350,12 @@ async function main(): Promise<void> {
     out.push('');
     out.push(formatPhases(`where publish-to-live ${app.template} goes`, r.traces.publish, MOVE_PHASES));
     out.push('');
-    out.push(formatPhases(`where rollback-to-live ${app.template} goes`, r.traces.rollback, MOVE_PHASES));
+    const woken = r.traces.rollback.filter((t) => t.first(/^deploy: waking the warm container/) !== undefined).length;
+    out.push(
+      formatPhases(`where rollback-to-live warm ${app.template} goes (${woken} of ${r.rollback.length} woke a warm container)`, r.traces.rollback, MOVE_PHASES),
+    );
+    out.push('');
+    out.push(formatPhases(`where rollback-to-live cold ${app.template} goes`, r.traces.coldRollback, MOVE_PHASES));
     out.push('');
     out.push(formatDockerCalls(`Docker API calls of publish-to-live ${app.template}`, r.traces.publish));
   }
@@ -329,21 +369,14 @@ async function main(): Promise<void> {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-// BENCH_ONLY: a comma list of the sections to run (live, ui, proxy, concurrent); unset runs them all.
-const only = (process.env.BENCH_ONLY ?? '')
-  .split(',')
-  .map((x) => x.trim())
-  .filter(Boolean);
-const wanted = (section: string) => only.length === 0 || only.includes(section);
-
 // ---- Push, publish and rollback to live, against the floor (this file's main) ----
-if (wanted('live')) await main();
+if (selected('live')) await main();
 
 // ---- UI render bench: test/bench/ui-bench.ts (the web UI's; it runs on its own data folder, no Docker) ----
-if (wanted('ui')) process.stdout.write(`${await (await import('./ui-bench.js')).runUiBench()}\n`);
+if (selected('ui')) process.stdout.write(`${await (await import('./ui-bench.js')).runUiBench()}\n`);
 
 // ---- Proxy throughput: test/bench/proxy-throughput.ts (its own server and static-site app; needs Docker and ab) ----
-if (wanted('proxy')) process.stdout.write(`${await (await import('./proxy-throughput.js')).runProxyBench(buildArgsFromEnv())}\n`);
+if (selected('proxy')) process.stdout.write(`${await (await import('./proxy-throughput.js')).runProxyBench(buildArgsFromEnv())}\n`);
 
 // ---- Concurrent pushes and memory: test/bench/concurrent-pushes.ts (a server process of its own) ----
-if (wanted('concurrent')) process.stdout.write(`${await (await import('./concurrent-pushes.js')).runConcurrentBench(buildArgsFromEnv())}\n`);
+if (selected('concurrent')) process.stdout.write(`${await (await import('./concurrent-pushes.js')).runConcurrentBench(buildArgsFromEnv())}\n`);

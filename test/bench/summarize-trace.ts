@@ -25,6 +25,9 @@ export const PUSH_PHASES: readonly Phase[] = [
 export const MOVE_PHASES: readonly Phase[] = [
   ['API call → production deploy starts', /^start$/, /^deployment prod deploying/],
   ['deploy starts → candidate container requested', /^deployment prod deploying/, /^deploy: starting/],
+  // A rollback to a release kept warm: no container is created; it is woken (unpaused) and checked once.
+  ['deploy starts → warm container woken', /^deployment prod deploying/, /^docker POST \/containers\/\{id\}\/unpause/],
+  ['woken → health check 200', /^docker POST \/containers\/\{id\}\/unpause/, /^deploy: health check/],
   ['container create', /^deploy: starting/, /^docker POST \/containers\/create/],
   ['container start', /^docker POST \/containers\/create/, /^docker POST \/containers\/\{id\}\/start/],
   ['started → health check 200', /^docker POST \/containers\/\{id\}\/start/, /^deploy: health check/],

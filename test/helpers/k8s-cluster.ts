@@ -119,6 +119,7 @@ function environment(name: string, ref: string, host: string): EnvironmentDef {
     // Short, so that the never-ready case fails within seconds (progress deadline = 2s + margin).
     health: { path: '/health', timeoutSeconds: 1, intervalSeconds: 1, attempts: 2 },
     graceSeconds: 1,
+    warmReleases: 0,
   };
 }
 

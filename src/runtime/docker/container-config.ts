@@ -1,4 +1,5 @@
 // The Docker create options of an app container: environment variables, labels, limits and no privileges.
+import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { DeploySpec } from '../runtime.js';
 import { LABELS, type ContainerRole } from './docker-labels.js';
@@ -27,7 +28,7 @@ export function containerConfig(
     SLIPWAY_ENVIRONMENT: env.name,
     SLIPWAY_COMMIT: spec.commit,
   };
-  return {
+  const config: Docker.ContainerCreateOptions = {
     name: o.name,
     Image: spec.image,
     Env: Object.entries(envVars).map(([k, v]) => `${k}=${v}`),
@@ -63,4 +64,16 @@ export function containerConfig(
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
     },
   };
+  config.Labels![LABELS.configHash] = configHash(config);
+  return config;
+}
+
+/** The hash of a create request without its name and deployment: equal for two deploys that would run the same. */
+function configHash(config: Docker.ContainerCreateOptions): string {
+  const { name: _name, Labels, ...rest } = config;
+  const { [LABELS.deployment]: _deployment, ...labels } = Labels ?? {};
+  return createHash('sha256')
+    .update(JSON.stringify({ ...rest, Labels: labels }))
+    .digest('hex')
+    .slice(0, 32);
 }

@@ -7,6 +7,7 @@
 //   slipway_INSTALLATION_APP_ENV                    what serves an environment
 //   slipway_INSTALLATION_APP_ENV_DEPLOYMENT         a candidate until it is healthy
 //   slipway_INSTALLATION_APP_ENV_retired-TIME       what served before, during its grace period
+//   slipway_INSTALLATION_APP_ENV_warm-TIME          what served before, kept warm for a rollback (warmReleases)
 //   slipway_INSTALLATION_APP_ENV_run-TIME           a run of a scheduled job
 import { createHash } from 'node:crypto';
 
@@ -54,6 +55,17 @@ export function retiredName(serving: string, at: number): string {
 /** When a container named `name` was retired from serving as `serving`, or null when it was not. */
 export function retiredAt(name: string, serving: string): number | null {
   const m = /^_retired-(\d+)$/.exec(name.startsWith(serving) ? name.slice(serving.length) : '');
+  return m ? Number(m[1]) : null;
+}
+
+/** The name a serving container steps aside to when it stays warm (paused) for a rollback to its release. */
+export function warmName(serving: string, at: number): string {
+  return `${serving}_warm-${at}`;
+}
+
+/** When a container named `name` stepped aside as a warm release of `serving`, or null when it did not. */
+export function warmAt(name: string, serving: string): number | null {
+  const m = /^_warm-(\d+)$/.exec(name.startsWith(serving) ? name.slice(serving.length) : '');
   return m ? Number(m[1]) : null;
 }
 

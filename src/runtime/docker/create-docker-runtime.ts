@@ -1,6 +1,7 @@
 // The Docker runtime: one container per app and environment, named after the installation, the app and the
 // environment while it serves (container-names.ts). A deploy starts a candidate next to it, waits for health,
-// renames it into place, moves traffic, and retires the old one after a grace period (deploy-web.ts). State
+// renames it into place, moves traffic, and retires the old one after a grace period, or keeps it warm for a
+// rollback (deploy-web.ts, warm-releases.ts). State
 // lives in Docker (names and labels), so a restart finds it again; routes are a cache of it for the proxy.
 import { readHealth } from './read-health.js';
 import { readUsage } from './read-usage.js';
@@ -18,6 +19,7 @@ import { removeStale } from './remove-stale.js';
 import { runJob } from './run-job.js';
 import { streamContainerLogs } from './stream-container-logs.js';
 import { toInstance } from './to-instance.js';
+import { readWarm } from './warm-releases.js';
 import type { Ipv4Net } from '../../domain/subnet-pool.js';
 
 export interface DockerRuntime extends Runtime {
@@ -59,9 +61,16 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     },
     async deploy(spec, onLine, signal) {
       if (spec.settings.kind === 'job') return deployJob(d, spec, onLine);
-      const result = await deployWeb(d, spec, onLine, signal);
-      if (result.ok && result.instance.target) routes.set(key(spec.app, spec.environment.name), result.instance.target);
-      return result;
+      const k = key(spec.app, spec.environment.name);
+      const before = routes.get(k);
+      try {
+        return await deployWeb(d, spec, onLine, (target) => routes.set(k, target), signal);
+      } catch (e) {
+        // A switch that failed after the route moved: traffic goes back to what still holds the serving name.
+        if (before) routes.set(k, before);
+        else routes.delete(k);
+        throw e;
+      }
     },
     async current(app) {
       const live = (await d.listManaged([`${LABELS.app}=${app}`])).map((c) => toInstance(c, d.installation)).filter((i) => i.state === 'live');
@@ -72,6 +81,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): DockerRuntim
     },
     health: (app) => readHealth(d, app),
     usage: () => d.call('reading container stats', () => readUsage(d)),
+    warmReleases: () => d.call('reading warm containers', () => readWarm(d)),
     async removeStale(isActive) {
       const removed = await removeStale(d, isActive);
       const owned = await d.call('listing networks', () => options.docker.listNetworks({ filters: { label: ownedBy(d.installation) } }));

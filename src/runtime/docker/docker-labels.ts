@@ -9,6 +9,11 @@ export const LABELS = {
   commit: 'slipway.commit',
   deployment: 'slipway.deployment',
   role: 'slipway.role',
+  /**
+   * A hash of everything a container was created with but its name and deployment (image, variables, secrets,
+   * limits): a warm container serves a rollback only when a new one would be created the same.
+   */
+  configHash: 'slipway.config-hash',
   /** The data folder of the installation (its `installation.id` there says whether it still exists). */
   dataDir: 'slipway.data-dir',
 } as const;

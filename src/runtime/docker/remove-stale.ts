@@ -1,8 +1,8 @@
 // Cleaning up after deploys that were cut off: a retired container takes its serving name back when nothing
-// else holds it, and everything that neither serves nor belongs to a deploy in progress is removed.
+// else holds it, and everything that neither serves, nor is kept warm, nor belongs to a deploy in progress is removed.
 import type { ContainerInfo } from 'dockerode';
 import { messageOf } from '../../shared/errors.js';
-import { retiredAt } from './container-names.js';
+import { retiredAt, warmAt } from './container-names.js';
 import type { DockerAccess } from './docker-access.js';
 import { LABELS } from './docker-labels.js';
 import { isServing } from './to-instance.js';
@@ -16,6 +16,8 @@ export async function removeStale(d: DockerAccess, isActive: (deploymentId: stri
     const role = c.Labels[LABELS.role];
     const serving = isServing(c, d.installation);
     if (serving && (c.State === 'running' || role === 'job')) continue;
+    // Kept for an instant rollback; each deploy of its environment bounds how many (warm-releases.ts).
+    if (isWarm(d, c) && (c.State === 'paused' || c.State === 'running')) continue;
     const deploymentId = c.Labels[LABELS.deployment];
     if (!serving && deploymentId && isActive(deploymentId) && role === 'job-run') continue;
     await d.removeQuietly(c.Id);
@@ -42,7 +44,11 @@ async function restoreRetired(d: DockerAccess, all: ContainerInfo[]): Promise<Se
     const mine = web.filter((c) => c.Labels[LABELS.app] === app && c.Labels[LABELS.env] === env);
     if (mine.some((c) => isServing(c, d.installation))) continue;
     const name = d.servingName(app, env);
-    const when = (c: ContainerInfo) => retiredAt((c.Names[0] ?? '').replace(/^\//, ''), name);
+    // A warm one still running is in its grace period: it stepped aside in the switch that was cut off.
+    const when = (c: ContainerInfo) => {
+      const n = (c.Names[0] ?? '').replace(/^\//, '');
+      return retiredAt(n, name) ?? warmAt(n, name);
+    };
     const newest = mine.filter((c) => c.State === 'running' && when(c) !== null).sort((a, b) => (when(b) ?? 0) - (when(a) ?? 0))[0];
     if (!newest) continue;
     try {
@@ -54,4 +60,9 @@ async function restoreRetired(d: DockerAccess, all: ContainerInfo[]): Promise<Se
     }
   }
   return restored;
+}
+
+function isWarm(d: DockerAccess, c: ContainerInfo): boolean {
+  const serving = d.servingName(c.Labels[LABELS.app] ?? '', c.Labels[LABELS.env] ?? '');
+  return warmAt((c.Names[0] ?? '').replace(/^\//, ''), serving) !== null;
 }

@@ -13,6 +13,7 @@ import type { PageRenderer } from '../ui/page-renderer.js';
 import { diskUseView } from '../view-models/disk-use-view.js';
 import { appCardView } from '../view-models/app-card-view.js';
 import { backupsView } from '../view-models/backups-view.js';
+import { warmReleasesView } from '../view-models/warm-releases-view.js';
 import { actorOf, principalOf } from '../route-guard.js';
 import { seesApp } from '../../domain/authorize.js';
 
@@ -108,6 +109,14 @@ export function uiHomeRoutes(pipeline: Pipeline, pages: PageRenderer, claudeSess
       backups: await backupsView(pipeline, typeof ctx.query.backup === 'string' ? ctx.query.backup : null),
       diskUse: diskUseView((await pipeline.diskUse()).total),
       retention: config.retention,
+      // Only the apps the caller sees; Docker down is said on the page, and the rest of it still shows.
+      warm: warmReleasesView(
+        config.environments,
+        await pipeline.warmReleases().then(
+          (list) => list?.filter((w) => seesApp(principalOf(ctx)!.grant, w.app)) ?? null,
+          (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+        ),
+      ),
       apps: store.apps.list().filter((a) => seesApp(principalOf(ctx)!.grant, a.name)).length,
       claudeSessions: await aboutClaudeSessions(config, claudeSessions),
     });

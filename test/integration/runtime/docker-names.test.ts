@@ -34,6 +34,7 @@ function environment(name: string): EnvironmentDef {
     resources: { cpu: '250m', memory: '64Mi' },
     health: { path: '/health', timeoutSeconds: 1, intervalSeconds: 0.2, attempts: 50 },
     graceSeconds: 0,
+    warmReleases: 0,
   };
 }
 

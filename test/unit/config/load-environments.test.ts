@@ -32,4 +32,24 @@ describe('environment files', () => {
     const dir = folder({ 'prod.yaml': body('refs/heads/prod', '{app}.{app}.{domain}') });
     expect(() => loadEnvironments(dir)).toThrow(/host: a host pattern contains \{app\} once/);
   });
+
+  it('keeps one warm release for production and none elsewhere unless a file says otherwise', () => {
+    const dir = folder({
+      'preview.yaml': body('refs/heads/main', '{app}-preview.{domain}'),
+      'prod.yaml': `${body('refs/heads/prod', '{app}.{domain}')}releaseTags: "v*"\n`,
+      'staging.yaml': `${body('refs/heads/staging', '{app}-staging.{domain}')}warmReleases: 2\n`,
+    });
+    expect(Object.fromEntries(loadEnvironments(dir).map((e) => [e.name, e.warmReleases]))).toEqual({ preview: 0, prod: 1, staging: 2 });
+  });
+
+  it.each(['-1', '1.5', '6', '"one"'])('refuses warmReleases: %s, naming the file and the field', (value) => {
+    const dir = folder({ 'prod.yaml': `${body('refs/heads/prod', '{app}.{domain}')}warmReleases: ${value}\n` });
+    expect(() => loadEnvironments(dir)).toThrow(/prod\.yaml: warmReleases: /);
+  });
+
+  it('ships production with one warm release (environments/prod.yaml)', () => {
+    const shipped = loadEnvironments(join(import.meta.dirname, '..', '..', '..', 'environments'));
+    expect(shipped.find((e) => e.releaseTags)?.warmReleases).toBe(1);
+    expect(shipped.filter((e) => !e.releaseTags).map((e) => e.warmReleases)).toEqual([0]);
+  });
 });

@@ -13,6 +13,7 @@ const env = (name: string, extra: Partial<EnvironmentDef> = {}): EnvironmentDef 
   resources: { cpu: '250m', memory: '128Mi' },
   health: { path: '/health', timeoutSeconds: 2, intervalSeconds: 1, attempts: 3 },
   graceSeconds: 1,
+  warmReleases: 0,
   ...extra,
 });
 const environments = [env('preview'), env('prod', { releaseTags: 'v*' }), env('staging')];
