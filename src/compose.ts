@@ -22,7 +22,7 @@ import { createPipelineEvents } from './pipeline/pipeline-events.js';
 import { logPipelineEvents } from './pipeline/log-pipeline-events.js';
 import { createDockerRuntime, type DockerRuntime } from './runtime/docker/create-docker-runtime.js';
 import { createFirewall } from './runtime/docker/firewall.js';
-import { createAppProxy } from './runtime/proxy/create-app-proxy.js';
+import { createAppProxy, withAppProxy } from './runtime/proxy/create-app-proxy.js';
 import type { Runtime } from './runtime/runtime.js';
 import { ensureAdminToken } from './auth/create-token.js';
 import { newToken } from './shared/ids.js';
@@ -294,14 +294,17 @@ export async function startServer(config: Config, log: Logger = configuredLogger
   // Slow or stalled headers are cut off (checked every second at most); bodies by limitBodyTime, git's excepted.
   const { limits } = config;
   const callback = app.callback();
+  // App traffic skips Koa: the proxy's fast path takes what it only forwards, and hands the rest (its pages, the
+  // UI) to Koa. Plain HTTP with HTTPS on goes through Koa's httpsFront first (challenges, redirects to HTTPS).
+  const fast = proxy ? withAppProxy(proxy, callback) : callback;
   const serverOptions = { connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) };
-  const server = limitServer(createServer(serverOptions, callback), config, proxy, app.terminals);
+  const server = limitServer(createServer(serverOptions, config.https.mode === 'off' ? fast : callback), config, proxy, app.terminals);
   // TLS: each host's certificate picked by SNI, so new and renewed certificates are served without a restart.
   const tlsServer =
     config.https.mode === 'off'
       ? undefined
       : limitServer(
-          createTlsServer({ ...serverOptions, SNICallback: (name, cb) => cb(null, certificates.contextFor(name)) }, callback),
+          createTlsServer({ ...serverOptions, SNICallback: (name, cb) => cb(null, certificates.contextFor(name)) }, fast),
           config,
           proxy,
           app.terminals,
@@ -340,6 +343,13 @@ export async function startServer(config: Config, log: Logger = configuredLogger
       })
     : () => undefined;
   const stopFollowing = inCluster ? certificates.onChange(() => inCluster.sync()) : () => undefined;
+  // The proxy's cached hosts are forgotten when this process adds or removes a domain or deploys (a deleted app's
+  // last deployment ends replaced); other processes' changes are seen within HOST_ROUTE_TTL_MS.
+  const stopForgetting = proxy
+    ? deps.events.subscribe('*', (event) => {
+        if (event.type === 'domain' || event.type === 'deployment') proxy.forget();
+      })
+    : () => undefined;
   const stopLogging = logPipelineEvents({ events: deps.events, store: deps.store, log: log.child('pipeline') });
   await pipeline.reconciler.start();
   pipeline.backups.start(); // SLIPWAY_BACKUP_SCHEDULE: only the server makes scheduled backups
@@ -363,6 +373,7 @@ export async function startServer(config: Config, log: Logger = configuredLogger
       stopWatching();
       stopFollowing();
       stopLogging();
+      stopForgetting();
       clearInterval(hostTimer);
       const servers = [server, ...(tlsServer ? [tlsServer] : [])];
       const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));

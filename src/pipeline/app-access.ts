@@ -18,6 +18,7 @@ import { parseShareExpiry } from '../domain/share-link-expiry.js';
 import type { AccessRedeem, AccessVerdict, ProxyAccess } from '../runtime/proxy/create-app-proxy.js';
 import { ForbiddenError, NeedsDockerRuntimeError, NotFoundError } from '../shared/errors.js';
 import { readCookie } from '../shared/cookie-header.js';
+import { createTtlCache } from '../shared/ttl-cache.js';
 import { newId } from '../shared/ids.js';
 import type { ShareLinkRecord } from '../store/share-links-store.js';
 import type { PipelineDeps } from './deps.js';
@@ -46,6 +47,9 @@ export interface AppAccessService {
   };
 }
 
+/** How long an app's access setting is trusted before it is read again (a change by the CLI takes this long). */
+export const ACCESS_SETTINGS_TTL_MS = 1_000;
+
 const SHARE_TOKEN = /^shr_[A-Za-z0-9_-]{20,100}$/;
 
 export function createAppAccess(deps: Pick<PipelineDeps, 'config' | 'store' | 'runtime' | 'log'>, options: { now?: () => number } = {}): AppAccessService {
@@ -59,7 +63,10 @@ export function createAppAccess(deps: Pick<PipelineDeps, 'config' | 'store' | 'r
   const originOf = (host: string) => `${publicUrl.protocol}//${host}${publicUrl.port ? `:${publicUrl.port}` : ''}`;
   const branchesOn = config.branchPreviews.max > 0;
 
-  const settings = (app: string): AppAccess => store.appAccess.get(app) ?? PUBLIC_ACCESS;
+  // Asked on every proxied request: cached, cleared by update() here, and re-read within a second of a change made
+  // by another process (the CLI).
+  const cached = createTtlCache<string, AppAccess>({ ttlMs: ACCESS_SETTINGS_TTL_MS, now });
+  const settings = (app: string): AppAccess => cached.get(app, (a) => store.appAccess.get(a) ?? PUBLIC_ACCESS) ?? PUBLIC_ACCESS;
   const protects = (app: string, environment: string) => isProtected(settings(app), environment, config.environments);
   const checkApp = (app: string) => {
     if (!store.apps.get(app)) throw new NotFoundError(`no app named ${app}`);
@@ -152,6 +159,7 @@ export function createAppAccess(deps: Pick<PipelineDeps, 'config' | 'store' | 'r
           'protected previews need the Docker runtime for now: on Kubernetes, Traefik serves app traffic and does not ask Slipway who may see it yet',
         );
       store.appAccess.set(app, next, by);
+      cached.delete(app);
       deps.log.info('app access changed', { app, previews: next.previews, production: next.production, by });
       return next;
     },

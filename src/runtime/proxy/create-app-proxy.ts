@@ -11,6 +11,15 @@ import { safeReturnPath } from '../../domain/return-path.js';
 import { withoutCookie } from '../../shared/cookie-header.js';
 import type { EnvironmentDef } from '../../domain/types.js';
 import type { Logger } from '../../shared/log.js';
+import { createTtlCache } from '../../shared/ttl-cache.js';
+
+/** What a Host header names (the target is looked up apart: it changes with every deployment). */
+interface HostRoute {
+  app: string;
+  environment: string;
+  /** A branch preview: without a target it may be gone (404) rather than not deployed yet (502). */
+  branch: boolean;
+}
 
 /** One request through the proxy, as measured there (for metrics and the traffic history). */
 export interface ProxiedRequest {
@@ -90,15 +99,25 @@ export interface AppProxyOptions {
 }
 
 export interface AppProxy {
+  /**
+   * The fast path, called by the server before Koa: forwards a request to an app that needs nothing but forwarding
+   * (a live target, access open or allowed, not one of the proxy's own paths) and says true; false leaves the
+   * request untouched for Koa, where `middleware` answers everything else on app hosts (pages, access hand-off).
+   */
+  handle: (req: IncomingMessage, res: ServerResponse) => boolean;
   middleware: Middleware;
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
   /** Connections to apps' containers now: carrying a request, and idle (kept for the next one). */
   upstreamSockets(): { active: number; idle: number };
+  /** Forgets the hosts resolved so far (an app, a domain or a deployment changed in this process). */
+  forget(): void;
   /** Closes the connections kept to apps (the server is stopping). */
   close(): void;
 }
 
 const UPSTREAM_IDLE_MS = 4_000;
+/** How long a host's app and environment are trusted before the store is asked again (a CLI's change takes this long). */
+export const HOST_ROUTE_TTL_MS = 1_000;
 
 function hostname(hostHeader: string | undefined): string {
   const h = (hostHeader ?? '').toLowerCase();
@@ -130,6 +149,16 @@ function accessPage(status: number, title: string, message: string, link: { href
 <body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${more}<p>Slipway · ${status}</p></body></html>`;
 }
 
+/** A server's request listener: the proxy's fast path first, then `callback` (Koa) for what it hands on. */
+export function withAppProxy(
+  proxy: AppProxy,
+  callback: (req: IncomingMessage, res: ServerResponse) => unknown,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (!proxy.handle(req, res)) void callback(req, res);
+  };
+}
+
 export function createAppProxy(options: AppProxyOptions): AppProxy {
   // Connections to the apps are kept and reused (without an agent http-proxy-3 opens one per request and sends
   // `Connection: close`, which costs a TCP handshake and docker-proxy's two more per request). Kept per target
@@ -146,11 +175,18 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
   });
   // Requests only (a WebSocket takes its connection for itself): `Connection` is hop-by-hop, so a client's `close`
   // ends its own connection to Slipway, not the kept one to the app.
-  const webOptions = (target: { host: string; port: number }) => ({
-    target: `http://${target.host}:${target.port}`,
-    agent,
-    headers: { connection: 'keep-alive' },
-  });
+  // One options object per target, its URL parsed once (http-proxy-3 would parse a string target per request).
+  const webOptionsByTarget = new Map<string, { target: URL; agent: Agent; headers: { connection: string } }>();
+  const webOptions = (target: { host: string; port: number }) => {
+    const key = `${target.host}:${target.port}`;
+    let o = webOptionsByTarget.get(key);
+    if (!o) {
+      if (webOptionsByTarget.size >= 1000) webOptionsByTarget.clear();
+      o = { target: new URL(`http://${key}`), agent, headers: { connection: 'keep-alive' } };
+      webOptionsByTarget.set(key, o);
+    }
+    return o;
+  };
   proxy.on('error', (err: Error, _req: IncomingMessage, resOrSocket: ServerResponse | Duplex) => {
     options.log.warn('app upstream failed', { error: err.message });
     if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') options.onUpstreamError?.();
@@ -166,19 +202,27 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
     for (const h of ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded']) delete req.headers[h];
   };
 
-  const resolve = (hostHeader: string | undefined) => {
+  // Which app and environment a Host header names, from the patterns, the apps and the custom domains: asked on
+  // every request, so cached per header for HOST_ROUTE_TTL_MS (forget() clears it on this process's changes). Only
+  // hosts that name an app are kept: a host that names none is asked again, so a new app or domain serves at once.
+  // The target is asked every time (the runtime's routes are in memory and change with every deployment).
+  const hostRoutes = createTtlCache<string, HostRoute>({ ttlMs: HOST_ROUTE_TTL_MS });
+  const routeOfHost = (hostHeader: string): HostRoute | undefined => {
     const host = hostname(hostHeader);
     const byPattern = routeForHost(host, options.environments, options.domain, options.branchPreviews ?? false);
-    if (byPattern && options.appExists(byPattern.app)) {
-      const target = options.route(byPattern.app, byPattern.environment);
-      const gone = !target && byPattern.slug !== undefined && !(options.branchPreviewExists?.(byPattern.app, byPattern.environment) ?? true);
-      return { ...byPattern, target, gone };
-    }
-    if (byPattern) return null;
+    if (byPattern)
+      return options.appExists(byPattern.app) ? { app: byPattern.app, environment: byPattern.environment, branch: byPattern.slug !== undefined } : undefined;
     // A client may send the fully qualified form (a trailing dot); domains are stored without it.
     const custom = options.routeForDomain?.(host.endsWith('.') ? host.slice(0, -1) : host);
-    if (!custom) return null;
-    return { app: custom.app, environment: custom.environment, target: options.route(custom.app, custom.environment), gone: false };
+    return custom ? { app: custom.app, environment: custom.environment, branch: false } : undefined;
+  };
+  // The fast path reads the cache; the middleware and upgrades (pages, hand-offs, WebSockets: rare) read the store.
+  const resolve = (hostHeader: string | undefined, cached: boolean) => {
+    const r = cached ? hostRoutes.get(hostHeader ?? '', routeOfHost) : routeOfHost(hostHeader ?? '');
+    if (!r) return null;
+    const target = options.route(r.app, r.environment);
+    const gone = !target && r.branch && !(options.branchPreviewExists?.(r.app, r.environment) ?? true);
+    return { app: r.app, environment: r.environment, target, gone };
   };
 
   // Measured from here to the last byte written (or the client leaving). Byte counts come from the connection's
@@ -257,8 +301,24 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
   };
 
   return {
+    handle(req, res) {
+      const r = resolve(req.headers.host, true);
+      if (!r?.target || r.gone) return false;
+      const { access } = options;
+      if (access) {
+        // The proxy's own paths, and anything but a plain pass, are the middleware's (pages, redirects, cookies).
+        if (req.url?.startsWith('/__slipway/')) return false;
+        const verdict = access.check(r.app, r.environment, req.headers.cookie);
+        if (verdict.kind !== 'open' && verdict.kind !== 'allowed') return false;
+        dropAccessCookie(req, access.cookieName);
+      }
+      measure(req, res, r.app, r.environment);
+      dropClientForwarding(req);
+      proxy.web(req, res, webOptions(r.target));
+      return true;
+    },
     middleware: async (ctx, next) => {
-      const r = resolve(ctx.get('host'));
+      const r = resolve(ctx.get('host'), false);
       if (!r) return next();
       // Before anything else: a protected environment tells nobody unsigned whether a branch preview exists.
       if (options.access && guard(ctx, options.access, r.app, r.environment)) return;
@@ -281,7 +341,7 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
       proxy.web(ctx.req, ctx.res, webOptions(r.target));
     },
     upgrade(req, socket, head) {
-      const r = resolve(req.headers.host);
+      const r = resolve(req.headers.host, false);
       if (!r) return false;
       const { access } = options;
       if (access) {
@@ -314,6 +374,9 @@ export function createAppProxy(options: AppProxyOptions): AppProxy {
       }
       proxy.ws(req, socket, head, { target: `http://${r.target.host}:${r.target.port}` });
       return true;
+    },
+    forget() {
+      hostRoutes.clear();
     },
     upstreamSockets() {
       const count = (pool: NodeJS.ReadOnlyDict<unknown[]>) => Object.values(pool).reduce((n, list) => n + (list?.length ?? 0), 0);

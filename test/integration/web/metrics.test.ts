@@ -5,7 +5,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppProxy } from '../../../src/runtime/proxy/create-app-proxy.js';
+import { createAppProxy, withAppProxy } from '../../../src/runtime/proxy/create-app-proxy.js';
 import { createLogger } from '../../../src/shared/log.js';
 import { createWebApp } from '../../../src/web/create-web-app.js';
 import { createFakePipeline, type FakePipeline } from '../../helpers/fake-pipeline.js';
@@ -71,7 +71,7 @@ beforeAll(async () => {
     log: createLogger('silent'),
   });
   const app = createWebApp({ pipeline: fp.pipeline, before: [proxy.middleware], hookSecret: 'unused', hookEnv: () => ({}), strictViews: true });
-  server = createServer(app.callback());
+  server = createServer(withAppProxy(proxy, app.callback()));
   port = await listen(server);
   base = `http://127.0.0.1:${port}`;
   await fp.createApp('shop', 'static-site');

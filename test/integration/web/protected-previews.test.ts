@@ -6,8 +6,8 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppAccess } from '../../../src/pipeline/app-access.js';
-import { createAppProxy } from '../../../src/runtime/proxy/create-app-proxy.js';
+import { ACCESS_SETTINGS_TTL_MS, createAppAccess } from '../../../src/pipeline/app-access.js';
+import { createAppProxy, withAppProxy } from '../../../src/runtime/proxy/create-app-proxy.js';
 import type { Runtime } from '../../../src/runtime/runtime.js';
 import { createLogger } from '../../../src/shared/log.js';
 import { createWebApp } from '../../../src/web/create-web-app.js';
@@ -106,7 +106,7 @@ beforeAll(async () => {
     log: createLogger('silent'),
   });
   const app = createWebApp({ pipeline: fp.pipeline, before: [proxy.middleware], hookSecret: 'unused', hookEnv: () => ({}), strictViews: true });
-  server = createServer(app.callback());
+  server = createServer(withAppProxy(proxy, app.callback()));
   server.on('upgrade', (req, socket, head) => {
     if (!proxy.upgrade(req, socket, head)) socket.destroy();
   });
@@ -378,6 +378,27 @@ describe('the settings page', () => {
     const id = /data-share-link="([^"]+)"/.exec(page)![1]!;
     expect((await form('/apps/blog/share-links/revoke', { id })).status).toBe(303);
     expect((await api('GET', '/api/apps/blog/share-links')).body.shareLinks[0].state).toBe('revoked');
+  });
+});
+
+describe('a change made by another process (the CLI)', () => {
+  it('is seen by the proxy within the time the setting is cached', async () => {
+    const other = createAppAccess({ config: fp.config, store: fp.store, log: fp.pipeline.log, runtime: { kind: 'docker' } as Runtime });
+    const before = other.settings('shop');
+    expect(before.production).toBe('public');
+    expect((await viaHost('shop.localhost', '/')).status).toBe(200); // read (and cached) by the server's pipeline
+    other.update('shop', { production: 'protected' }, 'admin');
+    const msUntil = async (status: number) => {
+      const t0 = Date.now();
+      while ((await viaHost('shop.localhost', '/')).status !== status) {
+        if (Date.now() - t0 > 3000) throw new Error(`still not ${status} after 3 s`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      return Date.now() - t0;
+    };
+    expect(await msUntil(302)).toBeLessThan(ACCESS_SETTINGS_TTL_MS + 500);
+    other.update('shop', before, 'admin');
+    expect(await msUntil(200)).toBeLessThan(ACCESS_SETTINGS_TTL_MS + 500);
   });
 });
 
