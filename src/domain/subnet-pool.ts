@@ -30,6 +30,13 @@ export function parseCidr(cidr: string): Ipv4Net | null {
   return { base: (address & mask(bits)) >>> 0, bits };
 }
 
+/** Where in a pool a network's search starts: a stable hash of its name (FNV-1a). */
+export function startFor(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
 export function formatCidr(n: Ipv4Net): string {
   return `${[24, 16, 8, 0].map((shift) => (n.base >>> shift) & 255).join('.')}/${n.bits}`;
 }
@@ -39,13 +46,17 @@ export function overlaps(a: Ipv4Net, b: Ipv4Net): boolean {
   return (a.base & m) >>> 0 === (b.base & m) >>> 0;
 }
 
-/** The first /SUBNET_BITS of `pool` that overlaps nothing in `taken`, or null when the pool is full. */
-export function pickSubnet(pool: Ipv4Net, taken: readonly Ipv4Net[]): string | null {
+/**
+ * The first /SUBNET_BITS of `pool` from the `start`th on (wrapping round) that overlaps nothing in `taken`, or null
+ * when the pool is full. Processes that create networks at the same moment start at different places (a hash of
+ * the network's name), so they seldom pick the same free subnet and race for it.
+ */
+export function pickSubnet(pool: Ipv4Net, taken: readonly Ipv4Net[], start = 0): string | null {
   if (pool.bits > SUBNET_BITS) return null;
   const step = 2 ** (32 - SUBNET_BITS);
   const count = 2 ** (SUBNET_BITS - pool.bits);
   for (let i = 0; i < count; i++) {
-    const candidate = { base: pool.base + i * step, bits: SUBNET_BITS };
+    const candidate = { base: pool.base + ((start + i) % count) * step, bits: SUBNET_BITS };
     if (!taken.some((t) => overlaps(candidate, t))) return formatCidr(candidate);
   }
   return null;

@@ -11,7 +11,7 @@ import { demuxFrames } from './demux-lines.js';
 import { LABELS, ownedBy } from './docker-labels.js';
 import type { Firewall } from './firewall.js';
 import type { FirewallNetwork } from './firewall-rules.js';
-import { DEFAULT_SUBNET_POOL, formatCidr, parseCidr, parseProcRoutes, pickSubnet, type Ipv4Net } from '../../domain/subnet-pool.js';
+import { DEFAULT_SUBNET_POOL, formatCidr, parseCidr, parseProcRoutes, pickSubnet, startFor, type Ipv4Net } from '../../domain/subnet-pool.js';
 
 /** The host's IPv4 routes (none where `/proc/net/route` cannot be read: not Linux, or no procfs). */
 function hostRoutes(): Ipv4Net[] {
@@ -21,6 +21,9 @@ function hostRoutes(): Ipv4Net[] {
     return [];
   }
 }
+
+/** Network creates run one at a time in this process (every runtime in it), so two never pick the same free subnet. */
+let creating: Promise<void> = Promise.resolve();
 
 /** Docker's option naming a bridge network's interface. */
 const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
@@ -88,14 +91,11 @@ export function createDockerAccess(o: {
     return pending;
   }
 
-  // Creates run one at a time in this process, so two networks never pick the same free subnet.
-  let creating: Promise<void> = Promise.resolve();
-
   async function create(name: string, labels: Record<string, string>, options: Record<string, string>): Promise<void> {
     // Another process on the engine (a CLI command, another installation) may take the subnet picked here first:
     // Docker then refuses with "Pool overlaps", and the next free one is tried.
     for (let attempt = 1; ; attempt++) {
-      const subnet = pool ? await freeSubnet(pool) : null;
+      const subnet = pool ? await freeSubnet(pool, name) : null;
       try {
         await call('creating a network', () =>
           docker.createNetwork({
@@ -111,20 +111,20 @@ export function createDockerAccess(o: {
         const message = messageOf(e);
         // Made meanwhile by another process on the same engine (a CLI command, a second server on this data folder).
         if (/already exists|same bridge name/.test(message)) return;
-        if (subnet && /overlap/i.test(message) && attempt < 10) continue;
+        if (subnet && /overlap/i.test(message) && attempt < 20) continue;
         throw e;
       }
     }
   }
 
   /** The first subnet of the pool that no Docker network and no route of the host covers. */
-  async function freeSubnet(from: Ipv4Net): Promise<string | null> {
+  async function freeSubnet(from: Ipv4Net, name: string): Promise<string | null> {
     const networks = await call('listing networks', () => docker.listNetworks());
     const taken = [
       ...networks.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => parseCidr(c.Subnet ?? '')).filter((c): c is Ipv4Net => c !== null)),
       ...hostRoutes(),
     ];
-    const subnet = pickSubnet(from, taken);
+    const subnet = pickSubnet(from, taken, startFor(name));
     // Full (or covered by the host's own routes, a VPN's 10.0.0.0/8): Docker's default pools may still have room.
     if (!subnet) log.warn(`every subnet of SLIPWAY_DOCKER_SUBNETS (${formatCidr(from)}) is taken: this network gets one from Docker's pools`);
     return subnet;

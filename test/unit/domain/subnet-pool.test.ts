@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCidr, overlaps, parseCidr, parseProcRoutes, pickSubnet } from '../../../src/domain/subnet-pool.js';
+import { formatCidr, overlaps, parseCidr, parseProcRoutes, pickSubnet, startFor } from '../../../src/domain/subnet-pool.js';
 
 const net = (cidr: string) => parseCidr(cidr)!;
 
@@ -25,6 +25,11 @@ describe('subnet pool', () => {
     // A host route covering the whole pool (a VPN's 10.0.0.0/8) leaves nothing.
     expect(pickSubnet(pool, [net('10.0.0.0/8')])).toBeNull();
     expect(pickSubnet(net('10.213.0.0/27'), [])).toBeNull();
+    // From a start (wrapping round the pool's end), so that two names seldom race for one subnet.
+    expect(pickSubnet(pool, [], 5)).toBe('10.213.1.64/26');
+    expect(pickSubnet(net('10.213.0.0/25'), [net('10.213.0.64/26')], 3)).toBe('10.213.0.0/26');
+    expect(startFor('slipway-abc-shop')).toBe(startFor('slipway-abc-shop'));
+    expect(startFor('slipway-abc-shop')).not.toBe(startFor('slipway-abc-blog'));
   });
 
   it("reads the host's routes from /proc/net/route, without the default route", () => {
