@@ -1,23 +1,29 @@
-// Reads an app repo's branches with their commits and commit times (one git process): what branch previews are
-// planned from.
+// Reads an app repo's branches with their commits (in-process, src/git/read-refs.ts), and, for the few that need
+// it, their commits' times (one git process): what branch previews are planned from.
 import { exec } from '../shared/exec.js';
+import { readRefs } from './read-refs.js';
 
 export interface BranchEntry {
   /** `feature/login` (without refs/heads/). */
   branch: string;
   ref: string;
   sha: string;
-  /** The commit's committer time (ISO). */
-  committedAt: string;
 }
 
 export async function readBranches(gitdir: string): Promise<BranchEntry[]> {
-  const { stdout } = await exec('git', ['--git-dir', gitdir, 'for-each-ref', '--format=%(refname) %(objectname) %(committerdate:iso-strict)', 'refs/heads/']);
-  return stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [ref, sha, committedAt] = line.split(' ') as [string, string, string];
-      return { branch: ref.slice('refs/heads/'.length), ref, sha, committedAt: new Date(committedAt).toISOString() };
-    });
+  return (await readRefs(gitdir))
+    .filter((r) => r.ref.startsWith('refs/heads/'))
+    .map((r) => ({ branch: r.ref.slice('refs/heads/'.length), ref: r.ref, sha: r.sha }));
+}
+
+/** The committer time (ISO) of each commit named; none asked, no process. */
+export async function readCommitTimes(gitdir: string, commits: readonly string[]): Promise<Map<string, string>> {
+  const times = new Map<string, string>();
+  if (commits.length === 0) return times;
+  const { stdout } = await exec('git', ['--git-dir', gitdir, 'log', '--no-walk=unsorted', '--format=%H %cI', ...new Set(commits), '--']);
+  for (const line of stdout.split('\n').filter(Boolean)) {
+    const [sha, at] = line.split(' ') as [string, string];
+    times.set(sha, new Date(at).toISOString());
+  }
+  return times;
 }

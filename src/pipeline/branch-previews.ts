@@ -5,7 +5,7 @@ import { branchEnvironment, branchBasis, previewBranchOf } from '../domain/branc
 import { branchPreviewsOn } from '../domain/host-for.js';
 import { planBranchPreviews, type PlannedBranchPreview } from '../domain/plan-branch-previews.js';
 import type { EnvironmentDef } from '../domain/types.js';
-import { readBranches } from '../git/read-branches.js';
+import { readBranches, readCommitTimes } from '../git/read-branches.js';
 import { repoPath } from '../git/repo-path.js';
 import type { ReadStore } from '../store/read-store.js';
 import type { PipelineDeps } from './deps.js';
@@ -16,9 +16,14 @@ export async function listBranchPreviews(deps: BranchPreviewDeps, app: string, n
   const { config } = deps;
   if (!branchPreviewsOn(config)) return [];
   const pushes = deps.store.refUpdates.lastPushes(app);
-  const facts = (await readBranches(repoPath(config.dataDir, app)))
-    .filter((b) => previewBranchOf(b.ref, config.environments) !== null)
-    .map((b) => ({ branch: b.branch, commit: b.sha, lastPush: pushes.get(b.ref) ?? b.committedAt }));
+  const gitdir = repoPath(config.dataDir, app);
+  const branches = (await readBranches(gitdir)).filter((b) => previewBranchOf(b.ref, config.environments) !== null);
+  // A branch no push record knows (the records were lost, or it came with a restore): its commit's time stands in.
+  const times = await readCommitTimes(
+    gitdir,
+    branches.filter((b) => !pushes.has(b.ref)).map((b) => b.sha),
+  );
+  const facts = branches.map((b) => ({ branch: b.branch, commit: b.sha, lastPush: pushes.get(b.ref) ?? times.get(b.sha) ?? new Date(0).toISOString() }));
   return planBranchPreviews(app, facts, config, now);
 }
 

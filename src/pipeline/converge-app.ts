@@ -54,16 +54,19 @@ type ConvergeDeps = Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime'
  */
 export async function convergeApp(deps: ConvergeDeps, app: string, signal?: AbortSignal): Promise<void> {
   const refs = readRefsOnce(repoPath(deps.config.dataDir, app));
+  // The runtime is asked while the repo is read: neither needs the other, and every deploy waits for both.
+  const current = deps.runtime.current(app).then(
+    (instances) => ({ ok: true as const, instances }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
   const branches = await listBranchPreviews(deps, app);
   const environments = [...deps.config.environments, ...branches.flatMap((b) => (b.state === 'active' && b.environment ? [b.environment] : []))];
-  let live: Instance[];
-  try {
-    live = await deps.runtime.current(app);
-  } catch (e) {
+  const read = await current;
+  if (!read.ok) {
     await attemptQueued(deps, app, environments, refs, signal);
-    throw e;
+    throw read.error;
   }
-  live = await removeBranchPreviews(deps, app, live, branches);
+  const live = await removeBranchPreviews(deps, app, read.instances, branches);
   for (const env of environments) {
     if (signal?.aborted) return;
     await convergeEnvironment(
@@ -206,6 +209,11 @@ async function runDeployment(
     store.deployments.start(d.id, 'building');
     emitStatus(deps, d, 'building');
     log.line(`deploying ${shortSha(d.commit)} to ${env.title}${applied ? ` (serving ${shortSha(applied)} until it is healthy)` : ''}`);
+    // Read while the image builds (a git process the deploy would otherwise wait for once the build is done).
+    const reading = readAppSettings(gitdir, d.commit).then(
+      (settings) => ({ ok: true as const, settings }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
     const build = await ensureBuild(deps, app, d.commit, signal);
     store.deployments.update(d.id, { buildId: build.buildId });
     if (!build.ok) return fail(`the build failed: ${build.error}`, build.needsPerson);
@@ -218,12 +226,9 @@ async function runDeployment(
     store.deployments.update(d.id, { image: build.image });
     store.deployments.start(d.id, 'deploying');
     emitStatus(deps, d, 'deploying');
-    let settings;
-    try {
-      settings = await readAppSettings(gitdir, d.commit);
-    } catch (e) {
-      return fail(messageOf(e), true);
-    }
+    const read = await reading;
+    if (!read.ok) return fail(messageOf(read.error), true);
+    const { settings } = read;
     const result = await runtime.deploy(
       {
         app,

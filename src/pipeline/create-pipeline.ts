@@ -149,8 +149,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const scheduler = createJobScheduler(deps, work);
   const reconciler = createReconciler(deps, locks, (app) => scheduler.sync(app));
   const retention = createRetention(deps, locks);
-  const settle = async (result: ReleaseResult, waitMs = 120_000): Promise<ReleaseResult> => {
+  const settle = async (result: ReleaseResult, by: Actor | string, waitMs = 120_000): Promise<ReleaseResult> => {
+    // The deploy starts as soon as the ref moved; the audit line is written while it runs.
     void reconciler.wake(result.deployment.app);
+    released(result, by);
     return { ...result, deployment: await waitForDeployment(deps, result.deployment.id, waitMs, work.signal) };
   };
   const releaseOf = (app: string, action: ReleaseAction, to: string | undefined, by: string) => {
@@ -293,8 +295,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       return postReceive(deps, reconciler, input, say);
     },
     releasePlan: (app, action, options = {}) => planProductionMove(deps, app, action, options),
-    publish: async (app, options) => settle(released(await releaseOf(app, 'publish', options.commit, toActor(options.by).name), options.by), options.waitMs),
-    rollback: async (app, options) => settle(released(await releaseOf(app, 'rollback', options.to, toActor(options.by).name), options.by), options.waitMs),
+    publish: async (app, options) => settle(await releaseOf(app, 'publish', options.commit, toActor(options.by).name), options.by, options.waitMs),
+    rollback: async (app, options) => settle(await releaseOf(app, 'rollback', options.to, toActor(options.by).name), options.by, options.waitMs),
     generate: (app, prompt, by) => {
       const generation = startGeneration(deps, reconciler, work, app, prompt, toActor(by).name);
       audit(by, 'generation', { app, target: generation.id, detail: { prompt: generation.prompt.slice(0, 500) } });

@@ -57,9 +57,10 @@ export async function deployWeb(d: DockerAccess, spec: DeploySpec, onLine: OnLin
     await d.removeQuietly(container.id);
     return { ok: false, reason: healthy.reason, logTail: tail };
   }
-  // The boost ends before any traffic arrives: from here on the container runs within its environment's limit.
-  await call('applying the CPU limit', () => container.update({ NanoCpus: nanoCpus(spec.environment.resources.cpu) }));
-  return switchTraffic(d, spec, { id: container.id, port }, old, others, onLine, moveRoute);
+  // The start-up boost ends as traffic moves, not before: the update (~20 ms) runs beside the renames, after the
+  // route moved, so the first requests meet at most a few milliseconds of the boost and no one waits for it.
+  const limit = () => call('applying the CPU limit', () => container.update({ NanoCpus: nanoCpus(spec.environment.resources.cpu) }));
+  return switchTraffic(d, spec, { id: container.id, port }, old, others, onLine, moveRoute, limit);
 }
 
 /**
@@ -75,6 +76,8 @@ async function switchTraffic(
   others: readonly ContainerInfo[],
   onLine: OnLine,
   moveRoute: MoveRoute,
+  /** After the route moved: what else the new container needs (its CPU limit), awaited with the renames. */
+  afterSwitch: () => Promise<unknown> = async () => undefined,
 ): Promise<DeployResult> {
   const { docker, call } = d;
   const name = d.servingName(spec.app, spec.environment.name);
@@ -87,6 +90,11 @@ async function switchTraffic(
   const target = { host: '127.0.0.1', port: next.port };
   moveRoute(target);
   onLine(`traffic for ${spec.environment.title} now goes to ${spec.commit.slice(0, 12)}`);
+  // It serves already: a limit Docker failed to apply is said, not a reason to move traffic back.
+  const after = afterSwitch().catch((e: unknown) => {
+    onLine(`warning: ${messageOf(e)}`);
+    d.log.warn('could not finish switching to the new container', { id: next.id.slice(0, 12), error: messageOf(e) });
+  });
   if (old) await call('renaming the old container', () => docker.getContainer(old.Id).rename({ name: (warmOld ? warmName : retiredName)(name, Date.now()) }));
   try {
     await call('renaming the new container', () => docker.getContainer(next.id).rename({ name }));
@@ -102,6 +110,7 @@ async function switchTraffic(
   }
   // Not awaited: removing a paused container takes Docker a few hundred milliseconds, which the deployment's record
   // (and the API's answer) would wait for. A later deploy that lists one being removed finds it gone when it tries to wake it.
+  await after;
   void trimWarm(d, others, keep - (warmOld ? 1 : 0));
   if (old && warmOld) pauseAfterGrace(d, old.Id, spec.environment.graceSeconds);
   else if (old) setTimeout(() => void retire(d, old.Id), spec.environment.graceSeconds * 1000).unref();
