@@ -52,7 +52,7 @@ type ConvergeDeps = Pick<PipelineDeps, 'config' | 'store' | 'events' | 'runtime'
  * is removed first, which also frees its room in a Kubernetes quota for the others. Throws when the runtime cannot be
  * reached.
  */
-export async function convergeApp(deps: ConvergeDeps, app: string, signal?: AbortSignal): Promise<void> {
+export async function convergeApp(deps: ConvergeDeps, app: string, signal?: AbortSignal, moved?: Moved): Promise<void> {
   const refs = readRefsOnce(repoPath(deps.config.dataDir, app));
   // The runtime is asked while the repo is read: neither needs the other, and every deploy waits for both.
   const current = deps.runtime.current(app).then(
@@ -76,9 +76,13 @@ export async function convergeApp(deps: ConvergeDeps, app: string, signal?: Abor
       live.find((i) => i.environment === env.name),
       refs,
       signal,
+      moved,
     );
   }
 }
+
+/** Subscribes to "this app's refs may have moved" (the reconciler woken for it mid-pass); returns the unsubscribe. */
+export type Moved = (listener: () => void) => () => void;
 
 /**
  * Branch previews that are not to run: what the runtime runs of them is removed (container, or Deployment, Service
@@ -134,6 +138,7 @@ async function convergeEnvironment(
   actual: Instance | undefined,
   refs: RefReader,
   signal?: AbortSignal,
+  moved?: Moved,
 ): Promise<void> {
   const { deployments } = deps.store;
   // A newer push while we build makes this loop go round again with the new commit (older ones superseded).
@@ -174,7 +179,7 @@ async function convergeEnvironment(
         logPath: (id) => logPath(deps.config.dataDir, 'deployments', id),
       });
     for (const d of open) if (d.id !== deployment.id) finish(deps, d, 'superseded', { reason: `superseded by ${shortSha(desired)}` });
-    const outcome = await runDeployment(deps, app, env, deployment, actual?.commit ?? null, refs, signal);
+    const outcome = await runDeployment(deps, app, env, deployment, actual?.commit ?? null, refs, signal, moved);
     if (outcome.status === 'superseded') continue;
     if (outcome.status === 'live') actual = outcome.instance;
     return;
@@ -192,6 +197,7 @@ async function runDeployment(
   applied: string | null,
   refs: RefReader,
   signal?: AbortSignal,
+  moved?: Moved,
 ): Promise<Outcome> {
   const { store, events, runtime, config } = deps;
   const gitdir = repoPath(config.dataDir, app);
@@ -214,8 +220,15 @@ async function runDeployment(
       (settings) => ({ ok: true as const, settings }),
       (error: unknown) => ({ ok: false as const, error }),
     );
-    const build = await ensureBuild(deps, app, d.commit, signal);
+    // Of several pushes to one ref while builds queue, only the newest is built: an older one leaves the queue.
+    const stillWanted = async () => (await refs.fresh(env.ref)) === d.commit;
+    const build = await ensureBuild(deps, app, d.commit, { signal, stillWanted, ...(moved ? { moved } : {}) });
     store.deployments.update(d.id, { buildId: build.buildId });
+    if (!build.ok && build.superseded) {
+      log.line(`${shortSha(d.commit)} not built: ${env.ref} moved on to a newer commit while it waited for a build slot`);
+      finish(deps, d, 'superseded', { reason: `${env.ref} moved on before its build started` });
+      return { status: 'superseded' };
+    }
     if (!build.ok) return fail(`the build failed: ${build.error}`, build.needsPerson);
     // After a build (which takes a while), the ref may have moved on; a build reused at once took no time.
     if (build.builtNow && (await refs.fresh(env.ref)) !== d.commit) {

@@ -24,6 +24,7 @@ export function logPipelineEvents(o: { events: PipelineEvents; store: Pick<Store
           const record = store.builds.get(e.buildId);
           const durationMs = since(record?.startedAt ?? record?.createdAt);
           if (e.status === 'succeeded') log.info(e.reused ? 'build reused an image already built' : 'build finished', { ...fields, durationMs });
+          else if (e.status === 'superseded') log.info('build dropped unstarted: a newer commit is wanted', fields);
           else log.warn('build failed', { ...fields, durationMs, error: e.error });
         }
         return;

@@ -88,7 +88,7 @@ export async function applyReleaseTag(
   };
   let { current, direction, decision } = await decide();
   if (decision.allowed && decision.waitsForBuild) {
-    const build = await ensureBuild(deps, app, commit, signal);
+    const build = await ensureBuild(deps, app, commit, { signal });
     if (!build.ok && !build.needsPerson) return null;
     ({ current, direction, decision } = await decide());
   }

@@ -4,13 +4,16 @@ import { EventEmitter } from 'node:events';
 export type PipelineEvent =
   /** A git push was received and its ref updates recorded (`refs`: how many). */
   | { type: 'push'; app: string; refs: number }
-  /** `rebuild`: the commit had been built, and its image was removed since (by retention, or from Docker by someone else). */
+  /**
+   * `rebuild`: the commit had been built, and its image was removed since (by retention, or from Docker by someone
+   * else). `superseded`: dropped from the queue unstarted, a newer commit of its ref being wanted.
+   */
   | {
       type: 'build';
       app: string;
       buildId: string;
       commit: string;
-      status: 'building' | 'succeeded' | 'failed';
+      status: 'building' | 'succeeded' | 'failed' | 'superseded';
       error?: string;
       reused?: boolean;
       rebuild?: 'retention' | 'docker';

@@ -23,7 +23,7 @@ export interface Reconciler {
 
 export function createReconciler(deps: PipelineDeps, locks: AppLocks, afterPass: (app: string) => Promise<void> = async () => undefined): Reconciler {
   const log = deps.log.child('reconciler');
-  const running = new Map<string, { done: Promise<void>; abort: AbortController }>();
+  const running = new Map<string, { done: Promise<void>; abort: AbortController; moved: EventTarget }>();
   const again = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   const stopping = new AbortController();
@@ -53,11 +53,14 @@ export function createReconciler(deps: PipelineDeps, locks: AppLocks, afterPass:
     return `${u.environment}: ${d ? `${d.status} ${shortSha(d.commit)}` : 'nothing deployed'}`;
   }
 
-  async function pass(app: string, signal: AbortSignal): Promise<void> {
+  async function pass(app: string, signal: AbortSignal, moved: EventTarget): Promise<void> {
     if (!deps.store.apps.get(app)) return;
     const pending = deps.store.refUpdates.pending().filter((u) => u.app === app);
     await applyReleaseTags(pending, signal);
-    await convergeApp(deps, app, signal);
+    await convergeApp(deps, app, signal, (listener) => {
+      moved.addEventListener('moved', listener);
+      return () => moved.removeEventListener('moved', listener);
+    });
     if (signal.aborted) return;
     for (const u of pending.filter((x) => x.kind !== 'publish')) {
       if (deps.store.refUpdates.markProcessed(u.id, describe(app, u))) log.info('ref update processed', { id: u.id, app, ref: u.ref });
@@ -68,18 +71,21 @@ export function createReconciler(deps: PipelineDeps, locks: AppLocks, afterPass:
   function schedule(app: string): Promise<void> {
     const current = running.get(app);
     if (current) {
-      // A pass is under way: run once more after it, so nothing recorded meanwhile waits for the timer.
+      // A pass is under way: run once more after it, so nothing recorded meanwhile waits for the timer; and a build it
+      // queued may no longer be wanted (a newer push to its ref): it asks, and leaves the queue if so.
       again.add(app);
+      current.moved.dispatchEvent(new Event('moved'));
       return current.done;
     }
     const abort = new AbortController();
+    const moved = new EventTarget();
     const signal = AbortSignal.any([abort.signal, stopping.signal]);
     const done = locks
       .shared(app, async () => {
         do {
           again.delete(app);
           try {
-            await pass(app, signal);
+            await pass(app, signal, moved);
           } catch (e) {
             // Typically Docker or the cluster is unreachable: pending updates stay pending, the timer retries.
             if (!signal.aborted) log.warn('reconcile pass failed; will retry', { app, error: messageOf(e) });
@@ -87,7 +93,7 @@ export function createReconciler(deps: PipelineDeps, locks: AppLocks, afterPass:
         } while (again.has(app) && !signal.aborted);
       })
       .finally(() => running.delete(app));
-    running.set(app, { done, abort });
+    running.set(app, { done, abort, moved });
     return done;
   }
 

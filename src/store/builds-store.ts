@@ -32,7 +32,7 @@ export interface BuildsStore {
   latestFor(app: string, commit: string): BuildRecord | undefined;
   list(app: string, limit?: number): BuildRecord[];
   start(id: string): void;
-  finish(id: string, result: { status: 'succeeded' | 'failed'; reused?: boolean; error?: string; needsPerson?: boolean }): void;
+  finish(id: string, result: { status: 'succeeded' | 'failed' | 'superseded'; reused?: boolean; error?: string; needsPerson?: boolean }): void;
   /** Marks records left `queued`/`building` by a crashed process as failed (retryable). Returns how many. */
   failInterrupted(reason: string): number;
 }

@@ -21,7 +21,7 @@ import { freePort } from '../helpers/free-port.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { createDockerClient } from '../../src/shared/docker/create-docker-client.js';
 import { formatValueRows, median, seconds, type ValueRow } from './format-table.js';
-import { measureFloor } from './measure-floor.js';
+import { measureFloor, measureParallelFloor } from './measure-floor.js';
 import { waitForContent } from './wait-for-content.js';
 
 const APPS = Number(process.env.BENCH_CONCURRENT_APPS ?? 20) || 20;
@@ -162,6 +162,24 @@ export async function runConcurrentBench(buildArgsRaw: string): Promise<string> 
     const floorEach = median(floors);
     const floorMs = (floorEach * APPS) / cores;
 
+    // The parallel floor: the same APPS distinct changes by hand, 1 at a time and `cores` at a time (the wall time):
+    // whether builds and container starts side by side gain anything on this machine at all.
+    const parallelFloors: { parallel: number; wallMs: number }[] = [];
+    for (const parallel of [...new Set([1, cores])]) {
+      log(`concurrent: the parallel floor, ${APPS} changes by hand, ${parallel} at a time…`);
+      const r = await measureParallelFloor({
+        docker,
+        gitdir: join(clones[0]!.dir, '.git'),
+        commit: await clones[0]!.head(),
+        buildArgs,
+        count: APPS,
+        parallel,
+        imagePrefix: `slipway-bench-floor/${suffix}:p${parallel}`,
+        apply: (dir, marker) => writeFileSync(join(dir, 'public', 'index.html'), page(marker)),
+      });
+      parallelFloors.push({ parallel, wallMs: r.wallMs });
+    }
+
     // Every app a distinct change, committed beforehand; then all pushed at the same moment.
     const markers = await Promise.all(
       clones.map(async (c, i) => {
@@ -227,6 +245,17 @@ export async function runConcurrentBench(buildArgsRaw: string): Promise<string> 
       target: `≤ ${MAX_RATIO}× (floor: ${APPS} × ${seconds(floorEach)} by hand ÷ ${cores} cores)`,
       pass: ratio <= MAX_RATIO && failed.length === 0,
       ...(failed.length > 0 ? { note: `${failed.length} push(es) failed` } : {}),
+    });
+    // Not a target: what limits the one above (the issue's floor assumes the builds share the cores perfectly).
+    const serial = parallelFloors.find((p) => p.parallel === 1)!;
+    const wide = parallelFloors.at(-1)!;
+    rows.push({
+      metric: `${APPS} changes by hand, 1 / ${wide.parallel} at a time (parallel floor)`,
+      value:
+        `${seconds(serial.wallMs)} / ${seconds(wide.wallMs)} (${(serial.wallMs / wide.wallMs).toFixed(2)}× from ${wide.parallel} at once); ` +
+        `Slipway ${(lastLive / Math.min(serial.wallMs, wide.wallMs)).toFixed(2)}× the faster`,
+      target: '',
+      pass: true,
     });
     rows.push({
       metric: `${APPS} concurrent pushes: previews serving their commit`,

@@ -132,3 +132,45 @@ describe('the push output of a build that waits for a slot', () => {
     expect(first.said.join('\n')).not.toContain('queued');
   });
 });
+
+describe('a queued build that a newer push supersedes', () => {
+  it('leaves the queue unstarted, says so to its push; only the newest commit is built and goes live', async () => {
+    fp = await createFakePipeline({ buildConcurrency: 1 });
+    await fp.createApp('shop');
+    await fp.createApp('blog');
+    const hold = fp.build.next({ hang: true });
+    const other = await fp.push('shop');
+    await hold.started;
+    const a = await fp.push('blog', { files: { 'public/index.html': 'A' } });
+    await expect.poll(() => fp!.store.builds.latestFor('blog', a.commit)?.status).toBe('queued');
+    const b = await fp.push('blog', { files: { 'public/index.html': 'B' } });
+    // Dropped at once, while the other app's build still holds the slot.
+    await expect.poll(() => fp!.store.builds.latestFor('blog', a.commit)?.status).toBe('superseded');
+    await expect
+      .poll(() => a.said)
+      .toContain(`  ${a.commit.slice(0, 12)} not built: refs/heads/main moved on to a newer commit while it waited for a build slot`);
+    await expect.poll(() => fp!.store.builds.latestFor('blog', b.commit)?.status).toBe('queued');
+    hold.release();
+    await Promise.all([other.done, a.done, b.done]);
+    expect(a.said.join('\n')).not.toContain(`building ${a.commit.slice(0, 12)}…`);
+    expect(a.said.at(-1)).toBe(`preview: ${a.commit.slice(0, 12)} was superseded by a newer commit`);
+    expect(b.said.at(-1)).toBe('preview is live: http://blog-preview.localhost:8080/');
+    expect(fp.build.calls.filter((c) => c.app === 'blog').map((c) => c.commit)).not.toContain(a.commit);
+    expect(fp.build.calls.filter((c) => c.app === 'blog').map((c) => c.commit)).toContain(b.commit);
+    expect(fp.store.deployments.list('blog').find((d) => d.commit === a.commit)?.status).toBe('superseded');
+    expect(fp.store.deployments.live('blog', 'preview')?.commit).toBe(b.commit);
+  });
+
+  it('a build already under way is finished, not dropped (the pass then moves on to the newer commit)', async () => {
+    fp = await createFakePipeline({ buildConcurrency: 1 });
+    await fp.createApp('blog');
+    const hold = fp.build.next({ hang: true });
+    const a = await fp.push('blog', { files: { 'public/index.html': 'A' } });
+    await hold.started;
+    const b = await fp.push('blog', { files: { 'public/index.html': 'B' } });
+    hold.release();
+    await Promise.all([a.done, b.done]);
+    expect(fp.store.builds.latestFor('blog', a.commit)?.status).toBe('succeeded');
+    expect(fp.store.deployments.live('blog', 'preview')?.commit).toBe(b.commit);
+  });
+});
