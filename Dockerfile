@@ -27,7 +27,8 @@ WORKDIR /app
 ENV NODE_ENV=production \
     SLIPWAY_HOST=0.0.0.0 \
     SLIPWAY_PORT=8080 \
-    SLIPWAY_DATA_DIR=/data
+    SLIPWAY_DATA_DIR=/data \
+    MALLOC_ARENA_MAX=2
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
@@ -40,6 +41,7 @@ COPY prompts ./prompts
 COPY k8s ./k8s
 VOLUME ["/data"]
 EXPOSE 8080
-# tini reaps the git and hook processes the server starts, and forwards SIGTERM.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/src/main.js"]
+# tini reaps the git and hook processes the server starts, and forwards SIGTERM. The young-generation flag and
+# MALLOC_ARENA_MAX: resident memory, as in deploy/slipway.service (ARCHITECTURE.md, "Server memory").
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=1", "dist/src/main.js"]
 CMD ["serve"]

@@ -26,4 +26,6 @@ if [[ "$runtime" == docker ]]; then
 fi
 
 say "serve: starting (runtime $runtime)"
-exec node dist/src/main.js serve "$@"
+# Memory (ARCHITECTURE.md, "Server memory"): as deploy/slipway.service.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+exec node --max-semi-space-size=1 dist/src/main.js serve "$@"

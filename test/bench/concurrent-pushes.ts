@@ -32,6 +32,9 @@ const MAX_RATIO = 1.2;
 const IDLE_TARGET_MB = 120;
 const PUSH_TARGET_MB = 250;
 const IDLE_TARGET_APPS = 50;
+/** The server starts as deploy/slipway.service, scripts/start.sh and the Dockerfile start it (ARCHITECTURE.md, "Server memory"). */
+const SERVICE_NODE_FLAGS = ['--max-semi-space-size=1'];
+const SERVICE_ENV = { MALLOC_ARENA_MAX: '2' };
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -124,14 +127,18 @@ export async function runConcurrentBench(buildArgsRaw: string): Promise<string> 
   const rows: ValueRow[] = [];
   const lines: string[] = [];
   try {
-    server = startServerProcess({
-      SLIPWAY_DATA_DIR: dataDir,
-      SLIPWAY_PORT: String(port),
-      SLIPWAY_ADMIN_TOKEN: token,
-      SLIPWAY_LOG_LEVEL: 'warn',
-      ...(buildArgsRaw ? { SLIPWAY_BUILD_ARGS: buildArgsRaw } : {}),
-      ...(process.env.SLIPWAY_BUILD_CONCURRENCY ? { SLIPWAY_BUILD_CONCURRENCY: process.env.SLIPWAY_BUILD_CONCURRENCY } : {}),
-    });
+    server = startServerProcess(
+      {
+        ...SERVICE_ENV,
+        SLIPWAY_DATA_DIR: dataDir,
+        SLIPWAY_PORT: String(port),
+        SLIPWAY_ADMIN_TOKEN: token,
+        SLIPWAY_LOG_LEVEL: 'warn',
+        ...(buildArgsRaw ? { SLIPWAY_BUILD_ARGS: buildArgsRaw } : {}),
+        ...(process.env.SLIPWAY_BUILD_CONCURRENCY ? { SLIPWAY_BUILD_CONCURRENCY: process.env.SLIPWAY_BUILD_CONCURRENCY } : {}),
+      },
+      [process.execPath, ...SERVICE_NODE_FLAGS, join(import.meta.dirname, '..', '..', 'dist', 'src', 'main.js'), 'serve'],
+    );
     await server.waitFor(/Slipway is serving on/, 60_000);
     const pid = server.child.pid!;
 
@@ -279,7 +286,7 @@ export async function runConcurrentBench(buildArgsRaw: string): Promise<string> 
     });
     const times = results.map((r) => r.seen).sort((a, b) => a - b);
     lines.push(
-      `${APPS} static-site apps pushed at once, SLIPWAY_BUILD_CONCURRENCY=${concurrency}, ${cores} CPUs (${cpus()[0]?.model ?? 'unknown CPU'}); ` +
+      `${APPS} static-site apps pushed at once, SLIPWAY_BUILD_CONCURRENCY=${concurrency}, server started as the service (node ${SERVICE_NODE_FLAGS.join(' ')}, MALLOC_ARENA_MAX=${SERVICE_ENV.MALLOC_ARENA_MAX}), ${cores} CPUs (${cpus()[0]?.model ?? 'unknown CPU'}); ` +
         `live after ${seconds(times[0]!)} (first), ${seconds(median(times))} (median), ${seconds(lastLive)} (last); floor by hand ${floors.map(seconds).join(', ')}`,
       `the ${spans.length} builds: ${seconds(buildSum / Math.max(1, spans.length))} each on average (the floor's whole change by hand: ${seconds(floorEach)}), ` +
         `${seconds(buildSpan)} from the first start to the last end`,

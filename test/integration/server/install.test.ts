@@ -56,7 +56,7 @@ describe('scripts/install.sh --no-service', () => {
 
     const unitPath = join(dirs.systemd, 'slipway.service');
     const unit = readFileSync(unitPath, 'utf8');
-    expect(unit).toContain(`ExecStart=${process.execPath} ${dirs.prefix}/dist/src/main.js serve`);
+    expect(unit).toContain(`ExecStart=${process.execPath} --max-semi-space-size=1 ${dirs.prefix}/dist/src/main.js serve`);
     expect(unit).toContain(`EnvironmentFile=${dirs.config}/slipway.env`);
     expect(unit).toContain(`ReadWritePaths=${dirs.data}`);
     expect(unit).not.toMatch(/@[A-Z_]+@/);
