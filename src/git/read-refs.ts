@@ -70,6 +70,8 @@ interface RawRef {
  * loose file, so reading in this order cannot miss it.
  */
 async function readRawRefs(gitdir: string): Promise<Map<string, RawRef> | null> {
+  // A repo that is gone (moved, deleted under Slipway) is a fault, as git says, not an empty list of refs.
+  if (!(await exists(join(gitdir, 'HEAD')))) throw new Error(`not a git repository: ${gitdir}`);
   if (await exists(join(gitdir, 'reftable'))) return null;
   const loose = new Map<string, string>();
   await readLooseRefs(gitdir, 'refs', loose);
@@ -145,7 +147,8 @@ async function resolveInProcess(gitdir: string, name: string): Promise<string | 
   if (!oid) {
     const candidates = refCandidates(name);
     if (!candidates) return undefined;
-    const raw = await readRawRefs(gitdir);
+    // No repository there: git's own answer (rev-parse finds nothing) stands.
+    const raw = await readRawRefs(gitdir).catch(() => null);
     if (!raw) return undefined;
     oid = candidates.map((c) => raw.get(c)?.oid).find((x) => x !== undefined);
     // No ref of that name: a short sha, perhaps; git knows.

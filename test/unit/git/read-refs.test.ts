@@ -116,6 +116,12 @@ describe('resolveRef', () => {
     expect(await resolveRef(gitdir, tagObject)).toBe(a);
   });
 
+  it('says a repository that is gone is not one (a fault, not an empty list), as git does', async () => {
+    const gone = join(tmpdir(), `slipway-no-repo-${process.pid}.git`);
+    await expect(readRefs(gone)).rejects.toThrow(/not a git repository/);
+    expect(await resolveRef(gone, 'refs/heads/main')).toBeNull();
+  });
+
   it('answers null for what names no commit: a missing ref or object, a tree, a tag of a tree', async () => {
     git('tag', '-a', '-m', 'a tree', 'tree-tag', EMPTY_TREE);
     expect(await resolveRef(gitdir, 'nothing')).toBeNull();
